@@ -1,0 +1,184 @@
+"""The ``regsim`` command: the only place that prints or chooses paths.
+
+Every user mistake (``RegsimError``) becomes one line on stderr and exit status 2, with no
+traceback and no partial output left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import NoReturn
+
+from regsim import __version__
+from regsim.errors import RegsimError
+
+EPILOG = textwrap.dedent("""\
+    examples:
+      regsim run                                   the Concept as adopted (scenarios/baseline.toml)
+      regsim run --set policy.strategy=concentrated --seed 7
+      regsim run strong-agglomeration --set time.end_year=2030 --out results/agglo
+      regsim scenarios                             list the named scenarios
+      regsim show baseline --set economy.congestion_elasticity=0.1
+      regsim params                                every parameter: default, unit, range, source
+
+    strategies: none, equalisation_uniform, equalisation_needs, concentrated,
+      concentrated_hinterland, concept_two_stage, hybrid, custom (policy.custom_weights_csv)
+    docs: docs/ODD.md (the model), README.md (quickstart)
+""")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"regsim: error: {message} (see 'regsim --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``regsim`` command."""
+    parser = _Parser(prog="regsim", description="Agent-based simulation of regional policy in the "
+                     "Kyrgyz Republic: concentrated support of 20 growth centres versus equalisation "
+                     "under one budget.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"regsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario and write tidy results",
+                         description="Run one scenario from 2018 to time.end_year and write "
+                         "national/oblasts/settlements/world Parquet tables and run.json.",
+                         epilog="KEY is section.name of any parameter (see 'regsim params'), e.g. "
+                         "policy.strategy, policy.budget_som_per_year, time.end_year, "
+                         "scale.household_weight, economy.agglomeration_elasticity.")
+    run.add_argument("scenario", nargs="?", default="baseline",
+                     help="a name in scenarios/ or a path to a TOML file (default: baseline)")
+    run.add_argument("--seed", type=int, default=0, help="run seed (default: 0)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a parameter; repeatable")
+    run.add_argument("--out", type=Path, default=None,
+                     help="output directory (default: results/<scenario>-<strategy>-seed<N>)")
+    run.add_argument("--quiet", action="store_true", help="print only the output directory")
+
+    sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
+    show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
+    show.add_argument("scenario", nargs="?", default="baseline")
+    show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    sub.add_parser("params", help="list every parameter with default, unit, range and source")
+    return parser
+
+
+def _summary(result, out: Path) -> str:
+    from regsim.summary import headline_table
+
+    return headline_table(result) + f"\n\nresults: {out}/ (national, oblasts, settlements, world .parquet; run.json)"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``regsim run``."""
+    from regsim import scenario as scenario_mod
+    from regsim.model import RegionalModel
+
+    scen = scenario_mod.load(args.scenario, args.overrides)
+    params = scen.params
+    if args.seed < 0:
+        raise RegsimError(f"--seed: {args.seed} is negative; allowed: 0 or more")
+    out = args.out or Path("results") / f"{scen.name}-{params.policy.strategy}-seed{args.seed}"
+    started = time.perf_counter()
+    model = RegionalModel(params, seed=args.seed, scenario=scen.name)
+    try:
+        years = range(params.time.start_year, params.time.end_year + 1)
+        show_bar = not args.quiet and sys.stderr.isatty()
+        if show_bar:
+            from tqdm import tqdm
+
+            years = tqdm(years, desc="simulating", unit="year", file=sys.stderr, leave=False)
+        for _ in years:
+            model.step()
+        result = model.result(time.perf_counter() - started)
+        result.meta["overrides"] = list(args.overrides)
+        result.meta["command"] = " ".join(["regsim", *sys.argv[1:]]) if sys.argv else "regsim run"
+        result.save(out)
+    finally:
+        model.release()
+    if args.quiet:
+        print(out)
+    else:
+        print(f"regsim {__version__}: scenario {scen.name!r}, strategy {params.policy.strategy}, "
+              f"seed {args.seed}, {result.meta['model_seconds']:.2f} s")
+        print(_summary(result, out))
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """``regsim scenarios``."""
+    from regsim import scenario as scenario_mod
+
+    known = scenario_mod.available()
+    width = max((len(n) for n in known), default=0)
+    for name, path in known.items():
+        description = scenario_mod.read_toml(path).get("description", "")
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``regsim show``: the resolved parameters as TOML."""
+    from regsim import scenario as scenario_mod
+    from regsim.params import to_dict
+
+    scen = scenario_mod.load(args.scenario, args.overrides)
+    print(f"# scenario {scen.name} ({scen.path})")
+    if scen.description:
+        print(f"description = {scen.description!r}")
+    for section, values in to_dict(scen.params).items():
+        print(f"\n[{section}]")
+        for key, value in values.items():
+            if value is None:
+                print(f"# {key} = (not set)")
+            elif isinstance(value, str):
+                print(f'{key} = "{value}"')
+            elif isinstance(value, bool):
+                print(f"{key} = {str(value).lower()}")
+            else:
+                print(f"{key} = {value!r}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """``regsim params``."""
+    from regsim.params import describe
+
+    for row in describe():
+        lo, hi = row["bounds"]
+        rng = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
+        if row["choices"]:
+            rng = "{" + ", ".join(row["choices"]) + "}"
+        plausible = f" plausible {row['plausible'][0]:g}-{row['plausible'][1]:g};" if row["plausible"] else ""
+        print(f"{row['key']} = {row['default']!r} {row['unit']} {rng};{plausible} {row['source']}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``regsim`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except RegsimError as err:  # a user mistake: one line, no traceback
+        print(f"regsim: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("regsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

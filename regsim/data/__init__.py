@@ -1,0 +1,1 @@
+"""The embedded Kyrgyz dataset (CSV files with SOURCES.md) and its loader."""

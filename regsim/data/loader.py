@@ -1,0 +1,157 @@
+"""Read the embedded Kyrgyz dataset (``regsim/data/*.csv``) and check it before any model is built.
+
+The files are copies of ``shared/data/kyrgyz`` with their sources in ``SOURCES.md``. Every check
+failure raises :class:`~regsim.errors.DataError` naming the file, the column and the problem. The
+dataset is read with ``importlib.resources`` so an installed package needs no checkout or network.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from importlib import resources
+
+import pandas as pd
+
+from regsim.errors import DataError
+
+OBLAST_ORDER = (
+    "Batken", "Chuy", "Issyk-Kul", "Jalal-Abad", "Naryn", "Osh", "Talas", "Bishkek", "Osh city",
+)
+"""The 9 first-level units (7 oblasts and the 2 cities of republican significance)."""
+
+_REQUIRED = {
+    "oblasts.csv": ["unit", "unit_type", "pop_2017_jan1", "grp_per_capita_2017_som",
+                    "poverty_rate_2017_pct", "poverty_rate_2018_pct", "extreme_poverty_2017_pct",
+                    "unemployment_2017_pct", "n_ayil_aimaks_pre2023", "urban_share_pct", "area_km2"],
+    "rayons.csv": ["rayon", "oblast", "admin_centre", "centroid_lat", "centroid_lon",
+                   "area_km2_official", "area_km2_polygon_approx", "pop_2017_excl_towns_est",
+                   "n_ayil_aimaks", "poverty_wfp_2017_pct"],
+    "settlements_centres.csv": ["id", "name", "oblast", "rayon", "type", "latitude", "longitude",
+                                "pop_2017"],
+    "roads.csv": ["edge_id", "from_node", "to_node", "distance_km", "road_class",
+                  "winter_closure_risk"],
+    "road_waypoints.csv": ["name", "latitude", "longitude"],
+    "national_macro.csv": ["indicator", "year", "value", "unit", "quality", "source"],
+}
+_NOT_NULL = {
+    "oblasts.csv": ["unit", "pop_2017_jan1", "grp_per_capita_2017_som", "poverty_rate_2017_pct"],
+    "rayons.csv": ["rayon", "oblast", "centroid_lat", "centroid_lon", "pop_2017_excl_towns_est"],
+    "settlements_centres.csv": ["name", "oblast", "latitude", "longitude", "pop_2017"],
+    "roads.csv": ["from_node", "to_node", "distance_km"],
+    "road_waypoints.csv": ["name", "latitude", "longitude"],
+}
+_CITY_UNITS = {"Bishkek": "Bishkek", "Osh": "Osh city"}
+
+
+@dataclass(frozen=True)
+class KyrgyzData:
+    """The embedded tables, checked; one DataFrame per file (``oblasts`` in OBLAST_ORDER)."""
+
+    oblasts: pd.DataFrame
+    rayons: pd.DataFrame
+    centres: pd.DataFrame
+    roads: pd.DataFrame
+    waypoints: pd.DataFrame
+    macro: pd.DataFrame
+
+    def macro_value(self, indicator: str, year: int) -> float:
+        """One value of ``national_macro.csv``; DataError if absent."""
+        rows = self.macro[(self.macro.indicator == indicator) & (self.macro.year == year)]
+        if rows.empty:
+            raise DataError(f"national_macro.csv: no value for {indicator!r} in {year}")
+        return float(rows.value.iloc[0])
+
+
+def _read(name: str) -> pd.DataFrame:
+    try:
+        text = resources.files("regsim.data").joinpath(name).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        raise DataError(f"{name}: embedded data file is missing from the package") from None
+    try:
+        frame = pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, ValueError) as err:
+        raise DataError(f"{name}: cannot parse as CSV ({err})") from None
+    missing = [c for c in _REQUIRED.get(name, []) if c not in frame.columns]
+    if missing:
+        raise DataError(f"{name}: missing column(s) {', '.join(missing)}")
+    for column in _NOT_NULL.get(name, []):
+        if frame[column].isna().any():
+            row = int(frame.index[frame[column].isna()][0]) + 2
+            raise DataError(f"{name}: empty value in column {column!r} (line {row})")
+    return frame
+
+
+def _numeric(frame: pd.DataFrame, name: str, columns: list[str], positive: bool = True) -> None:
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            row = int(frame.index[bad][0]) + 2
+            raise DataError(f"{name}: column {column!r} is not a number at line {row}")
+        if positive and (values.dropna() <= 0).any():
+            row = int(frame.index[values <= 0][0]) + 2
+            raise DataError(f"{name}: column {column!r} must be positive (line {row})")
+        frame[column] = values
+
+
+def load() -> KyrgyzData:
+    """Read and check every embedded table.
+
+    Returns:
+        The checked :class:`KyrgyzData`.
+
+    Raises:
+        DataError: naming the file, column and line of the first problem found.
+    """
+    oblasts = _read("oblasts.csv")
+    rayons = _read("rayons.csv")
+    centres = _read("settlements_centres.csv")
+    roads = _read("roads.csv")
+    waypoints = _read("road_waypoints.csv")
+    macro = _read("national_macro.csv")
+    _numeric(oblasts, "oblasts.csv", ["pop_2017_jan1", "grp_per_capita_2017_som", "area_km2"])
+    _numeric(oblasts, "oblasts.csv", ["poverty_rate_2017_pct", "unemployment_2017_pct",
+                                      "extreme_poverty_2017_pct"], positive=False)
+    _numeric(rayons, "rayons.csv", ["pop_2017_excl_towns_est", "area_km2_polygon_approx"])
+    _numeric(centres, "settlements_centres.csv", ["pop_2017", "latitude", "longitude"])
+    _numeric(roads, "roads.csv", ["distance_km"])
+    _numeric(macro, "national_macro.csv", ["value"], positive=False)
+
+    units = list(oblasts.unit)
+    if sorted(units) != sorted(OBLAST_ORDER):
+        raise DataError(f"oblasts.csv: expected the units {', '.join(OBLAST_ORDER)}; got {', '.join(units)}")
+    oblasts = oblasts.set_index("unit").loc[list(OBLAST_ORDER)].reset_index()
+    for column in ("poverty_rate_2017_pct", "unemployment_2017_pct"):
+        if ((oblasts[column] < 0) | (oblasts[column] > 100)).any():
+            raise DataError(f"oblasts.csv: column {column!r} must be a percentage in [0, 100]")
+
+    unknown = sorted(set(rayons.oblast) - set(units))
+    if unknown:
+        raise DataError(f"rayons.csv: column 'oblast' names unknown unit(s) {', '.join(unknown)}")
+
+    centres = centres.copy()
+    centres["unit"] = [
+        _CITY_UNITS[name] if str(ob).startswith(f"{name} (city") else str(ob)
+        for name, ob in zip(centres.name, centres.oblast, strict=True)
+    ]
+    unknown = sorted(set(centres.unit) - set(units))
+    if unknown:
+        raise DataError(f"settlements_centres.csv: column 'oblast' names unknown unit(s) {', '.join(unknown)}")
+    if len(centres) != 20:
+        raise DataError(f"settlements_centres.csv: expected the 20 growth centres, found {len(centres)}")
+
+    nodes = set(centres.name) | set(waypoints.name)
+    for column in ("from_node", "to_node"):
+        unknown = sorted(set(roads[column]) - nodes)
+        if unknown:
+            raise DataError(f"roads.csv: column {column!r} names unknown node(s) {', '.join(unknown)}; "
+                            "nodes must be growth centres or road_waypoints.csv names")
+
+    rural = rayons.groupby("oblast").pop_2017_excl_towns_est.sum()
+    for unit, total in zip(oblasts.unit, oblasts.pop_2017_jan1, strict=True):
+        if rural.get(unit, 0.0) > total:
+            raise DataError(f"rayons.csv: rural population of {unit} ({rural[unit]:,.0f}) exceeds "
+                            f"the oblast total in oblasts.csv ({total:,.0f})")
+    return KyrgyzData(oblasts=oblasts, rayons=rayons, centres=centres, roads=roads,
+                      waypoints=waypoints, macro=macro)

@@ -1,0 +1,241 @@
+"""The 2017 base year: households, firms and the calibration that anchors every mechanism.
+
+Initialisation (ODD element 5) builds, from the world and ``scale.world_seed`` only (the same for
+every strategy and replication):
+
+1. households per settlement summing to its 2017 population (one row per ``household_weight``
+   households; sizes 1 + Poisson, members abroad spread so the national stock matches 2017);
+2. output targets: each oblast's GRP (2017 GRP per person x population) split into mining
+   (exogenous, Jeti-Oguz), farming (``agriculture_gdp_share`` of GDP, by farmers) and firms
+   (the rest, by base-year jobs, ``urban_output_premium`` in centres and towns);
+3. firm agents sized to the firm output, productivity per settlement solved so that the firms
+   produce that output with the base-year jobs, and wages equal to the marginal product;
+4. an earnings scale per oblast such that its 2017 poverty rate is reproduced exactly;
+5. the base rate of labour migration that keeps the 2017 stock abroad steady.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from regsim.agents.firm import INDUSTRY, SERVICES, FirmTable
+from regsim.errors import DataError
+from regsim.households import SPARE_FACTOR, Households
+from regsim.params import EconomyParams, Params
+from regsim.processes import incomes, labour, production
+from regsim.rng import stream
+from regsim.state import Flows, SettlementColumns, State
+from regsim.world import World
+
+URBAN_KINDS = ("capital", "growth_centre", "town")
+MINING_RAYON = "Jeti-Oguz"  # Kumtor gold mine
+
+
+def _households(world: World, params: Params) -> Households:
+    rng = stream(params.scale.world_seed, "households", 0)
+    dem = params.demography
+    weight = params.scale.household_weight
+    sizes_all, settlement_all = [], []
+    for sid, row in world.settlements.iterrows():
+        persons = round(row.population_2017 / weight)
+        mean = dem.household_size_urban if row.kind in URBAN_KINDS else dem.household_size_rural
+        n_draw = int(persons / mean * 1.3) + 10
+        sizes = np.minimum(1 + rng.poisson(mean - 1, n_draw), dem.max_household_size)
+        cum = np.cumsum(sizes)
+        k = int(np.searchsorted(cum, persons))
+        sizes = sizes[: k + 1].copy()
+        sizes[-1] -= int(cum[k] - persons)
+        sizes = sizes[sizes > 0]
+        sizes_all.append(sizes)
+        settlement_all.append(np.full(len(sizes), sid))
+    sizes = np.concatenate(sizes_all)
+    n = len(sizes)
+    hh = Households.empty(int(n * SPARE_FACTOR) + 16, weight)
+    hh.alive[:n] = True
+    hh.size[:n] = sizes
+    hh.settlement[:n] = np.concatenate(settlement_all)
+    sigma = params.incomes.skill_dispersion
+    hh.skill[:n] = rng.lognormal(-0.5 * sigma**2, sigma, n)
+    hh.u_labour[:n] = rng.random(n)
+    eligible = np.maximum(sizes - 1, 0)
+    share = params.migration.initial_migrants_abroad / weight / max(eligible.sum(), 1)
+    hh.abroad[:n] = np.minimum(np.floor(eligible * share + rng.random(n)), eligible)
+    hh.update_labour(dem.labour_force_share)
+    return hh
+
+
+def _kernels(world: World, params: Params, pop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Commuting matrix and the market-access and spread kernels, each (S, S).
+
+    Residents of i weigh the job market of j (within ``commuting_radius_km``) by
+    ``commuting_share * exp(-km / radius) * min(1, pop_j / pop_i)``: people commute toward
+    larger places, not from a city to its villages; their own market has weight 1.
+    """
+    km = world.road_km
+    lab, econ = params.labour, params.economy
+    radius = lab.commuting_radius_km
+    near = (km > 0) & (km <= radius)
+    larger = np.minimum(1.0, pop[None, :] / np.maximum(pop[:, None], 1.0))
+    pull = lab.commuting_share * np.exp(-km / max(radius, 1e-9)) * larger
+    commute = np.eye(world.n) + np.where(near, pull, 0.0)
+    commute /= commute.sum(axis=1, keepdims=True)
+    return commute, np.exp(-km / econ.access_decay_km), np.exp(-km / econ.spread_decay_km)
+
+
+def _leverage(access: np.ndarray, pop: np.ndarray, econ: EconomyParams) -> np.ndarray:
+    """How strongly public capital raises productivity here, relative to the average place.
+
+    ``(MA_s / median MA)^agglomeration_elasticity * (pop_s / median pop)^(-congestion_elasticity)``,
+    normalised to a population-weighted mean of 1: infrastructure and services pay more where they
+    connect more economic mass (agglomeration: Graham 2007; Donaldson & Hornbeck 2016) and less
+    where they are shared by more people (congestion of public goods: Glaeser 2008). With equal
+    elasticities the effect is neutral between large and small places; which strategy gains more
+    from the same som therefore depends on these two beliefs, not on the code.
+    """
+    raw = ((access / np.median(access)) ** econ.agglomeration_elasticity
+           * (np.maximum(pop, 1.0) / np.median(pop)) ** (-econ.congestion_elasticity))
+    return raw / np.average(raw, weights=pop)
+
+
+def build_state(world: World, params: Params) -> State:
+    """The calibrated 2017 state (deterministic given world, parameters and ``world_seed``).
+
+    Raises:
+        DataError: if the data leave an oblast no room for firm output.
+    """
+    econ, lab, pol = params.economy, params.labour, params.policy
+    s = world.settlements
+    n_s = world.n
+    rng = stream(params.scale.world_seed, "firms", 0)
+    hh = _households(world, params)
+    pop0 = hh.per_settlement(hh.size, n_s)
+    commute, access_kernel, spread_kernel = _kernels(world, params, pop0)
+    urban = s.kind.isin(URBAN_KINDS).to_numpy()
+
+    labour_force = hh.per_settlement(hh.labour, n_s)
+    seekers = commute.T @ (labour_force * (1 - lab.frictional_unemployment_rate))
+    wage_share = np.where(urban, lab.wage_job_share_urban, lab.wage_job_share_village)
+    jobs = wage_share * seekers
+    farm_access = np.where(urban, lab.urban_farm_access, lab.village_farm_access)
+    reach = (1 - lab.frictional_unemployment_rate) * (commute @ wage_share)
+    farmers = labour_force * (1 - lab.frictional_unemployment_rate - reach).clip(0) * farm_access
+
+    oblasts = world.oblasts
+    grp = (oblasts.grp_per_capita_2017_som * oblasts.pop_2017_jan1).to_numpy(float)
+    oblast_of = s.oblast_index.to_numpy()
+    mining = np.zeros(n_s)
+    jeti = (s.rayon == MINING_RAYON).to_numpy()
+    if jeti.any():
+        mining[jeti] = econ.mining_output_som * pop0[jeti] / pop0[jeti].sum()
+    farm_target = econ.agriculture_gdp_share * grp.sum() * farmers / farmers.sum()
+    firm_weighting = jobs * np.where(urban, econ.urban_output_premium, 1.0)
+    firm_target = np.zeros(n_s)
+    for o in range(len(oblasts)):
+        in_o = oblast_of == o
+        rest = grp[o] - mining[in_o].sum() - farm_target[in_o].sum()
+        if rest <= 0.1 * grp[o]:
+            raise DataError(f"oblasts.csv: GRP of {oblasts.oblast[o]} leaves no room for firms after "
+                            "mining and farming; check grp_per_capita_2017_som")
+        firm_target[in_o] = rest * firm_weighting[in_o] / firm_weighting[in_o].sum()
+    jobs = np.minimum(jobs, econ.labour_elasticity * firm_target / lab.reservation_wage_floor_som)
+
+    # firms: agents sized to output, capital at its desired level, tfp solved for the target
+    per_agent = econ.mean_firm_output_som * params.scale.firm_weight
+    n_agents = np.maximum(1, np.round(firm_target / per_agent)).astype(int)
+    total = int(n_agents.sum())
+    firms = FirmTable.empty(int(total * 1.5) + 16)
+    firms.alive[:total] = True
+    firms.settlement[:total] = np.repeat(np.arange(n_s), n_agents)
+    firms.sector[:total] = np.where(rng.random(total) < econ.industry_output_share, INDUSTRY, SERVICES)
+    sigma = econ.firm_productivity_dispersion
+    firms.productivity[:total] = rng.lognormal(-0.5 * sigma**2, sigma, total)
+    hazard = max(econ.exit_hazard_per_year, 1e-12)
+    firms.exit_year[:total] = params.time.start_year - 1 + np.minimum(rng.geometric(hazard, total), 1000)
+    a, b, c = econ.capital_elasticity, econ.labour_elasticity, econ.capital_cost_rate
+    where = firms.settlement[:total]
+    phi = firms.productivity[:total]
+    # at the joint optimum of capital and labour a firm's output is proportional to
+    # productivity^(1/(1-a-b)); share each settlement's firm output accordingly (exact calibration)
+    size = phi ** (1.0 / (1.0 - a - b))
+    output = firm_target[where] * size / np.bincount(where, weights=size, minlength=n_s)[where]
+    capital = a * output / c
+    employees = jobs[where] * output / firm_target[where]
+    raw = phi * capital**a * employees**b
+    tfp = firm_target / np.maximum(np.bincount(where, weights=raw, minlength=n_s), 1e-300)
+    output = tfp[where] * raw
+    firms.capital_som[:total] = capital
+    firms.employees[:total] = employees
+    firms.output_som[:total] = output
+    wage = b * firm_target / np.maximum(jobs, 1e-9)
+    firms.profit_som[:total] = output - wage[where] * employees - c * capital
+
+    industry = np.bincount(where, weights=np.where(firms.sector[:total] == INDUSTRY, output, 0.0),
+                           minlength=n_s)
+    output_total = firm_target + farm_target + mining
+    zeros = np.zeros(n_s)
+    farm_income = np.divide(farm_target, farmers, out=zeros.copy(), where=farmers > 0)
+    cols = SettlementColumns(
+        population=pop0.copy(), population_2017=pop0, market_access_2017=access_kernel @ pop0,
+        public_capital_som=econ.public_capital_to_output * output_total,
+        public_capital_2017_som=econ.public_capital_to_output * output_total,
+        services_som=econ.services_to_output * output_total,
+        services_2017_som=econ.services_to_output * output_total,
+        public_capital_leverage=_leverage(access_kernel @ pop0, pop0, econ),
+        base_tfp=tfp, tfp=tfp.copy(), trend=np.ones(n_s), farm_tfp=farm_income.copy(), farm_price=np.ones(n_s),
+        land=farmers.copy(), living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
+        labour_efficiency=np.ones(n_s), demand_index=np.ones(n_s),
+        industry_access_2017=np.maximum(spread_kernel @ industry, 1.0),
+        profitability_2017=np.ones(n_s), income_pc_2017=np.ones(n_s),
+        mining_output_som=mining, output_som=output_total, firm_output_som=firm_target.copy(),
+        industry_output_som=industry, farm_output_som=farm_target.copy(),
+        market_wage_som=wage, reservation_wage_2017_som=wage.copy(),
+        reservation_wage_som=wage.copy(), resident_wage_som=zeros.copy(),
+        employment_rate=zeros.copy(), earnings_scale=np.ones(n_s),
+        farm_income_per_worker_2017_som=farm_income.copy(), farm_income_per_worker_som=farm_income,
+        income_pc_som=zeros.copy(), farm_access=farm_access, in_migrant_stock=zeros.copy(),
+        grant_credit_som=zeros.copy(), pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)),
+    )
+    state = State(world=world, households=hh, firms=firms, cols=cols, commute=commute,
+                  access_kernel=access_kernel, spread_kernel=spread_kernel,
+                  year=params.time.start_year - 1, base_year=params.time.start_year - 1,
+                  max_household_size=params.demography.max_household_size)
+    state.flows = Flows.zeros(n_s)
+    _ = pol
+
+    state.cols.profitability_2017 = production.profitability(state, params)
+    base_rng = stream(params.scale.world_seed, "labour", 0)
+    labour.apply(state, labour.compute(state, params, base_rng))
+    state.cols.output_som = output_total
+    _calibrate_earnings(state, params)
+    income = incomes.compute(state, params, base_rng)
+    incomes.apply(state, income)
+    state.cols.income_pc_2017 = np.maximum(income.income_pc_som, 1.0)
+    eligible = hh.per_settlement((hh.labour >= 2).astype(np.float64), n_s).sum()
+    abroad = hh.per_settlement(hh.abroad, n_s).sum()
+    state.abroad_base_rate = params.migration.return_rate_per_year * abroad / max(eligible, 1.0)
+    return state
+
+
+def _calibrate_earnings(state: State, params: Params) -> None:
+    """Per oblast, the earnings scale that reproduces the 2017 poverty rate (bisection)."""
+    hh = state.households
+    wage, farm = incomes.earnings(state)
+    earn = (wage + farm).astype(np.float64)
+    present = hh.present().astype(np.float64)
+    other = (present * params.incomes.transfer_som_per_person
+             + hh.abroad * params.migration.remittance_som_per_migrant
+             * params.incomes.remittance_share_to_household)
+    oblast_of_row = state.world.settlements.oblast_index.to_numpy()[hh.settlement]
+    line = params.incomes.poverty_line_som
+    scale = np.ones(len(state.world.oblasts))
+    targets = state.world.oblasts.poverty_rate_2017_pct.to_numpy(float) / 100.0
+    for o, target in enumerate(targets):
+        rows = hh.alive & (oblast_of_row == o) & (present > 0)
+        e, x, p = earn[rows], other[rows], present[rows]
+        lo, hi = 1e-3, 1e3
+        for _ in range(60):
+            mid = np.sqrt(lo * hi)
+            rate = p[(mid * e + x) / p < line].sum() / p.sum()
+            lo, hi = (mid, hi) if rate > target else (lo, mid)
+        scale[o] = np.sqrt(lo * hi)
+    state.cols.earnings_scale = scale[state.world.settlements.oblast_index.to_numpy()]

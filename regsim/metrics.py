@@ -1,0 +1,329 @@
+"""Metrics: one registry (name, unit, scope, description, function) and the Recorder.
+
+A metric's function is pure: ``fn(state, params) -> value`` with a float for scope ``national``,
+shape (9,) for ``oblast`` (in ``OBLAST_ORDER``) and shape (S,) for ``settlement``. The
+:class:`Recorder` writes every metric of every recorded year into preallocated arrays and turns
+them into tidy long tables at the end. Rates are fractions 0-1; money is som at 2017 prices.
+
+Inequality: Gini of household income per person (persons at home as weights); the Theil index
+(GE(1)) of income per person across settlements, decomposed into between- and within-oblast
+parts (Shorrocks 1980); sigma convergence is the population-weighted s.d. of log GDP per person
+across the 9 oblast units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from regsim.data.loader import OBLAST_ORDER
+from regsim.params import Params
+from regsim.state import State
+
+Value = float | np.ndarray
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named quantity recorded every year."""
+
+    name: str
+    unit: str
+    scope: str  # national | oblast | settlement
+    description: str
+    fn: Callable[[State, Params], Value]
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+def _n_oblasts() -> int:
+    return len(OBLAST_ORDER)
+
+
+def _by_oblast(state: State, per_settlement: np.ndarray) -> np.ndarray:
+    oblast = state.world.settlements.oblast_index.to_numpy()
+    return np.bincount(oblast, weights=per_settlement, minlength=_n_oblasts())
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
+
+
+def population(state: State) -> np.ndarray:
+    """Residents (de jure) per settlement, persons."""
+    return state.population()
+
+
+def present(state: State) -> np.ndarray:
+    """Persons at home per settlement."""
+    hh = state.households
+    return hh.per_settlement(hh.present(), state.n_settlements)
+
+
+def poor_people(state: State, line_som: float) -> np.ndarray:
+    """Persons at home below ``line_som`` of income per person, per settlement."""
+    hh = state.households
+    poor = (hh.income_per_person() < line_som) & hh.alive
+    return hh.per_settlement(hh.present() * poor, state.n_settlements)
+
+
+def income_total(state: State) -> np.ndarray:
+    """Household income per settlement, som (all sources)."""
+    hh = state.households
+    return hh.per_settlement(hh.income_som().astype(np.float64), state.n_settlements)
+
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Gini coefficient of ``values`` with non-negative ``weights`` (0-1)."""
+    keep = weights > 0
+    v, w = values[keep].astype(np.float64), weights[keep].astype(np.float64)
+    if len(v) == 0 or v.sum() <= 0:
+        return 0.0
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    cw = np.cumsum(w)
+    cvw = np.cumsum(v * w)
+    total_w, total_vw = cw[-1], cvw[-1]
+    # area under the Lorenz curve by trapezoids
+    lorenz = cvw / total_vw
+    prev = np.concatenate([[0.0], lorenz[:-1]])
+    area = np.sum(w / total_w * (lorenz + prev) / 2.0)
+    return float(1.0 - 2.0 * area)
+
+
+def theil(income: np.ndarray, people: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[float, float, float]:
+    """Theil T index of income per person across units and its between/within-group parts.
+
+    Args:
+        income: Total income per unit, som, shape (S,).
+        people: Persons per unit, shape (S,).
+        group: Group index of each unit, shape (S,).
+        n_groups: Number of groups.
+
+    Returns:
+        ``(total, between, within)``, with total = between + within.
+    """
+    keep = (people > 0) & (income > 0)
+    y, n, g = income[keep], people[keep], group[keep]
+    mu = y.sum() / n.sum()
+    share = y / y.sum()
+    total = float(np.sum(share * np.log((y / n) / mu)))
+    y_g = np.bincount(g, weights=y, minlength=n_groups)
+    n_g = np.bincount(g, weights=n, minlength=n_groups)
+    ok = (y_g > 0) & (n_g > 0)
+    s_g = y_g[ok] / y.sum()
+    between = float(np.sum(s_g * np.log((y_g[ok] / n_g[ok]) / mu)))
+    return total, between, total - between
+
+
+def _theil_parts(state: State) -> tuple[float, float, float]:
+    oblast = state.world.settlements.oblast_index.to_numpy()
+    return theil(income_total(state), present(state), oblast, _n_oblasts())
+
+
+def _unemployed(state: State) -> tuple[np.ndarray, np.ndarray]:
+    hh = state.households
+    n_s = state.n_settlements
+    labour_force = hh.per_settlement(hh.labour, n_s)
+    working = hh.per_settlement(hh.employed + hh.farming, n_s)
+    return labour_force - working, labour_force
+
+
+def _kind_share(state: State, kinds: tuple[str, ...]) -> float:
+    pop = population(state)
+    mask = state.world.settlements.kind.isin(kinds).to_numpy()
+    return float(pop[mask].sum() / pop.sum())
+
+
+def _gdp_per_capita_oblast(state: State) -> np.ndarray:
+    return _ratio(_by_oblast(state, state.cols.output_som), _by_oblast(state, population(state)))
+
+
+def _sigma_convergence(state: State) -> float:
+    gdp_pc = _gdp_per_capita_oblast(state)
+    pop = _by_oblast(state, population(state))
+    ok = gdp_pc > 0
+    logs = np.log(gdp_pc[ok])
+    mean = np.average(logs, weights=pop[ok])
+    return float(np.sqrt(np.average((logs - mean) ** 2, weights=pop[ok])))
+
+
+def _ledger_by_settlement(state: State, what: str) -> np.ndarray:
+    ledger = state.ledger
+    n_s = state.n_settlements
+    if what == "allocated":
+        arr = ledger.allocated.sum(axis=1) if ledger.allocated.size else np.zeros(n_s)
+    elif what == "absorbed":
+        arr = ledger.absorbed.sum(axis=1) if ledger.absorbed.size else np.zeros(n_s)
+    elif what == "returned":
+        arr = ledger.returned if ledger.returned.size else np.zeros(n_s)
+    else:
+        arr = ledger.lost if ledger.lost.size else np.zeros(n_s)
+    return np.asarray(arr, dtype=float)
+
+
+def _flows(state: State, name: str) -> np.ndarray:
+    flows = state.flows
+    return np.zeros(state.n_settlements) if flows is None else getattr(flows, name)
+
+
+# --- the registry -----------------------------------------------------------------------------
+
+def _m(name: str, unit: str, scope: str, description: str, fn: Callable[[State, Params], Value]) -> Metric:
+    return Metric(name, unit, scope, description, fn)
+
+
+_DECLARED: Final[tuple[Metric, ...]] = (
+    # national
+    _m("population", "persons", "national", "Resident (de jure) population, incl. members abroad",
+       lambda s, p: float(population(s).sum())),
+    _m("gdp_som", "som", "national", "GDP: firms + farms + mining, som at 2017 prices",
+       lambda s, p: float(s.cols.output_som.sum())),
+    _m("gdp_per_capita_som", "som/person", "national", "GDP per resident",
+       lambda s, p: float(s.cols.output_som.sum() / population(s).sum())),
+    _m("income_per_capita_som", "som/person", "national", "Household income per person at home",
+       lambda s, p: float(income_total(s).sum() / present(s).sum())),
+    _m("poverty_rate", "fraction", "national", "Share of people below the 2017 national poverty line",
+       lambda s, p: float(poor_people(s, p.incomes.poverty_line_som).sum() / present(s).sum())),
+    _m("extreme_poverty_rate", "fraction", "national", "Share of people below the 2017 extreme poverty line",
+       lambda s, p: float(poor_people(s, p.incomes.extreme_poverty_line_som).sum() / present(s).sum())),
+    _m("poor_people", "persons", "national", "People below the poverty line",
+       lambda s, p: float(poor_people(s, p.incomes.poverty_line_som).sum())),
+    _m("gini_income", "index 0-1", "national", "Gini of household income per person (persons weighted)",
+       lambda s, p: weighted_gini(s.households.income_per_person(), s.households.present())),
+    _m("theil_income", "index", "national", "Theil T of income per person across settlements",
+       lambda s, p: _theil_parts(s)[0]),
+    _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
+       lambda s, p: _theil_parts(s)[1]),
+    _m("theil_within_oblasts", "index", "national", "Within-oblast part of the Theil index",
+       lambda s, p: _theil_parts(s)[2]),
+    _m("sigma_convergence", "log points", "national", "Population-weighted s.d. of log GDP per person across oblasts",
+       lambda s, p: _sigma_convergence(s)),
+    _m("unemployment_rate", "fraction", "national", "Unemployed share of the labour force at home",
+       lambda s, p: float(_unemployed(s)[0].sum() / _unemployed(s)[1].sum())),
+    _m("migrants_abroad", "persons", "national", "Household members working abroad",
+       lambda s, p: float(s.households.per_settlement(s.households.abroad, s.n_settlements).sum())),
+    _m("remittances_som", "som", "national", "Remittances sent home by members abroad",
+       lambda s, p: float(s.households.per_settlement(s.households.abroad, s.n_settlements).sum()
+                          * p.migration.remittance_som_per_migrant)),
+    _m("internal_migrants", "persons", "national", "People who moved between settlements this year",
+       lambda s, p: float(_flows(s, "moved_out").sum())),
+    _m("share_pop_bishkek", "fraction", "national", "Bishkek's share of the population",
+       lambda s, p: _kind_share(s, ("capital",))),
+    _m("share_pop_centres", "fraction", "national", "Share of the population in the 20 growth centres",
+       lambda s, p: _kind_share(s, ("capital", "growth_centre"))),
+    _m("share_pop_towns", "fraction", "national", "Share in the residual town nodes",
+       lambda s, p: _kind_share(s, ("town",))),
+    _m("share_pop_villages", "fraction", "national", "Share in village clusters",
+       lambda s, p: _kind_share(s, ("village",))),
+    _m("n_firms", "enterprises", "national", "Enterprises (firm agents x firm_weight)",
+       lambda s, p: float(s.firms.alive.sum() * p.scale.firm_weight)),
+    _m("public_capital_som", "som", "national", "Public capital stock",
+       lambda s, p: float(s.cols.public_capital_som.sum())),
+    _m("budget_available_som", "som", "national", "Regional development budget this year",
+       lambda s, p: float(s.ledger.available)),
+    _m("budget_allocated_som", "som", "national", "Allocated by the strategy",
+       lambda s, p: float(_ledger_by_settlement(s, "allocated").sum())),
+    _m("budget_absorbed_som", "som", "national", "Absorbed: put to use by settlements",
+       lambda s, p: float(_ledger_by_settlement(s, "absorbed").sum())),
+    _m("budget_returned_som", "som", "national", "Returned: beyond absorption capacity",
+       lambda s, p: float(_ledger_by_settlement(s, "returned").sum())),
+    _m("budget_lost_som", "som", "national", "Lost to administration and leakage",
+       lambda s, p: float(_ledger_by_settlement(s, "lost").sum())),
+    _m("budget_unallocated_som", "som", "national", "Budget the strategy did not allocate",
+       lambda s, p: float(s.ledger.unallocated)),
+    # oblast
+    _m("population", "persons", "oblast", "Residents", lambda s, p: _by_oblast(s, population(s))),
+    _m("gdp_som", "som", "oblast", "Gross regional product", lambda s, p: _by_oblast(s, s.cols.output_som)),
+    _m("gdp_per_capita_som", "som/person", "oblast", "GRP per resident", lambda s, p: _gdp_per_capita_oblast(s)),
+    _m("income_per_capita_som", "som/person", "oblast", "Household income per person at home",
+       lambda s, p: _ratio(_by_oblast(s, income_total(s)), _by_oblast(s, present(s)))),
+    _m("poverty_rate", "fraction", "oblast", "Share below the poverty line",
+       lambda s, p: _ratio(_by_oblast(s, poor_people(s, p.incomes.poverty_line_som)), _by_oblast(s, present(s)))),
+    _m("unemployment_rate", "fraction", "oblast", "Unemployed share of the labour force",
+       lambda s, p: _ratio(_by_oblast(s, _unemployed(s)[0]), _by_oblast(s, _unemployed(s)[1]))),
+    _m("net_internal_migration", "persons", "oblast", "In-movers minus out-movers this year",
+       lambda s, p: _by_oblast(s, _flows(s, "moved_in") - _flows(s, "moved_out"))),
+    _m("budget_allocated_som", "som", "oblast", "Allocated",
+       lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "allocated"))),
+    _m("budget_absorbed_som", "som", "oblast", "Absorbed",
+       lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "absorbed"))),
+    _m("budget_returned_som", "som", "oblast", "Returned",
+       lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "returned"))),
+    _m("budget_lost_som", "som", "oblast", "Lost",
+       lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "lost"))),
+    # settlement
+    _m("population", "persons", "settlement", "Residents", lambda s, p: population(s)),
+    _m("output_som", "som", "settlement", "Output (firms, farms, mining)", lambda s, p: s.cols.output_som.copy()),
+    _m("employment", "persons", "settlement", "Residents in wage jobs or farming",
+       lambda s, p: _unemployed(s)[1] - _unemployed(s)[0]),
+    _m("income_per_capita_som", "som/person", "settlement", "Household income per person at home",
+       lambda s, p: _ratio(income_total(s), present(s))),
+    _m("poverty_rate", "fraction", "settlement", "Share below the poverty line",
+       lambda s, p: _ratio(poor_people(s, p.incomes.poverty_line_som), present(s))),
+    _m("public_capital_som", "som", "settlement", "Public capital stock",
+       lambda s, p: s.cols.public_capital_som.copy()),
+    _m("budget_absorbed_som", "som", "settlement", "Regional money absorbed",
+       lambda s, p: _ledger_by_settlement(s, "absorbed")),
+)
+
+METRICS: Final[dict[tuple[str, str], Metric]] = {(m.scope, m.name): m for m in _DECLARED}
+"""Every metric, keyed by (scope, name): the same name can exist per scope."""
+
+
+class Recorder:
+    """Preallocated arrays for every metric and year; tidy tables at the end."""
+
+    def __init__(self, years: list[int], n_settlements: int) -> None:
+        self.years = years
+        self.national = [m for m in _DECLARED if m.scope == "national"]
+        self.oblast = [m for m in _DECLARED if m.scope == "oblast"]
+        self.settlement = [m for m in _DECLARED if m.scope == "settlement"]
+        n_y = len(years)
+        self._nat = np.full((n_y, len(self.national)), np.nan)
+        self._obl = np.full((n_y, len(self.oblast), _n_oblasts()), np.nan)
+        self._set = np.full((n_y, len(self.settlement), n_settlements), np.nan)
+        self._row = {year: i for i, year in enumerate(years)}
+
+    def record(self, state: State, params: Params) -> None:
+        """Evaluate every metric for ``state.year``."""
+        i = self._row[state.year]
+        for j, m in enumerate(self.national):
+            self._nat[i, j] = m.fn(state, params)
+        for j, m in enumerate(self.oblast):
+            self._obl[i, j] = m.fn(state, params)
+        for j, m in enumerate(self.settlement):
+            self._set[i, j] = m.fn(state, params)
+
+    def national_table(self) -> pd.DataFrame:
+        """Long table ``year, metric, value``."""
+        n_y, n_m = self._nat.shape
+        return pd.DataFrame({
+            "year": np.repeat(self.years, n_m).astype(np.int32),
+            "metric": np.tile([m.name for m in self.national], n_y),
+            "value": self._nat.ravel(),
+        })
+
+    def oblast_table(self) -> pd.DataFrame:
+        """Long table ``year, oblast, metric, value``."""
+        n_y, n_m, n_o = self._obl.shape
+        return pd.DataFrame({
+            "year": np.repeat(self.years, n_m * n_o).astype(np.int32),
+            "oblast": np.tile(np.array(OBLAST_ORDER), n_y * n_m),
+            "metric": np.tile(np.repeat([m.name for m in self.oblast], n_o), n_y),
+            "value": self._obl.ravel(),
+        })
+
+    def settlement_table(self) -> pd.DataFrame:
+        """Long table ``year, settlement_id, metric, value``."""
+        n_y, n_m, n_s = self._set.shape
+        return pd.DataFrame({
+            "year": np.repeat(self.years, n_m * n_s).astype(np.int32),
+            "settlement_id": np.tile(np.arange(n_s, dtype=np.int32), n_y * n_m),
+            "metric": np.tile(np.repeat([m.name for m in self.settlement], n_s), n_y),
+            "value": self._set.ravel(),
+        })

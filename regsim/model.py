@@ -1,0 +1,235 @@
+"""RegionalModel: the Mesa 3.3 model that builds the 2017 world and steps it year by year.
+
+``step()`` is the table of contents of the model, in the order of ``docs/ODD.md`` section 3.
+Every process draws from its own named stream (``regsim.rng.stream``) keyed by the run seed and
+the year, so all strategies see the same random numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import resource
+import sys
+import time
+from typing import Any
+
+import mesa
+import numpy as np
+
+from regsim import __version__
+from regsim.agents.firm import Firm
+from regsim.agents.settlement import Settlement
+from regsim.data import loader
+from regsim.errors import InvariantError
+from regsim.initialise import URBAN_KINDS, build_state
+from regsim.metrics import Recorder
+from regsim.params import Params, params_hash, to_dict
+from regsim.policy import PolicyView, Strategy, make_strategy
+from regsim.processes import (
+    Process,
+    budget,
+    demography,
+    incomes,
+    investment,
+    labour,
+    migration,
+    production,
+    productivity,
+)
+from regsim.results import RunResult, git_commit
+from regsim.rng import stream
+from regsim.state import CHANNELS, Flows
+from regsim.world import World, build_world
+
+BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float rounding only
+
+
+@functools.lru_cache(maxsize=4)
+def cached_world(world_seed: int) -> World:
+    """The world for a seed, built once per process (it is immutable)."""
+    return build_world(loader.load(), world_seed)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+class RegionalModel(mesa.Model):
+    """Settlements, firms and households of the Kyrgyz Republic under one allocation strategy.
+
+    Args:
+        params: Validated parameters.
+        seed: Run seed; every random stream derives from it.
+        scenario: Name of the scenario, for provenance.
+        world: A prebuilt world (built from ``scale.world_seed`` if omitted).
+    """
+
+    def __init__(self, params: Params, seed: int = 0, scenario: str = "", world: World | None = None) -> None:
+        started = time.perf_counter()
+        super().__init__(seed=seed)
+        self.params = params
+        self.run_seed = int(seed)
+        self.scenario = scenario
+        self.world = world if world is not None else cached_world(params.scale.world_seed)
+        self.state = build_state(self.world, params)
+        self.strategy: Strategy = make_strategy(params.policy, self.world.n)
+        self.firm_agents: dict[int, Firm] = {}
+        self.state.spawn_firm = self._spawn_firm
+        self.state.exit_firm = self._exit_firm
+        for row in np.flatnonzero(self.state.firms.alive):
+            self._spawn_firm(int(row))
+        pol = params.policy
+        shares = {"capital": pol.absorption_share_city, "growth_centre": pol.absorption_share_city,
+                  "town": pol.absorption_share_town, "village": pol.absorption_share_village}
+        for sid, row in self.world.settlements.iterrows():
+            Settlement(self, int(sid), row["name"], row.kind, shares[row.kind])
+        self.settlements = self.agents_by_type[Settlement]
+        self._hinterland = self._hinterland_mask()
+        years = list(range(params.time.start_year - 1, params.time.end_year + 1))
+        self.recorder = Recorder(years, self.world.n)
+        self.state.cols.population = self.state.population()
+        self.recorder.record(self.state, params)
+        self.build_seconds = time.perf_counter() - started
+
+    # --- agents -----------------------------------------------------------------------------
+    def _spawn_firm(self, row: int) -> None:
+        self.firm_agents[row] = Firm(self, row)
+
+    def _exit_firm(self, row: int) -> None:
+        agent = self.firm_agents.pop(row, None)
+        if agent is not None:
+            agent.remove()
+
+    def _hinterland_mask(self) -> np.ndarray:
+        s = self.world.settlements
+        centres = s.growth_centre.to_numpy()
+        near = (self.world.road_km[:, centres] <= self.params.policy.catchment_km).any(axis=1)
+        return near & ~centres
+
+    # --- the year ---------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one year, in the order of docs/ODD.md section 3."""
+        self.state.year += 1
+        self.state.flows = Flows.zeros(self.world.n)
+        allocation, available = self.allocate()
+        capacity = np.array(self.settlements.map("absorption_capacity_som"))
+        self.run_process(budget, allocation, capacity, available)  # absorb, return, lose
+        self.check_budget()
+        self.run_process(investment)    # public capital: build with lag, depreciate
+        self.run_process(productivity)  # market access, agglomeration, congestion, spread
+        self.run_process(production)    # firms invest, exit, enter
+        self.run_process(labour)        # hire, commute, produce, set wages; farm
+        self.run_process(incomes)       # wages + farm + transfers + remittances
+        self.run_process(migration)     # move, go abroad, return
+        self.run_process(demography)    # births, deaths, emigration, immigration
+        self.finish_year()              # record metrics
+
+    def run_process(self, process: Process, *inputs: Any) -> None:
+        """Compute a process from the state with its own stream, then apply the outcome."""
+        rng = stream(self.run_seed, process.STREAM, self.state.year)
+        outcome = process.compute(self.state, self.params, rng, *inputs)
+        process.apply(self.state, outcome)
+
+    def allocate(self) -> tuple[np.ndarray, float]:
+        """The strategy's allocation for this year, checked against the hard budget constraint."""
+        available = self.params.policy.budget_som_per_year
+        view = PolicyView(
+            population=self.state.cols.population.copy(),
+            poverty_rate=self._poverty_rate(),
+            growth_centre=self.world.settlements.growth_centre.to_numpy().copy(),
+            hinterland=self._hinterland.copy(),
+            channel_shares=np.array([self.params.policy.infrastructure_share,
+                                     self.params.policy.grants_share,
+                                     self.params.policy.services_share]),
+        )
+        for array in (view.population, view.poverty_rate, view.growth_centre, view.hinterland):
+            array.setflags(write=False)
+        amounts = np.asarray(self.strategy.allocate(view, self.state.year, available), dtype=float)
+        if amounts.shape != (self.world.n, len(CHANNELS)):
+            raise InvariantError(f"strategy returned shape {amounts.shape}, expected {(self.world.n, len(CHANNELS))}")
+        if not np.isfinite(amounts).all() or (amounts < 0).any():
+            raise InvariantError("strategy returned a negative or non-finite amount")
+        if amounts.sum() > available + BUDGET_TOLERANCE_SOM:
+            raise InvariantError(f"allocation {amounts.sum():.2f} som exceeds the budget {available:.2f}")
+        return amounts, available
+
+    def _poverty_rate(self) -> np.ndarray:
+        hh = self.state.households
+        n_s = self.world.n
+        poor = (hh.income_per_person() < self.params.incomes.poverty_line_som) & hh.alive
+        people = hh.per_settlement(hh.present(), n_s)
+        return np.divide(hh.per_settlement(hh.present() * poor, n_s), people,
+                         out=np.zeros(n_s), where=people > 0)
+
+    def check_budget(self) -> None:
+        """Budget identity: budget = absorbed + returned + lost + unallocated, to the som."""
+        ledger = self.state.ledger
+        total = ledger.absorbed.sum() + ledger.returned.sum() + ledger.lost.sum() + ledger.unallocated
+        if abs(total - ledger.available) > max(1.0, 1e-9 * ledger.available):
+            raise InvariantError(f"{self.state.year}: budget {ledger.available} != accounted {total}")
+        if (ledger.absorbed < -1e-9).any() or (ledger.returned < -1e-6).any():
+            raise InvariantError(f"{self.state.year}: negative absorbed or returned money")
+
+    def finish_year(self) -> None:
+        """Refresh derived state (labour force, population) and record this year's metrics."""
+        hh = self.state.households
+        hh.update_labour(self.params.demography.labour_force_share)
+        self.state.cols.population = self.state.population()
+        self.recorder.record(self.state, self.params)
+
+    # --- a whole run ------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        """Step from ``time.start_year`` to ``time.end_year`` and return the results."""
+        started = time.perf_counter()
+        while self.state.year < self.params.time.end_year:
+            self.step()
+        model_seconds = self.build_seconds + time.perf_counter() - started
+        return self.result(model_seconds)
+
+    def result(self, model_seconds: float) -> RunResult:
+        """Tables and provenance of the run so far."""
+        world = self.world.settlements.reset_index()[
+            ["settlement_id", "name", "kind", "oblast", "rayon", "lat", "lon", "synthetic", "growth_centre"]
+        ].copy()
+        world["population_2017"] = self.state.cols.population_2017
+        world["urban"] = world.kind.isin(URBAN_KINDS)
+        meta = {
+            "scenario": self.scenario,
+            "strategy": self.params.policy.strategy,
+            "seed": self.run_seed,
+            "params": to_dict(self.params),
+            "params_hash": params_hash(self.params),
+            "regsim_version": __version__,
+            "git_commit": git_commit(),
+            "mesa_version": mesa.__version__,
+            "numpy_version": np.__version__,
+            "python_version": sys.version.split()[0],
+            "n_settlements": self.world.n,
+            "n_household_rows": self.state.households.n_alive,
+            "n_firm_agents": int(self.state.firms.alive.sum()),
+            "n_years": self.params.time.end_year - self.params.time.start_year + 1,
+            "model_seconds": round(model_seconds, 4),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        return RunResult(national=self.recorder.national_table(), oblasts=self.recorder.oblast_table(),
+                         settlements=self.recorder.settlement_table(), world=world, meta=meta)
+
+    def release(self) -> None:
+        """Drop every agent and Mesa's class-level id counter for this model (no leaks in workers)."""
+        self.state.spawn_firm = None
+        self.state.exit_firm = None
+        self.firm_agents.clear()
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)
+
+
+def run_one(params: Params, seed: int, scenario: str = "") -> RunResult:
+    """Build, run and release one model; what batch executors call."""
+    model = RegionalModel(params, seed=seed, scenario=scenario)
+    try:
+        return model.run()
+    finally:
+        model.release()

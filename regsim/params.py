@@ -1,0 +1,451 @@
+"""Every model parameter: default, unit, allowed range, plausible range and source, in one place.
+
+Parameters are frozen dataclasses grouped by mechanism. Each field is declared with :func:`param`,
+which records its unit, the hard range a value must lie in (checked on creation, violations raise
+:class:`~regsim.errors.ScenarioError` naming the key), the plausible range from the literature
+(documented, used by sensitivity analysis) and the source of the default. No default lives
+anywhere else: agents, processes, the CLI and plots read these objects.
+
+Money is in som at 2017 prices; ``*_rate``/``*_share`` are fractions in [0, 1]; ``year`` is a
+calendar year.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from regsim.errors import ScenarioError
+
+STRATEGIES: Final = (
+    "none",
+    "equalisation_uniform",
+    "equalisation_needs",
+    "concentrated",
+    "concentrated_hinterland",
+    "concept_two_stage",
+    "hybrid",
+    "custom",
+)
+"""Names of the budget-allocation strategies (see ``regsim.policy``)."""
+
+
+def param(
+    default: Any,
+    unit: str,
+    bounds: tuple[float | None, float | None] = (None, None),
+    plausible: tuple[float, float] | None = None,
+    source: str = "",
+    doc: str = "",
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """Declare a parameter field with its metadata.
+
+    Args:
+        default: Default value.
+        unit: Unit of the value (``"som"``, ``"km"``, ``"1/year"``, ``"fraction"``, ...).
+        bounds: Hard lower and upper bound (inclusive); ``None`` for unbounded.
+        plausible: Range supported by evidence, used for sensitivity analysis.
+        source: Where the default comes from.
+        doc: One-line meaning.
+        choices: Allowed values of a string parameter.
+
+    Returns:
+        A ``dataclasses.field`` carrying the metadata.
+    """
+    meta = {
+        "unit": unit,
+        "bounds": bounds,
+        "plausible": plausible,
+        "source": source,
+        "doc": doc,
+        "choices": choices,
+    }
+    return field(default=default, metadata=meta)
+
+
+class _Validated:
+    """Mixin: check every field against its declared type, bounds and choices on creation."""
+
+    SECTION: str = ""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            key = f"{self.SECTION}.{f.name}"
+            meta = f.metadata
+            if meta.get("choices") is not None:
+                if value not in meta["choices"]:
+                    allowed = ", ".join(meta["choices"])
+                    raise ScenarioError(f"{key}: unknown value {value!r}; allowed: {allowed}")
+                continue
+            default = f.default
+            if default is None and value is None:
+                continue
+            if isinstance(default, str) or (default is None and isinstance(value, str)):
+                if not isinstance(value, str):
+                    raise ScenarioError(f"{key}: expected text, got {value!r}")
+                continue
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ScenarioError(f"{key}: expected true or false, got {value!r}")
+                continue
+            _check_number(key, value, f, integer=isinstance(default, int))
+
+
+def _check_number(key: str, value: Any, f: dataclasses.Field, integer: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = "a whole number" if integer else "a number"
+        raise ScenarioError(f"{key}: expected {kind}, got {value!r}")
+    if integer and not float(value).is_integer():
+        raise ScenarioError(f"{key}: expected a whole number, got {value!r}")
+    if not math.isfinite(value):
+        raise ScenarioError(f"{key}: expected a finite number, got {value!r}")
+    lo, hi = f.metadata["bounds"]
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        lo_s = "-inf" if lo is None else f"{lo:g}"
+        hi_s = "inf" if hi is None else f"{hi:g}"
+        unit = f.metadata["unit"]
+        raise ScenarioError(f"{key}: {value!r} is outside the allowed range [{lo_s}, {hi_s}] {unit}")
+
+
+@dataclass(frozen=True)
+class TimeParams(_Validated):
+    """The simulated period. The world is the 2017 base year; steps are calendar years."""
+
+    SECTION = "time"
+    start_year: int = param(2018, "year", (2018, 2018), source="Concept period 2018-2022 (S_TCA_2017)",
+                            doc="First simulated year; the state before it is the 2017 base year")
+    end_year: int = param(2040, "year", (2018, 2100), source="issue 3: runs to 2040",
+                          doc="Last simulated year (inclusive)")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.end_year < self.start_year:
+            raise ScenarioError(
+                f"time.end_year: {self.end_year} is before time.start_year {self.start_year}; "
+                f"allowed: {self.start_year} or later"
+            )
+
+
+@dataclass(frozen=True)
+class ScaleParams(_Validated):
+    """How many real units one model row stands for, and the seed of the synthetic world."""
+
+    SECTION = "scale"
+    household_weight: int = param(10, "households per row", (1, 10_000),
+                                  source="model brief 2: 1 is the full 1:1 country",
+                                  doc="Real households one household row stands for")
+    firm_weight: int = param(50, "enterprises per agent", (1, 10_000), source="assumption",
+                             doc="Real enterprises one Firm agent stands for")
+    world_seed: int = param(2017, "seed", (0, 2**32 - 1), source="fixed convention",
+                            doc="Seed of the synthetic village sizes and initial households")
+
+
+@dataclass(frozen=True)
+class DemographyParams(_Validated):
+    """Natural increase and household structure."""
+
+    SECTION = "demography"
+    birth_rate_per_year: float = param(0.0265, "births per person per year", (0.0, 0.1), (0.02, 0.03),
+                                       source="NSC crude birth rate 2017 about 26.5 per 1000 (estimate)")
+    death_rate_per_year: float = param(0.0057, "deaths per person per year", (0.0, 0.1), (0.004, 0.007),
+                                       source="NSC crude death rate 2017 about 5.7 per 1000 (estimate)")
+    household_size_urban: float = param(3.7, "persons", (1.0, 10.0), (3.3, 4.2),
+                                        source="2009 census urban households (estimate)")
+    household_size_rural: float = param(4.6, "persons", (1.0, 10.0), (4.2, 5.2),
+                                        source="2009 census rural households (estimate)")
+    max_household_size: int = param(12, "persons", (4, 30), source="assumption: larger households split",
+                                    doc="A household growing past this splits into two")
+    labour_force_share: float = param(0.42, "fraction of present persons", (0.1, 0.9), (0.38, 0.46),
+                                      source="NSC labour force 2.57 M / population 6.14 M, 2017 (estimate)")
+
+
+@dataclass(frozen=True)
+class EconomyParams(_Validated):
+    """Production, public capital, agglomeration, congestion and spread. Money in som, 2017 prices."""
+
+    SECTION = "economy"
+    tfp_growth_rate_per_year: float = param(0.015, "1/year", (-0.05, 0.1), (0.0, 0.03),
+                                            source="real GDP per person grew about 2%/year in 2010-2019 (national_macro.csv, estimate)",
+                                            doc="Exogenous technical progress, the same in every settlement and farm")
+    agglomeration_elasticity: float = param(0.04, "elasticity", (0.0, 0.3), (0.0, 0.10),
+                                            source="Rosenthal & Strange 2004; Combes & Gobillon 2015: 0.02-0.08",
+                                            doc="Elasticity of firm productivity to market access")
+    congestion_elasticity: float = param(0.05, "elasticity", (0.0, 0.3), (0.0, 0.15),
+                                         source="Combes, Duranton & Gobillon 2019 urban costs 0.04-0.10",
+                                         doc="Elasticity of living cost and of time lost to congestion to population")
+    access_decay_km: float = param(60.0, "km", (1.0, 1000.0), (30.0, 120.0),
+                                   source="assumption, docs/ODD.md section 7",
+                                   doc="Road distance at which a neighbour's weight in market access falls to 1/e")
+    public_capital_elasticity: float = param(0.08, "elasticity", (0.0, 0.5), (0.05, 0.20),
+                                             source="Bom & Ligthart 2014 meta-analysis mean about 0.08",
+                                             doc="Output elasticity of public capital per person")
+    public_capital_depreciation_rate: float = param(0.04, "1/year", (0.0, 0.5), (0.02, 0.06),
+                                                    source="IMF Investment and Capital Stock Dataset convention")
+    public_capital_to_output: float = param(1.0, "years of output", (0.1, 5.0), (0.6, 1.5),
+                                            source="IMF ICSD: general government capital about 1x GDP in lower-middle income countries (estimate)",
+                                            doc="Initial public capital stock per som of annual settlement output")
+    time_to_build_years: int = param(1, "years", (0, 5), (1, 2), source="model brief 4.2: 1-2 years",
+                                     doc="Lag between absorbed infrastructure money and usable capital")
+    services_elasticity: float = param(0.05, "elasticity", (0.0, 0.5), (0.0, 0.10),
+                                       source="assumption (returns to schooling/health capital), docs/ODD.md",
+                                       doc="Elasticity of labour productivity to public-service capital per person")
+    services_depreciation_rate: float = param(0.15, "1/year", (0.0, 1.0), (0.10, 0.25),
+                                              source="assumption: service spending wears off within 5-10 years")
+    services_to_output: float = param(0.15, "years of output", (0.01, 2.0), (0.10, 0.25),
+                                      source="assumption: health and education spending about 15% of GDP over 3 years")
+    capital_elasticity: float = param(0.30, "elasticity", (0.05, 0.6), (0.25, 0.40),
+                                      source="standard Cobb-Douglas capital share")
+    labour_elasticity: float = param(0.55, "elasticity", (0.1, 0.9), (0.45, 0.65),
+                                     source="labour and mixed income share (SDG 10.4.1 26.8% + mixed income, estimate)",
+                                     doc="Output elasticity of labour in firms; capital + labour < 1 (span of control)")
+    farm_labour_elasticity: float = param(0.5, "elasticity", (0.05, 0.95), (0.3, 0.6),
+                                          source="land-constrained farming, diminishing returns (estimate)")
+    agriculture_gdp_share: float = param(0.125, "fraction of GDP", (0.0, 0.5),
+                                         source="national_macro.csv gdp_share_agriculture 2017 (estimate)")
+    mining_output_som: float = param(53.0e9, "som/year", (0.0, 2.0e11),
+                                     source="Kumtor about 10% of GDP (S_24KG_KUMTOR); exogenous stream in Issyk-Kul",
+                                     doc="Exogenous mining output, Jeti-Oguz rayon (Kumtor)")
+    spread_elasticity: float = param(0.10, "elasticity", (0.0, 1.0), (0.0, 0.3),
+                                     source="assumption: Hirschman 1958 spread via agro-processing demand",
+                                     doc="Elasticity of village farm prices to industrial output within reach")
+    spread_decay_km: float = param(50.0, "km", (1.0, 1000.0), (25.0, 100.0), source="assumption",
+                                   doc="Road distance at which an industrial buyer's pull falls to 1/e")
+    services_demand_elasticity: float = param(0.5, "elasticity", (0.0, 2.0), (0.2, 1.0),
+                                              source="local income multiplier (assumption)",
+                                              doc="Elasticity of service firms' sales to local income per person")
+    industry_output_share: float = param(0.30, "fraction of firm output", (0.0, 1.0),
+                                         source="national_macro.csv: non-mining industry + construction / firm output (estimate)")
+    mean_firm_output_som: float = param(2.5e6, "som/year per enterprise", (1e4, 1e10),
+                                        source="assumption: about 160k enterprises and entrepreneurs for 400 bn som")
+    firm_productivity_dispersion: float = param(0.2, "log s.d.", (0.0, 1.0), (0.1, 0.3),
+                                                source="assumption: gives firm output a log s.d. of 0.2/(1-0.85) = 1.3 (Syverson 2011)",
+                                                doc="Log s.d. of firm productivity draws")
+    firm_capital_depreciation_rate: float = param(0.08, "1/year", (0.0, 0.5), source="standard")
+    capital_adjustment_rate: float = param(0.3, "1/year", (0.0, 1.0), (0.1, 0.5), source="assumption",
+                                           doc="Share of the gap to desired capital closed each year (investment is irreversible)")
+    capital_cost_rate: float = param(0.15, "1/year", (0.0, 1.0), (0.10, 0.20),
+                                     source="NBKR lending rates about 15-20% in som (estimate)",
+                                     doc="Interest and depreciation a firm pays on its capital")
+    exit_after_loss_years: int = param(3, "years", (1, 20), source="assumption",
+                                       doc="A firm exits after this many consecutive loss-making years")
+    exit_hazard_per_year: float = param(0.04, "1/year", (0.0, 1.0), (0.02, 0.08),
+                                        source="enterprise exit rates in transition economies (estimate)")
+    entry_rate_per_year: float = param(0.04, "entrants per incumbent per year", (0.0, 1.0), (0.02, 0.10),
+                                       source="equal to the exit hazard: firm numbers are steady at the base year",
+                                       doc="Entry rate at base-year profitability; scales with the profit margin")
+    urban_output_premium: float = param(2.0, "ratio", (1.0, 10.0), (1.5, 3.0),
+                                        source="assumption: non-farm output per person in towns vs villages",
+                                        doc="Base-year firm output per person in centres and towns relative to villages")
+    grant_entry_som: float = param(1.5e6, "som per entrant", (1e3, 1e10), (0.5e6, 5e6),
+                                   source="incentive grants averaged about 2.4 M som per project, 2019 (S_24KG_GRANTS2019)",
+                                   doc="Business-grant money that sets up one extra real enterprise")
+
+
+@dataclass(frozen=True)
+class LabourParams(_Validated):
+    """Labour market: commuting, reservation income, frictions."""
+
+    SECTION = "labour"
+    commuting_radius_km: float = param(40.0, "km", (0.0, 500.0), (0.0, 80.0),
+                                       source="assumption; Dawid, Harting & Neugart 2014: integration decides rankings",
+                                       doc="Road distance within which residents look for jobs in another settlement")
+    commuting_share: float = param(0.3, "fraction", (0.0, 1.0), (0.0, 0.5), source="assumption",
+                                   doc="Weight of a neighbouring job market (at zero km) relative to one's own")
+    frictional_unemployment_rate: float = param(0.03, "fraction", (0.0, 0.5), (0.02, 0.06),
+                                                source="assumption, below ILO 6.9% (2017)")
+    wage_job_share_urban: float = param(0.88, "fraction of job seekers", (0.0, 1.0), (0.8, 0.95),
+                                        source="assumption, with farm shares giving ILO unemployment near 6.9%",
+                                        doc="Base-year share of job seekers in wage jobs in centres and towns")
+    wage_job_share_village: float = param(0.40, "fraction of job seekers", (0.0, 1.0), (0.3, 0.6),
+                                          source="agriculture about 27% of employment, mostly rural (estimate)",
+                                          doc="Base-year share of job seekers in wage jobs in villages")
+    urban_farm_access: float = param(0.15, "fraction", (0.0, 1.0), source="assumption",
+                                     doc="Share of non-employed town and city residents with a plot to farm")
+    village_farm_access: float = param(0.97, "fraction", (0.0, 1.0), source="assumption",
+                                       doc="Share of non-employed village residents with land to farm")
+    wage_adjustment_rate: float = param(0.3, "1/year", (0.01, 1.0), (0.1, 0.5), source="assumption (sticky wages)",
+                                        doc="Share of the log gap to the farm-income reservation wage closed each year")
+    reservation_wage_floor_som: float = param(62_000.0, "som/year per worker", (0.0, 1e7),
+                                              source="subsistence minimum 5,185 som/month (S_24KG_BUDGET2018)",
+                                              doc="No wage job pays less than this")
+
+
+@dataclass(frozen=True)
+class MigrationParams(_Validated):
+    """Internal moves (logit over settlements), labour migration abroad, remittances, return."""
+
+    SECTION = "migration"
+    move_propensity_per_year: float = param(0.03, "1/year", (0.0, 1.0), (0.01, 0.06),
+                                            source="calibrated to 30-40k registered moves/year (S_DEMOSCOPE) with stay option",
+                                            doc="Probability a household considers a move in a year")
+    income_weight: float = param(2.0, "utility per log som", (0.0, 20.0), (1.0, 4.0),
+                                 source="assumption (Harris & Todaro 1970 expected income)")
+    distance_elasticity: float = param(1.0, "utility per log km", (0.0, 5.0), (0.5, 1.5),
+                                       source="gravity distance elasticity about -1")
+    moving_cost: float = param(3.0, "utility", (0.0, 20.0), (2.0, 5.0), source="assumption",
+                               doc="Utility cost of leaving home (a fixed cost of moving)")
+    services_weight: float = param(0.5, "utility per log index", (0.0, 10.0), (0.0, 1.0),
+                                   source="assumption")
+    network_weight: float = param(0.5, "utility per log(1+share)", (0.0, 10.0), (0.0, 1.0),
+                                  source="assumption (migrant networks)")
+    abroad_income_elasticity: float = param(1.0, "elasticity", (0.0, 10.0), (0.5, 2.0), source="assumption",
+                                            doc="How strongly home income deters labour migration")
+    return_rate_per_year: float = param(0.15, "1/year", (0.0, 1.0), (0.10, 0.25),
+                                        source="assumption: stays abroad average 6-7 years")
+    initial_migrants_abroad: float = param(800_000.0, "persons", (0.0, 5e6),
+                                           source="State Migration Service 2018 (S_TREND_REMIT)")
+    remittance_som_per_migrant: float = param(206_600.0, "som/year", (0.0, 1e7),
+                                              source="2.4 bn USD x 68.87 som/USD / 800k migrants (national_macro.csv)")
+    emigration_rate_per_year: float = param(0.0006, "1/year", (0.0, 0.1),
+                                            source="registered permanent emigration 5,899 in 2017 (S_STAT_MIGR) / households")
+    immigration_per_year: float = param(2_000.0, "persons/year", (0.0, 1e6),
+                                        source="registered permanent immigration 1,974 in 2017 (S_STAT_MIGR)")
+
+
+@dataclass(frozen=True)
+class IncomeParams(_Validated):
+    """Household income sources and poverty lines."""
+
+    SECTION = "incomes"
+    poverty_line_som: float = param(32_093.0, "som/person/year", (0.0, 1e7),
+                                    source="NSC 2017 poverty line (S_KNEWS_POV2017)")
+    extreme_poverty_line_som: float = param(17_471.0, "som/person/year", (0.0, 1e7),
+                                            source="NSC 2017 extreme poverty line (S_KNEWS_POV2017)")
+    transfer_som_per_person: float = param(6_000.0, "som/person/year", (0.0, 1e6),
+                                           source="pensions and benefits about 37 bn som / 6.1 M (estimate)")
+    skill_dispersion: float = param(0.45, "log s.d.", (0.0, 3.0), (0.3, 0.6),
+                                    source="set to a Gini near 27-33 (national_macro.csv gini 27.3)")
+    remittance_share_to_household: float = param(0.6, "fraction", (0.0, 1.0), (0.4, 0.8),
+                                                 source="assumption: part of transfers is saved or spent abroad")
+
+
+@dataclass(frozen=True)
+class PolicyParams(_Validated):
+    """The government's regional development budget and how a strategy allocates it."""
+
+    SECTION = "policy"
+    strategy: str = param("concept_two_stage", "name", choices=STRATEGIES,
+                          source="the Concept as adopted (S_SEED)")
+    budget_som_per_year: float = param(2.6e9, "som/year", (0.0, 1e12), (0.5e9, 10e9),
+                                       source="2.0 bn transfers to subsidised local budgets + 0.6 bn incentive grants (national_macro.csv)")
+    infrastructure_share: float = param(0.5, "fraction of allocation", (0.0, 1.0), source="assumption")
+    grants_share: float = param(0.25, "fraction of allocation", (0.0, 1.0),
+                                source="incentive grants 0.6 / 2.6 bn (national_macro.csv)")
+    services_share: float = param(0.25, "fraction of allocation", (0.0, 1.0), source="assumption")
+    admin_loss_share: float = param(0.10, "fraction", (0.0, 0.3), (0.0, 0.3), source="assumption; brief 0-30%",
+                                    doc="Share of allocated money lost to administration and leakage")
+    absorption_share_city: float = param(0.04, "fraction of own output", (0.0, 1.0), (0.02, 0.08),
+                                         source="assumption (Becker, Egger & von Ehrlich 2013)",
+                                         doc="Capital and centres' yearly absorption capacity")
+    absorption_share_town: float = param(0.03, "fraction of own output", (0.0, 1.0), (0.01, 0.06),
+                                         source="assumption")
+    absorption_share_village: float = param(0.015, "fraction of own output", (0.0, 1.0), (0.005, 0.04),
+                                            source="assumption: ayil aimaks have thin administrations")
+    hinterland_share: float = param(0.3, "fraction of budget", (0.0, 1.0), source="assumption",
+                                    doc="concentrated_hinterland: share going to villages within catchment_km")
+    catchment_km: float = param(60.0, "km", (0.0, 1000.0), (30.0, 120.0), source="assumption",
+                                doc="Road distance defining a growth centre's rural hinterland")
+    centre_share: float = param(0.5, "fraction of budget", (0.0, 1.0), source="knob of the frontier",
+                                doc="hybrid: share to the 20 growth centres, the rest equal per person")
+    stage1_end_year: int = param(2019, "year", (2017, 2100), source="Concept stage 1: pilots (S_SEED)",
+                                 doc="concept_two_stage: last year of business-plan grants in pilots")
+    stage1_budget_share: float = param(0.25, "fraction of budget", (0.0, 1.0),
+                                       source="incentive grants were about 0.6 of 2.6 bn (national_macro.csv)",
+                                       doc="concept_two_stage: share of the budget spent in stage 1")
+    sunset_year: int | None = param(None, "year", (2017, 2100), source="none by default",
+                                    doc="Last year of funding; no money after it (Kline & Moretti 2014)")
+    custom_weights_csv: str | None = param(None, "path", source="user file",
+                                           doc="custom: CSV with columns settlement_id, weight")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.sunset_year is not None:
+            _check_number("policy.sunset_year", self.sunset_year,
+                          next(f for f in dataclasses.fields(self) if f.name == "sunset_year"), True)
+        total = self.infrastructure_share + self.grants_share + self.services_share
+        if abs(total - 1.0) > 1e-9:
+            raise ScenarioError(
+                "policy.infrastructure_share + policy.grants_share + policy.services_share "
+                f"must add up to 1, got {total:g}"
+            )
+        if self.strategy == "custom" and not self.custom_weights_csv:
+            raise ScenarioError("policy.custom_weights_csv: required when policy.strategy = 'custom'")
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of one run, grouped by section (the TOML tables)."""
+
+    time: TimeParams = field(default_factory=TimeParams)
+    scale: ScaleParams = field(default_factory=ScaleParams)
+    demography: DemographyParams = field(default_factory=DemographyParams)
+    economy: EconomyParams = field(default_factory=EconomyParams)
+    labour: LabourParams = field(default_factory=LabourParams)
+    migration: MigrationParams = field(default_factory=MigrationParams)
+    incomes: IncomeParams = field(default_factory=IncomeParams)
+    policy: PolicyParams = field(default_factory=PolicyParams)
+
+
+SECTIONS: Final[dict[str, type]] = {f.name: f.type for f in dataclasses.fields(Params)}  # type: ignore[misc]
+SECTION_CLASSES: Final[dict[str, type]] = {
+    "time": TimeParams,
+    "scale": ScaleParams,
+    "demography": DemographyParams,
+    "economy": EconomyParams,
+    "labour": LabourParams,
+    "migration": MigrationParams,
+    "incomes": IncomeParams,
+    "policy": PolicyParams,
+}
+
+
+def all_keys() -> list[str]:
+    """Every parameter as ``section.name``, sorted."""
+    return sorted(
+        f"{section}.{f.name}"
+        for section, cls in SECTION_CLASSES.items()
+        for f in dataclasses.fields(cls)
+    )
+
+
+def describe() -> list[dict[str, Any]]:
+    """One record per parameter: key, default, unit, bounds, plausible range, source, doc."""
+    rows = []
+    for section, cls in SECTION_CLASSES.items():
+        for f in dataclasses.fields(cls):
+            m = f.metadata
+            rows.append({
+                "key": f"{section}.{f.name}",
+                "default": f.default,
+                "unit": m["unit"],
+                "bounds": m["bounds"],
+                "plausible": m["plausible"],
+                "choices": m["choices"],
+                "source": m["source"],
+                "doc": m["doc"],
+            })
+    return rows
+
+
+def to_dict(params: Params) -> dict[str, dict[str, Any]]:
+    """Params as nested plain dicts (TOML/JSON ready)."""
+    return dataclasses.asdict(params)
+
+
+def params_hash(params: Params) -> str:
+    """Short, stable hash of the resolved parameters."""
+    blob = json.dumps(to_dict(params), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def replace(params: Params, key: str, value: Any) -> Params:
+    """Return a copy with ``section.name`` set to ``value`` (validated)."""
+    section, name = key.split(".", 1)
+    group = getattr(params, section)
+    return dataclasses.replace(params, **{section: dataclasses.replace(group, **{name: value})})

@@ -1,0 +1,236 @@
+"""Budget-allocation strategies: frozen values with one hook, ``allocate``.
+
+``allocate(view, year, budget_som) -> amounts`` returns som per settlement and channel, shape
+(S, 3) for the channels infrastructure, grants and services, non-negative and summing to at most
+the budget. Every strategy gets the same budget, world and random streams; the model checks each
+allocation, and processes never ask which strategy runs. All strategies split their money over
+channels by the same ``policy.*_share`` parameters, so they differ only in *where* money goes
+(``concept_two_stage`` in stage 1 funds business grants only, as the Concept prescribes).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from regsim.errors import ScenarioError
+from regsim.params import PolicyParams
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """What a strategy may see: read-only arrays, shape (S,).
+
+    Attributes:
+        population: Residents, persons.
+        poverty_rate: Share of residents below the poverty line last year.
+        growth_centre: True for the 20 growth centres.
+        hinterland: True for settlements (not centres) within ``catchment_km`` of a centre.
+        channel_shares: Share of money per channel, shape (3,).
+    """
+
+    population: np.ndarray
+    poverty_rate: np.ndarray
+    growth_centre: np.ndarray
+    hinterland: np.ndarray
+    channel_shares: np.ndarray
+
+
+class Strategy(Protocol):
+    """The one hook every strategy implements."""
+
+    sunset_year: int | None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Som per settlement and channel, shape (S, 3), >= 0, summing to <= budget_som."""
+        ...
+
+
+def _spread(weights: np.ndarray, budget_som: float, channels: np.ndarray) -> np.ndarray:
+    """Split ``budget_som`` over settlements in proportion to ``weights`` and over channels."""
+    total = float(weights.sum())
+    if total <= 0.0 or budget_som <= 0.0:
+        return np.zeros((len(weights), len(channels)))
+    per_settlement = budget_som * (weights / total)
+    return per_settlement[:, None] * channels[None, :]
+
+
+def _active(sunset_year: int | None, year: int) -> bool:
+    return sunset_year is None or year <= sunset_year
+
+
+@dataclass(frozen=True)
+class NoBudget:
+    """No regional development budget: the counterfactual every effect is measured against."""
+
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Nothing anywhere."""
+        return np.zeros((len(view.population), len(view.channel_shares)))
+
+
+@dataclass(frozen=True)
+class EqualisationUniform:
+    """Equal amount per person in every settlement."""
+
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Budget in proportion to population."""
+        budget = budget_som if _active(self.sunset_year, year) else 0.0
+        return _spread(view.population, budget, view.channel_shares)
+
+
+@dataclass(frozen=True)
+class EqualisationNeeds:
+    """Per person weighted by need: in proportion to the number of poor people."""
+
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Budget in proportion to poor residents."""
+        budget = budget_som if _active(self.sunset_year, year) else 0.0
+        return _spread(view.population * view.poverty_rate, budget, view.channel_shares)
+
+
+@dataclass(frozen=True)
+class Concentrated:
+    """The 20 growth centres only, per person."""
+
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Budget to centres in proportion to their population."""
+        budget = budget_som if _active(self.sunset_year, year) else 0.0
+        return _spread(view.population * view.growth_centre, budget, view.channel_shares)
+
+
+@dataclass(frozen=True)
+class ConcentratedHinterland:
+    """Centres plus the villages in their catchment; ``hinterland_share`` goes to the villages."""
+
+    hinterland_share: float = 0.3
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Centres and hinterland, each per person."""
+        budget = budget_som if _active(self.sunset_year, year) else 0.0
+        centres = _spread(view.population * view.growth_centre, budget * (1 - self.hinterland_share),
+                          view.channel_shares)
+        hinter_budget = budget * self.hinterland_share if view.hinterland.any() else 0.0
+        return centres + _spread(view.population * view.hinterland, hinter_budget, view.channel_shares)
+
+
+@dataclass(frozen=True)
+class ConceptTwoStage:
+    """The Concept as written: pilots first, then growth centres with their hinterland.
+
+    Stage 1 (to ``stage1_end_year``): business-plan grants in the pilot settlements (the 20
+    centres), spending ``stage1_budget_share`` of the budget; stage 2: full-scale concentrated
+    support with hinterland.
+    """
+
+    stage1_end_year: int = 2019
+    stage1_budget_share: float = 0.25
+    hinterland_share: float = 0.3
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Stage 1: grants only in centres; stage 2: as ``concentrated_hinterland``."""
+        if not _active(self.sunset_year, year):
+            return np.zeros((len(view.population), len(view.channel_shares)))
+        if year <= self.stage1_end_year:
+            grants_only = np.array([0.0, 1.0, 0.0])
+            return _spread(view.population * view.growth_centre,
+                           budget_som * self.stage1_budget_share, grants_only)
+        return ConcentratedHinterland(self.hinterland_share).allocate(view, year, budget_som)
+
+
+@dataclass(frozen=True)
+class Hybrid:
+    """A share of the budget to the 20 growth centres, the rest equal per person everywhere."""
+
+    centre_share: float = 0.5
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """``centre_share`` as ``concentrated``, the rest as ``equalisation_uniform``."""
+        budget = budget_som if _active(self.sunset_year, year) else 0.0
+        return (_spread(view.population * view.growth_centre, budget * self.centre_share,
+                        view.channel_shares)
+                + _spread(view.population, budget * (1 - self.centre_share), view.channel_shares))
+
+
+@dataclass(frozen=True)
+class Custom:
+    """Weights per settlement read from a CSV (``settlement_id, weight``)."""
+
+    weights: tuple[float, ...]
+    sunset_year: int | None = None
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Budget in proportion to the given weights."""
+        budget = budget_som if _active(self.sunset_year, year) else 0.0
+        return _spread(np.asarray(self.weights), budget, view.channel_shares)
+
+
+def read_custom_weights(path: str | Path, n_settlements: int) -> tuple[float, ...]:
+    """Read and validate a weights CSV with columns ``settlement_id, weight``.
+
+    Unknown ids, negative or non-numeric weights and an all-zero file fail with the file, line
+    and allowed values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"policy.custom_weights_csv: {path}: no such file")
+    weights = np.zeros(n_settlements)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or not {"settlement_id", "weight"} <= set(reader.fieldnames):
+            raise ScenarioError(f"{path}: expected columns settlement_id, weight; got {reader.fieldnames}")
+        for line, row in enumerate(reader, start=2):
+            try:
+                sid = int(row["settlement_id"])
+                weight = float(row["weight"])
+            except (TypeError, ValueError):
+                raise ScenarioError(f"{path}, line {line}: settlement_id must be a whole number and "
+                                    f"weight a number, got {row['settlement_id']!r}, {row['weight']!r}") from None
+            if not 0 <= sid < n_settlements:
+                raise ScenarioError(f"{path}, line {line}: settlement_id {sid} unknown; allowed: 0 to "
+                                    f"{n_settlements - 1} (see world.parquet)")
+            if not np.isfinite(weight) or weight < 0:
+                raise ScenarioError(f"{path}, line {line}: weight must be a finite number >= 0, got {weight}")
+            weights[sid] += weight
+    if weights.sum() <= 0:
+        raise ScenarioError(f"{path}: all weights are zero; at least one must be positive")
+    return tuple(float(w) for w in weights)
+
+
+def make_strategy(policy: PolicyParams, n_settlements: int) -> Strategy:
+    """The strategy object named by ``policy.strategy`` with its parameters."""
+    sunset = policy.sunset_year
+    match policy.strategy:
+        case "none":
+            return NoBudget(sunset)
+        case "equalisation_uniform":
+            return EqualisationUniform(sunset)
+        case "equalisation_needs":
+            return EqualisationNeeds(sunset)
+        case "concentrated":
+            return Concentrated(sunset)
+        case "concentrated_hinterland":
+            return ConcentratedHinterland(policy.hinterland_share, sunset)
+        case "concept_two_stage":
+            return ConceptTwoStage(policy.stage1_end_year, policy.stage1_budget_share,
+                                   policy.hinterland_share, sunset)
+        case "hybrid":
+            return Hybrid(policy.centre_share, sunset)
+        case "custom":
+            assert policy.custom_weights_csv is not None  # checked by PolicyParams
+            return Custom(read_custom_weights(policy.custom_weights_csv, n_settlements), sunset)
+    raise ScenarioError(f"policy.strategy: unknown {policy.strategy!r}")  # unreachable: validated

@@ -1,0 +1,114 @@
+"""Migration: moves between settlements (logit), labour migration abroad, and return.
+
+Backwash (Myrdal 1957) is measured, not assumed. Each year a household considers moving with
+probability ``move_propensity_per_year``; a household that considers chooses among all
+settlements (its own included, at no cost) by a multinomial logit with utility
+
+    V_ij = income_weight * ln(expected earnings_j / living cost_j)       (Harris & Todaro 1970)
+         + services_weight * ln(service capital per person_j, relative to 2017)
+         + network_weight * ln(1 + earlier in-migrants_j / residents_j)
+         - distance_elasticity * ln(1 + road_km_ij) - moving_cost * [i != j]
+
+where expected earnings are the wage times the employment rate plus farm income times the
+chance of farming. Labour migration abroad: a household with two or more members in the labour
+force sends one abroad with probability ``abroad_base_rate * (income_s / income_s,2017)^(-
+abroad_income_elasticity)`` (the base rate is set so that the 2017 stock is steady); each member
+abroad returns with ``return_rate_per_year``. One uniform draw per household row and decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from regsim.params import Params
+from regsim.state import State
+
+STREAM = "migration"
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    """Per household row: new settlement, members leaving and returning; flows per settlement."""
+
+    settlement: np.ndarray
+    abroad: np.ndarray
+    moved_in: np.ndarray
+    moved_out: np.ndarray
+    left_abroad: np.ndarray
+    returned_home: np.ndarray
+
+
+def expected_earnings(state: State) -> np.ndarray:
+    """Expected earnings of a labour-force member per settlement, som per year, shape (S,)."""
+    cols = state.cols
+    farm_chance = (1 - cols.employment_rate) * cols.farm_access
+    return cols.employment_rate * cols.resident_wage_som + farm_chance * cols.farm_income_per_worker_som
+
+
+def destination_probabilities(state: State, params: Params) -> np.ndarray:
+    """Logit choice probabilities from each origin (rows) to each destination, shape (S, S)."""
+    mig = params.migration
+    cols = state.cols
+    pop = np.maximum(cols.population, 1.0)
+    real = np.maximum(expected_earnings(state) * cols.earnings_scale, 1.0) / cols.living_cost
+    services = (cols.services_som / pop) / (cols.services_2017_som / np.maximum(cols.population_2017, 1.0))
+    network = np.log1p(cols.in_migrant_stock / pop)
+    attract = (mig.income_weight * np.log(real) + mig.services_weight * np.log(services)
+               + mig.network_weight * network)
+    utility = attract[None, :] - mig.distance_elasticity * np.log1p(state.world.road_km)
+    utility -= mig.moving_cost * (1 - np.eye(state.n_settlements))
+    utility -= utility.max(axis=1, keepdims=True)
+    weights = np.exp(utility)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def compute(state: State, params: Params, rng: np.random.Generator) -> MigrationOutcome:
+    """Decide returns, departures abroad and internal moves."""
+    mig = params.migration
+    hh, cols = state.households, state.cols
+    n_s = state.n_settlements
+    u_return, u_abroad, u_consider, u_destination = rng.random((4, hh.capacity))
+    alive = hh.alive
+
+    returning = np.where(alive, np.floor(hh.abroad * mig.return_rate_per_year + u_return), 0)
+    returning = np.minimum(returning, hh.abroad).astype(np.int16)
+    income_index = np.maximum(cols.income_pc_som, 1.0) / cols.income_pc_2017
+    p_abroad = state.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
+    leaving = (alive & (hh.labour >= 2) & (u_abroad < p_abroad[hh.settlement])).astype(np.int16)
+    abroad = (hh.abroad - returning + leaving).astype(np.int16)
+
+    settlement = hh.settlement.copy()
+    movers = np.flatnonzero(alive & (u_consider < mig.move_propensity_per_year))
+    if len(movers):
+        cumulative = np.cumsum(destination_probabilities(state, params), axis=1)
+        origin = hh.settlement[movers]
+        destination = np.empty(len(movers), dtype=np.int32)
+        for o in np.unique(origin):  # group by origin: one searchsorted per origin settlement
+            at = origin == o
+            destination[at] = np.searchsorted(cumulative[o], u_destination[movers[at]] * cumulative[o, -1])
+        destination = np.minimum(destination, n_s - 1)
+        settlement[movers] = destination
+    moved = alive & (settlement != hh.settlement)
+    size = hh.size.astype(np.float64) * hh.weight
+    moved_out = np.bincount(hh.settlement[moved], weights=size[moved], minlength=n_s)
+    moved_in = np.bincount(settlement[moved], weights=size[moved], minlength=n_s)
+    left = np.bincount(hh.settlement[alive], weights=leaving[alive] * float(hh.weight), minlength=n_s)
+    back = np.bincount(hh.settlement[alive], weights=returning[alive] * float(hh.weight), minlength=n_s)
+    return MigrationOutcome(settlement=settlement.astype(np.int32), abroad=abroad, moved_in=moved_in,
+                            moved_out=moved_out, left_abroad=left, returned_home=back)
+
+
+def apply(state: State, outcome: MigrationOutcome) -> None:
+    """Move households, update members abroad, record flows and the migrant network."""
+    hh = state.households
+    hh.settlement = outcome.settlement
+    hh.abroad = outcome.abroad
+    flows = state.flows
+    assert flows is not None
+    flows.moved_in += outcome.moved_in
+    flows.moved_out += outcome.moved_out
+    flows.left_abroad += outcome.left_abroad
+    flows.returned_home += outcome.returned_home
+    state.cols.in_migrant_stock += outcome.moved_in

@@ -1,0 +1,173 @@
+"""Firms: invest toward desired capital, exit after persistent losses, enter where profits are.
+
+Each firm (a row of ``state.firms``; the ``Firm`` agent enters and leaves with it) produces
+``Y = tfp_s * demand_s * productivity * K^capital_elasticity * L^labour_elasticity`` (services
+sell locally, so their ``demand_s`` follows local income; industry's demand is national). Output,
+hiring and profit are realised in the labour market (``labour``). Here, from last year's results:
+
+* investment: ``K <- max((1 - d) K, K + adjust (K* - K))`` with ``K* = capital_elasticity Y /
+  capital_cost_rate`` (the first-order condition; irreversible, so grants persist until worn);
+* exit: after ``exit_after_loss_years`` consecutive losses, or at the end of a lifetime drawn at
+  entry from ``exit_hazard_per_year`` (geometric);
+* entry: Poisson (by inverse CDF, one draw per settlement and sector) with mean
+  ``entry_rate * max(n, 1) * relative profitability`` (growth of optimal profit
+  ``(tfp w^-b)^(1/(1-a-b))`` since 2017 over its firm-weighted mean: entrants choose where);
+  plus entrants funded by grant credit where a settlement had no firm to give grants to.
+  Entrants draw a productivity and start at half the mean capital of local incumbents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import geom, lognorm, poisson
+
+from regsim.agents.firm import SECTORS
+from regsim.params import Params
+from regsim.state import State
+
+STREAM = "production"
+ENTRANT_CAPITAL_SHARE = 0.5  # entrants start smaller than incumbents (Cabral & Mata 2003)
+MAX_ENTRY_MULTIPLE = 3.0  # entry at most 3x its base rate however profitable a place is
+LIFETIME_DRAWS = 16  # pre-drawn lifetimes per settlement and sector and year (common random numbers)
+MAX_LIFETIME_YEARS = 1000
+
+
+@dataclass(frozen=True)
+class ProductionOutcome:
+    """Firm updates: new capital and loss streaks for current rows, exits, entrants."""
+
+    capital_som: np.ndarray
+    loss_years: np.ndarray
+    exits: np.ndarray
+    entrant_settlement: np.ndarray
+    entrant_sector: np.ndarray
+    entrant_capital_som: np.ndarray
+    entrant_productivity: np.ndarray
+    entrant_exit_year: np.ndarray
+    grant_credit_som: np.ndarray
+
+
+def profitability(state: State, params: Params) -> np.ndarray:
+    """Profit of a firm of average productivity at its optimum, up to a constant, shape (S,).
+
+    With ``Y = A K^a L^b``, wage w and capital cost c, optimal profit is proportional to
+    ``(A w^(-b))^(1/(1-a-b))``.
+    """
+    econ = params.economy
+    a, b = econ.capital_elasticity, econ.labour_elasticity
+    cols = state.cols
+    wage = np.maximum(cols.market_wage_som, 1.0)
+    return (cols.tfp * wage ** (-b)) ** (1.0 / (1.0 - a - b))
+
+
+def relative_profitability(state: State, params: Params) -> np.ndarray:
+    """Growth of each settlement's profitability since 2017 relative to the firm-weighted mean.
+
+    Entry is a location choice: the national number of entrants follows the base rate, and
+    entrants go where profitability grew faster than where firms already are (Myrdal's
+    cumulative causation; firms are footloose as in Krugman 1991). Its firm-weighted mean is 1,
+    so no strategy creates firms out of nothing. Clipped to [0, MAX_ENTRY_MULTIPLE].
+    """
+    growth = profitability(state, params) / state.cols.profitability_2017
+    firms = state.firms
+    count = np.bincount(firms.settlement[firms.alive], minlength=state.n_settlements).astype(float)
+    mean = np.average(growth, weights=np.maximum(count, 1.0))
+    return np.clip(growth / mean, 0.0, MAX_ENTRY_MULTIPLE)
+
+
+def typical_capital(state: State) -> np.ndarray:
+    """Mean capital of the firms in each settlement (the national median where there is none), som.
+
+    Entrants scale to local incumbents: with decreasing returns (capital + labour elasticity
+    near 0.85) a firm's optimal size rises with productivity to the power 1/(1 - 0.85), so a
+    formula-sized entrant would be arbitrarily large or small; incumbents carry the local scale.
+    """
+    firms = state.firms
+    idx = np.flatnonzero(firms.alive)
+    n_s = state.n_settlements
+    count = np.bincount(firms.settlement[idx], minlength=n_s)
+    total = np.bincount(firms.settlement[idx], weights=firms.capital_som[idx], minlength=n_s)
+    median = float(np.median(firms.capital_som[idx])) if len(idx) else 0.0
+    return np.divide(total, count, out=np.full(n_s, median), where=count > 0)
+
+
+def compute(state: State, params: Params, rng: np.random.Generator) -> ProductionOutcome:
+    """Investment, exit and entry decisions from last year's outcomes."""
+    econ = params.economy
+    firms = state.firms
+    n_s = state.n_settlements
+    alive = firms.alive
+
+    desired = econ.capital_elasticity * firms.output_som / econ.capital_cost_rate
+    worn = (1 - econ.firm_capital_depreciation_rate) * firms.capital_som
+    capital = np.where(alive, np.maximum(worn, firms.capital_som
+                                         + econ.capital_adjustment_rate * (desired - firms.capital_som)), 0.0)
+    loss_years = np.where(alive & (firms.profit_som < 0), firms.loss_years + 1, 0).astype(np.int16)
+    exits = np.flatnonzero(alive & ((loss_years >= econ.exit_after_loss_years)
+                                    | (firms.exit_year <= state.year)))
+
+    n_sectors = len(SECTORS)
+    cell = firms.settlement * n_sectors + firms.sector
+    idx = np.flatnonzero(alive)
+    count = np.bincount(cell[idx], minlength=n_s * n_sectors)
+    rate = np.repeat(relative_profitability(state, params), n_sectors)
+    # inverse-CDF draws with one uniform per cell: entry rises monotonically with the expected
+    # rate for the same draw, so strategies keep common random numbers (a place without a firm
+    # of a sector gets entrants at the base rate of one firm)
+    n_cells = n_s * n_sectors
+    u_entry, u_productivity = rng.random((2, n_cells))
+    u_lifetime = rng.random((n_cells, LIFETIME_DRAWS))
+    entrants = poisson.ppf(u_entry, econ.entry_rate_per_year * np.maximum(count, 1) * rate).astype(int)
+    cells = np.repeat(np.arange(n_cells), entrants)
+    rank = np.arange(len(cells)) - np.repeat(np.cumsum(entrants) - entrants, entrants)
+    entrant_capital = ENTRANT_CAPITAL_SHARE * typical_capital(state)[cells // n_sectors]
+
+    unit_cost = econ.grant_entry_som * params.scale.firm_weight
+    funded = np.floor(state.cols.grant_credit_som / unit_cost).astype(int)
+    credit = state.cols.grant_credit_som - funded * unit_cost
+    grant_cells = np.repeat(np.arange(n_s), funded) * n_sectors + 1  # business plans: services
+    cells = np.concatenate([cells, grant_cells])
+    entrant_capital = np.concatenate([entrant_capital, np.full(len(grant_cells), unit_cost)])
+    rank = np.concatenate([rank, np.zeros(len(grant_cells), int)])
+    sigma = econ.firm_productivity_dispersion
+    cell_productivity = lognorm.ppf(u_productivity, sigma, scale=np.exp(-0.5 * sigma**2))
+    productivity = cell_productivity[cells]
+    lifetime = geom.ppf(u_lifetime[cells, rank % LIFETIME_DRAWS], max(econ.exit_hazard_per_year, 1e-12))
+    exit_year = state.year + np.minimum(lifetime, MAX_LIFETIME_YEARS).astype(np.int64)
+    return ProductionOutcome(capital_som=capital, loss_years=loss_years, exits=exits,
+                             entrant_settlement=(cells // n_sectors).astype(np.int32),
+                             entrant_sector=(cells % n_sectors).astype(np.int8),
+                             entrant_capital_som=entrant_capital, entrant_productivity=productivity,
+                             entrant_exit_year=exit_year,
+                             grant_credit_som=credit)
+
+
+def apply(state: State, outcome: ProductionOutcome) -> None:
+    """Update capital, remove exiting firms, create entrants (rows and Mesa agents)."""
+    firms = state.firms
+    n_old = len(outcome.capital_som)
+    firms.capital_som[:n_old] = outcome.capital_som
+    firms.loss_years[:n_old] = outcome.loss_years
+    firms.age[:n_old] += firms.alive[:n_old]
+    for row in outcome.exits:
+        if state.exit_firm is not None:
+            state.exit_firm(int(row))
+        firms.alive[row] = False
+    rows = firms.free_rows(len(outcome.entrant_settlement))
+    firms.alive[rows] = True
+    firms.settlement[rows] = outcome.entrant_settlement
+    firms.sector[rows] = outcome.entrant_sector
+    firms.capital_som[rows] = outcome.entrant_capital_som
+    firms.productivity[rows] = outcome.entrant_productivity
+    firms.employees[rows] = 0.0
+    firms.output_som[rows] = 0.0
+    firms.profit_som[rows] = 0.0
+    firms.loss_years[rows] = 0
+    firms.age[rows] = 0
+    firms.exit_year[rows] = outcome.entrant_exit_year
+    state.cols.grant_credit_som = outcome.grant_credit_som
+    if state.spawn_firm is not None:
+        for row in rows:
+            state.spawn_firm(int(row))

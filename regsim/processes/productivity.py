@@ -1,0 +1,88 @@
+"""Productivity: market access (agglomeration), public capital, services, congestion, spread.
+
+Firm productivity in settlement s, relative to the calibrated base year:
+
+    tfp_s = base_tfp_s * (1 + tfp_growth_rate_per_year)^(year - 2017)     (exogenous technology)
+                       * (MA_s / MA_s,2017)^agglomeration_elasticity      (Combes & Gobillon 2015)
+                       * (g_s / g_s,2017)^(public_capital_elasticity * leverage_s)  (Bom & Ligthart 2014)
+                       * (h_s / h_s,2017)^(services_elasticity * leverage_s)
+                       * (pop_s / pop_s,2017)^(-congestion_elasticity)      (urban costs: time lost)
+
+where ``leverage_s = (MA_s / median)^agglomeration_elasticity * (pop_s / median)^-congestion_elasticity``
+(base year, population-weighted mean 1): public money pays more where it connects more economic
+mass and less where more people share it (see ``initialise._leverage``). Market access is
+``MA_s = sum_j pop_j exp(-road_km_sj / access_decay_km)``, public capital per
+person ``g`` and service capital per person ``h``. Farms share the public-capital and service
+terms; their price rises with industrial output within reach (the spread effect the Concept
+counts on: raw materials processed locally), ``(IA_s / IA_s,2017)^spread_elasticity``. Living
+cost rises with size, ``(pop_s / median pop)^congestion_elasticity``. Services sell locally:
+their demand index is ``(income per person / base)^services_demand_elasticity``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from regsim.params import Params
+from regsim.state import State
+
+STREAM = "productivity"
+
+
+@dataclass(frozen=True)
+class ProductivityOutcome:
+    """Per-settlement indices, shape (S,)."""
+
+    tfp: np.ndarray
+    trend: np.ndarray
+    farm_tfp_factor: np.ndarray
+    farm_price: np.ndarray
+    living_cost: np.ndarray
+    demand_index: np.ndarray
+
+
+def market_access(population: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Distance-weighted population reachable from each settlement, persons, shape (S,).
+
+    Args:
+        population: Residents per settlement, persons, shape (S,).
+        kernel: ``exp(-road_km / decay_km)``, shape (S, S).
+    """
+    return kernel @ population
+
+
+def compute(state: State, params: Params, rng: np.random.Generator) -> ProductivityOutcome:
+    """Productivity, farm price, living cost and service demand for this year."""
+    econ = params.economy
+    cols = state.cols
+    pop = np.maximum(cols.population, 1.0)
+    pop0 = np.maximum(cols.population_2017, 1.0)
+    access = market_access(pop, state.access_kernel) / cols.market_access_2017
+    public = (cols.public_capital_som / pop) / (cols.public_capital_2017_som / pop0)
+    services = (cols.services_som / pop) / (cols.services_2017_som / pop0)
+    leverage = cols.public_capital_leverage
+    common = (public ** (econ.public_capital_elasticity * leverage)
+              * services ** (econ.services_elasticity * leverage))
+    congestion = (pop / pop0) ** (-econ.congestion_elasticity)
+    trend = np.full(len(pop), (1 + econ.tfp_growth_rate_per_year) ** (state.year - state.base_year))
+    tfp = cols.base_tfp * trend * access ** econ.agglomeration_elasticity * common * congestion
+    industry_access = state.spread_kernel @ cols.industry_output_som
+    farm_price = (industry_access / cols.industry_access_2017) ** econ.spread_elasticity
+    living_cost = (pop / np.median(pop0)) ** econ.congestion_elasticity
+    income = np.maximum(cols.income_pc_som, 1.0) / cols.income_pc_2017
+    demand = income ** econ.services_demand_elasticity
+    return ProductivityOutcome(tfp=tfp, trend=trend, farm_tfp_factor=common, farm_price=farm_price,
+                               living_cost=living_cost, demand_index=demand)
+
+
+def apply(state: State, outcome: ProductivityOutcome) -> None:
+    """Write the indices."""
+    cols = state.cols
+    cols.tfp = outcome.tfp
+    cols.trend = outcome.trend
+    cols.labour_efficiency = outcome.farm_tfp_factor
+    cols.farm_price = outcome.farm_price
+    cols.living_cost = outcome.living_cost
+    cols.demand_index = outcome.demand_index

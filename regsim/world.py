@@ -1,0 +1,237 @@
+"""The world: settlements of the Kyrgyz Republic, the road network and all-pairs road distances.
+
+Built once per scenario from the embedded data (``regsim.data``) and ``scale.world_seed``; the same
+for every strategy and replication. Settlements are
+
+* the 20 growth centres of the 2017 Concept (Bishkek is ``capital``, the others ``growth_centre``);
+* one ``town`` node per oblast holding the residual urban population (oblast total minus centres
+  minus rural rayon population), placed at the population-weighted mean of its rayon seats;
+  an oblast whose residual is not positive gets no town node and its rural population is scaled
+  to the oblast total instead (Naryn, Talas: their only towns are growth centres);
+* ``village`` clusters, one per ayil aimak of each rayon (``synthetic``): placed on a sunflower
+  spiral around the rayon centroid within the rayon's area, sized by seeded log-normal shares of
+  the rayon's rural population (growth centres that are villages, Kochkor and Sary-Tash, are
+  taken out of their rayon first).
+
+Trunk roads come from ``roads.csv``; every village and town links to the nearest trunk node of
+its own oblast (or the oblast's city) by great-circle distance times a detour factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import shortest_path
+
+from regsim.data.loader import OBLAST_ORDER, KyrgyzData
+from regsim.errors import DataError
+from regsim.rng import stream
+
+EARTH_RADIUS_KM: Final = 6371.0
+DETOUR_FACTOR: Final = 1.35  # road km per great-circle km off the trunk network (model brief 2)
+KM_PER_HOUR: Final = {"primary": 60.0, "secondary": 45.0}  # assumption, mountain roads
+VILLAGE_SIZE_DISPERSION: Final = 0.6  # log s.d. of ayil aimak population shares (assumption)
+VILLAGE_SPREAD: Final = 0.7  # villages lie within this share of the rayon's equal-area radius
+KINDS: Final = ("capital", "growth_centre", "town", "village")
+_WAYPOINT_OBLAST: Final = {
+    "Toktogul": "Jalal-Abad", "Kyzyl-Kiya": "Batken", "Cholpon-Ata": "Issyk-Kul",
+    "Irkeshtam (China border)": "Osh", "Torugart (China border)": "Naryn", "Kazarman": "Jalal-Abad",
+}
+_CITY_OF_OBLAST: Final = {"Chuy": "Bishkek", "Osh": "Osh"}
+
+
+@dataclass(frozen=True)
+class World:
+    """Settlements, oblasts and roads; immutable and shared by every run of a scenario.
+
+    Attributes:
+        settlements: One row per settlement, index = settlement id 0..S-1; columns ``name, kind,
+            oblast, oblast_index, rayon, lat, lon, population_2017, synthetic, growth_centre``.
+        oblasts: The 9 units in ``OBLAST_ORDER`` with the 2017 data used for calibration.
+        graph: Road network (settlements and waypoints), edge attribute ``km`` and ``hours``.
+        road_km: Shortest road distance between settlements, km, shape (S, S).
+    """
+
+    settlements: pd.DataFrame
+    oblasts: pd.DataFrame
+    graph: nx.Graph
+    road_km: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of settlements S."""
+        return len(self.settlements)
+
+
+def great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Haversine distance in km between points given in degrees (broadcasting)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi, dlmb = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _ayil_aimak_counts(data: KyrgyzData) -> pd.Series:
+    """Ayil aimaks per rayon: the known counts, the oblast remainder shared by population."""
+    rayons = data.rayons
+    counts = rayons.n_ayil_aimaks.copy()
+    totals = data.oblasts.set_index("unit").n_ayil_aimaks_pre2023
+    for oblast, group in rayons.groupby("oblast"):
+        missing = group.index[group.n_ayil_aimaks.isna()]
+        if len(missing) == 0:
+            continue
+        remainder = max(float(totals[oblast]) - float(group.n_ayil_aimaks.sum()), float(len(missing)))
+        pop = group.loc[missing, "pop_2017_excl_towns_est"].to_numpy(float)
+        exact = remainder * pop / pop.sum()
+        share = np.floor(exact)
+        order = np.argsort(-(exact - share), kind="stable")
+        share[order[: round(remainder - share.sum())]] += 1  # largest remainder
+        counts.loc[missing] = np.maximum(share, 1.0)
+    return counts.astype(int)
+
+
+def _rayon_key(text: str) -> str:
+    return str(text).split(" (")[0].strip()
+
+
+def build_world(data: KyrgyzData, world_seed: int) -> World:
+    """Build settlements, road graph and distances from the checked data.
+
+    Args:
+        data: The embedded tables from :func:`regsim.data.loader.load`.
+        world_seed: Seed of the village size shares.
+
+    Returns:
+        The :class:`World`.
+
+    Raises:
+        DataError: if the road network does not connect every settlement.
+    """
+    rng = stream(world_seed, "world", 0)
+    rows: list[dict] = []
+    centres = data.centres
+    rayons = data.rayons.copy()
+    rayons["key"] = rayons.rayon.map(_rayon_key)
+    rural = rayons.pop_2017_excl_towns_est.to_numpy(float).copy()
+
+    for c in centres.itertuples():
+        rayon = _rayon_key(c.rayon) if isinstance(c.rayon, str) and not c.rayon.startswith("(") else ""
+        rows.append({
+            "name": c.name, "kind": "capital" if c.type == "capital" else "growth_centre",
+            "oblast": c.unit, "rayon": rayon, "lat": c.latitude, "lon": c.longitude,
+            "population_2017": float(c.pop_2017), "synthetic": False, "growth_centre": True,
+        })
+        if c.type == "village":  # Kochkor, Sary-Tash: counted in their rayon's rural population
+            match = np.flatnonzero(rayons.key.to_numpy() == rayon)
+            if len(match) != 1:
+                raise DataError(f"settlements_centres.csv: rayon {c.rayon!r} of {c.name} not in rayons.csv")
+            rural[match[0]] -= float(c.pop_2017)
+
+    counts = _ayil_aimak_counts(data)
+    oblast_pop = data.oblasts.set_index("unit").pop_2017_jan1
+    centre_pop = centres.groupby("unit").pop_2017.sum()
+    village_rows: list[dict] = []
+    for oblast in OBLAST_ORDER:
+        in_oblast = np.flatnonzero(rayons.oblast.to_numpy() == oblast)
+        if len(in_oblast) == 0:
+            continue  # Bishkek and Osh city are single centre nodes
+        residual = float(oblast_pop[oblast]) - float(centre_pop.get(oblast, 0.0)) - rural[in_oblast].sum()
+        if residual <= 0:  # no towns beyond the centres: rural population takes the whole remainder
+            rural[in_oblast] *= (rural[in_oblast].sum() + residual) / rural[in_oblast].sum()
+        else:
+            seats = rayons.iloc[in_oblast]
+            lat = seats.centre_lat.fillna(seats.centroid_lat).to_numpy(float)
+            lon = seats.centre_lon.fillna(seats.centroid_lon).to_numpy(float)
+            w = rural[in_oblast]
+            rows.append({
+                "name": f"{oblast} towns", "kind": "town", "oblast": oblast, "rayon": "",
+                "lat": float(np.average(lat, weights=w)), "lon": float(np.average(lon, weights=w)),
+                "population_2017": residual, "synthetic": True, "growth_centre": False,
+            })
+        for i in in_oblast:
+            r = rayons.iloc[i]
+            n = int(counts.iloc[i])
+            shares = rng.lognormal(0.0, VILLAGE_SIZE_DISPERSION, n)
+            shares /= shares.sum()
+            pops = rural[i] * shares
+            area = r.area_km2_official if pd.notna(r.area_km2_official) else r.area_km2_polygon_approx
+            radius_km = VILLAGE_SPREAD * np.sqrt(float(area) / np.pi)
+            k = np.arange(n) + 0.5
+            rad = radius_km * np.sqrt(k / n)
+            angle = k * np.pi * (3.0 - np.sqrt(5.0))  # golden angle: an even, deterministic spread
+            dlat = rad * np.cos(angle) / 111.0
+            dlon = rad * np.sin(angle) / (111.0 * np.cos(np.radians(r.centroid_lat)))
+            for j in range(n):
+                village_rows.append({
+                    "name": f"{r.key} AA{j + 1}", "kind": "village", "oblast": oblast, "rayon": r.key,
+                    "lat": float(r.centroid_lat + dlat[j]), "lon": float(r.centroid_lon + dlon[j]),
+                    "population_2017": float(pops[j]), "synthetic": True, "growth_centre": False,
+                })
+    settlements = pd.DataFrame(rows + village_rows)
+    settlements["oblast_index"] = settlements.oblast.map({u: i for i, u in enumerate(OBLAST_ORDER)})
+    settlements.index.name = "settlement_id"
+
+    graph, road_km = _road_network(data, settlements)
+    oblasts = data.oblasts.rename(columns={"unit": "oblast"}).reset_index(drop=True)
+    return World(settlements=settlements, oblasts=oblasts, graph=graph, road_km=road_km)
+
+
+def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph, np.ndarray]:
+    graph = nx.Graph()
+    for sid, s in settlements.iterrows():
+        graph.add_node(int(sid), name=s["name"], lat=s.lat, lon=s.lon, kind=s.kind)
+    name_to_node: dict[str, object] = {
+        s["name"]: int(sid) for sid, s in settlements[settlements.growth_centre].iterrows()
+    }
+    wp = data.waypoints.set_index("name")
+    trunk_names = set(data.roads.from_node) | set(data.roads.to_node)
+    for name in sorted(trunk_names - set(name_to_node)):
+        graph.add_node(name, name=name, lat=float(wp.loc[name, "latitude"]),
+                       lon=float(wp.loc[name, "longitude"]), kind="waypoint")
+        name_to_node[name] = name
+    for road in data.roads.itertuples():
+        km = float(road.distance_km)
+        speed = KM_PER_HOUR.get(str(road.road_class), KM_PER_HOUR["secondary"])
+        graph.add_edge(name_to_node[road.from_node], name_to_node[road.to_node], km=km,
+                       hours=km / speed, road_class=str(road.road_class),
+                       winter_risk=str(road.winter_closure_risk), synthetic=False)
+
+    trunk = [name_to_node[n] for n in sorted(trunk_names)]
+    trunk_lat = np.array([graph.nodes[t]["lat"] for t in trunk])
+    trunk_lon = np.array([graph.nodes[t]["lon"] for t in trunk])
+    trunk_oblast = np.array([
+        settlements.oblast[t] if isinstance(t, int) else _WAYPOINT_OBLAST.get(t, "") for t in trunk
+    ])
+    for sid, s in settlements[~settlements.growth_centre].iterrows():
+        allowed = (trunk_oblast == s.oblast) | (
+            np.array([graph.nodes[t]["name"] for t in trunk]) == _CITY_OF_OBLAST.get(s.oblast, "")
+        )
+        if not allowed.any():
+            raise DataError(f"roads.csv: no trunk road node in {s.oblast} to link {s['name']} to")
+        d = great_circle_km(s.lat, s.lon, trunk_lat, trunk_lon)
+        d = np.where(allowed, d, np.inf)
+        best = int(np.argmin(d))
+        km = max(float(d[best]) * DETOUR_FACTOR, 1.0)
+        graph.add_edge(int(sid), trunk[best], km=km, hours=km / KM_PER_HOUR["secondary"],
+                       road_class="local", winter_risk="unknown", synthetic=True)
+
+    if not nx.is_connected(graph):
+        parts = sorted(nx.connected_components(graph), key=len)
+        names = ", ".join(str(graph.nodes[n]["name"]) for n in list(parts[0])[:5])
+        raise DataError(f"roads.csv: the road network is not connected (cut off: {names})")
+    order = list(graph.nodes)
+    index = {node: i for i, node in enumerate(order)}
+    rows, cols, km = [], [], []
+    for a, b, attrs in graph.edges(data=True):
+        rows += [index[a], index[b]]
+        cols += [index[b], index[a]]
+        km += [attrs["km"], attrs["km"]]
+    matrix = csr_matrix((km, (rows, cols)), shape=(len(order), len(order)))
+    settlement_pos = [index[int(s)] for s in settlements.index]
+    dist = shortest_path(matrix, method="D", directed=False, indices=settlement_pos)
+    return graph, np.ascontiguousarray(dist[:, settlement_pos])
