@@ -118,3 +118,6 @@ class Households:
         present = self.present()
         labour = np.floor(present * labour_force_share + self.u_labour).astype(np.int16)
         self.labour = np.where(self.alive, np.minimum(labour, present), 0).astype(np.int16)
+        # members who died, left or went abroad this year give up their job or plot
+        self.employed = np.minimum(self.employed, self.labour).astype(np.int16)
+        self.farming = np.minimum(self.farming, self.labour - self.employed).astype(np.int16)

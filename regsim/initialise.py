@@ -141,7 +141,7 @@ def build_state(world: World, params: Params) -> State:
 
     # firms: agents sized to output, capital at its desired level, tfp solved for the target
     per_agent = econ.mean_firm_output_som * params.scale.firm_weight
-    n_agents = np.maximum(1, np.round(firm_target / per_agent)).astype(int)
+    n_agents = np.where(firm_target > 0, np.maximum(1, np.round(firm_target / per_agent)), 0).astype(int)
     total = int(n_agents.sum())
     firms = FirmTable.empty(int(total * 1.5) + 16)
     firms.alive[:total] = True

@@ -47,7 +47,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     size = hh.size.astype(np.int32)
     births = np.where(alive, np.floor(size * dem.birth_rate_per_year + u_birth), 0).astype(np.int32)
     deaths = np.where(alive, np.floor(size * dem.death_rate_per_year + u_death), 0).astype(np.int32)
-    deaths = np.minimum(deaths, size - hh.abroad)
+    # deaths fall on members at home; a household with members abroad keeps one at home
+    deaths = np.minimum(deaths, size - hh.abroad - (hh.abroad > 0))
     new_size = (size + births - deaths).astype(np.int16)
     emigrating = alive & (u_emigrate < mig.emigration_rate_per_year) & (new_size > 0)
 

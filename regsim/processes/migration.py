@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regsim.params import Params
+from regsim.processes.productivity import relative
 from regsim.state import State
 
 STREAM = "migration"
@@ -53,7 +54,8 @@ def destination_probabilities(state: State, params: Params) -> np.ndarray:
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
     real = np.maximum(expected_earnings(state) * cols.earnings_scale, 1.0) / cols.living_cost
-    services = (cols.services_som / pop) / (cols.services_2017_som / np.maximum(cols.population_2017, 1.0))
+    services = relative(cols.services_som / pop, cols.services_2017_som / np.maximum(cols.population_2017, 1.0))
+    services = np.maximum(services, 1e-9)
     network = np.log1p(cols.in_migrant_stock / pop)
     attract = (mig.income_weight * np.log(real) + mig.services_weight * np.log(services)
                + mig.network_weight * network)

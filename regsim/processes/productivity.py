@@ -53,6 +53,11 @@ def market_access(population: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return kernel @ population
 
 
+def relative(now: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """``now / base``, and 1 where the base is zero (an empty settlement)."""
+    return np.divide(now, base, out=np.ones_like(now, dtype=float), where=base > 0)
+
+
 def compute(state: State, params: Params, rng: np.random.Generator) -> ProductivityOutcome:
     """Productivity, farm price, living cost and service demand for this year."""
     econ = params.economy
@@ -60,8 +65,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productiv
     pop = np.maximum(cols.population, 1.0)
     pop0 = np.maximum(cols.population_2017, 1.0)
     access = market_access(pop, state.access_kernel) / cols.market_access_2017
-    public = (cols.public_capital_som / pop) / (cols.public_capital_2017_som / pop0)
-    services = (cols.services_som / pop) / (cols.services_2017_som / pop0)
+    public = relative(cols.public_capital_som / pop, cols.public_capital_2017_som / pop0)
+    services = relative(cols.services_som / pop, cols.services_2017_som / pop0)
     leverage = cols.public_capital_leverage
     common = (public ** (econ.public_capital_elasticity * leverage)
               * services ** (econ.services_elasticity * leverage))

@@ -1,0 +1,20 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import small_params
+
+from regsim.model import cached_world
+from regsim.params import Params
+
+
+@pytest.fixture(scope="session", autouse=True)
+def world():
+    """Build the world once for the whole session."""
+    return cached_world(Params().scale.world_seed)
+
+
+@pytest.fixture
+def params() -> Params:
+    return small_params()

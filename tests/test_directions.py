@@ -1,0 +1,40 @@
+"""Directions of effects on paired seeds (common random numbers).
+
+The regional budget is about 0.5% of GDP, so strategy differences at the default budget are small
+next to run-to-run noise; the agglomeration and congestion tests use a large budget and no
+absorption limit so that the mechanism, not the noise, decides.
+"""
+
+import pytest
+from helpers import run_model, small_params
+
+SEEDS = (1, 2, 3)
+
+
+def gdp_pc(result, year):
+    return result.value("gdp_per_capita_som", year)
+
+
+def test_more_budget_does_not_lower_gdp_under_defaults():
+    for seed in SEEDS:
+        values = [run_model(small_params(policy__budget_som_per_year=b, time__end_year=2030), seed=seed)
+                  .value("gdp_som", 2030) for b in (0.0, 2.6e9, 10e9)]
+        assert values[0] <= values[1] <= values[2], (seed, values)
+
+
+def _gap(eps: float, theta: float, seed: int) -> float:
+    """GDP per person, concentrated minus uniform equalisation, in 2030."""
+    common = dict(economy__agglomeration_elasticity=eps, economy__congestion_elasticity=theta,
+                  policy__budget_som_per_year=20e9, policy__absorption_share_city=1.0,
+                  policy__absorption_share_town=1.0, policy__absorption_share_village=1.0,
+                  scale__household_weight=50, time__end_year=2030)
+    conc = run_model(small_params(policy__strategy="concentrated", **common), seed=seed)
+    equal = run_model(small_params(policy__strategy="equalisation_uniform", **common), seed=seed)
+    return gdp_pc(conc, 2030) - gdp_pc(equal, 2030)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_agglomeration_favours_concentration_and_congestion_equalisation(seed):
+    strong_agglomeration = _gap(0.10, 0.0, seed)
+    strong_congestion = _gap(0.0, 0.15, seed)
+    assert strong_agglomeration > 0 > strong_congestion

@@ -1,0 +1,94 @@
+"""Accounting identities every year and for every strategy: money, people, stocks."""
+
+import numpy as np
+import pytest
+from helpers import small_params
+
+from regsim.model import RegionalModel
+from regsim.params import STRATEGIES
+from regsim.state import Flows
+
+STRATEGIES_NO_CUSTOM = [s for s in STRATEGIES if s != "custom"]
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES_NO_CUSTOM)
+def test_budget_identity_and_stocks_every_year(strategy):
+    params = small_params(policy__strategy=strategy, policy__budget_som_per_year=8e9, time__end_year=2022)
+    model = RegionalModel(params, seed=3)
+    try:
+        while model.state.year < params.time.end_year:
+            model.step()
+            ledger = model.state.ledger
+            budget = params.policy.budget_som_per_year
+            allocated = ledger.allocated.sum()
+            assert allocated <= budget + 1e-3
+            accounted = ledger.absorbed.sum() + ledger.returned.sum() + ledger.lost.sum() + ledger.unallocated
+            assert accounted == pytest.approx(budget, abs=1.0)  # to the som
+            assert (ledger.absorbed >= 0).all() and (ledger.returned >= -1e-6).all() and (ledger.lost >= 0).all()
+            cols, firms, hh = model.state.cols, model.state.firms, model.state.households
+            for name in ("public_capital_som", "services_som", "output_som", "population", "grant_credit_som"):
+                assert (getattr(cols, name) >= 0).all(), name
+            assert (firms.capital_som[firms.alive] >= 0).all()
+            assert (firms.employees[firms.alive] >= 0).all()
+            alive = hh.alive
+            assert (hh.size[alive] >= 1).all()
+            assert (hh.abroad[alive] >= 0).all() and (hh.abroad[alive] < hh.size[alive]).all()
+            assert (hh.employed[alive] + hh.farming[alive] <= hh.labour[alive]).all()
+            assert (hh.labour[alive] <= hh.size[alive] - hh.abroad[alive]).all()
+    finally:
+        model.release()
+
+
+def test_people_are_accounted_for_per_settlement():
+    params = small_params(policy__strategy="concentrated", time__end_year=2023)
+    model = RegionalModel(params, seed=5)
+    try:
+        while model.state.year < params.time.end_year:
+            before = model.state.population()
+            model.step()
+            after = model.state.population()
+            f: Flows = model.state.flows
+            expected = before + f.births - f.deaths - f.emigrated + f.immigrated + f.moved_in - f.moved_out
+            np.testing.assert_allclose(after, expected, atol=1e-6)
+            assert f.moved_in.sum() == pytest.approx(f.moved_out.sum())  # internal flows sum to zero
+            assert f.moved_out.sum() > 0 and f.births.sum() > 0 and f.deaths.sum() > 0
+    finally:
+        model.release()
+
+
+def test_migrants_abroad_accounted_for():
+    params = small_params(time__end_year=2020)
+    model = RegionalModel(params, seed=2)
+    try:
+        hh = model.state.households
+        while model.state.year < params.time.end_year:
+            before = hh.per_settlement(hh.abroad, model.world.n).sum()
+            model.step()
+            hh = model.state.households
+            after = hh.per_settlement(hh.abroad, model.world.n).sum()
+            f = model.state.flows
+            # emigrating households take their members abroad with them; splits keep them
+            assert after <= before + f.left_abroad.sum() - f.returned_home.sum() + 1e-6
+            assert f.left_abroad.sum() > 0 and f.returned_home.sum() > 0
+    finally:
+        model.release()
+
+
+def test_base_year_reproduces_2017_data(world):
+    params = small_params()
+    model = RegionalModel(params, seed=0)
+    try:
+        result = model.result(0.0)
+    finally:
+        model.release()
+    base = result.oblasts[result.oblasts.year == 2017]
+    pop = base[base.metric == "population"].set_index("oblast").value
+    data = world.oblasts.set_index("oblast").pop_2017_jan1
+    np.testing.assert_allclose(pop[data.index], data, rtol=0.002)  # rounding to whole household rows
+    poverty = base[base.metric == "poverty_rate"].set_index("oblast").value
+    np.testing.assert_allclose(poverty[data.index], world.oblasts.set_index("oblast").poverty_rate_2017_pct / 100,
+                               atol=0.01)
+    assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.01)
+    assert result.value("unemployment_rate", 2017) == pytest.approx(0.069, abs=0.02)
+    assert result.value("migrants_abroad", 2017) == pytest.approx(800_000, rel=0.02)
+    assert result.value("gdp_som", 2017) == pytest.approx(5.08e11, rel=0.03)
