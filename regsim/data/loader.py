@@ -63,11 +63,15 @@ class KyrgyzData:
         return float(rows.value.iloc[0])
 
 
-def _read(name: str) -> pd.DataFrame:
+def _read_text(name: str) -> str:
     try:
-        text = resources.files("regsim.data").joinpath(name).read_text(encoding="utf-8")
+        return resources.files("regsim.data").joinpath(name).read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
         raise DataError(f"{name}: embedded data file is missing from the package") from None
+
+
+def _read(name: str) -> pd.DataFrame:
+    text = _read_text(name)
     try:
         frame = pd.read_csv(io.StringIO(text))
     except (pd.errors.ParserError, ValueError) as err:

@@ -1,0 +1,78 @@
+"""Imports point down the layers of docs/ODD.md and shared/design/style.md, never up."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "regsim"
+
+# lower number = lower layer; a module may import only modules of its own layer or below
+LAYERS = {
+    "errors": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2, "summary": 3,
+    "data": 3, "data.loader": 3, "world": 4, "households": 5, "agents": 5, "agents.firm": 5,
+    "agents.settlement": 5, "state": 6, "policy": 7, "processes": 8, "initialise": 9, "metrics": 9,
+    "model": 10, "batch": 11, "cli": 12,
+}
+READ_ONLY = {"analysis", "plots", "report", "summary"}  # read results; never import the model
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    parts = [p for p in rel.parts if p != "__init__"]
+    return ".".join(parts) if parts else "__init__"
+
+
+def layer(name: str) -> int | None:
+    while name:
+        if name in LAYERS:
+            return LAYERS[name]
+        name = name.rpartition(".")[0]
+    return None
+
+
+def regsim_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("regsim"):
+            found.add(node.module.removeprefix("regsim").lstrip("."))
+            found.update(f"{node.module}.{a.name}".removeprefix("regsim.") for a in node.names
+                         if (PACKAGE / node.module.removeprefix("regsim").lstrip(".").replace(".", "/") / a.name).exists()
+                         or (PACKAGE / node.module.removeprefix("regsim").lstrip(".").replace(".", "/")
+                             / f"{a.name}.py").exists())
+        elif isinstance(node, ast.Import):
+            found.update(a.name.removeprefix("regsim").lstrip(".") for a in node.names if a.name.startswith("regsim"))
+    return {f for f in found if f}
+
+
+def test_imports_point_down():
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = module_name(path)
+        own = layer(name)
+        if own is None:
+            continue
+        for target in regsim_imports(path):
+            target_layer = layer(target)
+            if target_layer is None:
+                continue
+            if target_layer > own:
+                problems.append(f"{name} (layer {own}) imports {target} (layer {target_layer})")
+            if name.split(".")[0] in READ_ONLY and target.split(".")[0] in {"model", "processes", "state", "world"}:
+                problems.append(f"{name} reads results only but imports {target}")
+            if name.startswith("processes") and target.startswith("policy"):
+                problems.append(f"{name}: processes never import policy")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_module_is_assigned_a_layer():
+    unknown = [module_name(p) for p in PACKAGE.rglob("*.py")
+               if layer(module_name(p)) is None and module_name(p) != "__init__" and not module_name(p).startswith("_")]
+    assert not unknown, f"add these modules to LAYERS: {unknown}"
+
+
+def test_no_global_random_state():
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        assert "np.random.seed" not in text and "import random" not in text, path
+        for call in ("np.random.rand(", "np.random.normal(", "np.random.choice(", "np.random.uniform("):
+            assert call not in text, (path, call)

@@ -1,0 +1,30 @@
+"""Models are released: Mesa's class-level registry keeps no finished model alive."""
+
+import gc
+import weakref
+
+import mesa
+from helpers import small_params
+
+from regsim.model import run_one
+
+
+def test_twenty_models_leave_nothing_alive():
+    params = small_params(time__end_year=2018, scale__household_weight=500)
+    refs = []
+    original_init = mesa.Model.__init__
+
+    def tracking_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        refs.append(weakref.ref(self))
+
+    mesa.Model.__init__ = tracking_init
+    try:
+        for seed in range(20):
+            run_one(params, seed)
+    finally:
+        mesa.Model.__init__ = original_init
+    gc.collect()
+    assert len(refs) == 20
+    assert [r for r in refs if r() is not None] == []
+    assert not any(isinstance(k, mesa.Model) for k in list(mesa.Agent._ids))
