@@ -13,9 +13,10 @@ across the 9 oblast units.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -53,24 +54,53 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
 
 
+def _memo(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Reuse a building block's value while the Recorder evaluates one year (state unchanged)."""
+
+    @functools.wraps(fn)
+    def wrapper(state: State, *args: Any) -> Any:
+        cache = state.metric_cache
+        if cache is None:
+            return fn(state, *args)
+        key = (fn.__name__, *args)
+        if key not in cache:
+            cache[key] = fn(state, *args)
+        return cache[key]
+
+    return wrapper
+
+
+@_memo
 def population(state: State) -> np.ndarray:
     """Residents (de jure) per settlement, persons."""
     return state.population()
 
 
+@_memo
+def _present_rows(state: State) -> np.ndarray:
+    return state.households.present()
+
+
+@_memo
+def _income_per_person_rows(state: State) -> np.ndarray:
+    return state.households.income_per_person()
+
+
+@_memo
 def present(state: State) -> np.ndarray:
     """Persons at home per settlement."""
-    hh = state.households
-    return hh.per_settlement(hh.present(), state.n_settlements)
+    return state.households.per_settlement(_present_rows(state), state.n_settlements)
 
 
+@_memo
 def poor_people(state: State, line_som: float) -> np.ndarray:
     """Persons at home below ``line_som`` of income per person, per settlement."""
     hh = state.households
-    poor = (hh.income_per_person() < line_som) & hh.alive
-    return hh.per_settlement(hh.present() * poor, state.n_settlements)
+    poor = (_income_per_person_rows(state) < line_som) & hh.alive
+    return hh.per_settlement(_present_rows(state) * poor, state.n_settlements)
 
 
+@_memo
 def income_total(state: State) -> np.ndarray:
     """Household income per settlement, som (all sources)."""
     hh = state.households
@@ -120,11 +150,13 @@ def theil(income: np.ndarray, people: np.ndarray, group: np.ndarray, n_groups: i
     return total, between, total - between
 
 
+@_memo
 def _theil_parts(state: State) -> tuple[float, float, float]:
     oblast = state.world.settlements.oblast_index.to_numpy()
     return theil(income_total(state), present(state), oblast, _n_oblasts())
 
 
+@_memo
 def _unemployed(state: State) -> tuple[np.ndarray, np.ndarray]:
     hh = state.households
     n_s = state.n_settlements
@@ -194,7 +226,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(poor_people(s, p.incomes.poverty_line_som).sum())),
     _m("gini_income", "index 0-1", "national", "Gini of household income per person (persons weighted)",
-       lambda s, p: weighted_gini(s.households.income_per_person(), s.households.present())),
+       lambda s, p: weighted_gini(_income_per_person_rows(s), _present_rows(s))),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
@@ -290,14 +322,18 @@ class Recorder:
         self._row = {year: i for i, year in enumerate(years)}
 
     def record(self, state: State, params: Params) -> None:
-        """Evaluate every metric for ``state.year``."""
+        """Evaluate every metric for ``state.year`` (building blocks computed once)."""
         i = self._row[state.year]
-        for j, m in enumerate(self.national):
-            self._nat[i, j] = m.fn(state, params)
-        for j, m in enumerate(self.oblast):
-            self._obl[i, j] = m.fn(state, params)
-        for j, m in enumerate(self.settlement):
-            self._set[i, j] = m.fn(state, params)
+        state.metric_cache = {}
+        try:
+            for j, m in enumerate(self.national):
+                self._nat[i, j] = m.fn(state, params)
+            for j, m in enumerate(self.oblast):
+                self._obl[i, j] = m.fn(state, params)
+            for j, m in enumerate(self.settlement):
+                self._set[i, j] = m.fn(state, params)
+        finally:
+            state.metric_cache = None
 
     def national_table(self) -> pd.DataFrame:
         """Long table ``year, metric, value``."""

@@ -122,6 +122,7 @@ class State:
     exit_firm: Callable[[int], None] | None = None
     ledger: Ledger = field(default_factory=Ledger)
     flows: Flows | None = None
+    metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 
     @property
     def n_settlements(self) -> int:

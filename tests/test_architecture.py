@@ -34,11 +34,12 @@ def regsim_imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("regsim"):
-            found.add(node.module.removeprefix("regsim").lstrip("."))
-            found.update(f"{node.module}.{a.name}".removeprefix("regsim.") for a in node.names
-                         if (PACKAGE / node.module.removeprefix("regsim").lstrip(".").replace(".", "/") / a.name).exists()
-                         or (PACKAGE / node.module.removeprefix("regsim").lstrip(".").replace(".", "/")
-                             / f"{a.name}.py").exists())
+            base = node.module.removeprefix("regsim").lstrip(".")
+            found.add(base)
+            folder = PACKAGE / base.replace(".", "/")
+            for alias in node.names:  # "from regsim.processes import budget" imports a module
+                if (folder / alias.name).exists() or (folder / f"{alias.name}.py").exists():
+                    found.add(f"{base}.{alias.name}".lstrip("."))
         elif isinstance(node, ast.Import):
             found.update(a.name.removeprefix("regsim").lstrip(".") for a in node.names if a.name.startswith("regsim"))
     return {f for f in found if f}
