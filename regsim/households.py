@@ -113,11 +113,27 @@ class Households:
         present = np.maximum(self.present(), 1)
         return np.where(self.alive, self.income_som() / present, 0.0)
 
-    def update_labour(self, labour_force_share: float) -> None:
-        """Members at home in the labour force: present x share, rounded by the fixed draw."""
+    def labour_force(self, first_member: float, per_other_member: float) -> np.ndarray:
+        """Members at home in the labour force, rounded by the household's fixed draw.
+
+        ``first_member + per_other_member * (present - 1)`` in expectation: larger households
+        have more children, so fewer workers per member.
+        """
         present = self.present()
-        labour = np.floor(present * labour_force_share + self.u_labour).astype(np.int16)
-        self.labour = np.where(self.alive, np.minimum(labour, present), 0).astype(np.int16)
-        # members who died, left or went abroad this year give up their job or plot
+        expected = np.where(present > 0, first_member + per_other_member * (present - 1), 0.0)
+        labour = np.floor(expected + self.u_labour).astype(np.int16)
+        return np.where(self.alive, np.minimum(labour, present), 0).astype(np.int16)
+
+    def update_labour(self, first_member: float, per_other_member: float) -> None:
+        """Set the labour force from the members at home (at the start of the year's labour market)."""
+        self.labour = self.labour_force(first_member, per_other_member)
+
+    def keep_consistent(self) -> None:
+        """After members died, left or went abroad: they leave the labour force and give up jobs.
+
+        The labour force grows (births, returns) only when the next labour market opens, so that
+        newcomers are not counted as unemployed before they could look for work.
+        """
+        self.labour = np.where(self.alive, np.minimum(self.labour, self.present()), 0).astype(np.int16)
         self.employed = np.minimum(self.employed, self.labour).astype(np.int16)
         self.farming = np.minimum(self.farming, self.labour - self.employed).astype(np.int16)

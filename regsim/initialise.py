@@ -57,10 +57,10 @@ def _households(world: World, params: Params) -> Households:
     sigma = params.incomes.skill_dispersion
     hh.skill[:n] = rng.lognormal(-0.5 * sigma**2, sigma, n)
     hh.u_labour[:n] = rng.random(n)
-    eligible = np.maximum(sizes - 1, 0)
+    eligible = np.minimum(np.maximum(sizes - 1, 0), dem.migrants_per_household_cap)
     share = params.migration.initial_migrants_abroad / weight / max(eligible.sum(), 1)
     hh.abroad[:n] = np.minimum(np.floor(eligible * share + rng.random(n)), eligible)
-    hh.update_labour(dem.labour_force_share)
+    hh.update_labour(dem.labour_force_first_member, dem.labour_force_per_other_member)
     return hh
 
 
@@ -205,6 +205,15 @@ def build_state(world: World, params: Params) -> State:
     state.cols.profitability_2017 = production.profitability(state, params)
     base_rng = stream(params.scale.world_seed, "labour", 0)
     labour.apply(state, labour.compute(state, params, base_rng))
+    # anchor farming on the farmers the labour market actually assigns in 2017
+    farmers = hh.per_settlement(hh.farming, n_s)
+    has_farmers = farmers > 0
+    cols.land = farmers
+    cols.farm_tfp = np.divide(farm_target, farmers, out=np.zeros(n_s), where=has_farmers)
+    cols.farm_income_per_worker_2017_som = cols.farm_tfp.copy()
+    cols.farm_income_per_worker_som = cols.farm_tfp.copy()
+    cols.farm_output_som = np.where(has_farmers, farm_target, 0.0)
+    output_total = cols.firm_output_som + cols.farm_output_som + mining
     state.cols.output_som = output_total
     _calibrate_earnings(state, params)
     income = incomes.compute(state, params, base_rng)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from regsim.data.loader import OBLAST_ORDER
 from regsim.params import Params
+from regsim.processes.incomes import remittance_per_migrant
 from regsim.state import State
 
 Value = float | np.ndarray
@@ -241,7 +242,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: float(s.households.per_settlement(s.households.abroad, s.n_settlements).sum())),
     _m("remittances_som", "som", "national", "Remittances sent home by members abroad",
        lambda s, p: float(s.households.per_settlement(s.households.abroad, s.n_settlements).sum()
-                          * p.migration.remittance_som_per_migrant)),
+                          * remittance_per_migrant(s, p))),
     _m("internal_migrants", "persons", "national", "People who moved between settlements this year",
        lambda s, p: float(_flows(s, "moved_out").sum())),
     _m("share_pop_bishkek", "fraction", "national", "Bishkek's share of the population",

@@ -174,8 +174,7 @@ class RegionalModel(mesa.Model):
 
     def finish_year(self) -> None:
         """Refresh derived state (labour force, population) and record this year's metrics."""
-        hh = self.state.households
-        hh.update_labour(self.params.demography.labour_force_share)
+        self.state.households.keep_consistent()
         self.state.cols.population = self.state.population()
         self.recorder.record(self.state, self.params)
 

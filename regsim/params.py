@@ -161,8 +161,14 @@ class DemographyParams(_Validated):
                                         source="2009 census rural households (estimate)")
     max_household_size: int = param(12, "persons", (4, 30), source="assumption: larger households split",
                                     doc="A household growing past this splits into two")
-    labour_force_share: float = param(0.42, "fraction of present persons", (0.1, 0.9), (0.38, 0.46),
-                                      source="NSC labour force 2.57 M / population 6.14 M, 2017 (estimate)")
+    labour_force_first_member: float = param(0.8, "persons", (0.0, 1.0), (0.7, 0.9),
+                                             source="set with labour_force_per_other_member to 2.57 M in the labour force / 1.45 M households (NSC 2017, estimate)",
+                                             doc="Expected labour-force members among a household's first member at home")
+    labour_force_per_other_member: float = param(0.30, "persons per person", (0.0, 1.0), (0.25, 0.35),
+                                                 source="as above; larger households have more children (estimate)",
+                                                 doc="Expected labour-force members per further member at home")
+    migrants_per_household_cap: int = param(2, "persons", (1, 10), source="assumption: few households send more than two",
+                                            doc="Initial members abroad per household are spread over at most this many members")
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,7 @@ class EconomyParams(_Validated):
     """Production, public capital, agglomeration, congestion and spread. Money in som, 2017 prices."""
 
     SECTION = "economy"
-    tfp_growth_rate_per_year: float = param(0.015, "1/year", (-0.05, 0.1), (0.0, 0.03),
+    tfp_growth_rate_per_year: float = param(0.02, "1/year", (-0.05, 0.1), (0.0, 0.03),
                                             source="real GDP per person grew about 2%/year in 2010-2019 (national_macro.csv, estimate)",
                                             doc="Exogenous technical progress, the same in every settlement and farm")
     agglomeration_elasticity: float = param(0.04, "elasticity", (0.0, 0.3), (0.0, 0.10),
@@ -302,6 +308,9 @@ class MigrationParams(_Validated):
                                            source="State Migration Service 2018 (S_TREND_REMIT)")
     remittance_som_per_migrant: float = param(206_600.0, "som/year", (0.0, 1e7),
                                               source="2.4 bn USD x 68.87 som/USD / 800k migrants (national_macro.csv)")
+    remittance_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
+                                                   source="real wage growth in Russia about 2-3%/year 2017-2019 (estimate)",
+                                                   doc="Real growth of the remittance a migrant sends")
     emigration_rate_per_year: float = param(0.0006, "1/year", (0.0, 0.1),
                                             source="registered permanent emigration 5,899 in 2017 (S_STAT_MIGR) / households")
     immigration_per_year: float = param(2_000.0, "persons/year", (0.0, 1e6),
@@ -321,6 +330,9 @@ class IncomeParams(_Validated):
                                            source="pensions and benefits about 37 bn som / 6.1 M (estimate)")
     skill_dispersion: float = param(0.45, "log s.d.", (0.0, 3.0), (0.3, 0.6),
                                     source="set to a Gini near 27-33 (national_macro.csv gini 27.3)")
+    transfer_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
+                                                 source="pensions indexed to wages (estimate)",
+                                                 doc="Real growth of transfers per person")
     remittance_share_to_household: float = param(0.6, "fraction", (0.0, 1.0), (0.4, 0.8),
                                                  source="assumption: part of transfers is saved or spent abroad")
 

@@ -3,7 +3,8 @@
 Earnings (wages and farm income) are multiplied by the household's skill and by the oblast's
 ``earnings_scale``, calibrated at initialisation so that each oblast's 2017 poverty rate is
 reproduced (survey incomes differ from national-accounts earnings; the scale maps one onto the
-other). Members abroad send ``remittance_som_per_migrant``, of which
+other). Transfers per person grow at ``transfer_growth_rate_per_year``. Members abroad send
+``remittance_som_per_migrant`` (growing at ``remittance_growth_rate_per_year``), of which
 ``remittance_share_to_household`` reaches the household's budget. Poverty is income per member
 at home below the 2017 national line.
 """
@@ -40,18 +41,27 @@ def earnings(state: State) -> tuple[np.ndarray, np.ndarray]:
     return wage, farm
 
 
+def remittance_per_migrant(state: State, params: Params) -> float:
+    """What one member abroad sends home this year, som (real growth from 2017)."""
+    mig = params.migration
+    years = state.year - state.base_year
+    return mig.remittance_som_per_migrant * (1 + mig.remittance_growth_rate_per_year) ** years
+
+
 def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOutcome:
     """Incomes of every household and mean income per person per settlement."""
     hh, cols = state.households, state.cols
-    inc, mig = params.incomes, params.migration
+    inc = params.incomes
     wage, farm = earnings(state)
     scale = cols.earnings_scale[hh.settlement]
     alive = hh.alive
     wage = np.where(alive, wage * scale, 0.0).astype(np.float32)
     farm = np.where(alive, farm * scale, 0.0).astype(np.float32)
     present = hh.present()
-    transfer = np.where(alive, present * inc.transfer_som_per_person, 0.0).astype(np.float32)
-    remittance = np.where(alive, hh.abroad * mig.remittance_som_per_migrant
+    years = state.year - state.base_year
+    transfer_pp = inc.transfer_som_per_person * (1 + inc.transfer_growth_rate_per_year) ** years
+    transfer = np.where(alive, present * transfer_pp, 0.0).astype(np.float32)
+    remittance = np.where(alive, hh.abroad * remittance_per_migrant(state, params)
                           * inc.remittance_share_to_household, 0.0).astype(np.float32)
     total = wage.astype(np.float64) + farm + transfer + remittance
     n_s = state.n_settlements

@@ -33,6 +33,7 @@ STREAM = "labour"
 class LabourOutcome:
     """Jobs and output: per firm row, per household row and per settlement."""
 
+    labour: np.ndarray
     employees: np.ndarray
     output_som: np.ndarray
     profit_som: np.ndarray
@@ -65,26 +66,49 @@ def labour_demand_scale(state: State, params: Params) -> np.ndarray:
     return np.where(firms.alive, scale, 0.0)
 
 
+def farm_income_index(state: State) -> np.ndarray:
+    """Farm income per farmer in each settlement's oblast relative to 2017, shape (S,).
+
+    The alternative to a wage job is farming somewhere in the oblast (or, for Bishkek and Osh
+    city, anywhere in the country), not the plot of the few urban gardeners, whose income per
+    head swings when their number does.
+    """
+    cols = state.cols
+    oblast = state.world.settlements.oblast_index.to_numpy()
+    farmers = np.divide(cols.farm_output_som, cols.farm_income_per_worker_som,
+                        out=np.zeros_like(cols.farm_output_som), where=cols.farm_income_per_worker_som > 0)
+    n_o = int(oblast.max()) + 1
+    now = np.bincount(oblast, weights=cols.farm_output_som, minlength=n_o)
+    base = np.bincount(oblast, weights=farmers * cols.farm_income_per_worker_2017_som, minlength=n_o)
+    national = cols.farm_output_som.sum() / max(float((farmers * cols.farm_income_per_worker_2017_som).sum()), 1.0)
+    index = np.divide(now, base, out=np.full(n_o, national), where=base > 0)
+    return index[oblast]
+
+
 def reservation_wage(state: State, params: Params) -> np.ndarray:
     """Reservation wage per job market, som per worker per year, shape (S,).
 
-    It moves toward the base-year wage scaled by local farm income per farmer (the alternative,
-    Lewis 1954), closing ``wage_adjustment_rate`` of the log gap each year: wages are sticky, and
-    an instant link would make employment and farming chase each other year to year.
+    It moves toward the base-year wage scaled by farm income per farmer in the oblast (the
+    alternative, Lewis 1954), closing ``wage_adjustment_rate`` of the log gap each year: wages are
+    sticky, and an instant link would make employment and farming chase each other year to year.
     """
     cols = state.cols
-    farm_index = np.divide(cols.farm_income_per_worker_som, cols.farm_income_per_worker_2017_som,
-                           out=cols.trend.copy(), where=cols.farm_income_per_worker_2017_som > 0)
-    target = cols.reservation_wage_2017_som * np.maximum(farm_index, 1e-6)
+    target = cols.reservation_wage_2017_som * np.maximum(farm_income_index(state), 1e-6)
     speed = params.labour.wage_adjustment_rate
     moved = cols.reservation_wage_som ** (1 - speed) * target**speed
     return np.maximum(params.labour.reservation_wage_floor_som, moved)
 
 
-def job_seekers(state: State, params: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Labour force per settlement of residence and job seekers per job market, persons."""
+def job_seekers(state: State, params: Params, labour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labour force per settlement of residence and job seekers per job market, persons.
+
+    Args:
+        state: Current state.
+        params: Run parameters.
+        labour: Labour force per household row, persons.
+    """
     hh = state.households
-    labour_force = hh.per_settlement(hh.labour, state.n_settlements)
+    labour_force = hh.per_settlement(labour, state.n_settlements)
     seekers = state.commute.T @ (labour_force * (1 - params.labour.frictional_unemployment_rate))
     return labour_force, seekers
 
@@ -100,7 +124,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     b = econ.labour_elasticity
     scale = labour_demand_scale(state, params)
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
-    _, seekers = job_seekers(state, params)
+    dem = params.demography
+    labour = hh.labour_force(dem.labour_force_first_member, dem.labour_force_per_other_member)
+    _, seekers = job_seekers(state, params, labour)
     safe_seekers = np.maximum(seekers, 1e-9)
     clearing = np.where(demand_scale > 0, (demand_scale / safe_seekers) ** (1 - b), 0.0)
     reservation = reservation_wage(state, params)
@@ -120,8 +146,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     resident_wage = np.divide(state.commute @ (rate * wage), reach, out=np.zeros(n_s), where=reach > 0)
 
     home = hh.settlement
-    employed = np.minimum(hh.labour, np.floor(hh.labour * resident_rate[home] + u_job)).astype(np.int16)
-    non_employed = hh.labour - employed
+    employed = np.minimum(labour, np.floor(labour * resident_rate[home] + u_job)).astype(np.int16)
+    non_employed = labour - employed
     farming = np.floor(non_employed * cols.farm_access[home] + u_farm).astype(np.int16)
     farming = np.minimum(farming, non_employed)
     employed = np.where(hh.alive, employed, 0).astype(np.int16)
@@ -136,7 +162,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
     industry = np.bincount(firms.settlement, weights=np.where(firms.sector == SERVICES, 0.0, output),
                            minlength=n_s)
-    return LabourOutcome(employees=employees, output_som=output, profit_som=profit,
+    return LabourOutcome(labour=labour, employees=employees, output_som=output, profit_som=profit,
                          employed=employed, farming=farming, market_wage_som=wage,
                          reservation_wage_som=reservation,
                          resident_wage_som=resident_wage, employment_rate=resident_rate,
@@ -150,6 +176,7 @@ def apply(state: State, outcome: LabourOutcome) -> None:
     firms.employees = outcome.employees
     firms.output_som = outcome.output_som
     firms.profit_som = outcome.profit_som
+    hh.labour = outcome.labour
     hh.employed = outcome.employed
     hh.farming = outcome.farming
     cols.market_wage_som = outcome.market_wage_som
