@@ -61,6 +61,29 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output directory (default: results/<scenario>-<strategy>-seed<N>)")
     run.add_argument("--quiet", action="store_true", help="print only the output directory")
 
+    batch = sub.add_parser(
+        "batch", help="run an experiment (grid x sample x replications); resumable",
+        description="Run every run of an experiment file into DIR: manifest.json, design.parquet, and one "
+        "Parquet file per run in DIR/national/, DIR/oblasts/ (and DIR/settlements/ on request). Running the "
+        "same command again resumes: only missing runs run. Exit status 1 if any run failed.",
+        epilog="examples:\n"
+        "  regsim batch experiments/compare-strategies.toml --out results/compare --executor processes --workers 2\n"
+        "  regsim batch compare-strategies --out results/compare --executor dask --workers 4\n"
+        "  regsim batch compare-strategies --out /shared/compare --executor dask --scheduler tcp://10.0.0.5:8786\n"
+        "  regsim batch compare-strategies --out /shared/compare --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
+        "see docs/cluster.md for Dask clusters and Slurm job arrays",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    batch.add_argument("experiment", help="a name in experiments/ or a path to an experiment TOML file")
+    batch.add_argument("--out", type=Path, required=True, help="results directory (created or resumed)")
+    batch.add_argument("--executor", choices=["serial", "processes", "dask"], default="serial",
+                       help="serial (default), a local process pool, or Dask distributed")
+    batch.add_argument("--workers", type=int, default=None,
+                       help="worker processes for processes/dask (default: all local cores)")
+    batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="an existing Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
+    batch.add_argument("--shard", default=None, metavar="I/N", help="run only the I-th of N slices (Slurm arrays)")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
@@ -108,6 +131,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"regsim {__version__}: scenario {scen.name!r}, strategy {params.policy.strategy}, "
               f"seed {args.seed}, {result.meta['model_seconds']:.2f} s")
         print(_summary(result, out))
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """``regsim batch``."""
+    import os
+
+    from regsim.batch import run_batch
+    from regsim.batch.experiment import load
+
+    exp = load(args.experiment)
+    executor = "dask" if args.scheduler else args.executor
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    summary = run_batch(exp, args.out, executor=executor, workers=workers, scheduler=args.scheduler,
+                        shard=args.shard, progress=not args.quiet)
+    print(f"{exp.name}: {summary['ran']} runs done now, {summary['failed']} failed, "
+          f"{summary['already_complete']} already complete ({summary['seconds']:.1f} s, "
+          f"{summary['runs_per_minute']} runs/min on {executor}); "
+          f"{summary['done_total']}/{summary['total']} complete in {args.out}")
+    if summary["failed_total"]:
+        print(f"regsim: {summary['failed_total']} run(s) failed; see {args.out}/design.parquet (status, error) "
+              f"and {args.out}/failed/", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -160,7 +206,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
+COMMANDS = {"run": cmd_run, "batch": cmd_batch, "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
 
 
 def main(argv: list[str] | None = None) -> int:

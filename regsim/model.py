@@ -15,6 +15,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from regsim import __version__
 from regsim.agents.firm import Firm
@@ -189,11 +190,7 @@ class RegionalModel(mesa.Model):
 
     def result(self, model_seconds: float) -> RunResult:
         """Tables and provenance of the run so far."""
-        world = self.world.settlements.reset_index()[
-            ["settlement_id", "name", "kind", "oblast", "rayon", "lat", "lon", "synthetic", "growth_centre"]
-        ].copy()
-        world["population_2017"] = self.state.cols.population_2017
-        world["urban"] = world.kind.isin(URBAN_KINDS)
+        world = world_table(self.world)
         meta = {
             "scenario": self.scenario,
             "strategy": self.params.policy.strategy,
@@ -223,6 +220,16 @@ class RegionalModel(mesa.Model):
         self.firm_agents.clear()
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)
+
+
+def world_table(world: World) -> pd.DataFrame:
+    """One row per settlement: id, name, kind, oblast, rayon, lat, lon, synthetic, ... ."""
+    table = world.settlements.reset_index()[
+        ["settlement_id", "name", "kind", "oblast", "rayon", "lat", "lon", "synthetic", "growth_centre",
+         "population_2017"]
+    ].copy()
+    table["urban"] = table.kind.isin(URBAN_KINDS)
+    return table
 
 
 def run_one(params: Params, seed: int, scenario: str = "") -> RunResult:

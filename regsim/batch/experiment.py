@@ -1,0 +1,234 @@
+"""Experiment files (``experiments/*.toml``) and the design of runs they describe.
+
+An experiment names a scenario, overrides applied to every run (``[experiment.set]``), a full
+factorial grid (``[grid]``), an optional sample over ranges (``[sample]``: ``lhs``, ``sobol`` or
+``morris``, drawn with SALib) and a number of replications. The design is the grid crossed with
+the sample points crossed with the replications; replication k gets the same seed in every cell
+(common random numbers), derived from the experiment seed with ``numpy.random.SeedSequence``.
+Every problem is an :class:`~regsim.errors.ExperimentError` naming the file, key and what is
+allowed; every run's parameters are validated before anything runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from regsim import scenario as scenario_mod
+from regsim.errors import ExperimentError, RegsimError
+from regsim.params import Params, all_keys
+from regsim.rng import replication_seeds
+
+OUTPUTS: Final = ("national", "oblasts", "settlements")
+METHODS: Final = ("lhs", "sobol", "morris")
+_TABLES: Final = {"experiment", "grid", "sample"}
+_EXPERIMENT_KEYS: Final = {"name", "description", "scenario", "replications", "seed", "outputs", "set"}
+_SAMPLE_KEYS: Final = {"method", "n", "ranges", "levels", "seed"}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A parsed, validated experiment."""
+
+    name: str
+    path: Path | None
+    scenario: str
+    replications: int
+    seed: int
+    outputs: tuple[str, ...]
+    fixed: dict[str, Any]
+    grid: dict[str, list[Any]]
+    method: str | None = None
+    n: int = 0
+    levels: int = 4
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    description: str = ""
+
+    def varied_keys(self) -> list[str]:
+        """Parameter keys that vary across the design, in column order."""
+        return [*self.grid, *self.ranges]
+
+    def fingerprint(self) -> str:
+        """Hash of everything that defines the runs (not of cosmetic fields)."""
+        blob = json.dumps({
+            "scenario": self.scenario, "replications": self.replications, "seed": self.seed,
+            "outputs": self.outputs, "fixed": self.fixed, "grid": self.grid, "method": self.method,
+            "n": self.n, "levels": self.levels, "ranges": self.ranges,
+            "scenario_params": _scenario_fingerprint(self.scenario),
+        }, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _scenario_fingerprint(name: str) -> str:
+    from regsim.params import params_hash
+
+    return params_hash(scenario_mod.load(name).params)
+
+
+def _fail(where: str, message: str) -> ExperimentError:
+    return ExperimentError(f"{where}: {message}")
+
+
+def _check_key(key: str, where: str) -> None:
+    keys = all_keys()
+    if key not in keys:
+        near = difflib.get_close_matches(key, keys, n=3)
+        hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
+        raise _fail(where, f"unknown parameter {key!r}{hint}; allowed: section.name keys, see 'regsim params'")
+
+
+def _unknown(keys: set[str], allowed: set[str], where: str, what: str) -> None:
+    extra = sorted(keys - allowed)
+    if extra:
+        near = difflib.get_close_matches(extra[0], sorted(allowed), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise _fail(where, f"unknown {what} {extra[0]!r}{hint}; allowed: {', '.join(sorted(allowed))}")
+
+
+def parse(table: dict[str, Any], path: Path | None) -> Experiment:
+    """Validate an experiment table (from TOML) into an :class:`Experiment`."""
+    where = str(path) if path else "experiment"
+    _unknown(set(table), _TABLES, where, "table")
+    exp = table.get("experiment")
+    if not isinstance(exp, dict):
+        raise _fail(where, "missing [experiment] table (with name, scenario, replications, seed)")
+    _unknown(set(exp), _EXPERIMENT_KEYS, where, "key in [experiment]")
+    name = exp.get("name", path.stem if path else "experiment")
+    scen = exp.get("scenario", "baseline")
+    if not isinstance(scen, str):
+        raise _fail(where, f"experiment.scenario must be a scenario name or path, got {scen!r}")
+    replications = exp.get("replications", 1)
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise _fail(where, f"experiment.replications must be a whole number >= 1, got {replications!r}")
+    seed = exp.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise _fail(where, f"experiment.seed must be a whole number >= 0, got {seed!r}")
+    outputs = exp.get("outputs", ["national", "oblasts"])
+    if not isinstance(outputs, list) or not outputs or any(o not in OUTPUTS for o in outputs):
+        raise _fail(where, f"experiment.outputs must be a list drawn from {', '.join(OUTPUTS)}; got {outputs!r}")
+    fixed = exp.get("set", {})
+    if not isinstance(fixed, dict):
+        raise _fail(where, "[experiment.set] must be a table of \"section.name\" = value")
+    for key in fixed:
+        _check_key(key, f"{where}: [experiment.set]")
+
+    grid = table.get("grid", {})
+    if not isinstance(grid, dict):
+        raise _fail(where, "[grid] must be a table of \"section.name\" = [values]")
+    for key, values in grid.items():
+        _check_key(key, f"{where}: [grid]")
+        if not isinstance(values, list) or not values:
+            raise _fail(where, f"[grid] {key!r} must be a non-empty list of values, got {values!r}")
+
+    method, n, levels, ranges = None, 0, 4, {}
+    sample = table.get("sample")
+    if sample is not None:
+        if not isinstance(sample, dict):
+            raise _fail(where, "[sample] must be a table")
+        _unknown(set(sample), _SAMPLE_KEYS, where, "key in [sample]")
+        method = sample.get("method")
+        if method not in METHODS:
+            raise _fail(where, f"sample.method: unknown value {method!r}; allowed: {', '.join(METHODS)}")
+        n = sample.get("n")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise _fail(where, f"sample.n must be a whole number >= 1, got {n!r}")
+        levels = sample.get("levels", 4)
+        raw_ranges = sample.get("ranges")
+        if not isinstance(raw_ranges, dict) or not raw_ranges:
+            raise _fail(where, "[sample.ranges] must list at least one \"section.name\" = [low, high]")
+        for key, bounds in raw_ranges.items():
+            _check_key(key, f"{where}: [sample.ranges]")
+            if (not isinstance(bounds, list) or len(bounds) != 2
+                    or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+                    or not bounds[0] < bounds[1]):
+                raise _fail(where, f"[sample.ranges] {key!r} must be [low, high] with low < high, got {bounds!r}")
+            if key in grid:
+                raise _fail(where, f"{key!r} is both in [grid] and [sample.ranges]; choose one")
+            ranges[key] = (float(bounds[0]), float(bounds[1]))
+    return Experiment(name=str(name), path=path, scenario=scen, replications=replications, seed=seed,
+                      outputs=tuple(outputs), fixed=dict(fixed), grid={k: list(v) for k, v in grid.items()},
+                      method=method, n=int(n or 0), levels=int(levels), ranges=ranges,
+                      description=str(exp.get("description", "")))
+
+
+def load(name_or_path: str) -> Experiment:
+    """Read an experiment by name (``experiments/NAME.toml``) or path."""
+    try:
+        path = scenario_mod.locate(name_or_path, kind="experiments")
+        table = scenario_mod.read_toml(path)
+    except RegsimError as err:
+        raise ExperimentError(str(err)) from None
+    return parse(table, path)
+
+
+def _sample_points(exp: Experiment) -> np.ndarray:
+    """Sample over ``exp.ranges`` with SALib, shape (points, keys); one empty row if no sample."""
+    if not exp.ranges:
+        return np.zeros((1, 0))
+    problem = {"num_vars": len(exp.ranges), "names": list(exp.ranges), "bounds": [list(b) for b in exp.ranges.values()]}
+    if exp.method == "lhs":
+        from SALib.sample import latin
+
+        return latin.sample(problem, exp.n, seed=exp.seed)
+    if exp.method == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(problem, exp.n, calc_second_order=False, seed=exp.seed)
+    from SALib.sample import morris
+
+    return morris.sample(problem, exp.n, num_levels=exp.levels, seed=exp.seed)
+
+
+def design(exp: Experiment) -> pd.DataFrame:
+    """One row per run: ``run_id, cell, replication, seed`` and one column per varied key.
+
+    Raises:
+        ExperimentError: if any run's parameters are invalid (naming the row and the problem).
+    """
+    grid_keys = list(exp.grid)
+    cells = list(itertools.product(*exp.grid.values())) if grid_keys else [()]
+    points = _sample_points(exp)
+    seeds = replication_seeds(exp.seed, exp.replications)
+    rows = []
+    cell_id = 0
+    for combo in cells:
+        for point in points:
+            values = dict(zip(grid_keys, combo, strict=True))
+            values.update({k: float(v) for k, v in zip(exp.ranges, point, strict=True)})
+            for rep, seed in enumerate(seeds):
+                rows.append({"cell": cell_id, "replication": rep, "seed": seed, **values})
+            cell_id += 1
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "run_id", np.arange(len(frame), dtype=np.int64))
+    check = frame if len(frame) <= 2000 else frame.iloc[:: max(1, len(frame) // 2000)]
+    for row in check.to_dict("records"):  # fail before anything runs
+        run_params(exp, row)
+    return frame
+
+
+def run_overrides(exp: Experiment, row: dict[str, Any]) -> list[str]:
+    """``--set`` strings of one design row: fixed overrides, then the row's varied values."""
+    values = {**exp.fixed, **{k: row[k] for k in exp.varied_keys()}}
+    out = []
+    for key, value in values.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        out.append(f"{key}={json.dumps(value)}")
+    return out
+
+
+def run_params(exp: Experiment, row: dict[str, Any]) -> Params:
+    """Validated parameters of one design row."""
+    try:
+        return scenario_mod.load(exp.scenario, run_overrides(exp, row)).params
+    except RegsimError as err:
+        where = exp.path or "experiment"
+        raise ExperimentError(f"{where}: run {row.get('run_id', '?')}: {err}") from None
