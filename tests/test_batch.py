@@ -68,7 +68,7 @@ def serial_reference(tmp_path_factory):
 
 
 def test_layout_and_reading(serial_reference):
-    out, exp = serial_reference
+    out, _exp = serial_reference
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["experiment"] == "small" and manifest["done"] == 4 and manifest["runs"] == 4
     design = pd.read_parquet(out / "design.parquet")
@@ -94,7 +94,7 @@ def test_every_executor_gives_identical_tables(serial_reference, tmp_path, execu
 
 
 def test_resume_after_kill_loses_and_duplicates_nothing(serial_reference, tmp_path):
-    reference, _ = serial_reference
+    _reference, _ = serial_reference
     path = write_experiment(tmp_path, name="killme", reps=6, n=1, end=2022, weight=200)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "regsim.cli", "batch", str(path), "--out", str(out), "--quiet"]
@@ -209,7 +209,7 @@ def test_loopback_cluster_survives_a_killed_worker(serial_reference, tmp_path):
         while time.time() < deadline and len(list((out / "oblasts").glob("run-*.parquet"))) < 2:
             time.sleep(0.05)
         workers[0].send_signal(signal.SIGKILL)  # mid-batch
-        stdout, stderr = batch.communicate(timeout=300)
+        _stdout, stderr = batch.communicate(timeout=300)
         assert batch.returncode == 0, stderr
         assert len(list((out / "national").glob("run-*.parquet"))) == 16
         clean = tmp_path / "clean"
