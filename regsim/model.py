@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from regsim import __version__
+from regsim import __version__, allocator
 from regsim.agents.firm import Firm
 from regsim.agents.settlement import Settlement
 from regsim.data import loader
@@ -69,6 +69,7 @@ class RegionalModel(mesa.Model):
 
     def __init__(self, params: Params, seed: int = 0, scenario: str = "", world: World | None = None) -> None:
         started = time.perf_counter()
+        allocator.tune()
         super().__init__(seed=seed)
         self.params = params
         self.run_seed = int(seed)
