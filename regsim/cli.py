@@ -84,6 +84,33 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--shard", default=None, metavar="I/N", help="run only the I-th of N slices (Slurm arrays)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    compare = sub.add_parser(
+        "compare", help="the main job: every strategy under one budget, a headline table and a report",
+        description="Run every strategy (and a hybrid sweep of the centre share for the growth-equity frontier) "
+        "on a scenario with common random numbers, print the headline table versus no regional budget, and "
+        "write summary.csv, figures/ (PNG and SVG) and a self-contained report.html into --out. Resumable: "
+        "run the same command again to finish an interrupted comparison.",
+        epilog="examples:\n  regsim compare\n  regsim compare --replications 20 --set policy.budget_som_per_year=5e9\n"
+        "  regsim compare strong-agglomeration --strategies none,concentrated,equalisation_uniform\n"
+        "  regsim report results/compare-baseline     (rebuild the report)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    compare.add_argument("scenario", nargs="?", default="baseline",
+                         help="scenario name or TOML path (default baseline)")
+    compare.add_argument("--strategies", default=None, metavar="A,B,...",
+                         help="comma-separated strategies (default: all but custom, plus a hybrid sweep)")
+    compare.add_argument("--hybrid-shares", default="0,0.25,0.5,0.75,1", metavar="X,Y,...",
+                         help="centre shares of the hybrid sweep (default 0,0.25,0.5,0.75,1; empty to skip)")
+    compare.add_argument("--replications", type=int, default=10, help="replications per strategy (default 10)")
+    compare.add_argument("--seed", type=int, default=2017, help="experiment seed (default 2017)")
+    compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    compare.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    compare.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
+    compare.add_argument("--out", type=Path, default=None, help="output directory (default results/compare-SCENARIO)")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    report = sub.add_parser("report", help="rebuild the report from a comparison results directory")
+    report.add_argument("dir", type=Path, help="a directory written by regsim compare (or a batch with 'none')")
+
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
@@ -157,6 +184,63 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``regsim compare``: run the comparison batch, print the headline table, write the report."""
+    import os
+
+    from regsim import analysis, report
+    from regsim.batch import run_batch
+    from regsim.batch.experiment import parse
+    from regsim.params import STRATEGIES
+    from regsim.scenario import locate, parse_override
+
+    default = [s for s in STRATEGIES if s not in ("custom", "hybrid")]
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()] if args.strategies else default
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise RegsimError(f"--strategies: unknown {unknown[0]!r}; allowed: {', '.join(STRATEGIES)}")
+    if "none" not in strategies:
+        strategies = ["none", *strategies]  # every effect is measured against no budget
+    try:
+        shares = [float(x) for x in args.hybrid_shares.split(",") if x.strip()] if args.hybrid_shares else []
+    except ValueError:
+        raise RegsimError(f"--hybrid-shares: expected numbers like 0,0.5,1; got {args.hybrid_shares!r}") from None
+    if any(not 0 <= x <= 1 for x in shares):
+        raise RegsimError("--hybrid-shares: shares must be between 0 and 1")
+    if args.replications < 1:
+        raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
+    path = locate(args.scenario)
+    fixed = dict(parse_override(text) for text in args.overrides)
+    cells = [{"policy.strategy": s} for s in strategies if s != "hybrid"]
+    cells += [{"policy.strategy": "hybrid", "policy.centre_share": x} for x in shares]
+    exp = parse({"experiment": {"name": f"compare-{path.stem}", "scenario": str(path.resolve()),
+                                "replications": args.replications, "seed": args.seed,
+                                "outputs": ["national", "oblasts", "settlements"],
+                                "settlement_years": "base_and_last", "set": fixed},
+                 "cells": cells}, None)
+    out = args.out or Path("results") / f"compare-{path.stem}"
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
+    if summary["failed_total"]:
+        print(f"regsim: {summary['failed_total']} run(s) failed; see {out}/design.parquet and {out}/failed/",
+              file=sys.stderr)
+        return 1
+    page = report.build(out)
+    print(report.headline_text(analysis.load(out)))
+    print(f"\n{summary['total']} runs in {summary['seconds']:.0f} s ({summary['runs_per_minute']} runs/min); "
+          f"report: {page}\nsummary: {out / 'summary.csv'}; figures: {out / 'figures'}/")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``regsim report DIR``."""
+    from regsim import report
+
+    page = report.build(args.dir)
+    print(f"report: {page}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """``regsim scenarios``."""
     from regsim import scenario as scenario_mod
@@ -206,7 +290,8 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "batch": cmd_batch, "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
+COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report,
+            "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -233,6 +233,15 @@ def world_table(world: World) -> pd.DataFrame:
     return table
 
 
+def road_table(world: World) -> pd.DataFrame:
+    """One row per road segment: ``lat1, lon1, lat2, lon2, km, road_class, synthetic``."""
+    nodes = world.graph.nodes
+    rows = [{"lat1": nodes[a]["lat"], "lon1": nodes[a]["lon"], "lat2": nodes[b]["lat"], "lon2": nodes[b]["lon"],
+             "km": d["km"], "road_class": d["road_class"], "synthetic": d["synthetic"]}
+            for a, b, d in world.graph.edges(data=True)]
+    return pd.DataFrame(rows)
+
+
 def run_one(params: Params, seed: int, scenario: str = "") -> RunResult:
     """Build, run and release one model; what batch executors call."""
     model = RegionalModel(params, seed=seed, scenario=scenario)

@@ -31,24 +31,29 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         shard: ``"I/N"``: run only the I-th of N slices of the design.
         progress: Show a progress bar on stderr.
     """
-    from regsim.model import cached_world, world_table
+    from regsim.model import cached_world, road_table, world_table
 
     out = Path(out_dir)
     frame = design(exp)
     scenario_path = str(locate(exp.scenario).resolve())
+    from regsim.batch.experiment import run_params
+    from regsim.params import to_dict
+
     store.open_or_create(out, exp.name, exp.fingerprint(), frame,
                          {"scenario": scenario_path, "replications": exp.replications, "seed": exp.seed,
-                          "outputs": list(exp.outputs), "varied": exp.varied_keys()})
+                          "outputs": list(exp.outputs), "varied": exp.varied_keys(), "fixed": exp.fixed,
+                          "base_params": to_dict(run_params(exp, frame.iloc[0].to_dict()))})
     if not (out / "world.parquet").is_file():
-        from regsim.batch.experiment import run_params
-
         world_seed = run_params(exp, frame.iloc[0].to_dict()).scale.world_seed
-        store.atomic_parquet(world_table(cached_world(world_seed)), out / "world.parquet")
+        world = cached_world(world_seed)
+        store.atomic_parquet(road_table(world), out / "roads.parquet")
+        store.atomic_parquet(world_table(world), out / "world.parquet")
     slice_ = parse_shard(shard)
     rows = frame if slice_ is None else frame[frame.run_id % slice_[1] == slice_[0] - 1]
     specs = [
         RunSpec(run_id=int(row["run_id"]), scenario=scenario_path, overrides=tuple(run_overrides(exp, row)),
-                seed=int(row["seed"]), outputs=exp.outputs, out_dir=str(out))
+                seed=int(row["seed"]), outputs=exp.outputs, out_dir=str(out),
+                settlement_years=exp.settlement_years)
         for row in rows.to_dict("records")
         if not store.is_complete(out, int(row["run_id"]), exp.outputs)
     ]

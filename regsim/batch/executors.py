@@ -38,6 +38,7 @@ class RunSpec:
     seed: int
     outputs: tuple[str, ...]
     out_dir: str
+    settlement_years: str = "all"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ def execute(spec: RunSpec) -> RunOutcome:
         result = run_one(params, spec.seed, scenario=Path(spec.scenario).stem)
         for table in spec.outputs:
             frame = getattr(result, table).assign(run_id=spec.run_id)
+            if table == "settlements" and spec.settlement_years == "base_and_last":
+                frame = frame[frame.year.isin([frame.year.min(), frame.year.max()])]
             store.atomic_parquet(frame, store.run_file(out_dir, table, spec.run_id))
         store.failure_file(out_dir, spec.run_id).unlink(missing_ok=True)
         return RunOutcome(spec.run_id, "done", time.perf_counter() - started)

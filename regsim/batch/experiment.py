@@ -1,9 +1,10 @@
 """Experiment files (``experiments/*.toml``) and the design of runs they describe.
 
 An experiment names a scenario, overrides applied to every run (``[experiment.set]``), a full
-factorial grid (``[grid]``), an optional sample over ranges (``[sample]``: ``lhs``, ``sobol`` or
-``morris``, drawn with SALib) and a number of replications. The design is the grid crossed with
-the sample points crossed with the replications; replication k gets the same seed in every cell
+factorial grid (``[grid]``) and/or a list of cells (``[[cells]]``, each a table of overrides), an
+optional sample over ranges (``[sample]``: ``lhs``, ``sobol`` or ``morris``, drawn with SALib) and
+a number of replications. The design is the cells crossed with the sample points crossed with the
+replications; replication k gets the same seed in every cell
 (common random numbers), derived from the experiment seed with ``numpy.random.SeedSequence``.
 Every problem is an :class:`~regsim.errors.ExperimentError` naming the file, key and what is
 allowed; every run's parameters are validated before anything runs.
@@ -29,8 +30,10 @@ from regsim.rng import replication_seeds
 
 OUTPUTS: Final = ("national", "oblasts", "settlements")
 METHODS: Final = ("lhs", "sobol", "morris")
-_TABLES: Final = {"experiment", "grid", "sample"}
-_EXPERIMENT_KEYS: Final = {"name", "description", "scenario", "replications", "seed", "outputs", "set"}
+_TABLES: Final = {"experiment", "grid", "sample", "cells"}
+_EXPERIMENT_KEYS: Final = {"name", "description", "scenario", "replications", "seed", "outputs", "set",
+                           "settlement_years"}
+SETTLEMENT_YEARS: Final = ("all", "base_and_last")
 _SAMPLE_KEYS: Final = {"method", "n", "ranges", "levels", "seed"}
 
 
@@ -51,17 +54,23 @@ class Experiment:
     levels: int = 4
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     description: str = ""
+    cells: tuple[dict[str, Any], ...] = ()
+    settlement_years: str = "all"
 
     def varied_keys(self) -> list[str]:
         """Parameter keys that vary across the design, in column order."""
-        return [*self.grid, *self.ranges]
+        keys = [*self.grid]
+        for cell in self.cells:
+            keys += [k for k in cell if k not in keys]
+        return [*keys, *self.ranges]
 
     def fingerprint(self) -> str:
         """Hash of everything that defines the runs (not of cosmetic fields)."""
         blob = json.dumps({
             "scenario": self.scenario, "replications": self.replications, "seed": self.seed,
             "outputs": self.outputs, "fixed": self.fixed, "grid": self.grid, "method": self.method,
-            "n": self.n, "levels": self.levels, "ranges": self.ranges,
+            "n": self.n, "levels": self.levels, "ranges": self.ranges, "cells": self.cells,
+            "settlement_years": self.settlement_years,
             "scenario_params": _scenario_fingerprint(self.scenario),
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -128,6 +137,17 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
         if not isinstance(values, list) or not values:
             raise _fail(where, f"[grid] {key!r} must be a non-empty list of values, got {values!r}")
 
+    cells = table.get("cells", [])
+    if not isinstance(cells, list) or not all(isinstance(c, dict) and c for c in cells):
+        raise _fail(where, "[[cells]] must be a list of tables of \"section.name\" = value")
+    for cell in cells:
+        for key in cell:
+            _check_key(key, f"{where}: [[cells]]")
+    settlement_years = exp.get("settlement_years", "all")
+    if settlement_years not in SETTLEMENT_YEARS:
+        raise _fail(where, f"experiment.settlement_years: unknown value {settlement_years!r}; "
+                    f"allowed: {', '.join(SETTLEMENT_YEARS)}")
+
     method, n, levels, ranges = None, 0, 4, {}
     sample = table.get("sample")
     if sample is not None:
@@ -156,7 +176,8 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
     return Experiment(name=str(name), path=path, scenario=scen, replications=replications, seed=seed,
                       outputs=tuple(outputs), fixed=dict(fixed), grid={k: list(v) for k, v in grid.items()},
                       method=method, n=int(n or 0), levels=int(levels), ranges=ranges,
-                      description=str(exp.get("description", "")))
+                      description=str(exp.get("description", "")), cells=tuple(dict(c) for c in cells),
+                      settlement_years=settlement_years)
 
 
 def load(name_or_path: str) -> Experiment:
@@ -194,14 +215,18 @@ def design(exp: Experiment) -> pd.DataFrame:
         ExperimentError: if any run's parameters are invalid (naming the row and the problem).
     """
     grid_keys = list(exp.grid)
-    cells = list(itertools.product(*exp.grid.values())) if grid_keys else [()]
+    cells = [dict(zip(grid_keys, combo, strict=True)) for combo in itertools.product(*exp.grid.values())]
+    if exp.cells:
+        cells = [*(cells if grid_keys else []), *exp.cells]
+    elif not grid_keys:
+        cells = [{}]
     points = _sample_points(exp)
     seeds = replication_seeds(exp.seed, exp.replications)
     rows = []
     cell_id = 0
-    for combo in cells:
+    for cell in cells:
         for point in points:
-            values = dict(zip(grid_keys, combo, strict=True))
+            values = dict(cell)
             values.update({k: float(v) for k, v in zip(exp.ranges, point, strict=True)})
             for rep, seed in enumerate(seeds):
                 rows.append({"cell": cell_id, "replication": rep, "seed": seed, **values})
@@ -216,13 +241,17 @@ def design(exp: Experiment) -> pd.DataFrame:
 
 def run_overrides(exp: Experiment, row: dict[str, Any]) -> list[str]:
     """``--set`` strings of one design row: fixed overrides, then the row's varied values."""
-    values = {**exp.fixed, **{k: row[k] for k in exp.varied_keys()}}
+    values = {**exp.fixed, **{k: row[k] for k in exp.varied_keys() if k in row and not _missing(row[k])}}
     out = []
     for key, value in values.items():
         if isinstance(value, np.generic):
             value = value.item()
         out.append(f"{key}={json.dumps(value)}")
     return out
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def run_params(exp: Experiment, row: dict[str, Any]) -> Params:

@@ -1,0 +1,291 @@
+"""The policy report: ``summary.csv``, ``figures/`` and one self-contained ``report.html``.
+
+Built from a comparison batch directory only (``regsim compare`` writes one; ``regsim report DIR``
+rebuilds it). Figures are embedded as PNG data, the page has no external links and prints. The
+plain-language findings are generated from the same numbers as ``summary.csv``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from regsim import analysis, plots
+from regsim.analysis import BASELINE, Comparison
+from regsim.errors import ExperimentError
+from regsim.params import describe
+
+PATH_METRICS = (
+    ("gdp_som", "GDP, bn som (2017 prices)", 1e9),
+    ("gdp_per_capita_som", "GDP per person, thousand som", 1e3),
+    ("poverty_rate", "Poverty rate, %", 0.01),
+    ("theil_between_oblasts", "Theil index between oblasts", 1.0),
+    ("migrants_abroad", "Migrants abroad, thousands", 1e3),
+    ("share_pop_bishkek", "Share of population in Bishkek, %", 0.01),
+)
+MAIN_ORDER = ("equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
+              "concept_two_stage")
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:,.{digits}f}"
+
+
+def _range(values: tuple[float, float, float], digits: int = 1) -> str:
+    p10, med, p90 = values
+    return f"{_fmt(med, digits)} ({_fmt(p10, digits)} to {_fmt(p90, digits)})"
+
+
+def summary_value(summary: pd.DataFrame, strategy: str, metric: str, year: int, column: str) -> float:
+    """One cell of the summary table."""
+    row = summary[(summary.strategy == strategy) & (summary.metric == metric) & (summary.year == year)]
+    if row.empty:
+        raise ExperimentError(f"summary has no {metric} for {strategy} in {year}")
+    return float(row[column].iloc[0])
+
+
+def findings(comp: Comparison, summary: pd.DataFrame) -> list[str]:
+    """Plain-language findings, every number taken from ``summary`` (paired versus ``none``)."""
+    year = comp.last_year
+    n_rep = comp.replications
+    labels = [label for label in comp.labels if label != BASELINE and not label.startswith("hybrid ")]
+    if not labels:
+        return ["Only the counterfactual was run: nothing to compare."]
+
+    def gdp(label: str, col: str) -> float:
+        return summary_value(summary, label, "gdp_som", year, col) / 1e9
+
+    def pov(label: str, col: str) -> float:
+        return 100 * summary_value(summary, label, "poverty_rate", year, col)
+
+    def poor(label: str, col: str) -> float:
+        return -summary_value(summary, label, "poor_people", year, col)
+
+    budget = summary_value(summary, labels[0], "budget_available_som", year, "median") / 1e9
+    base_gdp = summary_value(summary, BASELINE, "gdp_som", year, "median") / 1e9
+    out = [f"All strategies get the same regional development budget, {_fmt(budget, 2)} bn som a year (2017 prices), "
+           f"the same world and the same random draws; figures are medians over {n_rep} replications with the "
+           f"10-90% range in brackets, each compared with no regional budget on the same replication. "
+           f"Without the programme GDP reaches {_fmt(base_gdp, 0)} bn som in {year}."]
+    best_gdp = max(labels, key=lambda lab: gdp(lab, "diff_median"))
+    out.append(f"<b>{best_gdp}</b> raises {year} GDP most: by {_fmt(gdp(best_gdp, 'diff_median'), 2)} bn som "
+               f"({_fmt(gdp(best_gdp, 'diff_p10'), 2)} to {_fmt(gdp(best_gdp, 'diff_p90'), 2)}), "
+               f"{_fmt(100 * gdp(best_gdp, 'diff_median') / base_gdp, 2)}% of GDP.")
+    best_pov = min(labels, key=lambda lab: pov(lab, "diff_median"))
+    out.append(f"<b>{best_pov}</b> reduces poverty most: the {year} poverty rate changes by "
+               f"{_fmt(pov(best_pov, 'diff_median'), 2)} points ({_fmt(pov(best_pov, 'diff_p10'), 2)} to "
+               f"{_fmt(pov(best_pov, 'diff_p90'), 2)}), about {_fmt(poor(best_pov, 'diff_median'), 0)} fewer "
+               f"people in poverty.")
+    if best_gdp != best_pov:
+        out.append("The ranking on poverty differs from the ranking on GDP: the growth-equity trade-off is "
+                   "real under these beliefs (see the frontier figure).")
+    if {"concentrated", "equalisation_uniform"} <= set(labels):
+        wins, total = analysis.share_better(comp, "concentrated", "equalisation_uniform", "gdp_som")
+        pwins, _ = analysis.share_better(comp, "concentrated", "equalisation_uniform", "poverty_rate",
+                                         higher_is_better=False)
+        gap = gdp("concentrated", "diff_median") - gdp("equalisation_uniform", "diff_median")
+        out.append(f"Concentrated support of the 20 growth centres gives higher {year} GDP than uniform "
+                   f"equalisation in {wins} of {total} replications (difference of medians "
+                   f"{_fmt(gap, 2)} bn som) and lower poverty in {pwins} of {total}.")
+    if "concept_two_stage" in labels:
+        out.append(f"The Concept as adopted (two stages) changes {year} GDP by "
+                   f"{_fmt(gdp('concept_two_stage', 'diff_median'), 2)} bn som and poverty by "
+                   f"{_fmt(pov('concept_two_stage', 'diff_median'), 2)} points against no programme.")
+    out.append("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
+               "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
+               "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>), and large "
+               "budgets hit the smaller absorption capacity of villages. The budget is about 0.5% of GDP, so "
+               "effects are of the order of a percent of GDP; read the ranges, not only the medians.")
+    return out
+
+
+def _headline_frame(rows: list[analysis.Headline]) -> pd.DataFrame:
+    data = {}
+    for row in rows:
+        data[row.label] = {title: _range(row.values[key], 0 if key in ("out_of_poverty", "som_per_person_lifted")
+                                         else 2 if key != "theil_between_change" else 4)
+                           for key, title in analysis.HEADLINE_ROWS}
+    return pd.DataFrame(data)
+
+
+def headline_text(comp: Comparison) -> str:
+    """The headline table for the terminal."""
+    frame = _headline_frame(analysis.headline(comp))
+    main = [c for c in frame.columns if not c.startswith("hybrid ")]
+    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 40):
+        return f"versus no regional budget, {comp.last_year}, median (10% to 90%) over {comp.replications} " \
+               f"replications\n" + frame[main].to_string()
+
+
+def _table_html(frame: pd.DataFrame, sortable: bool = False, index_name: str = "") -> str:
+    cls = ' class="sortable"' if sortable else ""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [index_name or frame.index.name or "", *frame.columns])
+    body = "".join(
+        "<tr><th>" + html.escape(str(idx)) + "</th>"
+        + "".join(f"<td>{html.escape(v if isinstance(v, str) else _fmt(v, 2))}</td>" for v in row) + "</tr>"
+        for idx, row in zip(frame.index, frame.itertuples(index=False), strict=True))
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _img(fig: Any, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{plots.figure_to_base64_png(fig)}">'
+
+
+def _parameters_html(manifest: dict) -> str:
+    params = manifest.get("base_params", {})
+    rows_changed, rows_all = [], []
+    for row in describe():
+        section, name = row["key"].split(".", 1)
+        value = params.get(section, {}).get(name, row["default"])
+        line = (f"<tr><td><code>{row['key']}</code></td><td>{html.escape(str(value))}</td>"
+                f"<td>{html.escape(str(row['default']))}</td><td>{html.escape(row['unit'])}</td>"
+                f"<td>{html.escape(row['source'])}</td></tr>")
+        rows_all.append(line)
+        if value != row["default"]:
+            rows_changed.append(line)
+    head = "<tr><th>parameter</th><th>value</th><th>default</th><th>unit</th><th>source</th></tr>"
+    changed = (f"<table>{head}{''.join(rows_changed)}</table>" if rows_changed
+               else "<p>All parameters at their documented defaults.</p>")
+    varied = manifest.get("varied", [])
+    return (f"<p>Varied across runs: {', '.join(f'<code>{v}</code>' for v in varied) or 'none'}.</p>"
+            f"<h3>Parameters that differ from the defaults</h3>{changed}"
+            f"<details><summary>All {len(rows_all)} parameters</summary><table>{head}{''.join(rows_all)}</table>"
+            "</details>")
+
+
+CSS = """
+body{font-family:Georgia,'DejaVu Serif',serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;
+line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #444;padding-bottom:.2em;margin-top:2em}
+.lead li{margin:.4em 0}img{max-width:100%;height:auto;display:block;margin:1em 0}
+table{border-collapse:collapse;font-family:'DejaVu Sans',Arial,sans-serif;font-size:.85em;margin:1em 0}
+th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}th{background:#eee}
+td:first-child,th:first-child{text-align:left}
+table.sortable th{cursor:pointer}.note{color:#555;font-size:.9em}code{font-size:.9em}
+@media print{h2{page-break-before:auto}img{page-break-inside:avoid}details{display:block}}
+"""
+SORT_JS = """
+document.querySelectorAll('table.sortable th').forEach(function(th, col){th.addEventListener('click', function(){
+ var table=th.closest('table'), body=table.tBodies[0], rows=Array.from(body.rows), asc=th.dataset.asc!=='1';
+ rows.sort(function(a,b){var x=a.cells[col].innerText.replace(/[,%]/g,''), y=b.cells[col].innerText.replace(/[,%]/g,'');
+  var nx=parseFloat(x), ny=parseFloat(y); var c=(isNaN(nx)||isNaN(ny))?x.localeCompare(y):nx-ny; return asc?c:-c;});
+ rows.forEach(function(r){body.appendChild(r);}); th.dataset.asc=asc?'1':'0';});});
+"""
+
+
+def build(out_dir: str | Path) -> Path:
+    """Write ``summary.csv``, ``figures/`` and ``report.html`` into a comparison batch directory.
+
+    Raises:
+        ExperimentError: naming what the directory lacks (national/, oblasts/, settlements/, none).
+    """
+    folder = Path(out_dir)
+    comp = analysis.load(folder, require=("national", "oblasts", "settlements"))
+    if comp.world is None:
+        raise ExperimentError(f"{folder}: missing world.parquet (needed for the map)")
+    summary = analysis.summary_table(comp)
+    if "diff_median" not in summary:
+        raise ExperimentError(f"{folder}: the batch has no 'none' runs; a report compares against 'none'")
+    summary.to_csv(folder / "summary.csv", index=False)
+    figures = folder / "figures"
+    year = comp.last_year
+    main = [label for label in (BASELINE, *MAIN_ORDER) if label in comp.labels]
+    main += [label for label in comp.labels if label not in main and not label.startswith("hybrid ")]
+    sections: list[str] = []
+    heads = analysis.headline(comp)
+
+    # 1. findings
+    items = "".join(f"<li>{f}</li>" for f in findings(comp, summary))
+    sections.append(f"<h2>1. The answer</h2><ul class='lead'>{items}</ul>"
+                    f"<h3>Headline table</h3><p class='note'>Versus no regional budget in {year}, median "
+                    f"(10% to 90%) over {comp.replications} replications.</p>"
+                    + _table_html(_headline_frame(heads)[[h.label for h in heads
+                                                          if not h.label.startswith('hybrid ')]], index_name="measure"))
+
+    # 2. map
+    change = analysis.settlement_change(comp)
+    change = change[change.label.isin(main)]
+    world = comp.world.rename(columns={"population_2017": "population_2017"})
+    fig = plots.plot_maps(world, change, comp.roads, title=f"Income per person in {year}, % change versus none")
+    plots.save(fig, figures, "map_income_change")
+    sections.append("<h2>2. Where incomes change</h2><p class='note'>Each dot is a settlement (size: population; "
+                    "black outline: growth centre); village clusters are synthetic, placed within their rayon.</p>"
+                    + _img(fig, "map of income change by settlement"))
+
+    # 3. paths
+    figs = []
+    for metric, label, scale in PATH_METRICS:
+        fig, ax = plots.new_figure()
+        plots.plot_paths(analysis.bands(comp, metric, main), label, ax=ax, scale=scale)
+        ax.set_title(label)
+        plots.save(fig, figures, f"path_{metric}")
+        figs.append(_img(fig, label))
+    sections.append("<h2>3. Paths over time</h2><p class='note'>Median and 10-90% band over replications.</p>"
+                    + "".join(figs))
+
+    # 4. frontier
+    points, hybrid = [], []
+    for h in heads:
+        x, y = h.values["gdp_gain_pct"], h.values["poverty_change_pp"]
+        row = {"label": h.label, "x": x[1], "y": y[1], "x_p10": x[0], "x_p90": x[2], "y_p10": y[0], "y_p90": y[2]}
+        if h.label.startswith("hybrid "):
+            hybrid.append({"centre_share": float(h.label.split()[1]), "x": x[1], "y": y[1]})
+        else:
+            points.append(row)
+    fig, ax = plots.new_figure()
+    plots.plot_frontier(pd.DataFrame(points), pd.DataFrame(hybrid).sort_values("centre_share") if hybrid else None,
+                        f"GDP {year}, % versus none", f"Poverty rate {year}, points versus none", ax=ax)
+    plots.save(fig, figures, "frontier")
+    sections.append("<h2>4. Growth versus equity</h2><p class='note'>Right is more output, down is less poverty; "
+                    "the curve is the hybrid strategy from all equalisation (0) to all centres (1).</p>"
+                    + _img(fig, "growth-equity frontier"))
+
+    # 5. oblasts
+    gdp_pc = analysis.oblast_change(comp, "gdp_per_capita_som", relative=True)
+    poverty = 100 * analysis.oblast_change(comp, "poverty_rate", relative=False)
+    cols = [c for c in main if c in gdp_pc.columns]
+    table = pd.concat({"GDP per person %": gdp_pc[cols], "poverty points": poverty[cols]}, axis=1)
+    table.columns = [f"{a}: {b}" for a, b in table.columns]
+    fig, axes = plots.new_figure(ncols=2, width=14)
+    plots.plot_heatmap(gdp_pc[cols], "GDP per person, % vs none", "{:.2f}", ax=axes[0])
+    plots.plot_heatmap(poverty[cols], "Poverty rate, points vs none", "{:.2f}", ax=axes[1])
+    plots.save(fig, figures, "oblasts_heatmap")
+    sections.append(f"<h2>5. Oblasts</h2><p class='note'>Median change versus none in {year}; click a column "
+                    "heading to sort.</p>" + _img(fig, "oblast heatmap") + _table_html(table, True, "oblast"))
+
+    # 6. money
+    money = analysis.money_by_oblast(comp)
+    money = money[money.label.isin(main)]
+    fig, ax = plots.new_figure(height=6)
+    plots.plot_money(money, ax=ax)
+    plots.save(fig, figures, "money")
+    totals = money.groupby("label")[["allocated", "absorbed", "returned", "lost"]].sum() / 1e9
+    totals.index.name = "strategy"
+    sections.append("<h2>6. Where the money went</h2><p class='note'>Sum over the whole run, bn som, median over "
+                    "replications; returned money exceeded what administrations could absorb.</p>"
+                    + _img(fig, "money by oblast") + _table_html(totals, True, "strategy"))
+
+    # 7. assumptions and provenance
+    m = comp.manifest
+    prov = (f"<p>Experiment <code>{html.escape(str(m.get('experiment')))}</code>, scenario "
+            f"<code>{html.escape(str(m.get('scenario')))}</code>, {len(comp.design)} runs, "
+            f"{comp.replications} replications, seed {m.get('seed')}; regsim {m.get('regsim_version')}, "
+            f"commit {m.get('git_commit') or 'unknown'}; created {m.get('created_utc')}, "
+            f"finished {m.get('finished_utc')}. Data: regsim/data/SOURCES.md; model: docs/ODD.md.</p>")
+    sections.append("<h2>7. Assumptions and provenance</h2>" + _parameters_html(m) + prov)
+
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>regsim: concentration or "
+            f"equalisation</title><style>{CSS}</style></head><body><h1>Concentrated support or equalisation?</h1>"
+            f"<p class='note'>regsim comparison of budget allocations for the Kyrgyz Republic, 2018-{year}. "
+            "An agent-based model: results depend on the stated assumptions (section 7).</p>"
+            + "".join(sections) + f"<script>{SORT_JS}</script></body></html>")
+    path = folder / "report.html"
+    path.write_text(page, encoding="utf-8")
+    plots.close_all()
+    return path
