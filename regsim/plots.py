@@ -1,0 +1,245 @@
+"""Figures from result tables: ``(table, ..., ax=None) -> Axes``; never imports the model.
+
+Colour-blind safe: strategies take fixed Okabe-Ito colours and also differ by line style and
+marker (readable in greyscale print); changes use a diverging colour map centred at zero.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import zlib
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+# Okabe-Ito, with the pale yellow last (it is hard to see on white)
+OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
+STRATEGY_ORDER = ("none", "equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
+                  "concept_two_stage", "hybrid", "custom")
+LINESTYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+DIVERGING = "PuOr"
+
+
+def _index(label: str) -> int:
+    base = label.split(" ")[0]
+    if base in STRATEGY_ORDER:
+        return STRATEGY_ORDER.index(base)
+    return zlib.crc32(label.encode()) % len(OKABE_ITO)
+
+
+def colour_for(label: str) -> str:
+    """Stable colour of a strategy label (Okabe-Ito)."""
+    return OKABE_ITO[_index(label) % len(OKABE_ITO)]
+
+
+def style_for(label: str) -> dict[str, str]:
+    """Colour, line style and marker of a label, stable across figures."""
+    i = _index(label)
+    return {"color": colour_for(label), "linestyle": LINESTYLES[i % len(LINESTYLES)],
+            "marker": MARKERS[i % len(MARKERS)]}
+
+
+def new_figure(ncols: int = 1, width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes | np.ndarray]:
+    """A figure with ``ncols`` axes side by side."""
+    fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained")
+    return fig, axes
+
+
+def close_all() -> None:
+    """Release every open figure."""
+    plt.close("all")
+
+
+def plot_paths(bands: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: float = 1.0) -> Axes:
+    """Median path per label with its 10-90% band.
+
+    Args:
+        bands: Columns ``label, year, median, p10, p90``.
+        ylabel: Axis label (with the unit after scaling).
+        ax: Axes to draw on (a new figure if None).
+        scale: Values are divided by this (e.g. 1e9 for bn som, 0.01 for percent).
+    """
+    if ax is None:
+        _, ax = new_figure()
+    for label, group in bands.groupby("label", sort=False):
+        group = group.sort_values("year")
+        style = style_for(str(label))
+        ax.plot(group.year, group["median"] / scale, label=str(label), color=style["color"],
+                linestyle=style["linestyle"], marker=style["marker"], markevery=max(1, len(group) // 6), markersize=4)
+        ax.fill_between(group.year, group.p10 / scale, group.p90 / scale, color=style["color"], alpha=0.2, linewidth=0)
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+def plot_frontier(points: pd.DataFrame, hybrid: pd.DataFrame | None, xlabel: str, ylabel: str,
+                  ax: Axes | None = None) -> Axes:
+    """Growth-equity frontier: each strategy as a point with 10-90% ranges, the hybrid as a curve.
+
+    Args:
+        points: Columns ``label, x, y, x_p10, x_p90, y_p10, y_p90``.
+        hybrid: Columns ``centre_share, x, y`` (sorted by share), or None.
+        xlabel: Label of x (e.g. GDP gain in %).
+        ylabel: Label of y (e.g. change in the poverty rate, points).
+        ax: Axes to draw on.
+    """
+    if ax is None:
+        _, ax = new_figure()
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    if hybrid is not None and len(hybrid):
+        ax.plot(hybrid.x, hybrid.y, color=colour_for("hybrid"), linestyle="--", marker=".",
+                label="hybrid (centre share)")
+        for _, row in hybrid.iloc[[0, -1]].iterrows():
+            ax.annotate(f"{row.centre_share:g}", (row.x, row.y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    for _, row in points.iterrows():
+        style = style_for(str(row.label))
+        ax.errorbar(row.x, row.y, xerr=[[row.x - row.x_p10], [row.x_p90 - row.x]],
+                    yerr=[[row.y - row.y_p10], [row.y_p90 - row.y]], fmt=style["marker"], color=style["color"],
+                    capsize=3, label=str(row.label), markersize=7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | None, title: str,
+              fig: Figure | None = None, ncols: int = 3) -> Figure:
+    """Small multiples of a map: one panel per label, settlements coloured by ``value``.
+
+    Args:
+        world: Columns ``settlement_id, name, kind, lat, lon, population_2017``.
+        change: Columns ``label, settlement_id, value`` (e.g. % change versus none).
+        edges: Road segments ``lat1, lon1, lat2, lon2`` (drawn underneath), or None.
+        title: Figure title.
+        fig: Figure to draw into (a new one if None).
+        ncols: Panels per row.
+
+    Raises:
+        ValueError: if ``change`` names settlements that ``world`` lacks.
+    """
+    unknown = set(change.settlement_id) - set(world.settlement_id)
+    if unknown:
+        raise ValueError(f"change names {len(unknown)} settlement ids missing from world, e.g. {min(unknown)}")
+    labels = list(dict.fromkeys(change.label))
+    nrows = max(1, math.ceil(len(labels) / ncols))
+    if fig is None:
+        fig = plt.figure(figsize=(6.0 * min(ncols, max(1, len(labels))), 4.2 * nrows + 0.8), layout="constrained")
+    axes = fig.subplots(nrows, min(ncols, max(1, len(labels))), squeeze=False)
+    values = change.value.replace([np.inf, -np.inf], np.nan)
+    # a robust colour range: the 95th percentile of absolute changes (outliers saturate)
+    limit = float(np.nanpercentile(np.abs(values), 95)) if values.notna().any() else 1.0
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
+    w = world.set_index("settlement_id")
+    size = 8 + 160 * np.sqrt(w.population_2017 / w.population_2017.max())
+    aspect = 1.0 / math.cos(math.radians(41.5))
+    scatter = None
+    for i, ax in enumerate(axes.flat):
+        if i >= len(labels):
+            ax.set_visible(False)
+            continue
+        label = labels[i]
+        if edges is not None and len(edges):
+            for row in edges.itertuples():
+                ax.plot([row.lon1, row.lon2], [row.lat1, row.lat2], color="#bbbbbb", linewidth=0.5, zorder=1)
+        data = change[change.label == label].set_index("settlement_id").value.reindex(w.index)
+        centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
+        scatter = ax.scatter(w.lon, w.lat, s=size, c=data, cmap=DIVERGING, norm=norm, zorder=2,
+                             edgecolors=np.where(centre, "black", "none"), linewidths=0.8)
+        if "capital" in set(w.kind):
+            cap = w[w.kind == "capital"].iloc[0]
+            ax.annotate("Bishkek", (cap.lon, cap.lat), textcoords="offset points", xytext=(5, 5), fontsize=7)
+        ax.set_title(str(label), fontsize=10)
+        ax.set_aspect(aspect)
+        ax.tick_params(labelsize=7)
+    if scatter is not None:
+        fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.6, label="change, % (colour range: 95% of places)")
+    fig.suptitle(title)
+    return fig
+
+
+def plot_heatmap(table: pd.DataFrame, title: str, value_format: str = "{:.1f}", ax: Axes | None = None) -> Axes:
+    """Oblasts (rows) by strategy (columns), coloured by change, annotated with values."""
+    if ax is None:
+        _, ax = new_figure(height=5)
+    data = table.to_numpy(dtype=float)
+    finite = data[np.isfinite(data)]
+    limit = float(np.abs(finite).max()) if finite.size else 1.0
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
+    image = ax.imshow(data, cmap=DIVERGING, norm=norm, aspect="auto")
+    ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index], fontsize=8)
+    for (r, c), value in np.ndenumerate(data):
+        if np.isfinite(value):
+            dark = abs(norm(value) - 0.5) > 0.35
+            ax.text(c, r, value_format.format(value), ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+    ax.set_title(title, fontsize=10)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    return ax
+
+
+def plot_money(money: pd.DataFrame, ax: Axes | None = None, scale: float = 1e9) -> Axes:
+    """Where the money went: absorbed, returned and lost per strategy, stacked by group.
+
+    Args:
+        money: Columns ``label, group, absorbed, returned, lost`` (som).
+        ax: Axes to draw on.
+        scale: Divide by this (bn som by default).
+    """
+    if ax is None:
+        _, ax = new_figure(height=6)
+    totals = money.groupby("label", sort=False)[["absorbed", "returned", "lost"]].sum() / scale
+    left = np.zeros(len(totals))
+    parts = (("absorbed", "#0072B2", ""), ("returned", "#E69F00", "//"), ("lost", "#999999", ".."))
+    for column, colour, hatch in parts:
+        ax.barh(totals.index, totals[column], left=left, color=colour, hatch=hatch, label=column, edgecolor="white")
+        left += totals[column].to_numpy()
+    ax.set_xlabel("bn som over the whole run")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    ax.invert_yaxis()
+    return ax
+
+
+def plot_bars(frame: pd.DataFrame, value: str, label: str, error: tuple[str, str] | None = None,
+              ax: Axes | None = None, xlabel: str = "") -> Axes:
+    """Horizontal bars of ``frame[value]`` by ``frame[label]``, with optional error columns (low, high)."""
+    if ax is None:
+        _, ax = new_figure(height=max(3.0, 0.35 * len(frame) + 1))
+    xerr = None
+    if error is not None:
+        xerr = [frame[value] - frame[error[0]], frame[error[1]] - frame[value]]
+    ax.barh(frame[label].astype(str), frame[value], xerr=xerr, color="#0072B2", capsize=3)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.invert_yaxis()
+    return ax
+
+
+def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
+    """Write ``name.png`` (150 dpi) and ``name.svg`` into ``folder``; returns both paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
+    fig.savefig(paths[0], dpi=150, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    return paths
+
+
+def figure_to_base64_png(fig: Figure) -> str:
+    """The figure as a base64-encoded PNG (for ``data:image/png;base64,...``)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

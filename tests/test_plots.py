@@ -1,0 +1,63 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from regsim import plots
+
+
+def bands():
+    years = np.arange(2017, 2022)
+    rows = [{"label": label, "year": y, "median": 1.0 + i + 0.1 * k, "p10": 0.9 + i, "p90": 1.2 + i + 0.1 * k}
+            for i, label in enumerate(["none", "concentrated", "equalisation_uniform"]) for k, y in enumerate(years)]
+    return pd.DataFrame(rows)
+
+
+def world():
+    return pd.DataFrame({"settlement_id": range(5), "name": list("abcde"),
+                         "kind": ["capital", "growth_centre", "town", "village", "village"],
+                         "lat": [42.9, 40.5, 41.0, 41.5, 42.0], "lon": [74.6, 72.8, 73.0, 75.0, 76.0],
+                         "population_2017": [974e3, 286e3, 60e3, 8e3, 5e3]})
+
+
+def test_paths_one_line_per_label_and_stable_colours():
+    ax = plots.plot_paths(bands(), "GDP")
+    assert isinstance(ax, Axes) and len(ax.get_lines()) == 3
+    assert plots.colour_for("concentrated") == plots.colour_for("concentrated")
+    assert plots.colour_for("hybrid 0.25") == plots.colour_for("hybrid 0.75")
+    assert plots.colour_for("none") != plots.colour_for("concentrated")
+
+
+def test_frontier_heatmap_money_bars_and_save(tmp_path):
+    points = pd.DataFrame({"label": ["a", "b"], "x": [1.0, 2.0], "y": [-1.0, 0.5], "x_p10": [0.5, 1.5],
+                           "x_p90": [1.5, 2.5], "y_p10": [-1.5, 0.0], "y_p90": [-0.5, 1.0]})
+    hybrid = pd.DataFrame({"centre_share": [0.0, 0.5, 1.0], "x": [1.0, 1.5, 2.0], "y": [-1.0, -0.2, 0.5]})
+    assert isinstance(plots.plot_frontier(points, hybrid, "x", "y"), Axes)
+    table = pd.DataFrame([[1.0, -2.0], [0.5, np.nan]], index=["Chuy", "Naryn"], columns=["a", "b"])
+    assert isinstance(plots.plot_heatmap(table, "t"), Axes)
+    money = pd.DataFrame({"label": ["a", "a", "b"], "group": ["Chuy", "Naryn", "Chuy"], "absorbed": [1e9, 2e9, 3e9],
+                          "returned": [0.0, 1e8, 0.0], "lost": [1e8, 2e8, 3e8]})
+    assert isinstance(plots.plot_money(money), Axes)
+    frame = pd.DataFrame({"p": ["x", "y"], "v": [1.0, 2.0], "lo": [0.5, 1.5], "hi": [1.5, 2.5]})
+    ax = plots.plot_bars(frame, "v", "p", error=("lo", "hi"))
+    paths = plots.save(ax.figure, tmp_path / "figs", "bars")
+    assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size > 500 for p in paths)
+    assert len(plots.figure_to_base64_png(ax.figure)) > 500
+    plots.close_all()
+
+
+def test_maps_one_panel_per_label_and_unknown_ids_fail():
+    change = pd.DataFrame({"label": ["a"] * 5 + ["b"] * 5, "settlement_id": list(range(5)) * 2,
+                           "value": np.linspace(-3, 3, 10)})
+    roads = pd.DataFrame({"lat1": [42.9], "lon1": [74.6], "lat2": [40.5], "lon2": [72.8]})
+    fig = plots.plot_maps(world(), change, roads, "title")
+    assert isinstance(fig, Figure)
+    assert len([ax for ax in fig.axes if ax.get_visible() and ax.get_title() in ("a", "b")]) == 2
+    with pytest.raises(ValueError, match="missing from world"):
+        plots.plot_maps(world(), pd.DataFrame({"label": ["a"], "settlement_id": [99], "value": [1.0]}), None, "t")
+    plots.close_all()
