@@ -169,15 +169,20 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | N
     return fig
 
 
-def plot_heatmap(table: pd.DataFrame, title: str, value_format: str = "{:.1f}", ax: Axes | None = None) -> Axes:
-    """Oblasts (rows) by strategy (columns), coloured by change, annotated with values."""
+def plot_heatmap(table: pd.DataFrame, title: str, value_format: str = "{:.1f}", ax: Axes | None = None,
+                 lower_is_better: bool = False) -> Axes:
+    """Oblasts (rows) by strategy (columns), coloured by change, annotated with values.
+
+    With ``lower_is_better`` (e.g. poverty) the colour map is reversed, so that an improvement has
+    the same colour in every heatmap of a report.
+    """
     if ax is None:
         _, ax = new_figure(height=5)
     data = table.to_numpy(dtype=float)
     finite = data[np.isfinite(data)]
     limit = float(np.abs(finite).max()) if finite.size else 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
-    image = ax.imshow(data, cmap=DIVERGING, norm=norm, aspect="auto")
+    image = ax.imshow(data, cmap=DIVERGING + ("_r" if lower_is_better else ""), norm=norm, aspect="auto")
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index], fontsize=8)
     for (r, c), value in np.ndenumerate(data):

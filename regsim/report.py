@@ -130,7 +130,7 @@ def _table_html(frame: pd.DataFrame, sortable: bool = False, index_name: str = "
         "<tr><th>" + html.escape(str(idx)) + "</th>"
         + "".join(f"<td>{html.escape(v if isinstance(v, str) else _fmt(v, 2))}</td>" for v in row) + "</tr>"
         for idx, row in zip(frame.index, frame.itertuples(index=False), strict=True))
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='wide'><table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _img(fig: Any, alt: str) -> str:
@@ -167,7 +167,7 @@ h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #444;padding-bo
 table{border-collapse:collapse;font-family:'DejaVu Sans',Arial,sans-serif;font-size:.85em;margin:1em 0}
 th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}th{background:#eee}
 td:first-child,th:first-child{text-align:left}
-table.sortable th{cursor:pointer}.note{color:#555;font-size:.9em}code{font-size:.9em}
+table.sortable th{cursor:pointer}.wide{overflow-x:auto}.note{color:#555;font-size:.9em}code{font-size:.9em}
 @media print{h2{page-break-before:auto}img{page-break-inside:avoid}details{display:block}}
 """
 SORT_JS = """
@@ -254,14 +254,15 @@ def build(out_dir: str | Path) -> Path:
     table.columns = [f"{a}: {b}" for a, b in table.columns]
     fig, axes = plots.new_figure(ncols=2, width=14)
     plots.plot_heatmap(gdp_pc[cols], "GDP per person, % vs none", "{:.2f}", ax=axes[0])
-    plots.plot_heatmap(poverty[cols], "Poverty rate, points vs none", "{:.2f}", ax=axes[1])
+    plots.plot_heatmap(poverty[cols], "Poverty rate, points vs none", "{:.2f}", ax=axes[1], lower_is_better=True)
     plots.save(fig, figures, "oblasts_heatmap")
-    sections.append(f"<h2>5. Oblasts</h2><p class='note'>Median change versus none in {year}; click a column "
-                    "heading to sort.</p>" + _img(fig, "oblast heatmap") + _table_html(table, True, "oblast"))
+    sections.append(f"<h2>5. Oblasts</h2><p class='note'>Median change versus none in {year}; purple is better "
+                    "in both maps (more output, less poverty); click a column heading to sort.</p>"
+                    + _img(fig, "oblast heatmap") + _table_html(table, True, "oblast"))
 
     # 6. money
     money = analysis.money_by_oblast(comp)
-    money = money[money.label.isin(main)]
+    money = money[money.label.isin(main) & (money.label != BASELINE)]
     fig, ax = plots.new_figure(height=6)
     plots.plot_money(money, ax=ax)
     plots.save(fig, figures, "money")
