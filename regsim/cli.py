@@ -111,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="rebuild the report from a comparison results directory")
     report.add_argument("dir", type=Path, help="a directory written by regsim compare (or a batch with 'none')")
 
+    bench = sub.add_parser("bench", help="measure speed and memory (default and/or full 1:1 scale)",
+                           description="Time default runs (best of N) in fresh processes: household-years and firm "
+                           "agent-years per second, each phase's share of the step, peak memory, runs per core-hour, "
+                           "Mesa's Boltzmann example as reference, and a leak check over repeated runs.")
+    bench.add_argument("--scale", choices=["default", "full", "both"], default="default",
+                       help="default (1 row per 10 households), full (1:1, about 1.5 M rows) or both")
+    bench.add_argument("--repeats", type=int, default=3, help="best of N for the default scale (default 3)")
+    bench.add_argument("--leak-runs", type=int, default=50, help="runs for the leak check (0 to skip; default 50)")
+    bench.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
+
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
@@ -241,6 +251,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``regsim bench``."""
+    import json
+
+    from regsim import bench
+
+    if args.repeats < 1 or args.leak_runs < 0:
+        raise RegsimError("--repeats must be 1 or more and --leak-runs 0 or more")
+    result = bench.run(args.scale, args.repeats, args.leak_runs)
+    print(bench.format_report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"\nJSON: {args.json}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """``regsim scenarios``."""
     from regsim import scenario as scenario_mod
@@ -290,7 +316,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report,
+COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
 
 

@@ -93,6 +93,7 @@ class RegionalModel(mesa.Model):
         self.recorder = Recorder(years, self.world.n)
         self.state.cols.population = self.state.population()
         self.recorder.record(self.state, params)
+        self.timings: dict[str, float] = {}  # seconds per phase of step(), for regsim bench
         self.build_seconds = time.perf_counter() - started
 
     # --- agents -----------------------------------------------------------------------------
@@ -115,8 +116,10 @@ class RegionalModel(mesa.Model):
         """Advance one year, in the order of docs/ODD.md section 3."""
         self.state.year += 1
         self.state.flows = Flows.zeros(self.world.n)
+        started = time.perf_counter()
         allocation, available = self.allocate()
         capacity = np.array(self.settlements.map("absorption_capacity_som"))
+        self.timings["allocation"] = self.timings.get("allocation", 0.0) + time.perf_counter() - started
         self.run_process(budget, allocation, capacity, available)  # absorb, return, lose
         self.check_budget()
         self.run_process(investment)    # public capital: build with lag, depreciate
@@ -130,9 +133,11 @@ class RegionalModel(mesa.Model):
 
     def run_process(self, process: Process, *inputs: Any) -> None:
         """Compute a process from the state with its own stream, then apply the outcome."""
+        started = time.perf_counter()
         rng = stream(self.run_seed, process.STREAM, self.state.year)
         outcome = process.compute(self.state, self.params, rng, *inputs)
         process.apply(self.state, outcome)
+        self.timings[process.STREAM] = self.timings.get(process.STREAM, 0.0) + time.perf_counter() - started
 
     def allocate(self) -> tuple[np.ndarray, float]:
         """The strategy's allocation for this year, checked against the hard budget constraint."""
@@ -176,9 +181,11 @@ class RegionalModel(mesa.Model):
 
     def finish_year(self) -> None:
         """Refresh derived state (labour force, population) and record this year's metrics."""
+        started = time.perf_counter()
         self.state.households.keep_consistent()
         self.state.cols.population = self.state.population()
         self.recorder.record(self.state, self.params)
+        self.timings["record"] = self.timings.get("record", 0.0) + time.perf_counter() - started
 
     # --- a whole run ------------------------------------------------------------------------
     def run(self) -> RunResult:

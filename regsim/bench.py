@@ -1,0 +1,171 @@
+"""``regsim bench``: speed and memory of the model, measured, with Mesa's own example as reference.
+
+Measured with ``time.perf_counter`` (best of N) in fresh worker processes, one per scale, so that
+peak memory (``ru_maxrss``) belongs to that scale alone:
+
+* household-years per second (household rows x simulated years / seconds of stepping), firm
+  agent-years per second, and each phase of ``step()`` as a share of the stepping time;
+* ``model_seconds`` (build and steps, without interpreter start) and peak resident memory;
+* default runs per core-hour with the world reused, as a batch worker runs them;
+* Mesa's Boltzmann wealth example (20,000 agents, 10 steps) in the same process: seconds per
+  agent-step, and the ratio of that to regsim's seconds per household-year;
+* a leak check: resident memory over repeated runs in one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import platform
+import resource
+import sys
+import time
+from typing import Any
+
+SCALES = {"default": 10, "full": 1}
+MESA_AGENTS = 20_000
+MESA_STEPS = 10
+
+
+def _rss_mb() -> float:
+    """Current resident memory of this process, MB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[1])
+        return pages * resource.getpagesize() / 2**20
+    except OSError:
+        return 0.0
+
+
+def mesa_reference() -> dict[str, float]:
+    """Seconds per agent-step of Mesa's Boltzmann wealth example, 20,000 agents, 10 steps (best of 3)."""
+    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannWealth
+
+    best = float("inf")
+    for _ in range(3):
+        model = BoltzmannWealth(n=MESA_AGENTS, width=100, height=100, seed=1)
+        started = time.perf_counter()
+        for _ in range(MESA_STEPS):
+            model.step()
+        best = min(best, time.perf_counter() - started)
+        model.remove_all_agents()
+    return {"mesa_seconds": best, "mesa_seconds_per_agent_step": best / (MESA_AGENTS * MESA_STEPS)}
+
+
+def measure_scale(weight: int, repeats: int) -> dict[str, Any]:
+    """Time default runs at one household weight (best of ``repeats``) and the Mesa reference."""
+    from regsim.model import RegionalModel, cached_world
+    from regsim.params import Params, replace
+
+    params = replace(Params(), "scale.household_weight", weight)
+    cached_world(params.scale.world_seed)  # a batch worker builds the world once
+    best: dict[str, Any] | None = None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model = RegionalModel(params, seed=1)
+        build = time.perf_counter() - started
+        step_started = time.perf_counter()
+        while model.state.year < params.time.end_year:
+            model.step()
+        stepping = time.perf_counter() - step_started
+        total = time.perf_counter() - started
+        rows = model.state.households.n_alive
+        firms = int(model.state.firms.alive.sum())
+        timings = dict(model.timings)
+        model.release()
+        if best is None or total < best["model_seconds"]:
+            years = params.time.end_year - params.time.start_year + 1
+            best = {"household_weight": weight, "household_rows": rows, "firm_agents": firms, "years": years,
+                    "model_seconds": total, "build_seconds": build, "step_seconds": stepping,
+                    "household_years_per_second": rows * years / stepping,
+                    "seconds_per_household_year": stepping / (rows * years),
+                    "firm_agent_years_per_second": firms * years / stepping,
+                    "phase_share": {k: v / stepping for k, v in sorted(timings.items(), key=lambda kv: -kv[1])}}
+    assert best is not None
+    best["runs_per_core_hour"] = 3600.0 / best["model_seconds"]
+    best.update(mesa_reference())
+    best["speedup_vs_mesa"] = best["mesa_seconds_per_agent_step"] / best["seconds_per_household_year"]
+    best["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return best
+
+
+def leak_check(runs: int, end_year: int = 2025) -> dict[str, Any]:
+    """Resident memory after each of ``runs`` default runs (to ``end_year``) in one process."""
+    from regsim.model import cached_world, run_one
+    from regsim.params import Params, replace
+
+    params = replace(Params(), "time.end_year", end_year)
+    cached_world(params.scale.world_seed)
+    rss = []
+    for seed in range(runs):
+        run_one(params, seed)
+        rss.append(_rss_mb())
+    settled = rss[min(4, len(rss) - 1)]
+    return {"leak_runs": runs, "rss_after_run_mb": [round(r, 1) for r in rss],
+            "rss_growth_after_warmup_mb": max(rss) - settled}
+
+
+def _child(task: tuple[str, int, int], queue: multiprocessing.Queue) -> None:
+    kind, arg, repeats = task
+    try:
+        queue.put(measure_scale(arg, repeats) if kind == "scale" else leak_check(arg))
+    except Exception as err:  # reported to the parent
+        queue.put({"error": f"{type(err).__name__}: {err}"})
+
+
+def _in_fresh_process(task: tuple[str, int, int]) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(task, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def run(scale: str = "default", repeats: int = 3, leak_runs: int = 50) -> dict[str, Any]:
+    """All measurements for ``scale`` in ``default``, ``full`` or ``both``."""
+    names = ["default", "full"] if scale == "both" else [scale]
+    out: dict[str, Any] = {
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                    "processor": platform.processor() or platform.machine(),
+                    "cores": multiprocessing.cpu_count()},
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    for name in names:
+        out[name] = _in_fresh_process(("scale", SCALES[name], repeats if name == "default" else 1))
+    if leak_runs:
+        out["leaks"] = _in_fresh_process(("leak", leak_runs, 0))
+    return out
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """The measurements as a plain-text table."""
+    lines = [f"regsim bench, {result['utc']}, Python {result['machine']['python']}, "
+             f"{result['machine']['cores']} cores, {result['machine']['platform']}"]
+    for name in ("default", "full"):
+        r = result.get(name)
+        if not r:
+            continue
+        if "error" in r:
+            lines.append(f"{name}: failed: {r['error']}")
+            continue
+        lines += [
+            f"\n[{name}] household_weight={r['household_weight']}: {r['household_rows']:,} household rows, "
+            f"{r['firm_agents']:,} firm agents, {r['years']} years",
+            f"  model_seconds            {r['model_seconds']:.2f} s (build {r['build_seconds']:.2f} s)",
+            f"  peak memory              {r['peak_rss_mb']:.0f} MB",
+            f"  household-years / s      {r['household_years_per_second']:,.0f} "
+            f"({1e9 * r['seconds_per_household_year']:.0f} ns each)",
+            f"  firm agent-years / s     {r['firm_agent_years_per_second']:,.0f}",
+            f"  runs per core-hour       {r['runs_per_core_hour']:,.0f}",
+            f"  Mesa Boltzmann reference {1e9 * r['mesa_seconds_per_agent_step']:,.0f} ns per agent-step "
+            f"({MESA_AGENTS:,} agents, {MESA_STEPS} steps)",
+            f"  speed-up versus Mesa     {r['speedup_vs_mesa']:.0f}x per household-year",
+            "  share of the step        " + ", ".join(f"{k} {100 * v:.0f}%" for k, v in r["phase_share"].items()),
+        ]
+    leaks = result.get("leaks")
+    if leaks and "error" not in leaks:
+        lines.append(f"\n[leaks] {leaks['leak_runs']} runs in one process: resident memory grew "
+                     f"{leaks['rss_growth_after_warmup_mb']:.1f} MB after the first 5 "
+                     f"(from {leaks['rss_after_run_mb'][0]:.0f} to {leaks['rss_after_run_mb'][-1]:.0f} MB)")
+    return "\n".join(lines)

@@ -1,0 +1,44 @@
+"""Inequality measures on analytic cases; the metric registry covers what the outputs promise."""
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from regsim import bench
+from regsim.metrics import METRICS, theil, weighted_gini
+
+
+def test_gini_analytic_cases():
+    assert weighted_gini(np.ones(10), np.ones(10)) == pytest.approx(0.0)
+    assert weighted_gini(np.array([0.0, 0.0, 0.0, 1.0]), np.ones(4)) == pytest.approx(0.75)
+    # weights act as repetitions
+    assert weighted_gini(np.array([1.0, 3.0]), np.array([3, 1])) == pytest.approx(
+        weighted_gini(np.array([1.0, 1, 1, 3]), np.ones(4)))
+    x = np.random.default_rng(0).lognormal(0, 0.6, 200_000)
+    assert weighted_gini(x, np.ones_like(x)) == pytest.approx(2 * norm.cdf(0.6 / np.sqrt(2)) - 1, abs=0.003)
+
+
+def test_theil_decomposes_and_is_zero_under_equality():
+    income = np.array([10.0, 20.0, 30.0, 40.0])
+    people = np.array([1.0, 1.0, 1.0, 1.0])
+    total, between, within = theil(income, people, np.array([0, 0, 1, 1]), 2)
+    assert total == pytest.approx(between + within) and between > 0 and within > 0
+    assert theil(income, income / 10, np.array([0, 0, 1, 1]), 2)[0] == pytest.approx(0.0)
+    # all inequality between groups when groups are internally equal
+    t, b, w = theil(np.array([1.0, 1, 3, 3]), np.ones(4), np.array([0, 0, 1, 1]), 2)
+    assert w == pytest.approx(0.0, abs=1e-12) and t == pytest.approx(b)
+
+
+def test_registry_units_and_scopes():
+    for (scope, name), metric in METRICS.items():
+        assert scope in ("national", "oblast", "settlement") and metric.unit and metric.description, name
+        if name.endswith("_rate") or name.startswith("share_"):
+            assert metric.unit == "fraction"
+
+
+def test_bench_measures_a_small_scale():
+    result = bench.measure_scale(weight=1000, repeats=1)
+    assert result["household_rows"] > 1000 and result["model_seconds"] > 0
+    assert result["speedup_vs_mesa"] > 0 and 0.99 < sum(result["phase_share"].values()) < 1.01
+    assert "regsim bench" in bench.format_report({"machine": {"python": "3", "cores": 2, "platform": "x"},
+                                                 "utc": "now", "default": result})
