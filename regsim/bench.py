@@ -24,6 +24,9 @@ from typing import Any
 SCALES = {"default": 10, "full": 1}
 MESA_AGENTS = 20_000
 MESA_STEPS = 10
+# glibc keeps freed memory up to its trim threshold (64 MB, see regsim.allocator) and the heap
+# settles within about ten runs; growth after that would be a leak
+LEAK_WARMUP_RUNS = 10
 
 
 def _rss_mb() -> float:
@@ -99,7 +102,7 @@ def leak_check(runs: int, end_year: int = 2025) -> dict[str, Any]:
     for seed in range(runs):
         run_one(params, seed)
         rss.append(_rss_mb())
-    settled = rss[min(4, len(rss) - 1)]
+    settled = rss[min(LEAK_WARMUP_RUNS, len(rss)) - 1]
     return {"leak_runs": runs, "rss_after_run_mb": [round(r, 1) for r in rss],
             "rss_growth_after_warmup_mb": max(rss) - settled}
 
@@ -166,6 +169,6 @@ def format_report(result: dict[str, Any]) -> str:
     leaks = result.get("leaks")
     if leaks and "error" not in leaks:
         lines.append(f"\n[leaks] {leaks['leak_runs']} runs in one process: resident memory grew "
-                     f"{leaks['rss_growth_after_warmup_mb']:.1f} MB after the first 5 "
+                     f"{leaks['rss_growth_after_warmup_mb']:.1f} MB after the first {LEAK_WARMUP_RUNS} "
                      f"(from {leaks['rss_after_run_mb'][0]:.0f} to {leaks['rss_after_run_mb'][-1]:.0f} MB)")
     return "\n".join(lines)
