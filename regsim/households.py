@@ -99,10 +99,19 @@ class Households:
         return np.where(self.alive, self.size - self.abroad, 0).astype(np.int16)
 
     def per_settlement(self, values: np.ndarray, n_settlements: int) -> np.ndarray:
-        """Sum of a per-row quantity over alive rows, per settlement, in real (weighted) units."""
-        mask = self.alive
-        return np.bincount(self.settlement[mask], weights=values[mask].astype(np.float64),
-                           minlength=n_settlements) * self.weight
+        """Sum of a per-row quantity per settlement, in real (weighted) units.
+
+        Dead rows hold zeros in every count and income column (see :meth:`clear`), so no mask is
+        needed: summing all rows avoids copying each column through the ``alive`` mask.
+        """
+        return np.bincount(self.settlement, weights=values, minlength=n_settlements) * self.weight
+
+    def clear(self, rows: np.ndarray) -> None:
+        """Mark rows dead and zero their counts and incomes (the invariant ``per_settlement`` relies on)."""
+        self.alive[rows] = False
+        for column in (self.size, self.abroad, self.labour, self.employed, self.farming,
+                       self.wage_som, self.farm_som, self.transfer_som, self.remittance_som):
+            column[rows] = 0
 
     def income_som(self) -> np.ndarray:
         """Total household income this year, som per household row (one real household)."""

@@ -35,6 +35,10 @@ def test_budget_identity_and_stocks_every_year(strategy):
             assert (hh.abroad[alive] >= 0).all() and (hh.abroad[alive] < hh.size[alive]).all()
             assert (hh.employed[alive] + hh.farming[alive] <= hh.labour[alive]).all()
             assert (hh.labour[alive] <= hh.size[alive] - hh.abroad[alive]).all()
+            dead = ~alive  # per_settlement sums every row: dead rows must hold zeros
+            for column in (hh.size, hh.abroad, hh.labour, hh.employed, hh.farming, hh.wage_som, hh.farm_som,
+                           hh.transfer_som, hh.remittance_som):
+                assert not column[dead].any()
     finally:
         model.release()
 

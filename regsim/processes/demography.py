@@ -76,9 +76,7 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
     n_old = len(outcome.size)
     hh.size[:n_old] = outcome.size
     gone = outcome.emigrating | (hh.alive[:n_old] & (outcome.size <= 0))
-    hh.alive[:n_old] &= ~gone
-    hh.size[:n_old][gone] = 0
-    hh.abroad[:n_old][gone] = 0
+    hh.clear(np.flatnonzero(gone))
 
     max_size = state_max_size(state)
     big = np.flatnonzero(hh.alive & (hh.size > max_size))
