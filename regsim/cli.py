@@ -121,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--leak-runs", type=int, default=50, help="runs for the leak check (0 to skip; default 50)")
     bench.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
 
+    validate = sub.add_parser("validate", help="compare simulated 2017-2022 with Kyrgyz data; writes validation.csv",
+                              description="Run replications of a scenario to 2022 and compare at least 15 targets "
+                              "(2017 base year: calibrated; 2018-2022: out of sample; patterns) with the data, within "
+                              "tolerances that follow data quality. Writes validation.csv (target, year, observed, "
+                              "simulated median, p10, p90, tolerance, ok, source).")
+    validate.add_argument("scenario", nargs="?", default="baseline")
+    validate.add_argument("--replications", type=int, default=10, help="replications (default 10)")
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    validate.add_argument("--out", type=Path, default=Path("results") / "validation", help="output directory")
+
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
@@ -267,6 +277,41 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``regsim validate``."""
+    from regsim import scenario as scenario_mod
+    from regsim import validation
+    from regsim.data import loader
+    from regsim.model import run_one
+    from regsim.rng import replication_seeds
+
+    if args.replications < 1:
+        raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
+    scen = scenario_mod.load(args.scenario, args.overrides)
+    params = validation.validation_params(scen.params)
+    runs = [run_one(params, seed, scen.name) for seed in replication_seeds(2017, args.replications)]
+    table = validation.validate(runs, validation.targets(loader.load()))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "validation.csv"
+    table.to_csv(path, index=False)
+    with pd_options():
+        print(table[["target", "year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok", "kind"]]
+              .to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    met = int(table.ok.sum())
+    by_kind = table.groupby("kind").ok.agg(["sum", "count"])
+    parts = ", ".join(f"{kind} {int(r['sum'])}/{int(r['count'])}" for kind, r in by_kind.iterrows())
+    print(f"\n{met} of {len(table)} targets met ({parts}); {args.replications} replications of {scen.name}; "
+          f"written to {path}")
+    return 0
+
+
+def pd_options():
+    """Wide pandas printing for tables in the terminal."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_colwidth", 60)
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """``regsim scenarios``."""
     from regsim import scenario as scenario_mod
@@ -317,6 +362,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
+            "validate": cmd_validate,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
 
 

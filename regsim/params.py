@@ -298,6 +298,9 @@ class MigrationParams(_Validated):
                                doc="Utility cost of leaving home (a fixed cost of moving)")
     services_weight: float = param(0.5, "utility per log index", (0.0, 10.0), (0.0, 1.0),
                                    source="assumption")
+    size_weight: float = param(1.0, "utility per log person", (0.0, 5.0), (0.5, 1.0),
+                               source="McFadden 1978: a settlement aggregates many dwellings, ln(size) with coefficient 1",
+                               doc="Weight of ln(residents) of a destination in the choice of where to live")
     network_weight: float = param(0.5, "utility per log(1+share)", (0.0, 10.0), (0.0, 1.0),
                                   source="assumption (migrant networks)")
     abroad_income_elasticity: float = param(1.0, "elasticity", (0.0, 10.0), (0.5, 2.0), source="assumption",

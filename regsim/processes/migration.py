@@ -7,6 +7,7 @@ settlements (its own included, at no cost) by a multinomial logit with utility
     V_ij = income_weight * ln(expected earnings_j / living cost_j)       (Harris & Todaro 1970)
          + services_weight * ln(service capital per person_j, relative to 2017)
          + network_weight * ln(1 + earlier in-migrants_j / residents_j)
+         + size_weight * ln(residents_j)                     (McFadden 1978: aggregated alternatives)
          - distance_elasticity * ln(1 + road_km_ij) - moving_cost * [i != j]
 
 where expected earnings are the wage times the employment rate plus farm income times the
@@ -58,7 +59,7 @@ def destination_probabilities(state: State, params: Params) -> np.ndarray:
     services = np.maximum(services, 1e-9)
     network = np.log1p(cols.in_migrant_stock / pop)
     attract = (mig.income_weight * np.log(real) + mig.services_weight * np.log(services)
-               + mig.network_weight * network)
+               + mig.network_weight * network + mig.size_weight * np.log(pop))
     utility = attract[None, :] - mig.distance_elasticity * np.log1p(state.world.road_km)
     utility -= mig.moving_cost * (1 - np.eye(state.n_settlements))
     utility -= utility.max(axis=1, keepdims=True)

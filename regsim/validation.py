@@ -1,0 +1,156 @@
+"""Validation against Kyrgyz data: the 2017 base year (calibrated) and 2018-2022 (out of sample).
+
+``regsim validate`` runs replications of a scenario to 2022 and compares each target with the
+median and 10-90% range of the simulations. Tolerances follow the quality of the data (the
+``quality`` columns of the embedded files): tight for sourced NSC statistics the model is
+calibrated to, looser for estimates; they are stated here, not tuned to make targets pass.
+Targets of the base year measure the calibration (they hold by construction or nearly so);
+those after 2017 are out of sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from regsim.data.loader import OBLAST_ORDER, KyrgyzData
+from regsim.params import Params, replace
+from regsim.results import RunResult
+
+VALIDATION_END_YEAR: Final = 2022
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed value and how to read it off a run."""
+
+    name: str
+    year: int
+    observed: float
+    tolerance: float  # absolute, in the unit of the value
+    source: str
+    quality: str
+    kind: str  # calibrated | out_of_sample | pattern
+    simulate: Callable[[RunResult], float]
+
+
+def _national(metric: str, year: int, scale: float = 1.0) -> Callable[[RunResult], float]:
+    return lambda r: r.value(metric, year) * scale
+
+
+def _oblast(metric: str, oblast: str, year: int, scale: float = 1.0) -> Callable[[RunResult], float]:
+    def read(r: RunResult) -> float:
+        rows = r.oblasts[(r.oblasts.metric == metric) & (r.oblasts.oblast == oblast) & (r.oblasts.year == year)]
+        return float(rows.value.iloc[0]) * scale
+    return read
+
+
+def _bishkek_share_of_gains(year: int) -> Callable[[RunResult], float]:
+    def read(r: RunResult) -> float:
+        rows = r.oblasts[(r.oblasts.metric == "net_internal_migration") & (r.oblasts.year == year)]
+        gains = rows[rows.value > 0]
+        total = gains.value.sum()
+        return float(100 * gains[gains.oblast == "Bishkek"].value.sum() / total) if total > 0 else 0.0
+    return read
+
+
+def _gainers_outside_bishkek_chuy(year: int) -> Callable[[RunResult], float]:
+    def read(r: RunResult) -> float:
+        rows = r.oblasts[(r.oblasts.metric == "net_internal_migration") & (r.oblasts.year == year)]
+        return float(((rows.value > 0) & ~rows.oblast.isin(["Bishkek", "Chuy"])).sum())
+    return read
+
+
+def _poverty_by_kind(urban: bool, year: int) -> Callable[[RunResult], float]:
+    def read(r: RunResult) -> float:
+        s = r.settlements[(r.settlements.year == year)]
+        wide = s.pivot_table(index="settlement_id", columns="metric", values="value")
+        is_urban = r.world.set_index("settlement_id").urban.reindex(wide.index).to_numpy()
+        pick = is_urban if urban else ~is_urban
+        return float(100 * np.average(wide.poverty_rate[pick], weights=wide.population[pick]))
+    return read
+
+
+def _osh_ratio(year: int) -> Callable[[RunResult], float]:
+    def read(r: RunResult) -> float:
+        s = r.settlements[(r.settlements.metric == "population") & (r.settlements.year == year)].set_index(
+            "settlement_id").value
+        names = r.world.set_index("settlement_id").name
+        return float(s[names[names == "Bishkek"].index[0]] / s[names[names == "Osh"].index[0]])
+    return read
+
+
+def targets(data: KyrgyzData) -> list[Target]:
+    """The validation targets from the embedded data (at least 15)."""
+    ob = data.oblasts.set_index("unit")
+    out = [
+        Target("poverty rate, %", 2017, 25.6, 1.0, "S_KNEWS_POV2017", "sourced", "calibrated",
+               _national("poverty_rate", 2017, 100)),
+        Target("unemployment rate (ILO), %", 2017, 6.9, 1.5, "S_SDG_KG", "sourced", "calibrated",
+               _national("unemployment_rate", 2017, 100)),
+        Target("GDP, bn som", 2017, data.macro_value("gdp_current_som", 2017) / 1e9, 53.0, "national_macro.csv",
+               "estimate", "calibrated", _national("gdp_som", 2017, 1e-9)),
+        Target("remittances, % of GDP", 2017, data.macro_value("remittances_share_gdp", 2017), 5.0,
+               "S_TREND_REMIT", "derived", "calibrated",
+               lambda r: 100 * r.value("remittances_som", 2017) / r.value("gdp_som", 2017)),
+        Target("migrants abroad, thousands", 2018, data.macro_value("labour_migrants_abroad", 2018) / 1e3, 80.0,
+               "S_TREND_REMIT", "sourced", "out_of_sample", _national("migrants_abroad", 2018, 1e-3)),
+        Target("Gini of income (consumption in data), points", 2017, data.macro_value("gini_consumption", 2017),
+               5.0, "national_macro.csv", "estimate", "calibrated", _national("gini_income", 2017, 100)),
+        Target("Bishkek's share of population, %", 2017, 100 * ob.pop_2017_jan1["Bishkek"] / ob.pop_2017_jan1.sum(),
+               1.0, "oblasts.csv", "estimate", "calibrated", _national("share_pop_bishkek", 2017, 100)),
+        Target("poverty rate, %", 2018, data.macro_value("poverty_rate", 2018), 2.0, "S_SDG_KG", "sourced",
+               "out_of_sample", _national("poverty_rate", 2018, 100)),
+        Target("poverty rate, %", 2019, 20.1, 2.0, "S_STAT_POV2020 (model brief 7)", "sourced", "out_of_sample",
+               _national("poverty_rate", 2019, 100)),
+        Target("population, millions", 2021, data.macro_value("population_resident_jan1", 2021) / 1e6, 0.1,
+               "S_ASIATV_POP2021", "sourced", "out_of_sample", _national("population", 2021, 1e-6)),
+        Target("Bishkek's share of internal migration gains, %", 2018,
+               data.macro_value("internal_net_migration_share_bishkek", 2018), 15.0, "S_KNEWS_MIGR", "sourced",
+               "out_of_sample", _bishkek_share_of_gains(2018)),
+        Target("oblasts outside Bishkek and Chuy gaining by internal migration", 2018, 0.0, 0.0, "S_KNEWS_MIGR",
+               "sourced", "pattern", _gainers_outside_bishkek_chuy(2018)),
+        Target("Naryn's net internal migration, persons (negative: loses)", 2018,
+               data.macro_value("internal_migration_outflow_naryn", 2018) * ob.pop_2017_jan1["Naryn"] / 1e3,
+               abs(data.macro_value("internal_migration_outflow_naryn", 2018) * ob.pop_2017_jan1["Naryn"] / 1e3),
+               "S_KNEWS_MIGR", "sourced", "pattern", _oblast("net_internal_migration", "Naryn", 2018)),
+        Target("rural poverty rate, %", 2017, data.macro_value("poverty_rate_rural", 2017), 3.0, "S_24KG_POV2017",
+               "sourced", "pattern", _poverty_by_kind(False, 2017)),
+        Target("urban poverty rate, %", 2017, data.macro_value("poverty_rate_urban", 2017), 3.0, "S_24KG_POV2017",
+               "sourced", "pattern", _poverty_by_kind(True, 2017)),
+        Target("Bishkek / Osh population (primacy)", 2017, 974_200 / 286_600, 0.3, "settlements_centres.csv",
+               "estimate", "pattern", _osh_ratio(2017)),
+    ]
+    for unit in OBLAST_ORDER:
+        out.append(Target(f"poverty rate {unit}, %", 2017, float(ob.poverty_rate_2017_pct[unit]), 1.0, "S_SDG_KG",
+                          "sourced", "calibrated", _oblast("poverty_rate", unit, 2017, 100)))
+    for unit in OBLAST_ORDER:
+        out.append(Target(f"poverty rate {unit}, %", 2018, float(ob.poverty_rate_2018_pct[unit]), 4.0, "S_SDG_KG",
+                          "sourced", "out_of_sample", _oblast("poverty_rate", unit, 2018, 100)))
+    for unit in OBLAST_ORDER:
+        observed = float(ob.pop_2018_jan1[unit]) / 1e3
+        out.append(Target(f"population {unit}, thousands", 2018, observed, 0.02 * observed, "oblasts.csv",
+                          "estimate", "out_of_sample", _oblast("population", unit, 2018, 1e-3)))
+    return out
+
+
+def validate(runs: list[RunResult], target_list: list[Target]) -> pd.DataFrame:
+    """``target, year, observed, simulated_median, p10, p90, tolerance, ok, kind, quality, source``."""
+    rows = []
+    for t in target_list:
+        values = np.array([t.simulate(r) for r in runs], dtype=float)
+        median = float(np.median(values))
+        rows.append({"target": t.name, "year": t.year, "observed": t.observed, "simulated_median": median,
+                     "p10": float(np.quantile(values, 0.1)), "p90": float(np.quantile(values, 0.9)),
+                     "tolerance": t.tolerance, "ok": bool(abs(median - t.observed) <= t.tolerance + 1e-9),
+                     "kind": t.kind, "quality": t.quality, "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def validation_params(params: Params) -> Params:
+    """The scenario's parameters, run to the end of the validation period."""
+    return replace(params, "time.end_year", VALIDATION_END_YEAR)
