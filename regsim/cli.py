@@ -131,6 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     validate.add_argument("--out", type=Path, default=Path("results") / "validation", help="output directory")
 
+    sens = sub.add_parser("sensitivity", help="Morris or Sobol indices of the difference between two strategies",
+                          description="Screen the uncertain parameters (plausible ranges from regsim params) for "
+                          "their effect on the last-year difference concentrated minus equalisation_uniform in GDP "
+                          "per person, poverty and Theil between oblasts (SALib). Writes sensitivity.csv and "
+                          "sensitivity.png/svg into --out; resumable like a batch.")
+    sens.add_argument("--method", choices=["morris", "sobol"], default="morris")
+    sens.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    sens.add_argument("--n", type=int, default=64, help="Sobol base sample size (default 64)")
+    sens.add_argument("--strategies", default="concentrated,equalisation_uniform", metavar="A,B",
+                      help="the difference A minus B (default concentrated,equalisation_uniform)")
+    sens.add_argument("--scenario", default="baseline")
+    sens.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    sens.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    sens.add_argument("--workers", type=int, default=None)
+    sens.add_argument("--out", type=Path, default=None, help="default results/sensitivity-METHOD")
+    sens.add_argument("--quiet", action="store_true")
+
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
@@ -312,6 +329,50 @@ def pd_options():
     return pd.option_context("display.width", 200, "display.max_colwidth", 60)
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``regsim sensitivity``."""
+    import os
+
+    from regsim import plots, sensitivity
+    from regsim.batch import run_batch
+    from regsim.batch.experiment import parse
+    from regsim.scenario import locate, parse_override
+
+    pair = tuple(s.strip() for s in args.strategies.split(","))
+    if len(pair) != 2:
+        raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
+    fixed = {"time.end_year": 2035, "scale.household_weight": 20}
+    fixed.update(dict(parse_override(text) for text in args.overrides))
+    n = args.trajectories if args.method == "morris" else args.n
+    table = sensitivity.experiment_table(args.method, n, pair, str(locate(args.scenario).resolve()), fixed)
+    exp = parse(table, None)
+    out = args.out or Path("results") / f"sensitivity-{args.method}"
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
+    if summary["failed_total"]:
+        print(f"regsim: {summary['failed_total']} run(s) failed; see {out}/design.parquet", file=sys.stderr)
+        return 1
+    ranges = sensitivity.plausible_ranges()
+    x, diff = sensitivity.differences(out, pair, ranges)
+    result = sensitivity.analyse(args.method, x, diff, ranges)
+    result.to_csv(out / "sensitivity.csv", index=False)
+    key = "mu_star" if args.method == "morris" else "ST"
+    conf = f"{key}_conf"
+    fig, axes = plots.new_figure(ncols=len(sensitivity.OUTCOMES), width=15, height=4.5)
+    for ax, outcome in zip(axes, sensitivity.OUTCOMES, strict=True):
+        part = result[result.outcome == outcome].assign(lo=lambda f: f[key] - f[conf], hi=lambda f: f[key] + f[conf])
+        plots.plot_bars(part, key, "parameter", error=("lo", "hi"), ax=ax, xlabel=key)
+        ax.set_title(f"{pair[0]} - {pair[1]}: {outcome}", fontsize=9)
+    plots.save(fig, out, "sensitivity")
+    plots.close_all()
+    with pd_options():
+        print(result.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    top = result[result.outcome == "gdp_per_capita_som"].parameter.head(5).tolist()
+    print(f"\ntop five for GDP per person ({pair[0]} - {pair[1]}): {', '.join(top)}\n"
+          f"written: {out / 'sensitivity.csv'}, {out / 'sensitivity.png'}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """``regsim scenarios``."""
     from regsim import scenario as scenario_mod
@@ -362,7 +423,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
-            "validate": cmd_validate,
+            "validate": cmd_validate, "sensitivity": cmd_sensitivity,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
 
 

@@ -17,3 +17,17 @@ def test_validate_writes_targets_and_the_base_year_holds(tmp_path, capsys):
     oblast_poverty_2017 = table[table.target.str.startswith("poverty rate ") & (table.year == 2017)]
     assert len(oblast_poverty_2017) == 9 and oblast_poverty_2017.ok.all()  # calibrated by construction
     assert "targets met" in capsys.readouterr().out
+
+
+def test_sensitivity_morris_on_the_strategy_difference(tmp_path, capsys):
+    out = tmp_path / "sens"
+    args = ["sensitivity", "--trajectories", "2", "--executor", "serial", "--quiet", "--out", str(out),
+            "--set", "time.end_year=2019", "--set", "scale.household_weight=400"]
+    assert main(args) == 0
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert {"outcome", "parameter", "mu_star", "mu_star_conf", "sigma"} <= set(table.columns)
+    assert table.parameter.nunique() >= 8 and set(table.outcome) == {"gdp_per_capita_som", "poverty_rate",
+                                                                     "theil_between_oblasts"}
+    assert (table.mu_star >= 0).all() and table.mu_star.max() > 0
+    assert (out / "sensitivity.png").stat().st_size > 1000
+    assert "top five for GDP per person" in capsys.readouterr().out
