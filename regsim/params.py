@@ -271,8 +271,10 @@ class LabourParams(_Validated):
     wage_job_share_village: float = param(0.40, "fraction of job seekers", (0.0, 1.0), (0.3, 0.6),
                                           source="agriculture about 27% of employment, mostly rural (estimate)",
                                           doc="Base-year share of job seekers in wage jobs in villages")
-    urban_farm_access: float = param(0.15, "fraction", (0.0, 1.0), source="assumption",
-                                     doc="Share of non-employed town and city residents with a plot to farm")
+    urban_farm_access: float = param(0.15, "fraction", (0.0, 1.0), (0.15, 0.9),
+                                     source="assumption; informal employment is most of Kyrgyz urban employment",
+                                     doc="Share of non-employed town and city residents with an own-account alternative "
+                                     "(a plot or informal work); the rest are unemployed")
     village_farm_access: float = param(0.97, "fraction", (0.0, 1.0), source="assumption",
                                        doc="Share of non-employed village residents with land to farm")
     wage_adjustment_rate: float = param(0.3, "1/year", (0.01, 1.0), (0.1, 0.5), source="assumption (sticky wages)",

@@ -43,3 +43,22 @@ def test_stronger_agglomeration_favours_concentration(seed):
 def test_stronger_congestion_favours_equalisation(seed):
     # agglomeration at its default (0.04): only the congestion belief changes
     assert _gap(0.04, 0.0, seed) > _gap(0.04, 0.15, seed)
+
+
+def _gap_scenario(scenario: str, seed: int) -> float:
+    """GDP per person in 2035, concentrated minus uniform equalisation, default budget, 1:10 scale."""
+    from regsim import scenario as scenario_mod
+
+    base = scenario_mod.load(scenario, ["time.end_year=2035"]).params
+    from helpers import with_strategy
+
+    conc = run_model(with_strategy(base, "concentrated"), seed=seed)
+    equal = run_model(with_strategy(base, "equalisation_uniform"), seed=seed)
+    return gdp_pc(conc, 2035) - gdp_pc(equal, 2035)
+
+
+@pytest.mark.parametrize("seed", (1, 2))
+def test_not_rigged_each_strategy_wins_under_documented_beliefs(seed):
+    # scenarios/*.toml, parameters inside their plausible ranges, the default budget of 2.6 bn som
+    assert _gap_scenario("concentration-favoured", seed) > 0
+    assert _gap_scenario("equalisation-favoured", seed) < 0
