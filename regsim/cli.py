@@ -148,6 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--out", type=Path, default=None, help="default results/sensitivity-METHOD")
     sens.add_argument("--quiet", action="store_true")
 
+    rob = sub.add_parser("robustness", help="strategies across a Latin hypercube of beliefs: best, regret, satisficing",
+                         description="Run every strategy in N worlds drawn by Latin hypercube over the plausible "
+                         "ranges of the uncertain parameters; write robustness.csv (share of worlds where each is best "
+                         "on GDP per person and on poverty, mean and maximum regret, share satisficing: more GDP and "
+                         "less poverty than no budget) and a bar chart.")
+    rob.add_argument("--n", type=int, default=20, help="worlds (Latin hypercube points; default 20)")
+    rob.add_argument("--strategies", default=",".join(("none", "equalisation_uniform", "equalisation_needs",
+                                                       "concentrated", "concentrated_hinterland", "concept_two_stage")))
+    rob.add_argument("--scenario", default="baseline")
+    rob.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    rob.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    rob.add_argument("--workers", type=int, default=None)
+    rob.add_argument("--out", type=Path, default=Path("results") / "robustness")
+    rob.add_argument("--quiet", action="store_true")
+
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
@@ -373,6 +388,45 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_robustness(args: argparse.Namespace) -> int:
+    """``regsim robustness``."""
+    import os
+
+    from regsim import plots, robustness
+    from regsim.batch import run_batch
+    from regsim.batch.experiment import parse
+    from regsim.params import STRATEGIES
+    from regsim.scenario import locate, parse_override
+
+    strategies = tuple(s.strip() for s in args.strategies.split(",") if s.strip())
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise RegsimError(f"--strategies: unknown {unknown[0]!r}; allowed: {', '.join(STRATEGIES)}")
+    if "none" not in strategies:
+        strategies = ("none", *strategies)
+    if args.n < 2:
+        raise RegsimError(f"--n: {args.n} is not allowed; use 2 or more worlds")
+    fixed = {"time.end_year": 2035, "scale.household_weight": 20}
+    fixed.update(dict(parse_override(text) for text in args.overrides))
+    exp = parse(robustness.experiment_table(args.n, strategies, str(locate(args.scenario).resolve()), fixed), None)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    summary = run_batch(exp, args.out, executor=args.executor, workers=workers, progress=not args.quiet)
+    if summary["failed_total"]:
+        print(f"regsim: {summary['failed_total']} run(s) failed; see {args.out}/design.parquet", file=sys.stderr)
+        return 1
+    result = robustness.table(robustness.world_outcomes(args.out))
+    result.to_csv(args.out / "robustness.csv", index=False)
+    fig, axes = plots.new_figure(ncols=2, width=13, height=4)
+    plots.plot_bars(result, "share_best_gdp", "strategy", ax=axes[0], xlabel="share of worlds best on GDP per person")
+    plots.plot_bars(result, "max_regret_gdp_pc_som", "strategy", ax=axes[1], xlabel="maximum regret, som per person")
+    plots.save(fig, args.out, "robustness")
+    plots.close_all()
+    with pd_options():
+        print(result.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    print(f"\n{args.n} worlds; written: {args.out / 'robustness.csv'}, {args.out / 'robustness.png'}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """``regsim scenarios``."""
     from regsim import scenario as scenario_mod
@@ -424,6 +478,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
+            "robustness": cmd_robustness,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
 
 

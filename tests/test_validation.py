@@ -31,3 +31,16 @@ def test_sensitivity_morris_on_the_strategy_difference(tmp_path, capsys):
     assert (table.mu_star >= 0).all() and table.mu_star.max() > 0
     assert (out / "sensitivity.png").stat().st_size > 1000
     assert "top five for GDP per person" in capsys.readouterr().out
+
+
+def test_robustness_table(tmp_path, capsys):
+    out = tmp_path / "rob"
+    args = ["robustness", "--n", "3", "--strategies", "concentrated,equalisation_uniform", "--executor", "serial",
+            "--quiet", "--out", str(out), "--set", "time.end_year=2019", "--set", "scale.household_weight=400"]
+    assert main(args) == 0
+    table = pd.read_csv(out / "robustness.csv")
+    assert set(table.strategy) == {"concentrated", "equalisation_uniform"}
+    assert abs(table.share_best_gdp.sum() - 1) < 1e-9 and (table.max_regret_gdp_pc_som >= 0).all()
+    assert (table.max_regret_gdp_pc_som >= table.mean_regret_gdp_pc_som).all()
+    assert table.max_regret_gdp_pc_som.min() == 0 or table.share_best_gdp.max() < 1
+    assert (out / "robustness.png").stat().st_size > 1000
