@@ -112,18 +112,6 @@ def quantiles(values: pd.Series) -> tuple[float, float, float]:
     return float(q.iloc[0]), float(q.iloc[1]), float(q.iloc[2])
 
 
-def paired_difference(table: pd.DataFrame, metric: str, baseline: str = BASELINE,
-                      by: tuple[str, ...] = ("year",)) -> pd.DataFrame:
-    """Each label minus the baseline on the same replication: columns ``label, replication, *by, value``."""
-    rows = table[table.metric == metric]
-    index = ["replication", *by]
-    base = rows[rows.label == baseline].set_index(index).value
-    if base.empty:
-        raise ExperimentError(f"no {baseline!r} runs to compare against; include the strategy {baseline!r}")
-    out = rows.set_index(index).assign(value=lambda f: f.value - base.reindex(f.index).to_numpy())
-    return out.reset_index()[["label", *index, "value"]]
-
-
 def summary_table(comp: Comparison) -> pd.DataFrame:
     """The summary table: quantiles of every national metric, per label and year.
 

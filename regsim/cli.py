@@ -236,15 +236,35 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    """``regsim compare``: run the comparison batch, print the headline table, write the report."""
+def _run_experiment(table: dict, out: Path, args: argparse.Namespace) -> dict | None:
+    """Run an experiment table through the batch engine; None (after a message) if runs failed."""
     import os
 
-    from regsim import analysis, report
     from regsim.batch import run_batch
     from regsim.batch.experiment import parse
+
+    exp = parse(table, None)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
+    if summary["failed_total"]:
+        print(f"regsim: {summary['failed_total']} run(s) failed; see {out}/design.parquet (status, error) "
+              f"and {out}/failed/", file=sys.stderr)
+        return None
+    return summary
+
+
+def _fixed(args: argparse.Namespace, defaults: dict) -> dict:
+    """Overrides for every run: ``defaults`` then the user's ``--set`` values."""
+    from regsim.scenario import parse_override
+
+    return {**defaults, **dict(parse_override(text) for text in args.overrides)}
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``regsim compare``: run the comparison batch, print the headline table, write the report."""
+    from regsim import analysis, report
     from regsim.params import STRATEGIES
-    from regsim.scenario import locate, parse_override
+    from regsim.scenario import locate
 
     default = [s for s in STRATEGIES if s not in ("custom", "hybrid")]
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()] if args.strategies else default
@@ -262,20 +282,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.replications < 1:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
     path = locate(args.scenario)
-    fixed = dict(parse_override(text) for text in args.overrides)
+    fixed = _fixed(args, {})
     cells = [{"policy.strategy": s} for s in strategies if s != "hybrid"]
     cells += [{"policy.strategy": "hybrid", "policy.centre_share": x} for x in shares]
-    exp = parse({"experiment": {"name": f"compare-{path.stem}", "scenario": str(path.resolve()),
-                                "replications": args.replications, "seed": args.seed,
-                                "outputs": ["national", "oblasts", "settlements"],
-                                "settlement_years": "base_and_last", "set": fixed},
-                 "cells": cells}, None)
+    table = {"experiment": {"name": f"compare-{path.stem}", "scenario": str(path.resolve()),
+                            "replications": args.replications, "seed": args.seed,
+                            "outputs": ["national", "oblasts", "settlements"],
+                            "settlement_years": "base_and_last", "set": fixed},
+             "cells": cells}
     out = args.out or Path("results") / f"compare-{path.stem}"
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
-    if summary["failed_total"]:
-        print(f"regsim: {summary['failed_total']} run(s) failed; see {out}/design.parquet and {out}/failed/",
-              file=sys.stderr)
+    summary = _run_experiment(table, out, args)
+    if summary is None:
         return 1
     page = report.build(out)
     print(report.headline_text(analysis.load(out)))
@@ -346,26 +363,17 @@ def pd_options():
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``regsim sensitivity``."""
-    import os
-
     from regsim import plots, sensitivity
-    from regsim.batch import run_batch
-    from regsim.batch.experiment import parse
-    from regsim.scenario import locate, parse_override
+    from regsim.scenario import locate
 
     pair = tuple(s.strip() for s in args.strategies.split(","))
     if len(pair) != 2:
         raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
-    fixed = {"time.end_year": 2035, "scale.household_weight": 20}
-    fixed.update(dict(parse_override(text) for text in args.overrides))
+    fixed = _fixed(args, {"time.end_year": 2035, "scale.household_weight": 20})
     n = args.trajectories if args.method == "morris" else args.n
     table = sensitivity.experiment_table(args.method, n, pair, str(locate(args.scenario).resolve()), fixed)
-    exp = parse(table, None)
     out = args.out or Path("results") / f"sensitivity-{args.method}"
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
-    if summary["failed_total"]:
-        print(f"regsim: {summary['failed_total']} run(s) failed; see {out}/design.parquet", file=sys.stderr)
+    if _run_experiment(table, out, args) is None:
         return 1
     ranges = sensitivity.plausible_ranges()
     x, diff = sensitivity.differences(out, pair, ranges)
@@ -390,13 +398,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_robustness(args: argparse.Namespace) -> int:
     """``regsim robustness``."""
-    import os
-
     from regsim import plots, robustness
-    from regsim.batch import run_batch
-    from regsim.batch.experiment import parse
     from regsim.params import STRATEGIES
-    from regsim.scenario import locate, parse_override
+    from regsim.scenario import locate
 
     strategies = tuple(s.strip() for s in args.strategies.split(",") if s.strip())
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -406,13 +410,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         strategies = ("none", *strategies)
     if args.n < 2:
         raise RegsimError(f"--n: {args.n} is not allowed; use 2 or more worlds")
-    fixed = {"time.end_year": 2035, "scale.household_weight": 20}
-    fixed.update(dict(parse_override(text) for text in args.overrides))
-    exp = parse(robustness.experiment_table(args.n, strategies, str(locate(args.scenario).resolve()), fixed), None)
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    summary = run_batch(exp, args.out, executor=args.executor, workers=workers, progress=not args.quiet)
-    if summary["failed_total"]:
-        print(f"regsim: {summary['failed_total']} run(s) failed; see {args.out}/design.parquet", file=sys.stderr)
+    fixed = _fixed(args, {"time.end_year": 2035, "scale.household_weight": 20})
+    table = robustness.experiment_table(args.n, strategies, str(locate(args.scenario).resolve()), fixed)
+    if _run_experiment(table, args.out, args) is None:
         return 1
     result = robustness.table(robustness.world_outcomes(args.out))
     result.to_csv(args.out / "robustness.csv", index=False)

@@ -103,7 +103,7 @@ def build_state(world: World, params: Params) -> State:
     Raises:
         DataError: if the data leave an oblast no room for firm output.
     """
-    econ, lab, pol = params.economy, params.labour, params.policy
+    econ, lab = params.economy, params.labour
     s = world.settlements
     n_s = world.n
     rng = stream(params.scale.world_seed, "firms", 0)
@@ -200,7 +200,6 @@ def build_state(world: World, params: Params) -> State:
                   year=params.time.start_year - 1, base_year=params.time.start_year - 1,
                   max_household_size=params.demography.max_household_size)
     state.flows = Flows.zeros(n_s)
-    _ = pol
 
     state.cols.profitability_2017 = production.profitability(state, params)
     base_rng = stream(params.scale.world_seed, "labour", 0)

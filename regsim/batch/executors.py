@@ -12,7 +12,6 @@ for Slurm job arrays.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import traceback
@@ -148,8 +147,3 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     if not 1 <= i <= n:
         raise ExperimentError(f"--shard {text!r}: I must be between 1 and N")
     return i, n
-
-
-def describe_outcome(outcome: RunOutcome) -> str:
-    """One JSON line for logs."""
-    return json.dumps({"run_id": outcome.run_id, "status": outcome.status, "seconds": round(outcome.seconds, 3)})
