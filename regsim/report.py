@@ -179,6 +179,37 @@ document.querySelectorAll('table.sortable th').forEach(function(th, col){th.addE
 """
 
 
+def _validation_section(comp: Comparison, folder: Path) -> str:
+    """Section 8: the validation targets, read off the runs of the scenario's own strategy."""
+    from regsim import scenario as scenario_mod
+    from regsim import validation
+    from regsim.data import loader
+    from regsim.errors import RegsimError
+    from regsim.results import RunResult
+
+    try:  # the strategy the scenario itself prescribes (the Concept for the baseline)
+        strategy = scenario_mod.load(str(comp.manifest.get("scenario", "baseline"))).params.policy.strategy
+    except RegsimError:
+        strategy = None
+    runs_of = comp.design[comp.design.label == strategy].run_id.tolist()
+    if not runs_of or comp.settlements is None or comp.last_year < validation.VALIDATION_END_YEAR:
+        return ("<h2>8. How well the model fits the data</h2><p>Not available for this batch (it needs runs of "
+                "the scenario's own strategy to 2022 or later); run <code>regsim validate</code>.</p>")
+    runs = [RunResult(national=comp.national[comp.national.run_id == r],
+                      oblasts=comp.oblasts[comp.oblasts.run_id == r],
+                      settlements=comp.settlements[comp.settlements.run_id == r], world=comp.world)
+            for r in runs_of]
+    table = validation.validate(runs, validation.targets(loader.load()))
+    table.to_csv(folder / "validation.csv", index=False)
+    shown = table.set_index("target")[["year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok"]]
+    shown = shown.assign(ok=shown.ok.map({True: "yes", False: "no"}))
+    met = int(table.ok.sum())
+    return (f"<h2>8. How well the model fits the data</h2><p>{met} of {len(table)} targets met by the "
+            f"<code>{html.escape(str(strategy))}</code> runs of this comparison (2017: calibrated; 2018-2022: out of "
+            "sample; tolerances follow the quality of the data and are stated, not tuned). Known gaps: poverty does "
+            "not fall after 2017 as fast as observed. See docs/validation.md.</p>" + _table_html(shown, True, "target"))
+
+
 def build(out_dir: str | Path) -> Path:
     """Write ``summary.csv``, ``figures/`` and ``report.html`` into a comparison batch directory.
 
@@ -272,6 +303,9 @@ def build(out_dir: str | Path) -> Path:
                     "replications; returned money exceeded what administrations could absorb.</p>"
                     + _img(fig, "money by oblast") + _table_html(totals, True, "strategy"))
 
+    # 8 (placed after 7). validation against the data, from the runs of the scenario's own strategy
+    validation_html = _validation_section(comp, folder)
+
     # 7. assumptions and provenance
     m = comp.manifest
     prov = (f"<p>Experiment <code>{html.escape(str(m.get('experiment')))}</code>, scenario "
@@ -280,6 +314,7 @@ def build(out_dir: str | Path) -> Path:
             f"commit {m.get('git_commit') or 'unknown'}; created {m.get('created_utc')}, "
             f"finished {m.get('finished_utc')}. Data: regsim/data/SOURCES.md; model: docs/ODD.md.</p>")
     sections.append("<h2>7. Assumptions and provenance</h2>" + _parameters_html(m) + prov)
+    sections.append(validation_html)
 
     page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>regsim: concentration or "
             f"equalisation</title><style>{CSS}</style></head><body><h1>Concentrated support or equalisation?</h1>"

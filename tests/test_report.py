@@ -12,7 +12,7 @@ from regsim import analysis, report
 from regsim.cli import main
 from regsim.errors import ExperimentError
 
-SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2020"]
+SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2022"]
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +43,14 @@ def test_compare_writes_everything(compared, capsys):
 def test_report_has_every_section_and_is_self_contained(compared):
     page = (compared / "report.html").read_text()
     for heading in ("1. The answer", "2. Where incomes change", "3. Paths over time", "4. Growth versus equity",
-                    "5. Oblasts", "6. Where the money went", "7. Assumptions and provenance"):
+                    "5. Oblasts", "6. Where the money went", "7. Assumptions and provenance",
+                    "8. How well the model fits the data"):
         assert heading in page
     assert page.count("data:image/png;base64,") >= 10
     assert not re.search(r"(src|href)=['\"]https?://", page)  # no external links
     assert "class=\"sortable\"" in page and "<details>" in page
+    assert "targets met by the <code>concept_two_stage</code> runs" in page  # validation section
+    assert (compared / "validation.csv").is_file()
 
 
 def test_findings_numbers_equal_summary(compared):
