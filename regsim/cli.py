@@ -18,16 +18,19 @@ from regsim.errors import RegsimError
 
 EPILOG = textwrap.dedent("""\
     examples:
-      regsim run                                   the Concept as adopted (scenarios/baseline.toml)
+      regsim compare                               the main job: all strategies, headline table, report
+      regsim run                                   one run of the Concept as adopted (scenarios/baseline.toml)
       regsim run --set policy.strategy=concentrated --seed 7
       regsim run strong-agglomeration --set time.end_year=2030 --out results/agglo
       regsim scenarios                             list the named scenarios
       regsim show baseline --set economy.congestion_elasticity=0.1
       regsim params                                every parameter: default, unit, range, source
+      regsim batch compare-strategies --out results/c --executor dask   experiments on a cluster
+      regsim validate | regsim sensitivity --method morris | regsim robustness   credibility checks
 
     strategies: none, equalisation_uniform, equalisation_needs, concentrated,
       concentrated_hinterland, concept_two_stage, hybrid, custom (policy.custom_weights_csv)
-    docs: docs/ODD.md (the model), README.md (quickstart)
+    docs: docs/ODD.md (the model), docs/validation.md (fit to data), docs/cluster.md (batches)
 """)
 
 
