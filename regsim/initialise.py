@@ -233,7 +233,7 @@ def _calibrate_earnings(state: State, params: Params) -> None:
     other = (present * params.incomes.transfer_som_per_person
              + hh.abroad * params.migration.remittance_som_per_migrant
              * params.incomes.remittance_share_to_household)
-    oblast_of_row = state.world.settlements.oblast_index.to_numpy()[hh.settlement]
+    oblast_of_row = state.world.oblast_index[hh.settlement]
     line = params.incomes.poverty_line_som
     scale = np.ones(len(state.world.oblasts))
     targets = state.world.oblasts.poverty_rate_2017_pct.to_numpy(float) / 100.0
@@ -246,4 +246,4 @@ def _calibrate_earnings(state: State, params: Params) -> None:
             rate = p[(mid * e + x) / p < line].sum() / p.sum()
             lo, hi = (mid, hi) if rate > target else (lo, mid)
         scale[o] = np.sqrt(lo * hi)
-    state.cols.earnings_scale = scale[state.world.settlements.oblast_index.to_numpy()]
+    state.cols.earnings_scale = scale[state.world.oblast_index]

@@ -47,7 +47,7 @@ def _n_oblasts() -> int:
 
 
 def _by_oblast(state: State, per_settlement: np.ndarray) -> np.ndarray:
-    oblast = state.world.settlements.oblast_index.to_numpy()
+    oblast = state.world.oblast_index
     return np.bincount(oblast, weights=per_settlement, minlength=_n_oblasts())
 
 
@@ -102,6 +102,12 @@ def poor_people(state: State, line_som: float) -> np.ndarray:
 
 
 @_memo
+def abroad(state: State) -> np.ndarray:
+    """Household members abroad per settlement (by home), persons."""
+    return state.households.per_settlement(state.households.abroad, state.n_settlements)
+
+
+@_memo
 def income_total(state: State) -> np.ndarray:
     """Household income per settlement, som (all sources)."""
     hh = state.households
@@ -153,7 +159,7 @@ def theil(income: np.ndarray, people: np.ndarray, group: np.ndarray, n_groups: i
 
 @_memo
 def _theil_parts(state: State) -> tuple[float, float, float]:
-    oblast = state.world.settlements.oblast_index.to_numpy()
+    oblast = state.world.oblast_index
     return theil(income_total(state), present(state), oblast, _n_oblasts())
 
 
@@ -168,7 +174,7 @@ def _unemployed(state: State) -> tuple[np.ndarray, np.ndarray]:
 
 def _kind_share(state: State, kinds: tuple[str, ...]) -> float:
     pop = population(state)
-    mask = state.world.settlements.kind.isin(kinds).to_numpy()
+    mask = np.isin(state.world.kind, kinds)
     return float(pop[mask].sum() / pop.sum())
 
 
@@ -239,10 +245,9 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("unemployment_rate", "fraction", "national", "Unemployed share of the labour force at home",
        lambda s, p: float(_unemployed(s)[0].sum() / _unemployed(s)[1].sum())),
     _m("migrants_abroad", "persons", "national", "Household members working abroad",
-       lambda s, p: float(s.households.per_settlement(s.households.abroad, s.n_settlements).sum())),
+       lambda s, p: float(abroad(s).sum())),
     _m("remittances_som", "som", "national", "Remittances sent home by members abroad",
-       lambda s, p: float(s.households.per_settlement(s.households.abroad, s.n_settlements).sum()
-                          * remittance_per_migrant(s, p))),
+       lambda s, p: float(abroad(s).sum() * remittance_per_migrant(s, p))),
     _m("internal_migrants", "persons", "national", "People who moved between settlements this year",
        lambda s, p: float(_flows(s, "moved_out").sum())),
     _m("share_pop_bishkek", "fraction", "national", "Bishkek's share of the population",

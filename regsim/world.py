@@ -19,6 +19,7 @@ its own oblast (or the oblast's city) by great-circle distance times a detour fa
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Final
 
@@ -66,6 +67,16 @@ class World:
     def n(self) -> int:
         """Number of settlements S."""
         return len(self.settlements)
+
+    @functools.cached_property
+    def oblast_index(self) -> np.ndarray:
+        """Oblast index of each settlement (in ``OBLAST_ORDER``), shape (S,)."""
+        return self.settlements.oblast_index.to_numpy()
+
+    @functools.cached_property
+    def kind(self) -> np.ndarray:
+        """Kind of each settlement (capital, growth_centre, town, village), shape (S,)."""
+        return self.settlements.kind.to_numpy().astype(str)
 
 
 def great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ next to run-to-run noise; the agglomeration and congestion tests use a large bud
 absorption limit so that the mechanism, not the noise, decides.
 """
 
+import numpy as np
 import pytest
 from helpers import run_model, small_params
 
@@ -57,8 +58,9 @@ def _gap_scenario(scenario: str, seed: int) -> float:
     return gdp_pc(conc, 2035) - gdp_pc(equal, 2035)
 
 
-@pytest.mark.parametrize("seed", (1, 2))
-def test_not_rigged_each_strategy_wins_under_documented_beliefs(seed):
-    # scenarios/*.toml, parameters inside their plausible ranges, the default budget of 2.6 bn som
-    assert _gap_scenario("concentration-favoured", seed) > 0
-    assert _gap_scenario("equalisation-favoured", seed) < 0
+def test_not_rigged_each_strategy_wins_under_documented_beliefs():
+    # scenarios/*.toml, parameters inside their plausible ranges, the default budget of 2.6 bn som;
+    # the mean over paired seeds, because at 0.5% of GDP single runs differ by a few hundred som
+    seeds = (1, 2, 3)
+    assert np.mean([_gap_scenario("concentration-favoured", seed) for seed in seeds]) > 0
+    assert np.mean([_gap_scenario("equalisation-favoured", seed) for seed in seeds]) < 0

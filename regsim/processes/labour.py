@@ -74,7 +74,7 @@ def farm_income_index(state: State) -> np.ndarray:
     head swings when their number does.
     """
     cols = state.cols
-    oblast = state.world.settlements.oblast_index.to_numpy()
+    oblast = state.world.oblast_index
     farmers = np.divide(cols.farm_output_som, cols.farm_income_per_worker_som,
                         out=np.zeros_like(cols.farm_output_som), where=cols.farm_income_per_worker_som > 0)
     n_o = int(oblast.max()) + 1
@@ -118,8 +118,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     econ, lab = params.economy, params.labour
     firms, hh, cols = state.firms, state.households, state.cols
     n_s = state.n_settlements
-    u_job = rng.random(hh.capacity)
-    u_farm = rng.random(hh.capacity)
+    u_job, u_farm = rng.random((2, hh.capacity), dtype=np.float32)  # float32: half the cost of float64
 
     b = econ.labour_elasticity
     scale = labour_demand_scale(state, params)

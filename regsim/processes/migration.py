@@ -72,7 +72,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     mig = params.migration
     hh, cols = state.households, state.cols
     n_s = state.n_settlements
-    u_return, u_abroad, u_consider, u_destination = rng.random((4, hh.capacity))
+    u_return, u_abroad, u_consider = rng.random((3, hh.capacity), dtype=np.float32)
     alive = hh.alive
 
     returning = np.where(alive, np.floor(hh.abroad * mig.return_rate_per_year + u_return), 0)
@@ -84,14 +84,19 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
 
     settlement = hh.settlement.copy()
     movers = np.flatnonzero(alive & (u_consider < mig.move_propensity_per_year))
+    # who considers moving depends on the draw alone, not on policy, so drawing destinations for
+    # those households only keeps common random numbers
+    u_destination = rng.random(len(movers))
     if len(movers):
-        cumulative = np.cumsum(destination_probabilities(state, params), axis=1)
+        probabilities = destination_probabilities(state, params)
+        # one search over all origins: row o's cumulative probabilities shifted by o are increasing
+        # across rows, so origin + u falls in row o at the chosen destination
+        cumulative = np.cumsum(probabilities, axis=1)
+        cumulative /= cumulative[:, -1:]
+        flat = (cumulative + np.arange(n_s)[:, None]).ravel()
         origin = hh.settlement[movers]
-        destination = np.empty(len(movers), dtype=np.int32)
-        for o in np.unique(origin):  # group by origin: one searchsorted per origin settlement
-            at = origin == o
-            destination[at] = np.searchsorted(cumulative[o], u_destination[movers[at]] * cumulative[o, -1])
-        destination = np.minimum(destination, n_s - 1)
+        position = np.searchsorted(flat, origin + np.minimum(u_destination, 1 - 1e-12))
+        destination = np.clip(position - origin * n_s, 0, n_s - 1)
         settlement[movers] = destination
     moved = alive & (settlement != hh.settlement)
     size = hh.size.astype(np.float64) * hh.weight
