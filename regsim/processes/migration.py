@@ -14,7 +14,9 @@ where expected earnings are the wage times the employment rate plus farm income 
 chance of farming. Labour migration abroad: a household with two or more members in the labour
 force sends one abroad with probability ``abroad_base_rate * (income_s / income_s,2017)^(-
 abroad_income_elasticity)`` (the base rate is set so that the 2017 stock is steady); each member
-abroad returns with ``return_rate_per_year``. One uniform draw per household row and decision.
+abroad returns with ``return_rate_per_year``. One uniform draw per household row and decision
+(returning, leaving, considering a move), and one destination draw per household that considers
+moving: who considers does not depend on policy, so strategies keep common random numbers.
 """
 
 from __future__ import annotations
