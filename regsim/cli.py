@@ -166,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     rob.add_argument("--out", type=Path, default=Path("results") / "robustness")
     rob.add_argument("--quiet", action="store_true")
 
+    cal = sub.add_parser("calibrate", help="fit uncertain income parameters to the 2017 base year only",
+                         description="Fit four household-income parameters (skill dispersion, frictional "
+                         "unemployment, remittance share reaching households, transfers) to 2017 unemployment, Gini, "
+                         "extreme poverty and remittances/GDP (Nelder-Mead, base year only: 2018-2022 stay out of "
+                         "sample). Writes calibration.csv, fit.csv and calibrated.toml (a scenario) into --out.")
+    cal.add_argument("scenario", nargs="?", default="baseline")
+    cal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    cal.add_argument("--max-evaluations", type=int, default=80, help="model builds at most (default 80)")
+    cal.add_argument("--out", type=Path, default=Path("results") / "calibration")
+
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
@@ -430,6 +440,29 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``regsim calibrate``."""
+    from regsim import calibration
+    from regsim import scenario as scenario_mod
+    from regsim.data import loader
+
+    if args.max_evaluations < 5:
+        raise RegsimError(f"--max-evaluations: {args.max_evaluations} is too few; use 5 or more")
+    scen = scenario_mod.load(args.scenario, args.overrides)
+    parameters, fit = calibration.calibrate(scen.params, loader.load(), args.max_evaluations)
+    args.out.mkdir(parents=True, exist_ok=True)
+    parameters.to_csv(args.out / "calibration.csv", index=False)
+    fit.to_csv(args.out / "fit.csv", index=False)
+    (args.out / "calibrated.toml").write_text(calibration.scenario_text(str(scen.path), parameters))
+    with pd_options():
+        print(parameters.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+        print()
+        print(fit.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    print(f"\n{int(fit.ok_after.sum())} of {len(fit)} base-year targets within tolerance after the fit; "
+          f"use it: regsim run {args.out / 'calibrated.toml'}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """``regsim scenarios``."""
     from regsim import scenario as scenario_mod
@@ -481,7 +514,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
-            "robustness": cmd_robustness,
+            "robustness": cmd_robustness, "calibrate": cmd_calibrate,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
 
 

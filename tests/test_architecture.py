@@ -10,7 +10,7 @@ LAYERS = {
     "errors": 0, "allocator": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2, "summary": 3,
     "data": 3, "data.loader": 3, "world": 4, "households": 5, "agents": 5, "agents.firm": 5,
     "agents.settlement": 5, "state": 6, "policy": 7, "processes": 8, "initialise": 9, "metrics": 9,
-    "model": 10, "batch": 11, "bench": 11, "validation": 3, "sensitivity": 3, "robustness": 3,
+    "model": 10, "batch": 11, "bench": 11, "validation": 3, "sensitivity": 3, "robustness": 3, "calibration": 11,
     "analysis": 3, "plots": 3, "report": 4, "cli": 12,
 }
 READ_ONLY = {"analysis", "plots", "report", "summary"}  # read results; never import the model

@@ -1,6 +1,7 @@
 """regsim validate: at least 15 targets, stated tolerances, the calibrated base year holds."""
 
 import pandas as pd
+import pytest
 
 from regsim.cli import main
 
@@ -44,3 +45,19 @@ def test_robustness_table(tmp_path, capsys):
     assert (table.max_regret_gdp_pc_som >= table.mean_regret_gdp_pc_som).all()
     assert table.max_regret_gdp_pc_som.min() == 0 or table.share_best_gdp.max() < 1
     assert (out / "robustness.png").stat().st_size > 1000
+
+
+def test_calibrate_writes_a_usable_scenario(tmp_path, capsys):
+    out = tmp_path / "cal"
+    assert main(["calibrate", "--max-evaluations", "6", "--set", "scale.household_weight=200", "--out", str(out)]) == 0
+    parameters = pd.read_csv(out / "calibration.csv")
+    assert ((parameters.fitted >= parameters.low) & (parameters.fitted <= parameters.high)).all()
+    fit = pd.read_csv(out / "fit.csv")
+    assert list(fit.target) == ["unemployment rate, %", "Gini, points", "extreme poverty rate, %",
+                                "remittances, % of GDP"]
+    # the fitted scenario loads and validates like any other
+    from regsim import scenario
+
+    params = scenario.load(str(out / "calibrated.toml")).params
+    assert params.incomes.skill_dispersion == pytest.approx(
+        parameters.set_index("parameter").fitted["incomes.skill_dispersion"], rel=1e-5)
