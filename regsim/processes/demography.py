@@ -53,9 +53,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     emigrating = alive & (u_emigrate < mig.emigration_rate_per_year) & (new_size > 0)
 
     w = float(hh.weight)
-    births_s = np.bincount(hh.settlement[alive], weights=births[alive] * w, minlength=n_s)
-    deaths_s = np.bincount(hh.settlement[alive], weights=deaths[alive] * w, minlength=n_s)
-    emigrated_s = np.bincount(hh.settlement[emigrating], weights=new_size[emigrating] * w, minlength=n_s)
+    births_s = hh.per_settlement(births, n_s)
+    deaths_s = hh.per_settlement(deaths, n_s)
+    emigrated_s = hh.per_settlement(np.where(emigrating, new_size, 0), n_s)
 
     expected = mig.immigration_per_year / (w * IMMIGRANT_HOUSEHOLD_SIZE)
     n_new = int(np.floor(expected + rng.random()))

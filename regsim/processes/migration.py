@@ -104,8 +104,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     size = hh.size.astype(np.float64) * hh.weight
     moved_out = np.bincount(hh.settlement[moved], weights=size[moved], minlength=n_s)
     moved_in = np.bincount(settlement[moved], weights=size[moved], minlength=n_s)
-    left = np.bincount(hh.settlement[alive], weights=leaving[alive] * float(hh.weight), minlength=n_s)
-    back = np.bincount(hh.settlement[alive], weights=returning[alive] * float(hh.weight), minlength=n_s)
+    left = hh.per_settlement(leaving, n_s)
+    back = hh.per_settlement(returning, n_s)
     return MigrationOutcome(settlement=settlement.astype(np.int32), abroad=abroad, moved_in=moved_in,
                             moved_out=moved_out, left_abroad=left, returned_home=back)
 
@@ -113,7 +113,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
 def apply(state: State, outcome: MigrationOutcome) -> None:
     """Move households, update members abroad, record flows and the migrant network."""
     hh = state.households
-    hh.settlement = outcome.settlement
+    hh.relocate(outcome.settlement)
     hh.abroad = outcome.abroad
     flows = state.flows
     assert flows is not None
