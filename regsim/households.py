@@ -99,7 +99,7 @@ class Households:
 
     def present(self) -> np.ndarray:
         """Members living at home, persons per row (0 for dead rows)."""
-        return np.where(self.alive, self.size - self.abroad, 0).astype(np.int16)
+        return self.size - self.abroad  # dead rows hold zeros
 
     def invalidate(self) -> None:
         """Forget the settlement membership index: call after changing ``alive`` or ``settlement``.
@@ -151,7 +151,7 @@ class Households:
     def income_per_person(self) -> np.ndarray:
         """Income per member at home, som per person per year (0 for dead rows)."""
         present = np.maximum(self.present(), 1)
-        return np.where(self.alive, self.income_som() / present, 0.0)
+        return self.income_som() / present  # dead rows: 0 / 1
 
     def labour_force(self, first_member: float, per_other_member: float) -> np.ndarray:
         """Members at home in the labour force, rounded by the household's fixed draw.
@@ -162,7 +162,7 @@ class Households:
         present = self.present()
         expected = np.where(present > 0, first_member + per_other_member * (present - 1), 0.0)
         labour = np.floor(expected + self.u_labour).astype(np.int16)
-        return np.where(self.alive, np.minimum(labour, present), 0).astype(np.int16)
+        return np.clip(labour, 0, present).astype(np.int16)  # dead rows: present 0
 
     def update_labour(self, first_member: float, per_other_member: float) -> None:
         """Set the labour force from the members at home (at the start of the year's labour market)."""
@@ -174,6 +174,6 @@ class Households:
         The labour force grows (births, returns) only when the next labour market opens, so that
         newcomers are not counted as unemployed before they could look for work.
         """
-        self.labour = np.where(self.alive, np.minimum(self.labour, self.present()), 0).astype(np.int16)
+        self.labour = np.minimum(self.labour, self.present()).astype(np.int16)
         self.employed = np.minimum(self.employed, self.labour).astype(np.int16)
         self.farming = np.minimum(self.farming, self.labour - self.employed).astype(np.int16)

@@ -115,21 +115,32 @@ def income_total(state: State) -> np.ndarray:
 
 
 def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Gini coefficient of ``values`` with non-negative ``weights`` (0-1)."""
+    """Gini coefficient of non-negative ``values`` with non-negative integer ``weights`` (0-1).
+
+    With values sorted ascending and ``C`` the cumulative weight (total ``W``),
+    ``G = sum_i w_i v_i (C_{i-1} + C_i - W) / (W sum_i w_i v_i)``, the mean absolute difference
+    over twice the mean (equal to the trapezoid area under the Lorenz curve; ties do not matter).
+    Values (as float32, whose bit patterns sort like the numbers when non-negative) and weights
+    are packed into one uint64 key and sorted with ``np.sort``, 3x faster than ``np.argsort``.
+    """
     keep = weights > 0
-    v32 = values[keep].astype(np.float32)
+    v32 = np.maximum(values[keep], 0).astype(np.float32)
+    w32 = weights[keep].astype(np.uint32)
     if len(v32) == 0 or float(v32.sum()) <= 0:
         return 0.0
-    order = np.argsort(v32)  # float32 quicksort: twice as fast; ties do not change the Gini
-    v, w = v32[order].astype(np.float64), weights[keep][order].astype(np.float64)
+    packed = np.empty((len(v32), 2), np.uint32)  # little-endian: low word weight, high word value
+    packed[:, 0] = w32
+    packed[:, 1] = v32.view(np.uint32)
+    key = packed.view(np.uint64).ravel()
+    key.sort()
+    pairs = key.view(np.uint32).reshape(-1, 2)
+    w = pairs[:, 0].astype(np.int64)  # int64: cumsum accumulates natively (int32 is 15x slower)
+    v = np.ascontiguousarray(pairs[:, 1]).view(np.float32).astype(np.float64)
     cw = np.cumsum(w)
-    cvw = np.cumsum(v * w)
-    total_w, total_vw = cw[-1], cvw[-1]
-    # area under the Lorenz curve by trapezoids
-    lorenz = cvw / total_vw
-    prev = np.concatenate([[0.0], lorenz[:-1]])
-    area = np.sum(w / total_w * (lorenz + prev) / 2.0)
-    return float(1.0 - 2.0 * area)
+    total_w = int(cw[-1])
+    vw = v * w.astype(np.float64)
+    spread = (2 * cw - w - total_w).astype(np.float64)  # C_{i-1} + C_i - W
+    return float(np.dot(vw, spread) / (total_w * vw.sum()))
 
 
 def theil(income: np.ndarray, people: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[float, float, float]:

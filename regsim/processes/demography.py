@@ -45,8 +45,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     u_birth, u_death, u_emigrate = rng.random((3, hh.capacity), dtype=np.float32)  # float32: half the cost
     alive = hh.alive
     size = hh.size.astype(np.int32)
-    births = np.where(alive, np.floor(size * dem.birth_rate_per_year + u_birth), 0).astype(np.int32)
-    deaths = np.where(alive, np.floor(size * dem.death_rate_per_year + u_death), 0).astype(np.int32)
+    # dead rows have size 0, so floor(0 + u) = 0 births and deaths there: no mask needed
+    births = np.floor(size * np.float32(dem.birth_rate_per_year) + u_birth).astype(np.int32)
+    deaths = np.floor(size * np.float32(dem.death_rate_per_year) + u_death).astype(np.int32)
     # deaths fall on members at home; a household with members abroad keeps one at home
     deaths = np.minimum(deaths, size - hh.abroad - (hh.abroad > 0))
     new_size = (size + births - deaths).astype(np.int16)

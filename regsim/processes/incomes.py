@@ -36,8 +36,18 @@ def earnings(state: State) -> tuple[np.ndarray, np.ndarray]:
     """Wage and farm income per household row before the calibrated scale, som."""
     hh, cols = state.households, state.cols
     home = hh.settlement
-    wage = hh.employed * cols.resident_wage_som[home] * hh.skill
-    farm = hh.farming * cols.farm_income_per_worker_som[home] * hh.skill
+    wage = hh.employed * cols.resident_wage_som.astype(np.float32)[home] * hh.skill
+    farm = hh.farming * cols.farm_income_per_worker_som.astype(np.float32)[home] * hh.skill
+    return wage, farm
+
+
+def scaled_earnings(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """Wage and farm income per household row with the oblast's calibrated scale, som (float32)."""
+    hh, cols = state.households, state.cols
+    home = hh.settlement
+    skill = hh.skill * cols.earnings_scale.astype(np.float32)[home]
+    wage = hh.employed * (cols.resident_wage_som.astype(np.float32)[home] * skill)
+    farm = hh.farming * (cols.farm_income_per_worker_som.astype(np.float32)[home] * skill)
     return wage, farm
 
 
@@ -50,19 +60,15 @@ def remittance_per_migrant(state: State, params: Params) -> float:
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOutcome:
     """Incomes of every household and mean income per person per settlement."""
-    hh, cols = state.households, state.cols
+    hh = state.households
     inc = params.incomes
-    wage, farm = earnings(state)
-    scale = cols.earnings_scale[hh.settlement]
-    alive = hh.alive
-    wage = np.where(alive, wage * scale, 0.0).astype(np.float32)
-    farm = np.where(alive, farm * scale, 0.0).astype(np.float32)
+    wage, farm = scaled_earnings(state)
+    # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
     years = state.year - state.base_year
     transfer_pp = inc.transfer_som_per_person * (1 + inc.transfer_growth_rate_per_year) ** years
-    transfer = np.where(alive, present * transfer_pp, 0.0).astype(np.float32)
-    remittance = np.where(alive, hh.abroad * remittance_per_migrant(state, params)
-                          * inc.remittance_share_to_household, 0.0).astype(np.float32)
+    transfer = present * np.float32(transfer_pp)
+    remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
     total = wage.astype(np.float64) + farm + transfer + remittance
     n_s = state.n_settlements
     people = hh.per_settlement(present, n_s)

@@ -145,12 +145,11 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     resident_wage = np.divide(state.commute @ (rate * wage), reach, out=np.zeros(n_s), where=reach > 0)
 
     home = hh.settlement
-    employed = np.minimum(labour, np.floor(labour * resident_rate[home] + u_job)).astype(np.int16)
+    # dead rows have no labour force, so floor(0 + u) = 0: no mask needed
+    employed = np.minimum(labour, np.floor(labour * resident_rate.astype(np.float32)[home] + u_job).astype(np.int16))
     non_employed = labour - employed
-    farming = np.floor(non_employed * cols.farm_access[home] + u_farm).astype(np.int16)
+    farming = np.floor(non_employed * cols.farm_access.astype(np.float32)[home] + u_farm).astype(np.int16)
     farming = np.minimum(farming, non_employed)
-    employed = np.where(hh.alive, employed, 0).astype(np.int16)
-    farming = np.where(hh.alive, farming, 0).astype(np.int16)
 
     farmers = hh.per_settlement(farming, n_s)
     fb = econ.farm_labour_elasticity

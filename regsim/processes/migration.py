@@ -77,11 +77,12 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     u_return, u_abroad, u_consider = rng.random((3, hh.capacity), dtype=np.float32)
     alive = hh.alive
 
-    returning = np.where(alive, np.floor(hh.abroad * mig.return_rate_per_year + u_return), 0)
-    returning = np.minimum(returning, hh.abroad).astype(np.int16)
+    # dead rows hold zeros (no members abroad, no labour force): no mask needed
+    returning = np.floor(hh.abroad * np.float32(mig.return_rate_per_year) + u_return).astype(np.int16)
+    returning = np.minimum(returning, hh.abroad)
     income_index = np.maximum(cols.income_pc_som, 1.0) / cols.income_pc_2017
     p_abroad = state.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
-    leaving = (alive & (hh.labour >= 2) & (u_abroad < p_abroad[hh.settlement])).astype(np.int16)
+    leaving = ((hh.labour >= 2) & (u_abroad < p_abroad.astype(np.float32)[hh.settlement])).astype(np.int16)
     abroad = (hh.abroad - returning + leaving).astype(np.int16)
 
     settlement = hh.settlement.copy()
