@@ -168,9 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit uncertain income parameters to the 2017 base year only",
                          description="Fit four household-income parameters (skill dispersion, frictional "
-                         "unemployment, remittance share reaching households, transfers) to 2017 unemployment, Gini, "
-                         "extreme poverty and remittances/GDP (Nelder-Mead, base year only: 2018-2022 stay out of "
-                         "sample). Writes calibration.csv, fit.csv and calibrated.toml (a scenario) into --out.")
+                         "unemployment, remittance share reaching households, consumption smoothing) to 2017 "
+                         "unemployment, Gini, extreme poverty, remittances/GDP and household income per person "
+                         "(Nelder-Mead, base year only: 2018-2022 stay out of sample). Writes calibration.csv, "
+                         "fit.csv and calibrated.toml (a scenario) into --out.")
     cal.add_argument("scenario", nargs="?", default="baseline")
     cal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     cal.add_argument("--max-evaluations", type=int, default=80, help="model builds at most (default 80)")

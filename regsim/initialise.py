@@ -27,6 +27,8 @@ from regsim.rng import stream
 from regsim.state import Flows, SettlementColumns, State
 from regsim.world import World
 
+BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
+
 URBAN_KINDS = ("capital", "growth_centre", "town")
 MINING_RAYON = "Jeti-Oguz"  # Kumtor gold mine
 
@@ -194,11 +196,11 @@ def build_state(world: World, params: Params) -> State:
         farm_income_per_worker_2017_som=farm_income.copy(), farm_income_per_worker_som=farm_income,
         income_pc_som=zeros.copy(), farm_access=farm_access, in_migrant_stock=zeros.copy(),
         grant_credit_som=zeros.copy(), pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)),
+        household_size_2017=_mean_household_size(hh, n_s),
     )
     state = State(world=world, households=hh, firms=firms, cols=cols, commute=commute,
                   access_kernel=access_kernel, spread_kernel=spread_kernel,
-                  year=params.time.start_year - 1, base_year=params.time.start_year - 1,
-                  max_household_size=params.demography.max_household_size)
+                  year=params.time.start_year - 1, base_year=params.time.start_year - 1)
     state.flows = Flows.zeros(n_s)
 
     state.cols.profitability_2017 = production.profitability(state, params)
@@ -224,26 +226,44 @@ def build_state(world: World, params: Params) -> State:
     return state
 
 
+def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:
+    """Members per household in each settlement, persons (de jure), shape (S,)."""
+    households = hh.per_settlement(hh.alive, n_s)
+    return np.divide(hh.per_settlement(hh.size, n_s), households, out=np.ones(n_s), where=households > 0)
+
+
 def _calibrate_earnings(state: State, params: Params) -> None:
-    """Per oblast, the earnings scale that reproduces the 2017 poverty rate (bisection)."""
+    """Per oblast, the earnings scale that reproduces the 2017 poverty rate (bisection).
+
+    Poverty is measured on consumption (``incomes.consumption_per_person``), which is linear in
+    the scale: ``c = scale * a + b`` per row, with ``a`` and ``b`` the earnings and other income
+    parts mixed with the settlement means. So each oblast's rate falls monotonically in its scale.
+    """
     hh = state.households
+    n_s = state.n_settlements
     wage, farm = incomes.earnings(state)
     earn = (wage + farm).astype(np.float64)
     present = hh.present().astype(np.float64)
     other = (present * params.incomes.transfer_som_per_person
              + hh.abroad * params.migration.remittance_som_per_migrant
              * params.incomes.remittance_share_to_household)
-    oblast_of_row = state.world.oblast_index[hh.settlement]
+    smoothing = params.incomes.consumption_smoothing
+    people = np.maximum(hh.per_settlement(present, n_s), 1e-9)
+    safe = np.maximum(present, 1.0)
+    home = hh.settlement
+    a = (1 - smoothing) * earn / safe + smoothing * (hh.per_settlement(earn, n_s) / people)[home]
+    b = (1 - smoothing) * other / safe + smoothing * (hh.per_settlement(other, n_s) / people)[home]
+    oblast_of_row = state.world.oblast_index[home]
     line = params.incomes.poverty_line_som
     scale = np.ones(len(state.world.oblasts))
     targets = state.world.oblasts.poverty_rate_2017_pct.to_numpy(float) / 100.0
     for o, target in enumerate(targets):
         rows = hh.alive & (oblast_of_row == o) & (present > 0)
-        e, x, p = earn[rows], other[rows], present[rows]
+        ao, bo, p = a[rows], b[rows], present[rows]
         lo, hi = 1e-3, 1e3
-        for _ in range(60):
+        for _ in range(BISECTION_STEPS):
             mid = np.sqrt(lo * hi)
-            rate = p[(mid * e + x) / p < line].sum() / p.sum()
+            rate = p[mid * ao + bo < line].sum() / p.sum()
             lo, hi = (mid, hi) if rate > target else (lo, mid)
         scale[o] = np.sqrt(lo * hi)
     state.cols.earnings_scale = scale[state.world.oblast_index]

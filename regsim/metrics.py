@@ -5,7 +5,8 @@ shape (9,) for ``oblast`` (in ``OBLAST_ORDER``) and shape (S,) for ``settlement`
 :class:`Recorder` writes every metric of every recorded year into preallocated arrays and turns
 them into tidy long tables at the end. Rates are fractions 0-1; money is som at 2017 prices.
 
-Inequality: Gini of household income per person (persons at home as weights); the Theil index
+Inequality: Gini of consumption per person (persons at home as weights; see
+``regsim.processes.incomes``); the Theil index
 (GE(1)) of income per person across settlements, decomposed into between- and within-oblast
 parts (Shorrocks 1980); sigma convergence is the population-weighted s.d. of log GDP per person
 across the 9 oblast units.
@@ -23,7 +24,7 @@ import pandas as pd
 
 from regsim.data.loader import OBLAST_ORDER
 from regsim.params import Params
-from regsim.processes.incomes import remittance_per_migrant
+from regsim.processes.incomes import consumption_per_person, remittance_per_migrant
 from regsim.state import State
 
 Value = float | np.ndarray
@@ -88,17 +89,28 @@ def _income_per_person_rows(state: State) -> np.ndarray:
 
 
 @_memo
+def _consumption_rows(state: State, smoothing: float) -> np.ndarray:
+    return consumption_per_person(state, smoothing, _income_per_person_rows(state), _present_rows(state))
+
+
+@_memo
 def present(state: State) -> np.ndarray:
     """Persons at home per settlement."""
     return state.households.per_settlement(_present_rows(state), state.n_settlements)
 
 
 @_memo
-def poor_people(state: State, line_som: float) -> np.ndarray:
-    """Persons at home below ``line_som`` of income per person, per settlement."""
+def poor_people(state: State, line_som: float, smoothing: float) -> np.ndarray:
+    """Persons at home below ``line_som`` of consumption per person, per settlement."""
     hh = state.households
-    poor = (_income_per_person_rows(state) < line_som) & hh.alive
+    poor = (_consumption_rows(state, smoothing) < line_som) & hh.alive
     return hh.per_settlement(_present_rows(state) * poor, state.n_settlements)
+
+
+def _poor(state: State, params: Params, extreme: bool = False) -> np.ndarray:
+    inc = params.incomes
+    line = inc.extreme_poverty_line_som if extreme else inc.poverty_line_som
+    return poor_people(state, line, inc.consumption_smoothing)
 
 
 @_memo
@@ -237,14 +249,14 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: float(s.cols.output_som.sum() / population(s).sum())),
     _m("income_per_capita_som", "som/person", "national", "Household income per person at home",
        lambda s, p: float(income_total(s).sum() / present(s).sum())),
-    _m("poverty_rate", "fraction", "national", "Share of people below the 2017 national poverty line",
-       lambda s, p: float(poor_people(s, p.incomes.poverty_line_som).sum() / present(s).sum())),
-    _m("extreme_poverty_rate", "fraction", "national", "Share of people below the 2017 extreme poverty line",
-       lambda s, p: float(poor_people(s, p.incomes.extreme_poverty_line_som).sum() / present(s).sum())),
+    _m("poverty_rate", "fraction", "national", "Share of people consuming below the 2017 national poverty line",
+       lambda s, p: float(_poor(s, p).sum() / present(s).sum())),
+    _m("extreme_poverty_rate", "fraction", "national", "Share of people consuming below the 2017 extreme poverty line",
+       lambda s, p: float(_poor(s, p, extreme=True).sum() / present(s).sum())),
     _m("poor_people", "persons", "national", "People below the poverty line",
-       lambda s, p: float(poor_people(s, p.incomes.poverty_line_som).sum())),
-    _m("gini_income", "index 0-1", "national", "Gini of household income per person (persons weighted)",
-       lambda s, p: weighted_gini(_income_per_person_rows(s), _present_rows(s))),
+       lambda s, p: float(_poor(s, p).sum())),
+    _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
+       lambda s, p: weighted_gini(_consumption_rows(s, p.incomes.consumption_smoothing), _present_rows(s))),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
@@ -292,7 +304,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("income_per_capita_som", "som/person", "oblast", "Household income per person at home",
        lambda s, p: _ratio(_by_oblast(s, income_total(s)), _by_oblast(s, present(s)))),
     _m("poverty_rate", "fraction", "oblast", "Share below the poverty line",
-       lambda s, p: _ratio(_by_oblast(s, poor_people(s, p.incomes.poverty_line_som)), _by_oblast(s, present(s)))),
+       lambda s, p: _ratio(_by_oblast(s, _poor(s, p)), _by_oblast(s, present(s)))),
     _m("unemployment_rate", "fraction", "oblast", "Unemployed share of the labour force",
        lambda s, p: _ratio(_by_oblast(s, _unemployed(s)[0]), _by_oblast(s, _unemployed(s)[1]))),
     _m("net_internal_migration", "persons", "oblast", "In-movers minus out-movers this year",
@@ -313,7 +325,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("income_per_capita_som", "som/person", "settlement", "Household income per person at home",
        lambda s, p: _ratio(income_total(s), present(s))),
     _m("poverty_rate", "fraction", "settlement", "Share below the poverty line",
-       lambda s, p: _ratio(poor_people(s, p.incomes.poverty_line_som), present(s))),
+       lambda s, p: _ratio(_poor(s, p), present(s))),
     _m("public_capital_som", "som", "settlement", "Public capital stock",
        lambda s, p: s.cols.public_capital_som.copy()),
     _m("budget_absorbed_som", "som", "settlement", "Regional money absorbed",

@@ -165,9 +165,12 @@ class RegionalModel(mesa.Model):
     def _poverty_rate(self) -> np.ndarray:
         hh = self.state.households
         n_s = self.world.n
-        poor = (hh.income_per_person() < self.params.incomes.poverty_line_som) & hh.alive
-        people = hh.per_settlement(hh.present(), n_s)
-        return np.divide(hh.per_settlement(hh.present() * poor, n_s), people,
+        present = hh.present()
+        consumption = incomes.consumption_per_person(self.state, self.params.incomes.consumption_smoothing,
+                                                     present=present)
+        poor = (consumption < self.params.incomes.poverty_line_som) & hh.alive
+        people = hh.per_settlement(present, n_s)
+        return np.divide(hh.per_settlement(present * poor, n_s), people,
                          out=np.zeros(n_s), where=people > 0)
 
     def check_budget(self) -> None:

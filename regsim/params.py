@@ -161,6 +161,11 @@ class DemographyParams(_Validated):
                                         source="2009 census rural households (estimate)")
     max_household_size: int = param(12, "persons", (4, 30), source="assumption: larger households split",
                                     doc="A household growing past this splits into two")
+    household_formation_min_present: int = param(
+        4, "persons", (2, 30), (3, 6),
+        source="assumption; constant headship rates as in UN Manual VII household projections",
+        doc="New households (marriages, grown children) split from households with at least this many "
+            "members at home, as many as keep each settlement's mean household size at its 2017 value")
     labour_force_first_member: float = param(0.8, "persons", (0.0, 1.0), (0.7, 0.9),
                                              source="set with labour_force_per_other_member to 2.57 M in the labour force / 1.45 M households (NSC 2017, estimate)",
                                              doc="Expected labour-force members among a household's first member at home")
@@ -263,8 +268,9 @@ class LabourParams(_Validated):
                                        doc="Road distance within which residents look for jobs in another settlement")
     commuting_share: float = param(0.3, "fraction", (0.0, 1.0), (0.0, 0.5), source="assumption",
                                    doc="Weight of a neighbouring job market (at zero km) relative to one's own")
-    frictional_unemployment_rate: float = param(0.03, "fraction", (0.0, 0.5), (0.02, 0.06),
-                                                source="assumption, below ILO 6.9% (2017)")
+    frictional_unemployment_rate: float = param(0.024, "fraction", (0.0, 0.5), (0.01, 0.06),
+                                                source="fitted by regsim calibrate to 2017 (docs/validation.md); "
+                                                       "below ILO unemployment 6.9%")
     wage_job_share_urban: float = param(0.88, "fraction of job seekers", (0.0, 1.0), (0.8, 0.95),
                                         source="assumption, with farm shares giving ILO unemployment near 6.9%",
                                         doc="Base-year share of job seekers in wage jobs in centres and towns")
@@ -333,13 +339,21 @@ class IncomeParams(_Validated):
                                             source="NSC 2017 extreme poverty line (S_KNEWS_POV2017)")
     transfer_som_per_person: float = param(6_000.0, "som/person/year", (0.0, 1e6),
                                            source="pensions and benefits about 37 bn som / 6.1 M (estimate)")
-    skill_dispersion: float = param(0.45, "log s.d.", (0.0, 3.0), (0.3, 0.6),
-                                    source="set to a Gini near 27-33 (national_macro.csv gini 27.3)")
+    skill_dispersion: float = param(0.38, "log s.d.", (0.0, 3.0), (0.3, 0.6),
+                                    source="fitted by regsim calibrate to the 2017 Gini of consumption 27.3, "
+                                           "extreme poverty 0.8% and income 53.2k som per person")
     transfer_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
                                                  source="pensions indexed to wages (estimate)",
                                                  doc="Real growth of transfers per person")
-    remittance_share_to_household: float = param(0.6, "fraction", (0.0, 1.0), (0.4, 0.8),
-                                                 source="assumption: part of transfers is saved or spent abroad")
+    remittance_share_to_household: float = param(0.78, "fraction", (0.0, 1.0), (0.4, 0.9),
+                                                 source="fitted by regsim calibrate to 2017 remittances/GDP and "
+                                                        "income per person; the rest is saved or spent abroad")
+    consumption_smoothing: float = param(
+        0.21, "fraction", (0.0, 1.0), (0.1, 0.5),
+        source="fitted by regsim calibrate to 2017 extreme poverty and Gini; partial risk sharing "
+               "(Townsend 1994, Econometrica 62: 539-591); Kyrgyz poverty is measured on consumption (NSC)",
+        doc="Consumption per person = (1 - s) x own income per person + s x the settlement's mean income "
+            "per person (gifts, credit and savings smooth consumption); poverty and the Gini are measured on it")
 
 
 @dataclass(frozen=True)

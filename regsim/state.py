@@ -64,6 +64,7 @@ class SettlementColumns:
     income_pc_som: np.ndarray
     farm_access: np.ndarray
     in_migrant_stock: np.ndarray
+    household_size_2017: np.ndarray  # mean members per household (de jure), kept by household formation
     grant_credit_som: np.ndarray
     pipeline_som: np.ndarray  # shape (time_to_build + 1, S): infrastructure under construction
 
@@ -117,7 +118,6 @@ class State:
     year: int
     base_year: int = 2017
     abroad_base_rate: float = 0.0
-    max_household_size: int = 0
     spawn_firm: Callable[[int], None] | None = None
     exit_firm: Callable[[int], None] | None = None
     ledger: Ledger = field(default_factory=Ledger)

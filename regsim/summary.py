@@ -11,7 +11,7 @@ HEADLINE = (
     ("income_per_capita_som", "Household income per person", 1e3, "{:,.1f} k som"),
     ("poverty_rate", "Poverty rate", 0.01, "{:.1f} %"),
     ("extreme_poverty_rate", "Extreme poverty rate", 0.01, "{:.1f} %"),
-    ("gini_income", "Gini of income per person", 0.01, "{:.1f}"),
+    ("gini_consumption", "Gini of consumption per person", 0.01, "{:.1f}"),
     ("theil_between_oblasts", "Theil between oblasts", 1.0, "{:.4f}"),
     ("unemployment_rate", "Unemployment rate", 0.01, "{:.1f} %"),
     ("migrants_abroad", "Migrants abroad", 1e3, "{:,.0f} k"),

@@ -20,9 +20,9 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert "Poverty rate" in printed and "2020" in printed and str(out) in printed
     national = pd.read_parquet(out / "national.parquet")
     assert list(national.columns) == ["year", "metric", "value"]
-    required = {"population", "gdp_som", "gdp_per_capita_som", "poverty_rate", "extreme_poverty_rate", "gini_income",
-                "theil_between_oblasts", "theil_within_oblasts", "unemployment_rate", "migrants_abroad",
-                "remittances_som", "share_pop_bishkek", "share_pop_centres", "budget_available_som",
+    required = {"population", "gdp_som", "gdp_per_capita_som", "poverty_rate", "extreme_poverty_rate",
+                "gini_consumption", "theil_between_oblasts", "theil_within_oblasts", "unemployment_rate",
+                "migrants_abroad", "remittances_som", "share_pop_bishkek", "share_pop_centres", "budget_available_som",
                 "budget_allocated_som", "budget_absorbed_som", "budget_returned_som", "budget_lost_som"}
     assert required <= set(national.metric)
     assert sorted(national.year.unique()) == [2017, 2018, 2019, 2020]

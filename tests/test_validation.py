@@ -53,11 +53,22 @@ def test_calibrate_writes_a_usable_scenario(tmp_path, capsys):
     parameters = pd.read_csv(out / "calibration.csv")
     assert ((parameters.fitted >= parameters.low) & (parameters.fitted <= parameters.high)).all()
     fit = pd.read_csv(out / "fit.csv")
-    assert list(fit.target) == ["unemployment rate, %", "Gini, points", "extreme poverty rate, %",
-                                "remittances, % of GDP"]
+    assert list(fit.target) == ["unemployment rate, %", "Gini of consumption, points", "extreme poverty rate, %",
+                                "remittances, % of GDP", "household income per person, k som"]
     # the fitted scenario loads and validates like any other
     from regsim import scenario
 
     params = scenario.load(str(out / "calibrated.toml")).params
     assert params.incomes.skill_dispersion == pytest.approx(
         parameters.set_index("parameter").fitted["incomes.skill_dispersion"], rel=1e-5)
+
+
+def test_defaults_are_the_calibration_fit():
+    """The baseline defaults are the fit of ``regsim calibrate``: every base-year target within tolerance."""
+    from regsim.calibration import base_targets, base_year_metrics
+    from regsim.data import loader
+    from regsim.params import Params
+
+    metrics = base_year_metrics(Params())
+    for target in base_targets(loader.load()):
+        assert abs(target.read(metrics) - target.observed) <= target.tolerance, target.name

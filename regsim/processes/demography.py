@@ -1,11 +1,16 @@
-"""Demography: births, deaths, household splits, permanent emigration and immigration.
+"""Demography: births, deaths, household formation, permanent emigration and immigration.
 
 Births and deaths per household are its members times the crude rates, rounded with one uniform
-draw per row (so the expected count is exact). Deaths fall on members at home. A household that
-grows past ``max_household_size`` splits in two in the same settlement (no change in people). A
-household emigrates permanently (leaves the country with all its members) with
-``emigration_rate_per_year``; ``immigration_per_year`` people arrive as new households in
-settlements drawn in proportion to population. Every flow is recorded per settlement so that
+draw per row (so the expected count is exact). Deaths fall on members at home. Household
+formation holds headship rates at their 2017 level (the method of UN Manual VII household
+projections): in each settlement, as many households split as keep the mean household size at
+its 2017 value; every household with at least ``household_formation_min_present`` members at home
+is equally likely to split, and one that grows past ``max_household_size`` always does. Half of
+the members at home form the new household in the same settlement (no change in people; members
+abroad stay with the original household). A household emigrates permanently (leaves the
+country with all its members) with ``emigration_rate_per_year``; ``immigration_per_year``
+people arrive as new households in settlements drawn in proportion to population. Every flow
+is recorded per settlement so that
 ``population(t+1) = population(t) + births - deaths - emigrated + immigrated + moved_in - moved_out``.
 """
 
@@ -28,6 +33,7 @@ class DemographyOutcome:
 
     size: np.ndarray
     emigrating: np.ndarray
+    splitting: np.ndarray
     immigrant_settlement: np.ndarray
     immigrant_skill: np.ndarray
     immigrant_u_labour: np.ndarray
@@ -42,7 +48,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     dem, mig = params.demography, params.migration
     hh = state.households
     n_s = state.n_settlements
-    u_birth, u_death, u_emigrate = rng.random((3, hh.capacity), dtype=np.float32)  # float32: half the cost
+    u_birth, u_death, u_emigrate, u_split = rng.random((4, hh.capacity), dtype=np.float32)
     alive = hh.alive
     size = hh.size.astype(np.int32)
     # dead rows have size 0, so floor(0 + u) = 0 births and deaths there: no mask needed
@@ -52,6 +58,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     deaths = np.minimum(deaths, size - hh.abroad - (hh.abroad > 0))
     new_size = (size + births - deaths).astype(np.int16)
     emigrating = alive & (u_emigrate < mig.emigration_rate_per_year) & (new_size > 0)
+    splitting = household_formation(state, params, new_size, emigrating, u_split)
 
     w = float(hh.weight)
     births_s = hh.per_settlement(births, n_s)
@@ -66,7 +73,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     skill = rng.lognormal(-0.5 * sigma**2, sigma, n_new).astype(np.float32)
     u_labour = rng.random(n_new).astype(np.float32)
     immigrated_s = np.bincount(destination, minlength=n_s) * w * IMMIGRANT_HOUSEHOLD_SIZE
-    return DemographyOutcome(size=new_size, emigrating=emigrating, immigrant_settlement=destination,
+    return DemographyOutcome(size=new_size, emigrating=emigrating, splitting=splitting,
+                             immigrant_settlement=destination,
                              immigrant_skill=skill, immigrant_u_labour=u_labour, births=births_s,
                              deaths=deaths_s, emigrated=emigrated_s, immigrated=immigrated_s)
 
@@ -79,20 +87,29 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
     gone = outcome.emigrating | (hh.alive[:n_old] & (outcome.size <= 0))
     hh.clear(np.flatnonzero(gone))
 
-    max_size = state_max_size(state)
-    big = np.flatnonzero(hh.alive & (hh.size > max_size))
-    if len(big):
-        rows = hh.free_rows(len(big))
-        half = hh.size[big] // 2
+    split = np.flatnonzero(outcome.splitting & hh.alive[:n_old])
+    if len(split):
+        rows = hh.free_rows(len(split))
+        home = hh.size[split] - hh.abroad[split]
+        moving = home // 2  # half of the members at home
         hh.alive[rows] = True
-        hh.settlement[rows] = hh.settlement[big]
-        hh.size[rows] = half
+        hh.settlement[rows] = hh.settlement[split]
+        hh.size[rows] = moving
         hh.abroad[rows] = 0
-        hh.skill[rows] = hh.skill[big]
-        hh.u_labour[rows] = hh.u_labour[big]
-        hh.size[big] -= half
-        hh.abroad[big] = np.minimum(hh.abroad[big], hh.size[big] - 1)
-        # members abroad stay with the original household; at least one member stays home there
+        hh.skill[rows] = hh.skill[split]
+        hh.u_labour[rows] = hh.u_labour[split]
+        hh.size[split] -= moving
+        # the leavers take their share of the workers and of this year's earnings and transfers
+        # (remittances stay with the members abroad's household) until the next labour market
+        share = (moving / np.maximum(home, 1)).astype(np.float32)
+        for column in (hh.labour, hh.employed, hh.farming):
+            taken = (column[split] * moving // np.maximum(home, 1)).astype(np.int16)
+            column[rows] = taken
+            column[split] -= taken
+        for column in (hh.wage_som, hh.farm_som, hh.transfer_som):
+            taken = column[split] * share
+            column[rows] = taken
+            column[split] -= taken
 
     n_new = len(outcome.immigrant_settlement)
     if n_new:
@@ -111,6 +128,28 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
     flows.immigrated += outcome.immigrated
 
 
-def state_max_size(state: State) -> int:
-    """Split threshold, persons (kept on the state so ``apply`` needs no parameters)."""
-    return int(state.max_household_size)
+def household_formation(state: State, params: Params, size: np.ndarray, emigrating: np.ndarray,
+                        u_split: np.ndarray) -> np.ndarray:
+    """Rows that split this year, keeping each settlement's mean household size at its 2017 value.
+
+    Args:
+        state: Current state (before this year's demography is applied).
+        params: Run parameters.
+        size: Members per row after births and deaths, persons.
+        emigrating: Rows leaving the country this year.
+        u_split: One uniform draw per row.
+    """
+    dem = params.demography
+    hh = state.households
+    n_s = state.n_settlements
+    staying = hh.alive & ~emigrating & (size > 0)
+    present = np.where(staying, size - hh.abroad, 0)
+    residents = hh.per_settlement(np.where(staying, size, 0), n_s)
+    households = hh.per_settlement(staying, n_s)
+    candidate = present >= dem.household_formation_min_present
+    deficit = np.maximum(residents / state.cols.household_size_2017 - households, 0.0)  # households
+    candidates = hh.per_settlement(candidate, n_s)
+    chance = np.divide(deficit, candidates, out=np.zeros(n_s), where=candidates > 0)
+    chance = np.minimum(chance, 1.0).astype(np.float32)
+    too_big = staying & (present >= 2) & (size > dem.max_household_size)
+    return (candidate & (u_split < chance[hh.settlement])) | too_big
