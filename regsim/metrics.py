@@ -364,6 +364,11 @@ class Recorder:
         finally:
             state.metric_cache = None
 
+    def settlement_value(self, year: int, name: str) -> np.ndarray:
+        """A settlement metric as recorded for ``year``, shape (S,) (a copy)."""
+        j = next(k for k, m in enumerate(self.settlement) if m.name == name)
+        return self._set[self._row[year], j].copy()
+
     def national_table(self) -> pd.DataFrame:
         """Long table ``year, metric, value``."""
         n_y, n_m = self._nat.shape

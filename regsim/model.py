@@ -163,15 +163,8 @@ class RegionalModel(mesa.Model):
         return amounts, available
 
     def _poverty_rate(self) -> np.ndarray:
-        hh = self.state.households
-        n_s = self.world.n
-        present = hh.present()
-        consumption = incomes.consumption_per_person(self.state, self.params.incomes.consumption_smoothing,
-                                                     present=present)
-        poor = (consumption < self.params.incomes.poverty_line_som) & hh.alive
-        people = hh.per_settlement(present, n_s)
-        return np.divide(hh.per_settlement(present * poor, n_s), people,
-                         out=np.zeros(n_s), where=people > 0)
+        """Poverty rate per settlement as recorded at the end of last year (the state since unchanged)."""
+        return self.recorder.settlement_value(self.state.year - 1, "poverty_rate")
 
     def check_budget(self) -> None:
         """Budget identity: budget = absorbed + returned + lost + unallocated, to the som."""

@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+from helpers import small_params
 from scipy.stats import norm
 
 from regsim import bench
 from regsim.metrics import METRICS, theil, weighted_gini
+from regsim.model import RegionalModel
 
 
 def test_gini_analytic_cases():
@@ -42,3 +44,25 @@ def test_bench_measures_a_small_scale():
     assert result["speedup_vs_mesa"] > 0 and 0.99 < sum(result["phase_share"].values()) < 1.01
     assert "regsim bench" in bench.format_report({"machine": {"python": "3", "cores": 2, "platform": "x"},
                                                  "utc": "now", "default": result})
+
+
+def test_allocation_sees_the_poverty_recorded_last_year():
+    """Strategies read last year's recorded poverty, equal to a fresh computation on the unchanged state."""
+    from regsim.processes.incomes import consumption_per_person
+
+    params = small_params(time__end_year=2020)
+    model = RegionalModel(params, seed=2)
+    try:
+        model.step()
+        model.step()
+        model.state.year += 1  # as step() does before allocating
+        hh, n_s = model.state.households, model.world.n
+        present = hh.present()
+        consumption = consumption_per_person(model.state, params.incomes.consumption_smoothing)
+        poor = consumption < params.incomes.poverty_line_som
+        people = hh.per_settlement(present, n_s)
+        expected = np.divide(hh.per_settlement(present * poor, n_s), people, out=np.zeros(n_s), where=people > 0)
+        np.testing.assert_allclose(model._poverty_rate(), expected, rtol=1e-12)
+        assert expected.max() > 0
+    finally:
+        model.release()

@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import geom, lognorm, poisson
 
 from regsim.agents.firm import SECTORS
 from regsim.params import Params
+from regsim.rng import geometric_quantile, lognormal_quantile, poisson_quantile
 from regsim.state import State
 
 STREAM = "production"
@@ -120,7 +120,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
     n_cells = n_s * n_sectors
     u_entry, u_productivity = rng.random((2, n_cells))
     u_lifetime = rng.random((n_cells, LIFETIME_DRAWS))
-    entrants = poisson.ppf(u_entry, econ.entry_rate_per_year * np.maximum(count, 1) * rate).astype(int)
+    entrants = poisson_quantile(u_entry, econ.entry_rate_per_year * np.maximum(count, 1) * rate)
     cells = np.repeat(np.arange(n_cells), entrants)
     rank = np.arange(len(cells)) - np.repeat(np.cumsum(entrants) - entrants, entrants)
     entrant_capital = ENTRANT_CAPITAL_SHARE * typical_capital(state)[cells // n_sectors]
@@ -133,9 +133,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
     entrant_capital = np.concatenate([entrant_capital, np.full(len(grant_cells), unit_cost)])
     rank = np.concatenate([rank, np.zeros(len(grant_cells), int)])
     sigma = econ.firm_productivity_dispersion
-    cell_productivity = lognorm.ppf(u_productivity, sigma, scale=np.exp(-0.5 * sigma**2))
+    cell_productivity = lognormal_quantile(u_productivity, sigma, np.exp(-0.5 * sigma**2))
     productivity = cell_productivity[cells]
-    lifetime = geom.ppf(u_lifetime[cells, rank % LIFETIME_DRAWS], max(econ.exit_hazard_per_year, 1e-12))
+    lifetime = geometric_quantile(u_lifetime[cells, rank % LIFETIME_DRAWS], max(econ.exit_hazard_per_year, 1e-12))
     exit_year = state.year + np.minimum(lifetime, MAX_LIFETIME_YEARS).astype(np.int64)
     return ProductionOutcome(capital_som=capital, loss_years=loss_years, exits=exits,
                              entrant_settlement=(cells // n_sectors).astype(np.int32),
