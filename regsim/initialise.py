@@ -22,7 +22,7 @@ from regsim.agents.firm import INDUSTRY, SERVICES, FirmTable
 from regsim.errors import DataError
 from regsim.households import SPARE_FACTOR, Households
 from regsim.params import EconomyParams, Params
-from regsim.processes import incomes, labour, production
+from regsim.processes import incomes, labour, migration, production
 from regsim.rng import stream
 from regsim.state import Flows, SettlementColumns, State
 from regsim.world import World
@@ -200,6 +200,7 @@ def build_state(world: World, params: Params) -> State:
     )
     state = State(world=world, households=hh, firms=firms, cols=cols, commute=commute,
                   access_kernel=access_kernel, spread_kernel=spread_kernel,
+                  move_kernel=migration.move_kernel(world.road_km, params),
                   year=params.time.start_year - 1, base_year=params.time.start_year - 1)
     state.flows = Flows.zeros(n_s)
 

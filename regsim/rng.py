@@ -77,7 +77,10 @@ def geometric_quantile(u: np.ndarray, p: float) -> np.ndarray:
     u = np.asarray(u, dtype=np.float64)
     if p >= 1.0:
         return np.ones(u.shape)
-    return np.maximum(np.ceil(np.log1p(-u) / np.log1p(-p)), 1.0)
+    trials = np.ceil(np.log1p(-u) / np.log1p(-p))
+    # one step back where rounding overshot (as scipy does): CDF(trials - 1) already reaches u
+    overshoot = (-np.expm1(np.log1p(-p) * (trials - 1)) >= u) & (trials > 0)
+    return np.maximum(np.where(overshoot, trials - 1, trials), 1.0)
 
 
 def lognormal_quantile(u: np.ndarray, sigma: float, scale: float) -> np.ndarray:

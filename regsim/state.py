@@ -115,6 +115,7 @@ class State:
     commute: np.ndarray  # (S, S) row-stochastic: where residents of i look for jobs
     access_kernel: np.ndarray  # (S, S) exp(-road_km / access_decay_km)
     spread_kernel: np.ndarray  # (S, S) exp(-road_km / spread_decay_km)
+    move_kernel: np.ndarray  # (S, S) fixed part of the migration logit weights (processes.migration)
     year: int
     base_year: int = 2017
     abroad_base_rate: float = 0.0

@@ -51,8 +51,19 @@ def expected_earnings(state: State) -> np.ndarray:
     return cols.employment_rate * cols.resident_wage_som + farm_chance * cols.farm_income_per_worker_som
 
 
-def destination_probabilities(state: State, params: Params) -> np.ndarray:
-    """Logit choice probabilities from each origin (rows) to each destination, shape (S, S)."""
+def move_kernel(road_km: np.ndarray, params: Params) -> np.ndarray:
+    """The fixed part of the logit weights, ``exp(-distance_elasticity ln(1 + km) - moving_cost [i != j])``, (S, S).
+
+    Computed once per run: only the destinations' attraction changes from year to year.
+    """
+    mig = params.migration
+    kernel = (1.0 + road_km) ** (-mig.distance_elasticity) * np.exp(-mig.moving_cost)
+    np.fill_diagonal(kernel, 1.0)  # staying costs nothing (road_km is 0 on the diagonal)
+    return kernel
+
+
+def attraction(state: State, params: Params) -> np.ndarray:
+    """The destination part of the utility, ``V_j`` without the origin terms, shape (S,)."""
     mig = params.migration
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
@@ -60,13 +71,20 @@ def destination_probabilities(state: State, params: Params) -> np.ndarray:
     services = relative(cols.services_som / pop, cols.services_2017_som / np.maximum(cols.population_2017, 1.0))
     services = np.maximum(services, 1e-9)
     network = np.log1p(cols.in_migrant_stock / pop)
-    attract = (mig.income_weight * np.log(real) + mig.services_weight * np.log(services)
-               + mig.network_weight * network + mig.size_weight * np.log(pop))
-    utility = attract[None, :] - mig.distance_elasticity * np.log1p(state.world.road_km)
-    utility -= mig.moving_cost * (1 - np.eye(state.n_settlements))
-    utility -= utility.max(axis=1, keepdims=True)
-    weights = np.exp(utility)
+    return (mig.income_weight * np.log(real) + mig.services_weight * np.log(services)
+            + mig.network_weight * network + mig.size_weight * np.log(pop))
+
+
+def destination_probabilities(state: State, params: Params) -> np.ndarray:
+    """Logit choice probabilities from each origin (rows) to each destination, shape (S, S)."""
+    weights = destination_weights(state, params)
     return weights / weights.sum(axis=1, keepdims=True)
+
+
+def destination_weights(state: State, params: Params) -> np.ndarray:
+    """Unnormalised logit weights ``exp(V_ij - max_j V)``, (S, S): the kernel times the attraction."""
+    attract = attraction(state, params)
+    return state.move_kernel * np.exp(attract - attract.max())[None, :]
 
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> MigrationOutcome:
@@ -91,10 +109,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     # those households only keeps common random numbers
     u_destination = rng.random(len(movers))
     if len(movers):
-        probabilities = destination_probabilities(state, params)
         # one search over all origins: row o's cumulative probabilities shifted by o are increasing
         # across rows, so origin + u falls in row o at the chosen destination
-        cumulative = np.cumsum(probabilities, axis=1)
+        cumulative = np.cumsum(destination_weights(state, params), axis=1)
         cumulative /= cumulative[:, -1:]
         flat = (cumulative + np.arange(n_s)[:, None]).ravel()
         origin = hh.settlement[movers]
