@@ -11,10 +11,13 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from regsim import __version__
 from regsim.errors import RegsimError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EPILOG = textwrap.dedent("""\
     examples:
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run the same command again to finish an interrupted comparison.",
         epilog="examples:\n  regsim compare\n  regsim compare --replications 20 --set policy.budget_som_per_year=5e9\n"
         "  regsim compare strong-agglomeration --strategies none,concentrated,equalisation_uniform\n"
+        "  regsim compare --robustness 20           (and 20 Latin-hypercube worlds: 120 runs more)\n"
         "  regsim report results/compare-baseline     (rebuild the report)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     compare.add_argument("scenario", nargs="?", default="baseline",
@@ -109,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     compare.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
     compare.add_argument("--out", type=Path, default=None, help="output directory (default results/compare-SCENARIO)")
+    compare.add_argument("--robustness", type=int, default=0, metavar="N",
+                         help="also run each compared strategy (not the hybrid sweep) once in each of N worlds, drawn "
+                         "by Latin hypercube over the plausible ranges of the uncertain parameters, with this "
+                         "comparison's scenario and --set values (so its horizon and scale), seed, executor and "
+                         "workers, into OUT/robustness/; the report then shows how often each strategy is best, its "
+                         "regret and satisficing. Costs N x (number of strategies) more runs: 20 worlds x 6 "
+                         "strategies = 120, about as many as the default comparison. 2 or more; default 0: skip "
+                         "(regsim robustness can add it later)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
     report = sub.add_parser("report", help="rebuild the report from a comparison results directory")
@@ -155,10 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run every strategy in N worlds drawn by Latin hypercube over the plausible "
                          "ranges of the uncertain parameters; write robustness.csv (share of worlds where each is best "
                          "on GDP per person and on poverty, mean and maximum regret, share satisficing: more GDP and "
-                         "less poverty than no budget) and a bar chart.")
+                         "less poverty than no budget) and a bar chart. Runs = N x strategies, one each, to 2035 at 20 "
+                         "households per row unless --set says otherwise (a cheaper screen). To show it in a "
+                         "comparison's report: --out DIR/robustness, then regsim report DIR (or regsim compare "
+                         "--robustness N, which uses the comparison's own settings).")
     rob.add_argument("--n", type=int, default=20, help="worlds (Latin hypercube points; default 20)")
-    rob.add_argument("--strategies", default=",".join(("none", "equalisation_uniform", "equalisation_needs",
-                                                       "concentrated", "concentrated_hinterland", "concept_two_stage")))
+    rob.add_argument("--strategies", default=None, metavar="A,B,...",
+                     help="comma-separated strategies; none is always added as the satisficing threshold (default: "
+                     "none, equalisation_uniform, equalisation_needs, concentrated, concentrated_hinterland, "
+                     "concept_two_stage)")
     rob.add_argument("--scenario", default="baseline")
     rob.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     rob.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
@@ -295,6 +312,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise RegsimError("--hybrid-shares: shares must be between 0 and 1")
     if args.replications < 1:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
+    if args.robustness:
+        _check_worlds(args.robustness, "--robustness")
     path = locate(args.scenario)
     fixed = _fixed(args, {})
     cells = [{"policy.strategy": s} for s in strategies if s != "hybrid"]
@@ -308,11 +327,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     summary = _run_experiment(table, out, args)
     if summary is None:
         return 1
+    robust_ok = True
+    if args.robustness:  # the same scenario, --set values and seed as the comparison; hybrid is a sweep, not one
+        robust = tuple(s for s in strategies if s != "hybrid")
+        robust_ok = run_robustness(args.robustness, robust, str(path.resolve()), fixed,
+                                   out / report.ROBUSTNESS_DIR, args, seed=args.seed) is not None
     page = report.build(out)
     print(report.headline_text(analysis.load(out)))
     print(f"\n{summary['total']} runs in {summary['seconds']:.0f} s ({summary['runs_per_minute']} runs/min); "
           f"report: {page}\nsummary: {out / 'summary.csv'}; figures: {out / 'figures'}/")
-    return 0
+    if args.robustness and robust_ok:
+        print(f"robustness: {args.robustness} worlds in {out / report.ROBUSTNESS_DIR / 'robustness.csv'}")
+    return 0 if robust_ok else 1
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -410,31 +436,57 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_robustness(args: argparse.Namespace) -> int:
-    """``regsim robustness``."""
-    from regsim import plots, robustness
+def _robustness_strategies(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Strategies for a robustness run from ``A,B,...`` (``default`` if None), with ``none`` first if absent."""
     from regsim.params import STRATEGIES
-    from regsim.scenario import locate
 
-    strategies = tuple(s.strip() for s in args.strategies.split(",") if s.strip())
+    strategies = tuple(s.strip() for s in text.split(",") if s.strip()) if text is not None else default
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise RegsimError(f"--strategies: unknown {unknown[0]!r}; allowed: {', '.join(STRATEGIES)}")
-    if "none" not in strategies:
-        strategies = ("none", *strategies)
-    if args.n < 2:
-        raise RegsimError(f"--n: {args.n} is not allowed; use 2 or more worlds")
-    fixed = _fixed(args, {"time.end_year": 2035, "scale.household_weight": 20})
-    table = robustness.experiment_table(args.n, strategies, str(locate(args.scenario).resolve()), fixed)
-    if _run_experiment(table, args.out, args) is None:
-        return 1
-    result = robustness.table(robustness.world_outcomes(args.out))
-    result.to_csv(args.out / "robustness.csv", index=False)
-    fig, axes = plots.new_figure(ncols=2, width=13, height=4)
-    plots.plot_bars(result, "share_best_gdp", "strategy", ax=axes[0], xlabel="share of worlds best on GDP per person")
-    plots.plot_bars(result, "max_regret_gdp_pc_som", "strategy", ax=axes[1], xlabel="maximum regret, som per person")
-    plots.save(fig, args.out, "robustness")
+    return strategies if "none" in strategies else ("none", *strategies)
+
+
+def _check_worlds(n: int, option: str) -> None:
+    """Raise a one-line error unless ``n`` is a usable number of robustness worlds."""
+    from regsim.robustness import MIN_WORLDS
+
+    if n < MIN_WORLDS:
+        raise RegsimError(f"{option}: {n} is not allowed; use {MIN_WORLDS} or more worlds")
+
+
+def run_robustness(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict, out: Path,
+                   args: argparse.Namespace, seed: int | None = None) -> pd.DataFrame | None:
+    """Run ``strategies`` (``none`` among them) in ``n`` Latin-hypercube worlds into ``out``.
+
+    Writes ``out/robustness.csv`` (shares of worlds as fractions 0-1, GDP regret in som per person,
+    poverty regret in percentage points) and ``out/robustness.png``/``.svg``; ``args`` gives the
+    executor, workers and quiet options. Returns the table, or None (after a message) if runs failed.
+    """
+    from regsim import plots, robustness
+
+    _check_worlds(n, "--n")
+    table = robustness.experiment_table(n, strategies, scenario, fixed,
+                                        seed=robustness.DEFAULT_SEED if seed is None else seed)
+    if _run_experiment(table, out, args) is None:
+        return None
+    result = robustness.table(robustness.world_outcomes(out))
+    result.to_csv(out / "robustness.csv", index=False)
+    plots.save(plots.plot_robustness(result), out, "robustness")
     plots.close_all()
+    return result
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    """``regsim robustness``."""
+    from regsim.robustness import DEFAULT_STRATEGIES, SCREEN_SETTINGS
+    from regsim.scenario import locate
+
+    strategies = _robustness_strategies(args.strategies, DEFAULT_STRATEGIES)
+    fixed = _fixed(args, SCREEN_SETTINGS)
+    result = run_robustness(args.n, strategies, str(locate(args.scenario).resolve()), fixed, args.out, args)
+    if result is None:
+        return 1
     with pd_options():
         print(result.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
     print(f"\n{args.n} worlds; written: {args.out / 'robustness.csv'}, {args.out / 'robustness.png'}")

@@ -26,6 +26,15 @@ STRATEGY_ORDER = ("none", "equalisation_uniform", "equalisation_needs", "concent
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 DIVERGING = "PuOr"
+GROUP_WIDTH = 0.8  # of the space between two rows of grouped bars
+GROUP_COLOURS = ("#0072B2", "#E69F00", "#009E73")  # Okabe-Ito; hatches tell them apart in greyscale
+GROUP_HATCHES = ("", "//", "..")
+LEGEND_BELOW = -0.16  # legend position of grouped bars, in axes heights below the axes
+PANEL_SPACE = 0.06  # between the panels of the robustness figure, share of the figure width
+ROBUSTNESS_WIDTH = 13.0  # inches, three panels
+ROBUSTNESS_MIN_HEIGHT = 3.5  # inches
+ROBUSTNESS_ROW_HEIGHT = 0.55  # inches per strategy
+ROBUSTNESS_MARGIN_HEIGHT = 1.5  # inches for titles, axis labels and legends
 
 
 def _index(label: str) -> int:
@@ -231,6 +240,72 @@ def plot_bars(frame: pd.DataFrame, value: str, label: str, error: tuple[str, str
     ax.grid(axis="x", alpha=0.3)
     ax.invert_yaxis()
     return ax
+
+
+def plot_grouped_bars(frame: pd.DataFrame, label: str, columns: dict[str, str], ax: Axes | None = None,
+                      xlabel: str = "", scale: float = 1.0) -> Axes:
+    """Horizontal bars of several columns side by side per ``frame[label]`` (top to bottom in row order).
+
+    Args:
+        frame: One row per label.
+        label: Column naming the rows (e.g. ``strategy``).
+        columns: Column to draw -> legend text, in drawing order; colours and hatches by position.
+        ax: Axes to draw on (a new figure if None).
+        xlabel: Axis label (with the unit after scaling).
+        scale: Values are multiplied by this (e.g. 100 for shares in %).
+    """
+    if ax is None:
+        _, ax = new_figure(height=max(3.0, 0.5 * len(frame) + 1))
+    positions = np.arange(len(frame))
+    height = GROUP_WIDTH / max(1, len(columns))
+    for i, (column, legend) in enumerate(columns.items()):
+        offset = (i - (len(columns) - 1) / 2) * height
+        ax.barh(positions + offset, frame[column].to_numpy(dtype=float) * scale, height=height,
+                color=GROUP_COLOURS[i % len(GROUP_COLOURS)], hatch=GROUP_HATCHES[i % len(GROUP_HATCHES)],
+                edgecolor="white", label=legend)
+    ax.set_yticks(positions, frame[label].astype(str).tolist(), fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.invert_yaxis()
+    if len(columns) > 1:  # below the axes: bars may fill any corner
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, LEGEND_BELOW), ncol=len(columns),
+                  frameon=False)
+    return ax
+
+
+def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
+    """Robustness across worlds in three panels, one row per strategy.
+
+    Share of worlds in which each strategy is best (GDP per person; poverty rate, % of worlds),
+    then mean and maximum regret on GDP per person (som per person) and on poverty (percentage
+    points).
+
+    Args:
+        table: ``regsim.robustness.table`` (columns ``strategy, share_best_gdp, share_best_poverty,
+            mean_regret_gdp_pc_som, max_regret_gdp_pc_som, mean_regret_poverty_points,
+            max_regret_poverty_points``; shares as fractions 0-1).
+        fig: Figure to draw into (a new one if None).
+    """
+    if fig is None:
+        height = max(ROBUSTNESS_MIN_HEIGHT, ROBUSTNESS_ROW_HEIGHT * len(table) + ROBUSTNESS_MARGIN_HEIGHT)
+        fig = plt.figure(figsize=(ROBUSTNESS_WIDTH, height), layout="constrained")
+    if fig.get_layout_engine() is not None:
+        fig.get_layout_engine().set(wspace=PANEL_SPACE)
+    axes = fig.subplots(1, 3)  # not sharey: each panel inverts its own y axis
+    plot_grouped_bars(table, "strategy", {"share_best_gdp": "GDP per person", "share_best_poverty": "poverty rate"},
+                      ax=axes[0], xlabel="worlds in which it is best, %", scale=100)
+    axes[0].set_xlim(0, 100)
+    axes[0].set_title("Best strategy: share of worlds", fontsize=10)
+    plot_grouped_bars(table, "strategy", {"mean_regret_gdp_pc_som": "mean", "max_regret_gdp_pc_som": "maximum"},
+                      ax=axes[1], xlabel="som per person below the best")
+    axes[1].set_title("Regret: GDP per person", fontsize=10)
+    plot_grouped_bars(table, "strategy", {"mean_regret_poverty_points": "mean",
+                                          "max_regret_poverty_points": "maximum"},
+                      ax=axes[2], xlabel="percentage points above the best")
+    axes[2].set_title("Regret: poverty rate", fontsize=10)
+    for ax in axes[1:]:
+        ax.tick_params(labelleft=False)
+    return fig
 
 
 def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:

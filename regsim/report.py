@@ -2,13 +2,16 @@
 
 Built from a comparison batch directory only (``regsim compare`` writes one; ``regsim report DIR``
 rebuilds it). Figures are embedded as PNG data, the page has no external links and prints. The
-plain-language findings are generated from the same numbers as ``summary.csv``.
+plain-language findings are generated from the same numbers as ``summary.csv``; those of the
+robustness section from ``DIR/robustness/robustness.csv`` (``regsim compare --robustness N``).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,22 @@ PATH_METRICS = (
 )
 MAIN_ORDER = ("equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
               "concept_two_stage")
+ROBUSTNESS_DIR = "robustness"
+"""Sub-directory of a comparison holding ``regsim robustness`` results (``regsim compare --robustness N``)."""
+ROBUSTNESS_CSV = "robustness.csv"
+ROBUSTNESS_SUGGESTED_WORLDS = 20  # the --n default of regsim robustness, suggested for --robustness
+SHARE_DIGITS = 0  # shares of worlds, in %
+REGRET_GDP_DIGITS = 0  # som per person
+REGRET_POVERTY_DIGITS = 2  # percentage points
+ROBUSTNESS_COLUMNS = (  # CSV column, heading in the report, kind of number
+    ("share_best_gdp", "best on GDP per person, % of worlds", "share"),
+    ("share_best_poverty", "best on poverty, % of worlds", "share"),
+    ("mean_regret_gdp_pc_som", "mean regret on GDP per person, som per person", "gdp"),
+    ("max_regret_gdp_pc_som", "maximum regret on GDP per person, som per person", "gdp"),
+    ("mean_regret_poverty_points", "mean regret on poverty, percentage points", "poverty"),
+    ("max_regret_poverty_points", "maximum regret on poverty, percentage points", "poverty"),
+    ("share_satisficing", "satisficing (more GDP, less poverty than none), % of worlds", "share"),
+)
 
 
 def _fmt(x: float, digits: int = 1) -> str:
@@ -168,6 +187,7 @@ table{border-collapse:collapse;font-family:'DejaVu Sans',Arial,sans-serif;font-s
 th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}th{background:#eee}
 td:first-child,th:first-child{text-align:left}
 table.sortable th{cursor:pointer}.wide{overflow-x:auto}.note{color:#555;font-size:.9em}code{font-size:.9em}
+.nowrap{white-space:nowrap}
 @media print{h2{page-break-before:auto}img{page-break-inside:avoid}details{display:block}}
 """
 SORT_JS = """
@@ -202,12 +222,183 @@ def _validation_section(comp: Comparison, folder: Path) -> str:
     table = validation.validate(runs, validation.targets(loader.load()))
     table.to_csv(folder / "validation.csv", index=False)
     shown = table.set_index("target")[["year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok"]]
-    shown = shown.assign(ok=shown.ok.map({True: "yes", False: "no"}))
+    shown = shown.assign(year=shown.year.map(lambda y: "" if pd.isna(y) else str(int(y))),  # not 2,018.00
+                         ok=shown.ok.map({True: "yes", False: "no"}))
     met = int(table.ok.sum())
     return (f"<h2>8. How well the model fits the data</h2><p>{met} of {len(table)} targets met by the "
             f"<code>{html.escape(str(strategy))}</code> runs of this comparison (2017: calibrated; 2018-2022: out of "
             "sample; tolerances follow the quality of the data and are stated, not tuned). Known gaps: poverty does "
             "not fall after 2017 as fast as observed. See docs/validation.md.</p>" + _table_html(shown, True, "target"))
+
+
+def _share(share: float) -> str:
+    """A share of worlds (fraction 0-1) in %."""
+    return f"{_fmt(100 * share, SHARE_DIGITS)}%"
+
+
+def _worlds(share: float, n: int) -> str:
+    """``2 of 3 worlds (67%)`` from a share of ``n`` worlds."""
+    return f"{round(share * n)} of {n} worlds ({_share(share)})"
+
+
+def _names(names: list[str]) -> str:
+    """Bold strategy names joined as ``a, b and c``."""
+    bold = [f"<b>{html.escape(name)}</b>" for name in names]
+    return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
+
+
+def _leaders(table: pd.DataFrame, column: str, largest: bool) -> list[str]:
+    """Strategies with the largest (or smallest) value of ``column``; several on a tie."""
+    target = table[column].max() if largest else table[column].min()
+    return table.loc[table[column] == target, "strategy"].astype(str).tolist()
+
+
+def robustness_findings(table: pd.DataFrame, year: int | None = None, parameters: int | None = None) -> list[str]:
+    """Plain-language findings from ``robustness.csv``; every number is read from ``table``.
+
+    Args:
+        table: ``regsim.robustness.table`` (shares as fractions 0-1, GDP regret in som per person,
+            poverty regret in percentage points).
+        year: The year the outcomes are read in, if known.
+        parameters: How many uncertain parameters the Latin hypercube varies, if known.
+    """
+    n = int(table.worlds.iloc[0])
+    over = f"{parameters} uncertain parameters" if parameters else "the uncertain parameters"
+    when = f", outcomes in {year}" if year else ""
+
+    def one(names: list[str], single: str, several: str) -> str:
+        return single if len(names) == 1 else several
+
+    def value(names: list[str], column: str) -> float:  # tied leaders share the value
+        return float(table.loc[table.strategy == names[0], column].iloc[0])
+
+    gdp, pov = _leaders(table, "share_best_gdp", True), _leaders(table, "share_best_poverty", True)
+    gdp_worlds, pov_worlds = _worlds(value(gdp, "share_best_gdp"), n), _worlds(value(pov, "share_best_poverty"), n)
+    if gdp == pov:
+        best = (f"{_names(gdp)} {one(gdp, 'is', 'are each')} best in the largest share of worlds both on GDP per "
+                f"person, {gdp_worlds}, and on poverty, {pov_worlds}")
+    else:
+        best = (f"{_names(gdp)} {one(gdp, 'is', 'are each')} best on GDP per person in the largest share of worlds, "
+                f"{gdp_worlds}, and {_names(pov)} on poverty, {pov_worlds}")
+    out = [f"Across {n} worlds drawn by Latin hypercube over the plausible ranges of {over}{when}, {best}."]
+
+    safe = _leaders(table, "max_regret_gdp_pc_som", False)
+    safe_pov = _leaders(table, "max_regret_poverty_points", False)
+    regret, regret_pov = value(safe, "max_regret_gdp_pc_som"), value(safe_pov, "max_regret_poverty_points")
+    gdp_part = (f"{_names(safe)} {one(safe, 'is', 'are')} never below the best strategy on GDP per person"
+                if regret == 0 else
+                f"{_names(safe)} {one(safe, 'has', 'have')} the smallest maximum regret on GDP per person: in no "
+                f"world more than {_fmt(regret, REGRET_GDP_DIGITS)} som per person below the best strategy"
+                + (f" (mean {_fmt(value(safe, 'mean_regret_gdp_pc_som'), REGRET_GDP_DIGITS)})" if len(safe) == 1
+                   else ""))
+    pov_part = (f"{_names(safe_pov)} never above the best on poverty" if regret_pov == 0 else
+                f"on poverty {_names(safe_pov)}, at most {_fmt(regret_pov, REGRET_POVERTY_DIGITS)} percentage "
+                "points above the best")
+    out.append(f"{gdp_part}; {pov_part}.")
+
+    sat = _leaders(table, "share_satisficing", True)
+    sat_worlds = _worlds(value(sat, "share_satisficing"), n)
+    if value(sat, "share_satisficing") == 0:
+        out.append("No strategy gives both more GDP per person and less poverty than no regional budget in any world.")
+    elif len(sat) == len(table) and len(table) > 1:
+        out.append(f"Every strategy gives both more GDP per person and less poverty than no regional budget in "
+                   f"{sat_worlds}.")
+    else:
+        out.append(f"{_names(sat)} {one(sat, 'satisfices', 'satisfy')} most often: more GDP per person and less "
+                   f"poverty than with no regional budget in {sat_worlds}.")
+    return out
+
+
+def _robustness_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """``robustness.csv`` formatted for the report: shares in %, regrets with their units."""
+    digits = {"gdp": REGRET_GDP_DIGITS, "poverty": REGRET_POVERTY_DIGITS}
+    shown = {heading: [_share(v) if kind == "share" else _fmt(v, digits[kind]) for v in table[column]]
+             for column, heading, kind in ROBUSTNESS_COLUMNS}
+    return pd.DataFrame(shown, index=pd.Index(table.strategy.astype(str), name="strategy"))
+
+
+def _scenario_name(scenario: str) -> str:
+    """The short name of a scenario path if it is one of scenarios/, else the path."""
+    from regsim import scenario as scenario_mod
+
+    target = Path(scenario).resolve()
+    for name, path in scenario_mod.available().items():
+        if Path(path).resolve() == target:
+            return name
+    return scenario
+
+
+def _toml_value(value: Any) -> str:
+    """A ``--set`` value as the command line takes it (TOML, or a bare word)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if isinstance(value, str) else repr(value)
+
+
+def robustness_command(comp: Comparison, folder: Path) -> str:
+    """The ``regsim robustness`` command for a comparison: its scenario, strategies and ``--set`` values.
+
+    The comparison's horizon and scale are passed too where they differ from the cheaper defaults of
+    ``regsim robustness``, so that the worlds match the comparison.
+    """
+    from regsim.robustness import DEFAULT_STRATEGIES, SCREEN_SETTINGS
+
+    parts = ["regsim", "robustness"]
+    scenario = _scenario_name(str(comp.manifest.get("scenario", "baseline")))
+    if scenario != "baseline":
+        parts += ["--scenario", scenario]
+    strategies = [label for label in comp.labels if not label.startswith("hybrid ")]
+    if set(strategies) | {BASELINE} != set(DEFAULT_STRATEGIES):
+        parts += ["--strategies", ",".join(strategies)]
+    fixed = dict(comp.manifest.get("fixed") or {})
+    base = comp.manifest.get("base_params") or {}
+    for key, screen in SCREEN_SETTINGS.items():
+        section, name = key.split(".")
+        value = base.get(section, {}).get(name)
+        if key not in fixed and value is not None and value != screen:
+            fixed[key] = value
+    for key, value in fixed.items():
+        parts += ["--set", f"{key}={_toml_value(value)}"]
+    return shlex.join([*parts, "--out", str(folder / ROBUSTNESS_DIR)])
+
+
+def _robustness_section(comp: Comparison, folder: Path, figures: Path) -> str:
+    """Section 9: strategies across a Latin hypercube of beliefs, from ``DIR/robustness/robustness.csv``."""
+    head = "<h2>9. Robustness across plausible worlds</h2>"
+    path = folder / ROBUSTNESS_DIR / ROBUSTNESS_CSV
+    again = (f"<code>{html.escape(robustness_command(comp, folder))}</code> and then "
+             f"<code>{html.escape(shlex.join(['regsim', 'report', str(folder)]))}</code>")
+    if not path.is_file():
+        return (f"{head}<p>Not run for this comparison. To add it, run {again} (or run the comparison with "
+                f"<code class='nowrap'>--robustness {ROBUSTNESS_SUGGESTED_WORLDS}</code>).</p>")
+    table = pd.read_csv(path)
+    missing = [c for c in ("strategy", "worlds", *(c for c, _, _ in ROBUSTNESS_COLUMNS)) if c not in table]
+    if missing or table.empty:
+        return (f"{head}<p><code>{html.escape(str(path))}</code> is incomplete (missing "
+                f"{html.escape(', '.join(missing) or 'rows')}); run {again}.</p>")
+    manifest_path = folder / ROBUSTNESS_DIR / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    year = (manifest.get("base_params") or {}).get("time", {}).get("end_year")
+    varied = [key for key in manifest.get("varied", []) if key != analysis.STRATEGY_KEY]
+    text = " ".join(robustness_findings(table, year, len(varied) or None))
+    caveat = ""
+    scenario, base = manifest.get("scenario"), comp.manifest.get("scenario")
+    if (scenario and base and Path(scenario).resolve() != Path(base).resolve()) or (year and year != comp.last_year):
+        caveat = (f" <b>These worlds differ from this comparison:</b> scenario "
+                  f"<code>{html.escape(_scenario_name(str(scenario)))}</code> to {year}, the comparison "
+                  f"<code>{html.escape(_scenario_name(str(base)))}</code> to {comp.last_year}.")
+    fig = plots.plot_robustness(table)
+    plots.save(fig, figures, "robustness")
+    note = ("Each world is one set of beliefs (a Latin-hypercube point over the plausible ranges of "
+            "<code>regsim params</code>) with one run per strategy. Best: the highest GDP per person, or the lowest "
+            "poverty rate, among the strategies with a budget in that world. Regret: the shortfall from the best "
+            "strategy in the same world, in som per person (2017 prices) or percentage points of the poverty rate; "
+            "a strategy with a small maximum regret is never far from the best, whatever the beliefs. Satisficing: "
+            "more GDP per person and less poverty than no regional budget in the same world. Rows by maximum regret "
+            "on GDP per person, smallest first; click a heading to sort.")
+    return (f"{head}<p>{text}{caveat}</p><p class='note'>{note}</p>"
+            + _table_html(_robustness_frame(table), True, "strategy")
+            + _img(fig, "robustness: share of worlds best and regret per strategy"))
 
 
 def build(out_dir: str | Path) -> Path:
@@ -315,6 +506,9 @@ def build(out_dir: str | Path) -> Path:
             f"finished {m.get('finished_utc')}. Data: regsim/data/SOURCES.md; model: docs/ODD.md.</p>")
     sections.append("<h2>7. Assumptions and provenance</h2>" + _parameters_html(m) + prov)
     sections.append(validation_html)
+
+    # 9. robustness across a Latin hypercube of beliefs (regsim robustness / regsim compare --robustness N)
+    sections.append(_robustness_section(comp, folder, figures))
 
     page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>regsim: concentration or "
             f"equalisation</title><style>{CSS}</style></head><body><h1>Concentrated support or equalisation?</h1>"

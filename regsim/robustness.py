@@ -19,11 +19,16 @@ from regsim.sensitivity import plausible_ranges
 
 DEFAULT_STRATEGIES: Final = ("none", "equalisation_uniform", "equalisation_needs", "concentrated",
                              "concentrated_hinterland", "concept_two_stage")
+DEFAULT_SEED: Final = 2017  # experiment seed of the robustness batch
+MIN_WORLDS: Final = 2  # fewer worlds cannot tell robustness from luck
+SCREEN_SETTINGS: Final = {"time.end_year": 2035, "scale.household_weight": 20}
+"""Defaults of ``regsim robustness`` (a cheaper screen: shorter horizon, coarser households);
+``regsim compare --robustness N`` uses the comparison's own settings instead."""
 
 
 def experiment_table(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict[str, Any],
-                     seed: int = 2017) -> dict[str, Any]:
-    """The experiment: every strategy in every world of a Latin hypercube."""
+                     seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """The experiment: every strategy in every world of a Latin hypercube (one run each)."""
     return {
         "experiment": {"name": "robustness", "scenario": scenario, "replications": 1, "seed": seed,
                        "outputs": ["national"], "set": fixed},

@@ -1,5 +1,7 @@
 """regsim compare and the policy report: sections, numbers equal to summary.csv, a real render."""
 
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -13,6 +15,8 @@ from regsim.cli import main
 from regsim.errors import ExperimentError
 
 SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2022"]
+WORLDS = 3  # Latin-hypercube worlds of the small robustness analysis
+ROBUSTNESS_HEADING = "<h2>9. Robustness across plausible worlds</h2>"
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +24,7 @@ def compared(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "compare"
     code = main(["compare", "--strategies", "none,equalisation_uniform,concentrated,concept_two_stage",
                  "--hybrid-shares", "0,1", "--replications", "3", "--executor", "serial", "--quiet",
-                 "--out", str(out), *SMALL])
+                 "--robustness", str(WORLDS), "--out", str(out), *SMALL])
     assert code == 0
     return out
 
@@ -44,7 +48,7 @@ def test_report_has_every_section_and_is_self_contained(compared):
     page = (compared / "report.html").read_text()
     for heading in ("1. The answer", "2. Where incomes change", "3. Paths over time", "4. Growth versus equity",
                     "5. Oblasts", "6. Where the money went", "7. Assumptions and provenance",
-                    "8. How well the model fits the data"):
+                    "8. How well the model fits the data", "9. Robustness across plausible worlds"):
         assert heading in page
     assert page.count("data:image/png;base64,") >= 10
     assert not re.search(r"(src|href)=['\"]https?://", page)  # no external links
@@ -102,3 +106,74 @@ def test_compare_rejects_bad_options(capsys):
     assert "--strategies: unknown 'bogus'; allowed: none," in capsys.readouterr().err
     assert main(["compare", "--hybrid-shares", "0,2"]) == 2
     assert main(["compare", "--replications", "0"]) == 2
+    assert main(["compare", "--robustness", "1"]) == 2
+    assert "--robustness: 1 is not allowed; use 2 or more worlds" in capsys.readouterr().err
+
+
+def _section(page: str) -> str:
+    """The robustness section of a report page."""
+    assert page.count(ROBUSTNESS_HEADING) == 1
+    return page.split(ROBUSTNESS_HEADING)[1].split("<script>")[0]
+
+
+def test_compare_robustness_runs_the_compared_strategies_in_the_same_settings(compared):
+    table = pd.read_csv(compared / "robustness" / "robustness.csv")
+    assert set(table.strategy) == {"equalisation_uniform", "concentrated", "concept_two_stage"}  # none: threshold
+    assert (table.worlds == WORLDS).all()
+    design = pd.read_parquet(compared / "robustness" / "design.parquet")
+    assert len(design) == WORLDS * 4  # N x strategies (with none), one run each; no hybrid sweep
+    manifest = json.loads((compared / "robustness" / "manifest.json").read_text())
+    assert manifest["fixed"] == json.loads((compared / "manifest.json").read_text())["fixed"]
+    assert (compared / "robustness" / "robustness.png").stat().st_size > 1000
+    assert (compared / "figures" / "robustness.png").stat().st_size > 1000
+
+
+def test_report_robustness_section_has_findings_table_and_figure(compared):
+    section = _section((compared / "report.html").read_text())
+    table = pd.read_csv(compared / "robustness" / "robustness.csv")
+    assert "<table class=\"sortable\">" in section and section.count("<img ") == 1
+    assert "data:image/png;base64," in section
+    for row in table.itertuples():
+        assert f"<tr><th>{row.strategy}</th><td>{100 * row.share_best_gdp:.0f}%</td>" \
+               f"<td>{100 * row.share_best_poverty:.0f}%</td><td>{row.mean_regret_gdp_pc_som:,.0f}</td>" \
+               f"<td>{row.max_regret_gdp_pc_som:,.0f}</td>" in section
+    assert "som per person" in section and "percentage points" in section
+    # the findings numbers are those of robustness.csv
+    leader = table.loc[table.share_best_gdp.idxmax()]
+    worlds = f"{round(leader.share_best_gdp * WORLDS)} of {WORLDS} worlds ({100 * leader.share_best_gdp:.0f}%)"
+    assert f"Across {WORLDS} worlds drawn by Latin hypercube" in section
+    assert f"<b>{leader.strategy}</b> is" in section and worlds in section
+    safest = table.loc[table.max_regret_gdp_pc_som.idxmin()]
+    if safest.max_regret_gdp_pc_som > 0:
+        assert f"in no world more than {safest.max_regret_gdp_pc_som:,.0f} som per person below the best" in section
+    else:
+        assert f"<b>{safest.strategy}</b> is never below the best strategy on GDP per person" in section
+
+
+def test_robustness_findings_numbers_equal_the_table():
+    table = pd.DataFrame({"strategy": ["a", "b", "c"], "worlds": 4, "share_best_gdp": [0.75, 0.25, 0.0],
+                          "share_best_poverty": [0.25, 0.25, 0.5], "mean_regret_gdp_pc_som": [3.2, 40.0, 90.0],
+                          "max_regret_gdp_pc_som": [12.6, 80.0, 150.0], "mean_regret_poverty_points": [0.1, 0.2, 0.0],
+                          "max_regret_poverty_points": [0.31, 0.4, 0.0], "share_satisficing": [0.5, 0.5, 0.25]})
+    text = " ".join(report.robustness_findings(table, year=2040, parameters=10))
+    assert ("Across 4 worlds drawn by Latin hypercube over the plausible ranges of 10 uncertain parameters, outcomes "
+            "in 2040, <b>a</b> is best on GDP per person in the largest share of worlds, 3 of 4 worlds (75%), and "
+            "<b>c</b> on poverty, 2 of 4 worlds (50%).") in text
+    assert "<b>a</b> has the smallest maximum regret on GDP per person: in no world more than 13 som per person " \
+           "below the best strategy (mean 3)" in text
+    assert "<b>c</b> never above the best on poverty" in text
+    assert "<b>a</b> and <b>b</b> satisfy most often: more GDP per person and less poverty than with no regional " \
+           "budget in 2 of 4 worlds (50%)." in text
+    none = table.assign(share_satisficing=0.0)
+    assert "No strategy gives both" in report.robustness_findings(none)[-1]
+
+
+def test_report_without_robustness_gives_the_command(compared, tmp_path):
+    bare = tmp_path / "bare compare"  # a space: the command must quote it
+    shutil.copytree(compared, bare, ignore=shutil.ignore_patterns("robustness"))
+    section = _section(report.build(bare).read_text())
+    assert "Not run for this comparison" in section and "<img" not in section and "<table" not in section
+    command = html.unescape(section)
+    assert (f"regsim robustness --strategies none,equalisation_uniform,concentrated,concept_two_stage "
+            f"--set scale.household_weight=300 --set time.end_year=2022 --out '{bare}/robustness'") in command
+    assert f"regsim report '{bare}'" in command

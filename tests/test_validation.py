@@ -42,6 +42,7 @@ def test_robustness_table(tmp_path, capsys):
     table = pd.read_csv(out / "robustness.csv")
     assert set(table.strategy) == {"concentrated", "equalisation_uniform"}
     assert abs(table.share_best_gdp.sum() - 1) < 1e-9 and (table.max_regret_gdp_pc_som >= 0).all()
+    assert abs(table.share_best_poverty.sum() - 1) < 1e-9 and table.share_satisficing.between(0, 1).all()
     assert (table.max_regret_gdp_pc_som >= table.mean_regret_gdp_pc_som).all()
     assert table.max_regret_gdp_pc_som.min() == 0 or table.share_best_gdp.max() < 1
     assert (out / "robustness.png").stat().st_size > 1000
