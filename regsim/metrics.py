@@ -90,7 +90,8 @@ def _income_per_person_rows(state: State) -> np.ndarray:
 
 @_memo
 def _consumption_rows(state: State, smoothing: float) -> np.ndarray:
-    return consumption_per_person(state, smoothing, _income_per_person_rows(state), _present_rows(state))
+    mean = _ratio(income_total(state), present(state))  # every living household has a member at home
+    return consumption_per_person(state, smoothing, _income_per_person_rows(state), _present_rows(state), mean)
 
 
 @_memo
@@ -135,10 +136,11 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     Values (as float32, whose bit patterns sort like the numbers when non-negative) and weights
     are packed into one uint64 key and sorted with ``np.sort``, 3x faster than ``np.argsort``.
     """
-    keep = weights > 0
-    v32 = np.maximum(values[keep], 0).astype(np.float32)
-    w32 = weights[keep].astype(np.uint32)
-    if len(v32) == 0 or float(v32.sum()) <= 0:
+    # zero weights add nothing to either sum, so dead rows need no mask
+    v32 = np.maximum(values, 0).astype(np.float32)
+    v32 += np.float32(0)  # -0.0 + 0.0 = +0.0: the sign bit would sort -0.0 above every income
+    w32 = weights.astype(np.uint32)
+    if len(v32) == 0 or float(np.dot(v32, w32.astype(np.float32))) <= 0:
         return 0.0
     packed = np.empty((len(v32), 2), np.uint32)  # little-endian: low word weight, high word value
     packed[:, 0] = w32

@@ -3,6 +3,9 @@
 import numpy as np
 import pytest
 from helpers import small_params
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.stats import norm
 
 from regsim import bench
@@ -66,3 +69,19 @@ def test_allocation_sees_the_poverty_recorded_last_year():
         assert expected.max() > 0
     finally:
         model.release()
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=arrays(np.float64, st.integers(1, 60), elements=st.floats(0.0, 1e6)),
+       data=st.data())
+def test_gini_equals_the_mean_absolute_difference(values, data):
+    """Gini = sum_ij w_i w_j |v_i - v_j| / (2 W^2 mean), for any values and integer weights (zeros too)."""
+    weights = data.draw(arrays(np.int16, len(values), elements=st.integers(0, 12)))
+    total = weights.sum()
+    mean = (values * weights).sum() / max(total, 1)
+    if total == 0 or mean * total < 1e-3:
+        return
+    v32 = values.astype(np.float32).astype(np.float64)  # the Gini is computed on float32 values
+    pairs = np.abs(v32[:, None] - v32[None, :]) * weights[:, None] * weights[None, :]
+    expected = pairs.sum() / (2.0 * total**2 * (v32 * weights).sum() / total)
+    assert weighted_gini(values, weights) == pytest.approx(expected, rel=1e-6, abs=1e-9)

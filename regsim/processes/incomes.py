@@ -64,7 +64,7 @@ def remittance_per_migrant(state: State, params: Params) -> float:
 
 
 def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray | None = None,
-                           present: np.ndarray | None = None) -> np.ndarray:
+                           present: np.ndarray | None = None, mean: np.ndarray | None = None) -> np.ndarray:
     """Consumption per member at home, som per person per year, per household row (0 for dead rows).
 
     Args:
@@ -72,13 +72,15 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         smoothing: ``incomes.consumption_smoothing``, fraction.
         income_pp: Income per person per row, if already computed.
         present: Members at home per row, if already computed.
+        mean: Mean income per person at home per settlement, som, if already computed.
     """
     hh = state.households
     n_s = state.n_settlements
     income_pp = hh.income_per_person() if income_pp is None else income_pp
     present = hh.present() if present is None else present
-    people = hh.per_settlement(present, n_s)
-    mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
+    if mean is None:
+        people = hh.per_settlement(present, n_s)
+        mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
     s = smoothing
     consumption = np.float32(1 - s) * income_pp + (np.float32(s) * mean.astype(np.float32))[hh.settlement]
     return np.where(present > 0, consumption, np.float32(0))
