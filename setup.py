@@ -18,6 +18,7 @@ class BuildWithBundledFiles(build_py):
     """Copy scenario and experiment files into the built package."""
 
     def run(self) -> None:
+        """Build as usual, then copy the TOML files into ``regsim/_bundled/``."""
         super().run()
         root = Path(__file__).parent
         for folder in ("scenarios", "experiments"):

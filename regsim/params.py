@@ -283,8 +283,11 @@ class LabourParams(_Validated):
                                      "(a plot or informal work); the rest are unemployed")
     village_farm_access: float = param(0.97, "fraction", (0.0, 1.0), source="assumption",
                                        doc="Share of non-employed village residents with land to farm")
-    wage_adjustment_rate: float = param(0.3, "1/year", (0.01, 1.0), (0.1, 0.5), source="assumption (sticky wages)",
-                                        doc="Share of the log gap to the farm-income reservation wage closed each year")
+    wage_adjustment_rate: float = param(
+        0.15, "1/year", (0.01, 1.0), (0.1, 0.5),
+        source="assumption (sticky wages); 0.3 let wages and farm employment cycle every two years once "
+               "farming had shrunk (growth swinging by 3 points in the 2030s), 0.15 damps the cycle",
+        doc="Share of the log gap to the farm-income reservation wage closed each year")
     reservation_wage_floor_som: float = param(62_000.0, "som/year per worker", (0.0, 1e7),
                                               source="subsistence minimum 5,185 som/month (S_24KG_BUDGET2018)",
                                               doc="No wage job pays less than this")
