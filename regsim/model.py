@@ -224,6 +224,10 @@ class RegionalModel(mesa.Model):
         self.firm_agents.clear()
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)
+        # The model and its agents form reference cycles that only the cyclic collector frees; drop
+        # the large arrays now so that a worker's memory does not depend on when it runs.
+        self.__dict__.pop("state", None)
+        self.__dict__.pop("recorder", None)
 
 
 def world_table(world: World) -> pd.DataFrame:
@@ -252,3 +256,5 @@ def run_one(params: Params, seed: int, scenario: str = "") -> RunResult:
         return model.run()
     finally:
         model.release()
+        del model
+        allocator.trim()
