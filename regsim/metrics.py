@@ -127,34 +127,35 @@ def income_total(state: State) -> np.ndarray:
     return hh.per_settlement(hh.income_som().astype(np.float64), state.n_settlements)
 
 
-def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Gini coefficient of non-negative ``values`` with non-negative integer ``weights`` (0-1).
+GINI_BUCKET_SHIFT = 11  # float32 bits dropped per bucket: buckets 2**-12 wide relative to their value
 
-    With values sorted ascending and ``C`` the cumulative weight (total ``W``),
-    ``G = sum_i w_i v_i (C_{i-1} + C_i - W) / (W sum_i w_i v_i)``, the mean absolute difference
-    over twice the mean (equal to the trapezoid area under the Lorenz curve; ties do not matter).
-    Values (as float32, whose bit patterns sort like the numbers when non-negative) and weights
-    are packed into one uint64 key and sorted with ``np.sort``, 3x faster than ``np.argsort``.
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Gini coefficient of non-negative ``values`` with non-negative ``weights`` (0-1).
+
+    ``G = sum_ij w_i w_j |v_i - v_j| / (2 W sum_i w_i v_i)``, computed without sorting: values (as
+    float32, whose bit patterns order like the numbers when non-negative) fall in buckets that keep
+    the top 12 mantissa bits, so every value in a bucket lies within a factor 1 + 2**-12 of the
+    others. Pairs in different buckets are counted exactly from per-bucket sums of weight and of
+    weight x value (two ``np.bincount``s, O(n), 3-5x faster than ``np.sort``); pairs inside a bucket
+    are counted as ties, which understates G by at most ``2**-12 * max_b W_b / W`` (below 0.00025,
+    and about 1e-9 for household data). Zero values have a bucket of their own.
     """
-    # zero weights add nothing to either sum, so dead rows need no mask
     v32 = np.maximum(values, 0).astype(np.float32)
-    v32 += np.float32(0)  # -0.0 + 0.0 = +0.0: the sign bit would sort -0.0 above every income
-    w32 = weights.astype(np.uint32)
-    if len(v32) == 0 or float(np.dot(v32, w32.astype(np.float32))) <= 0:
+    v32 += np.float32(0)  # -0.0 + 0.0 = +0.0: the sign bit would order -0.0 above every value
+    w = np.asarray(weights, dtype=np.float64)
+    vw = v32.astype(np.float64) * w
+    total_vw = float(vw.sum())
+    if len(v32) == 0 or total_vw <= 0:
         return 0.0
-    packed = np.empty((len(v32), 2), np.uint32)  # little-endian: low word weight, high word value
-    packed[:, 0] = w32
-    packed[:, 1] = v32.view(np.uint32)
-    key = packed.view(np.uint64).ravel()
-    key.sort()
-    pairs = key.view(np.uint32).reshape(-1, 2)
-    w = pairs[:, 0].astype(np.int64)  # int64: cumsum accumulates natively (int32 is 15x slower)
-    v = np.ascontiguousarray(pairs[:, 1]).view(np.float32).astype(np.float64)
-    cw = np.cumsum(w)
-    total_w = int(cw[-1])
-    vw = v * w.astype(np.float64)
-    spread = (2 * cw - w - total_w).astype(np.float64)  # C_{i-1} + C_i - W
-    return float(np.dot(vw, spread) / (total_w * vw.sum()))
+    bucket = v32.view(np.uint32) >> np.uint32(GINI_BUCKET_SHIFT)
+    lowest = np.min(bucket, where=bucket > 0, initial=np.iinfo(np.uint32).max)
+    bucket = np.where(bucket > 0, bucket - (lowest - np.uint32(1)), np.uint32(0))  # 0 for zeros, then 1, 2, ...
+    w_b = np.bincount(bucket, weights=w)
+    vw_b = np.bincount(bucket, weights=vw)
+    cw = np.cumsum(w_b)
+    spread = 2 * cw - w_b - cw[-1]  # C_{b-1} + C_b - W
+    return float(np.dot(vw_b, spread) / (cw[-1] * total_vw))
 
 
 def theil(income: np.ndarray, people: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[float, float, float]:
