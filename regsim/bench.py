@@ -24,8 +24,8 @@ from typing import Any
 SCALES = {"default": 10, "full": 1}
 MESA_AGENTS = 20_000
 MESA_STEPS = 10
-# glibc keeps freed memory up to its trim threshold (64 MB, see regsim.allocator) and the heap
-# settles within about ten runs; growth after that would be a leak
+# growth is measured after the first ten runs (imports, caches, the allocator's arenas settle);
+# run_one releases each model and trims the heap, so growth after that would be a leak
 LEAK_WARMUP_RUNS = 10
 
 
