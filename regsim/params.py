@@ -268,7 +268,7 @@ class LabourParams(_Validated):
                                        doc="Road distance within which residents look for jobs in another settlement")
     commuting_share: float = param(0.3, "fraction", (0.0, 1.0), (0.0, 0.5), source="assumption",
                                    doc="Weight of a neighbouring job market (at zero km) relative to one's own")
-    frictional_unemployment_rate: float = param(0.024, "fraction", (0.0, 0.5), (0.01, 0.06),
+    frictional_unemployment_rate: float = param(0.023, "fraction", (0.0, 0.5), (0.01, 0.06),
                                                 source="fitted by regsim calibrate to 2017 (docs/validation.md); "
                                                        "below ILO unemployment 6.9%")
     wage_job_share_urban: float = param(0.88, "fraction of job seekers", (0.0, 1.0), (0.8, 0.95),
@@ -320,6 +320,12 @@ class MigrationParams(_Validated):
                                         source="assumption: stays abroad average 6-7 years")
     initial_migrants_abroad: float = param(800_000.0, "persons", (0.0, 5e6),
                                            source="State Migration Service 2018 (S_TREND_REMIT)")
+    abroad_spin_up_years: int = param(
+        40, "years", (0, 500),
+        source="initialisation: with returns at 0.15/year, 40 years leave exp(-6) of the starting spread; "
+               "without a spin-up the spread drifts during the run (remittances concentrate, poverty rises)",
+        doc="Years the leave-and-return rule runs before 2017 so that members abroad are spread over "
+            "households as the rule itself spreads them (the stock held at initial_migrants_abroad)")
     remittance_som_per_migrant: float = param(206_600.0, "som/year", (0.0, 1e7),
                                               source="2.4 bn USD x 68.87 som/USD / 800k migrants (national_macro.csv)")
     remittance_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
@@ -342,17 +348,17 @@ class IncomeParams(_Validated):
                                             source="NSC 2017 extreme poverty line (S_KNEWS_POV2017)")
     transfer_som_per_person: float = param(6_000.0, "som/person/year", (0.0, 1e6),
                                            source="pensions and benefits about 37 bn som / 6.1 M (estimate)")
-    skill_dispersion: float = param(0.38, "log s.d.", (0.0, 3.0), (0.3, 0.6),
+    skill_dispersion: float = param(0.391, "log s.d.", (0.0, 3.0), (0.3, 0.6),
                                     source="fitted by regsim calibrate to the 2017 Gini of consumption 27.3, "
                                            "extreme poverty 0.8% and income 53.2k som per person")
     transfer_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
                                                  source="pensions indexed to wages (estimate)",
                                                  doc="Real growth of transfers per person")
-    remittance_share_to_household: float = param(0.78, "fraction", (0.0, 1.0), (0.4, 0.9),
+    remittance_share_to_household: float = param(0.711, "fraction", (0.0, 1.0), (0.4, 0.9),
                                                  source="fitted by regsim calibrate to 2017 remittances/GDP and "
                                                         "income per person; the rest is saved or spent abroad")
     consumption_smoothing: float = param(
-        0.21, "fraction", (0.0, 1.0), (0.1, 0.5),
+        0.266, "fraction", (0.0, 1.0), (0.1, 0.5),
         source="fitted by regsim calibrate to 2017 extreme poverty and Gini; partial risk sharing "
                "(Townsend 1994, Econometrica 62: 539-591); Kyrgyz poverty is measured on consumption (NSC)",
         doc="Consumption per person = (1 - s) x own income per person + s x the settlement's mean income "
