@@ -183,15 +183,17 @@ def build_parser() -> argparse.ArgumentParser:
     rob.add_argument("--out", type=Path, default=Path("results") / "robustness")
     rob.add_argument("--quiet", action="store_true")
 
-    cal = sub.add_parser("calibrate", help="fit uncertain income parameters to the 2017 base year only",
-                         description="Fit four household-income parameters (skill dispersion, frictional "
-                         "unemployment, remittance share reaching households, consumption smoothing) to 2017 "
-                         "unemployment, Gini, extreme poverty, remittances/GDP and household income per person "
-                         "(Nelder-Mead, base year only: 2018-2022 stay out of sample). Writes calibration.csv, "
-                         "fit.csv and calibrated.toml (a scenario) into --out.")
+    cal = sub.add_parser("calibrate", help="fit uncertain income and labour parameters to the 2017 base year only",
+                         description="Fit six parameters (skill dispersion, frictional unemployment, remittance "
+                         "share reaching households, consumption smoothing, access to farming or informal work "
+                         "in towns and in villages) to 2017 unemployment (national, in Bishkek and Osh city, in "
+                         "the seven oblasts), Gini, extreme poverty, remittances/GDP and household income per "
+                         "person (bounded least squares, base year only: 2018-2022 stay out of sample). Writes "
+                         "calibration.csv, fit.csv and calibrated.toml (a scenario inheriting SCENARIO, with the "
+                         "--set values and the fit) into --out.")
     cal.add_argument("scenario", nargs="?", default="baseline")
     cal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    cal.add_argument("--max-evaluations", type=int, default=80, help="model builds at most (default 80)")
+    cal.add_argument("--max-evaluations", type=int, default=150, help="model builds at most (default 150)")
     cal.add_argument("--out", type=Path, default=Path("results") / "calibration")
 
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
@@ -506,7 +508,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     parameters.to_csv(args.out / "calibration.csv", index=False)
     fit.to_csv(args.out / "fit.csv", index=False)
-    (args.out / "calibrated.toml").write_text(calibration.scenario_text(str(scen.path), parameters))
+    # a named scenario is inherited by name (the file works on any machine); a file by its full path
+    named = scenario_mod.available().get(args.scenario)
+    parent = args.scenario if named is not None else str(Path(args.scenario).resolve())
+    overrides = {key: calibration.toml_value(value)
+                 for key, value in (scenario_mod.parse_override(text) for text in args.overrides)}
+    (args.out / "calibrated.toml").write_text(calibration.scenario_text(parent, parameters, overrides))
     with pd_options():
         print(parameters.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
         print()

@@ -54,12 +54,17 @@ def test_calibrate_writes_a_usable_scenario(tmp_path, capsys):
     parameters = pd.read_csv(out / "calibration.csv")
     assert ((parameters.fitted >= parameters.low) & (parameters.fitted <= parameters.high)).all()
     fit = pd.read_csv(out / "fit.csv")
-    assert list(fit.target) == ["unemployment rate, %", "Gini of consumption, points", "extreme poverty rate, %",
-                                "remittances, % of GDP", "household income per person, k som"]
-    # the fitted scenario loads and validates like any other
+    assert list(fit.target) == ["unemployment rate, %", "unemployment in Bishkek and Osh city, %",
+                                "unemployment in the seven oblasts, %", "Gini of consumption, points",
+                                "extreme poverty rate, %", "remittances, % of GDP",
+                                "household income per person, k som"]
+    # the fitted scenario loads like any other: a named parent by name, the --set values kept
     from regsim import scenario
 
+    text = (out / "calibrated.toml").read_text()
+    assert 'inherits = "baseline"' in text and "household_weight = 200" in text
     params = scenario.load(str(out / "calibrated.toml")).params
+    assert params.scale.household_weight == 200
     assert params.incomes.skill_dispersion == pytest.approx(
         parameters.set_index("parameter").fitted["incomes.skill_dispersion"], rel=1e-5)
 
