@@ -24,17 +24,23 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from regsim.data.loader import KyrgyzData
-from regsim.params import Params, replace
+from regsim.params import Params, describe, replace
 
-FREE: Final = {
-    "incomes.skill_dispersion": (0.2, 0.8),
-    "labour.frictional_unemployment_rate": (0.01, 0.06),
-    "incomes.remittance_share_to_household": (0.3, 0.9),
-    "incomes.consumption_smoothing": (0.0, 0.8),
-    "labour.urban_farm_access": (0.15, 0.9),
-    "labour.village_farm_access": (0.7, 1.0),
-}
-"""Parameters fitted and the ranges searched."""
+FREE: Final = (
+    "incomes.skill_dispersion",
+    "labour.frictional_unemployment_rate",
+    "incomes.remittance_share_to_household",
+    "incomes.consumption_smoothing",
+    "labour.urban_farm_access",
+    "labour.village_farm_access",
+)
+"""Parameters fitted; each is searched over its plausible range declared in ``regsim.params``."""
+
+
+def search_ranges() -> dict[str, tuple[float, float]]:
+    """The plausible range of each free parameter (one source of truth: the declarations)."""
+    declared = {row["key"]: row["plausible"] for row in describe()}
+    return {key: tuple(declared[key]) for key in FREE}
 
 INCOME_TOLERANCE_K_SOM: Final = 5.3
 """10% of the 2016 survey income per person: a one-year-old survey mean standing for 2017."""
@@ -124,9 +130,10 @@ def _with(params: Params, values: dict[str, float]) -> Params:
 def calibrate(params: Params, data: KyrgyzData, max_evaluations: int = 150) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit the free parameters; returns (parameter table, fit table)."""
     targets = base_targets(data)
+    ranges = search_ranges()
     keys = list(FREE)
-    lows = np.array([FREE[k][0] for k in keys])
-    highs = np.array([FREE[k][1] for k in keys])
+    lows = np.array([ranges[k][0] for k in keys])
+    highs = np.array([ranges[k][1] for k in keys])
     start = np.array([getattr(getattr(params, k.split(".")[0]), k.split(".")[1]) for k in keys], dtype=float)
 
     def to_values(z: np.ndarray) -> dict[str, float]:
