@@ -134,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="default (1 row per 10 households), full (1:1, about 1.5 M rows) or both")
     bench.add_argument("--repeats", type=int, default=3, help="best of N for the default scale (default 3)")
     bench.add_argument("--leak-runs", type=int, default=50, help="runs for the leak check (0 to skip; default 50)")
-    bench.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
+    bench.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                       help="write the figures as one JSON object: to FILE (besides the table), or "
+                       "without FILE to standard output instead of the table (for tracking over time)")
 
     validate = sub.add_parser("validate", help="compare simulated 2017-2022 with Kyrgyz data; writes validation.csv",
                               description="Run replications of a scenario to 2022 and compare at least 15 targets "
@@ -361,9 +363,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.repeats < 1 or args.leak_runs < 0:
         raise RegsimError("--repeats must be 1 or more and --leak-runs 0 or more")
     result = bench.run(args.scale, args.repeats, args.leak_runs)
+    if args.json == "-":
+        print(json.dumps(result, indent=2))
+        return 0
     print(bench.format_report(result))
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
         print(f"\nJSON: {args.json}")
     return 0
 

@@ -93,3 +93,16 @@ def test_help_teaches():
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
+
+
+def test_bench_json_to_stdout_or_file(tmp_path, capsys, monkeypatch):
+    """``regsim bench --json`` prints one JSON object (for tracking); ``--json FILE`` writes it too."""
+    from regsim import bench
+
+    monkeypatch.setitem(bench.SCALES, "default", 1000)  # a small scale: the worker receives the weight
+    assert main(["bench", "--repeats", "1", "--leak-runs", "0", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["default"]["household_weight"] == 1000 and figures["default"]["speedup_vs_mesa"] > 0
+    assert main(["bench", "--repeats", "1", "--leak-runs", "0", "--json", str(tmp_path / "b.json")]) == 0
+    assert "speed-up versus Mesa" in capsys.readouterr().out
+    assert json.loads((tmp_path / "b.json").read_text())["machine"]["cores"] >= 1
