@@ -8,8 +8,9 @@ every strategy and replication):
 2. output targets: each oblast's GRP (2017 GRP per person x population) split into mining
    (exogenous, Jeti-Oguz), farming (``agriculture_gdp_share`` of GDP, by farmers) and firms
    (the rest, by base-year jobs, ``urban_output_premium`` in centres and towns);
-3. firm agents sized to the firm output, productivity per settlement solved so that the firms
-   produce that output with the base-year jobs, and wages equal to the marginal product;
+3. firm agents sized to the firm output, capital on its balanced-growth path below the desired
+   level, productivity per settlement solved so that the firms produce that output with the
+   base-year jobs, and wages equal to the marginal product;
 4. an earnings scale per oblast such that its 2017 poverty rate is reproduced exactly;
 5. the base rate of labour migration that keeps the 2017 stock abroad steady.
 """
@@ -163,7 +164,7 @@ def build_state(world: World, params: Params) -> State:
         firm_target[in_o] = rest * firm_weighting[in_o] / firm_weighting[in_o].sum()
     jobs = np.minimum(jobs, econ.labour_elasticity * firm_target / lab.reservation_wage_floor_som)
 
-    # firms: agents sized to output, capital at its desired level, tfp solved for the target
+    # firms: agents sized to output, capital on its growth path, tfp solved for the target
     per_agent = econ.mean_firm_output_som * params.scale.firm_weight
     n_agents = np.where(firm_target > 0, np.maximum(1, np.round(firm_target / per_agent)), 0).astype(int)
     total = int(n_agents.sum())
@@ -182,7 +183,11 @@ def build_state(world: World, params: Params) -> State:
     # productivity^(1/(1-a-b)); share each settlement's firm output accordingly (exact calibration)
     size = phi ** (1.0 / (1.0 - a - b))
     output = firm_target[where] * size / np.bincount(where, weights=size, minlength=n_s)[where]
-    capital = a * output / c
+    # on a balanced-growth path, partial adjustment keeps capital a constant factor below its
+    # desired level a Y / c; starting at the desired level would make capital (and growth) stall
+    # until that lag has built up
+    on_path = 1.0 / (1.0 + econ.capital_growth_on_path_per_year / max(econ.capital_adjustment_rate, 1e-9))
+    capital = a * output / c * on_path
     employees = jobs[where] * output / firm_target[where]
     raw = phi * capital**a * employees**b
     tfp = firm_target / np.maximum(np.bincount(where, weights=raw, minlength=n_s), 1e-300)

@@ -34,10 +34,12 @@ def _gap(eps: float, theta: float, seed: int) -> float:
     return gdp_pc(conc, 2030) - gdp_pc(equal, 2030)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_stronger_agglomeration_favours_concentration(seed):
-    # congestion at its default (0.05): only the agglomeration belief changes
-    assert _gap(0.10, 0.05, seed) > _gap(0.0, 0.05, seed)
+def test_stronger_agglomeration_favours_concentration():
+    # congestion at its default (0.05): only the agglomeration belief changes. By 2030 at 1:50 the
+    # effect (about +300 som per person) is of the size of one seed's noise, so the test holds the
+    # mean over eight paired seeds (measured: 6 of 8 positive, mean 3 standard errors above zero)
+    effects = [_gap(0.10, 0.05, seed) - _gap(0.0, 0.05, seed) for seed in range(1, 9)]
+    assert np.mean(effects) > 0, effects
 
 
 @pytest.mark.parametrize("seed", SEEDS)
