@@ -69,7 +69,7 @@ def _households(world: World, params: Params) -> Households:
 
 
 def _spin_up_abroad(hh: Households, params: Params, rng: np.random.Generator) -> None:
-    """Run the yearly leave-and-return rule of :mod:`regsim.processes.migration` before 2017.
+    """Run the yearly leave-and-return rule (``migration.leave_and_return``) before 2017.
 
     The members abroad start spread evenly over households; the rule (one member leaves a household
     with two or more in the labour force, each member abroad returns with ``return_rate_per_year``)
@@ -79,13 +79,13 @@ def _spin_up_abroad(hh: Households, params: Params, rng: np.random.Generator) ->
     """
     mig, dem = params.migration, params.demography
     target = mig.initial_migrants_abroad / hh.weight  # rows' members abroad
-    r = np.float32(mig.return_rate_per_year)
     for _ in range(mig.abroad_spin_up_years):
         u_return, u_leave = rng.random((2, hh.capacity), dtype=np.float32)
-        eligible = hh.labour >= 2
-        rate = np.float32(min(1.0, mig.return_rate_per_year * target / max(int(eligible.sum()), 1)))
-        returning = np.minimum(np.floor(hh.abroad * r + u_return).astype(np.int16), hh.abroad)
-        hh.abroad = (hh.abroad - returning + (eligible & (u_leave < rate))).astype(np.int16)
+        eligible = int(np.count_nonzero(hh.labour >= 2))
+        rate = np.float32(min(1.0, mig.return_rate_per_year * target / max(eligible, 1)))
+        returning, leaving = migration.leave_and_return(hh.abroad, hh.labour, rate, mig.return_rate_per_year,
+                                                        u_return, u_leave)
+        hh.abroad = (hh.abroad - returning + leaving).astype(np.int16)
         hh.update_labour(dem.labour_force_first_member, dem.labour_force_per_other_member)
 
 

@@ -87,6 +87,19 @@ def destination_weights(state: State, params: Params) -> np.ndarray:
     return state.move_kernel * np.exp(attract - attract.max())[None, :]
 
 
+def leave_and_return(abroad: np.ndarray, labour: np.ndarray, p_leave: np.ndarray | np.float32,
+                     return_rate: float, u_return: np.ndarray, u_leave: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Members returning and leaving per household row this year, persons (int16 each).
+
+    Each member abroad returns with ``return_rate`` (rounded with the row's draw ``u_return``); a
+    household with two or more in the labour force sends one member abroad when ``u_leave <
+    p_leave``. Also run before 2017 by the initialisation's spin-up.
+    """
+    returning = np.minimum(np.floor(abroad * np.float32(return_rate) + u_return).astype(np.int16), abroad)
+    leaving = ((labour >= 2) & (u_leave < p_leave)).astype(np.int16)
+    return returning, leaving
+
+
 def compute(state: State, params: Params, rng: np.random.Generator) -> MigrationOutcome:
     """Decide returns, departures abroad and internal moves."""
     mig = params.migration
@@ -96,11 +109,10 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     alive = hh.alive
 
     # dead rows hold zeros (no members abroad, no labour force): no mask needed
-    returning = np.floor(hh.abroad * np.float32(mig.return_rate_per_year) + u_return).astype(np.int16)
-    returning = np.minimum(returning, hh.abroad)
     income_index = np.maximum(cols.income_pc_som, 1.0) / cols.income_pc_2017
     p_abroad = state.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
-    leaving = ((hh.labour >= 2) & (u_abroad < p_abroad.astype(np.float32)[hh.settlement])).astype(np.int16)
+    returning, leaving = leave_and_return(hh.abroad, hh.labour, p_abroad.astype(np.float32)[hh.settlement],
+                                          mig.return_rate_per_year, u_return, u_abroad)
     abroad = (hh.abroad - returning + leaving).astype(np.int16)
 
     settlement = hh.settlement.copy()
