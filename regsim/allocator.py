@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 M_TRIM_THRESHOLD = -1
@@ -23,18 +24,29 @@ TRIM_THRESHOLD_BYTES = 64 * 1024 * 1024
 _tuned = False
 
 
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
+    """The C library on Linux (loaded once), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 def tune() -> bool:
     """Set glibc's mmap and trim thresholds for this process (idempotent); True if applied."""
     global _tuned
     if _tuned:
         return True
-    if not sys.platform.startswith("linux"):
+    libc = _glibc()
+    if libc is None:
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
         ok = libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) == 1 and ok
-    except (OSError, AttributeError):
+    except AttributeError:  # not glibc
         return False
     _tuned = ok
     return ok
@@ -46,10 +58,8 @@ def trim() -> bool:
     Called after each run in a batch worker: between runs the heap holds up to the trim threshold
     of freed temporaries, which would otherwise show as resident memory growing over the first runs.
     """
-    if not sys.platform.startswith("linux"):
-        return False
+    libc = _glibc()
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.malloc_trim(0))
-    except (OSError, AttributeError):
+        return libc is not None and bool(libc.malloc_trim(0))
+    except AttributeError:  # not glibc
         return False
