@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _summary(result, out: Path) -> str:
-    from regsim.summary import headline_table
+    from regsim.reporting.summary import headline_table
 
     return headline_table(result) + f"\n\nresults: {out}/ (national, oblasts, settlements, world .parquet; run.json)"
 
@@ -215,7 +215,7 @@ def _summary(result, out: Path) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """``regsim run``."""
     from regsim import scenario as scenario_mod
-    from regsim.model import RegionalModel
+    from regsim.model.simulation import RegionalModel
 
     scen = scenario_mod.load(args.scenario, args.overrides)
     params = scen.params
@@ -297,8 +297,8 @@ def _fixed(args: argparse.Namespace, defaults: dict) -> dict:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``regsim compare``: run the comparison batch, print the headline table, write the report."""
-    from regsim import analysis, report
     from regsim.params import STRATEGIES
+    from regsim.reporting import analysis, report
     from regsim.scenario import locate
 
     default = [s for s in STRATEGIES if s not in ("custom", "hybrid")]
@@ -347,7 +347,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``regsim report DIR``."""
-    from regsim import report
+    from regsim.reporting import report
 
     page = report.build(args.dir)
     print(f"report: {page}")
@@ -358,7 +358,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """``regsim bench``."""
     import json
 
-    from regsim import bench
+    from regsim.studies import bench
 
     if args.repeats < 1 or args.leak_runs < 0:
         raise RegsimError("--repeats must be 1 or more and --leak-runs 0 or more")
@@ -376,10 +376,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """``regsim validate``."""
     from regsim import scenario as scenario_mod
-    from regsim import validation
     from regsim.data import loader
-    from regsim.model import run_one
+    from regsim.model.simulation import run_one
     from regsim.rng import replication_seeds
+    from regsim.studies import validation
 
     if args.replications < 1:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
@@ -410,8 +410,9 @@ def pd_options():
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``regsim sensitivity``."""
-    from regsim import plots, sensitivity
+    from regsim.reporting import plots
     from regsim.scenario import locate
+    from regsim.studies import sensitivity
 
     pair = tuple(s.strip() for s in args.strategies.split(","))
     if len(pair) != 2:
@@ -456,7 +457,7 @@ def _robustness_strategies(text: str | None, default: tuple[str, ...]) -> tuple[
 
 def _check_worlds(n: int, option: str) -> None:
     """Raise a one-line error unless ``n`` is a usable number of robustness worlds."""
-    from regsim.robustness import MIN_WORLDS
+    from regsim.studies.robustness import MIN_WORLDS
 
     if n < MIN_WORLDS:
         raise RegsimError(f"{option}: {n} is not allowed; use {MIN_WORLDS} or more worlds")
@@ -470,7 +471,8 @@ def run_robustness(n: int, strategies: tuple[str, ...], scenario: str, fixed: di
     poverty regret in percentage points) and ``out/robustness.png``/``.svg``; ``args`` gives the
     executor, workers and quiet options. Returns the table, or None (after a message) if runs failed.
     """
-    from regsim import plots, robustness
+    from regsim.reporting import plots
+    from regsim.studies import robustness
 
     _check_worlds(n, "--n")
     table = robustness.experiment_table(n, strategies, scenario, fixed,
@@ -486,8 +488,8 @@ def run_robustness(n: int, strategies: tuple[str, ...], scenario: str, fixed: di
 
 def cmd_robustness(args: argparse.Namespace) -> int:
     """``regsim robustness``."""
-    from regsim.robustness import DEFAULT_STRATEGIES, SCREEN_SETTINGS
     from regsim.scenario import locate
+    from regsim.studies.robustness import DEFAULT_STRATEGIES, SCREEN_SETTINGS
 
     strategies = _robustness_strategies(args.strategies, DEFAULT_STRATEGIES)
     fixed = _fixed(args, SCREEN_SETTINGS)
@@ -502,9 +504,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``regsim calibrate``."""
-    from regsim import calibration
     from regsim import scenario as scenario_mod
     from regsim.data import loader
+    from regsim.studies import calibration
 
     if args.max_evaluations < 5:
         raise RegsimError(f"--max-evaluations: {args.max_evaluations} is too few; use 5 or more")

@@ -31,7 +31,7 @@ STRATEGIES: Final = (
     "hybrid",
     "custom",
 )
-"""Names of the budget-allocation strategies (see ``regsim.policy``)."""
+"""Names of the budget-allocation strategies (see ``regsim.model.policy``)."""
 
 
 def param(

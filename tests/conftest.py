@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import small_params
 
-from regsim.model import cached_world
+from regsim.model.simulation import cached_world
 from regsim.params import Params
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from regsim.model import RegionalModel
+from regsim.model.simulation import RegionalModel
 from regsim.params import Params, replace
 
 SMALL_WEIGHT = 100  # household rows stand for 100 households: about 14,500 rows

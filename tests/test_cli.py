@@ -97,7 +97,7 @@ def test_help_teaches():
 
 def test_bench_json_to_stdout_or_file(tmp_path, capsys, monkeypatch):
     """``regsim bench --json`` prints one JSON object (for tracking); ``--json FILE`` writes it too."""
-    from regsim import bench
+    from regsim.studies import bench
 
     monkeypatch.setitem(bench.SCALES, "default", 1000)  # a small scale: the worker receives the weight
     assert main(["bench", "--repeats", "1", "--leak-runs", "0", "--json"]) == 0

@@ -8,7 +8,7 @@ import pytest
 
 from regsim.data import loader
 from regsim.errors import DataError
-from regsim.world import build_world
+from regsim.model.world import build_world
 
 
 def test_world_matches_2017_populations(world):

@@ -4,7 +4,7 @@ import ast
 import inspect
 from pathlib import Path
 
-from regsim.model import RegionalModel
+from regsim.model.simulation import RegionalModel
 from regsim.params import all_keys
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from helpers import small_params
 
-from regsim.model import RegionalModel
+from regsim.model.simulation import RegionalModel
+from regsim.model.state import Flows
 from regsim.params import STRATEGIES
-from regsim.state import Flows
 
 STRATEGIES_NO_CUSTOM = [s for s in STRATEGIES if s != "custom"]
 

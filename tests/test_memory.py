@@ -6,7 +6,7 @@ import weakref
 import mesa
 from helpers import small_params
 
-from regsim.model import run_one
+from regsim.model.simulation import run_one
 
 
 def test_twenty_models_leave_nothing_alive():

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.stats import norm
 
-from regsim import bench
-from regsim.metrics import METRICS, theil, weighted_gini
-from regsim.model import RegionalModel
+from regsim.model.metrics import METRICS, theil, weighted_gini
+from regsim.model.simulation import RegionalModel
+from regsim.studies import bench
 
 
 def test_gini_analytic_cases():
@@ -51,7 +51,7 @@ def test_bench_measures_a_small_scale():
 
 def test_allocation_sees_the_poverty_recorded_last_year():
     """Strategies read last year's recorded poverty, equal to a fresh computation on the unchanged state."""
-    from regsim.processes.incomes import consumption_per_person
+    from regsim.model.processes.incomes import consumption_per_person
 
     params = small_params(time__end_year=2020)
     model = RegionalModel(params, seed=2)

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from regsim import plots
+from regsim.reporting import plots
 
 
 def bands():

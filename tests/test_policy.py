@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from regsim.errors import ScenarioError
+from regsim.model.policy import PolicyView, make_strategy, read_custom_weights
 from regsim.params import STRATEGIES, PolicyParams
-from regsim.policy import PolicyView, make_strategy, read_custom_weights
 
 S = 30
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regsim import analysis, report
 from regsim.cli import main
 from regsim.errors import ExperimentError
+from regsim.reporting import analysis, report
 
 SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2022"]
 WORLDS = 3  # Latin-hypercube worlds of the small robustness analysis

@@ -71,9 +71,9 @@ def test_calibrate_writes_a_usable_scenario(tmp_path, capsys):
 
 def test_defaults_are_the_calibration_fit():
     """The baseline defaults are the fit of ``regsim calibrate``: every base-year target within tolerance."""
-    from regsim.calibration import base_targets, base_year_metrics
     from regsim.data import loader
     from regsim.params import Params
+    from regsim.studies.calibration import base_targets, base_year_metrics
 
     metrics = base_year_metrics(Params())
     for target in base_targets(loader.load()):

@@ -31,7 +31,7 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         shard: ``"I/N"``: run only the I-th of N slices of the design.
         progress: Show a progress bar on stderr.
     """
-    from regsim.model import cached_world, road_table, world_table
+    from regsim.model.simulation import cached_world, road_table, world_table
 
     out = Path(out_dir)
     frame = design(exp)

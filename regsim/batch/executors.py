@@ -53,7 +53,7 @@ class RunOutcome:
 def execute(spec: RunSpec) -> RunOutcome:
     """Run one design row and write its files; a failure is recorded, not raised."""
     from regsim import scenario
-    from regsim.model import run_one
+    from regsim.model.simulation import run_one
 
     out_dir = Path(spec.out_dir)
     if store.is_complete(out_dir, spec.run_id, spec.outputs):

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from regsim import analysis, plots
-from regsim.analysis import BASELINE, Comparison
 from regsim.errors import ExperimentError
 from regsim.params import describe
+from regsim.reporting import analysis, plots
+from regsim.reporting.analysis import BASELINE, Comparison
 
 PATH_METRICS = (
     ("gdp_som", "GDP, bn som (2017 prices)", 1e9),
@@ -202,10 +202,10 @@ document.querySelectorAll('table.sortable th').forEach(function(th, col){th.addE
 def _validation_section(comp: Comparison, folder: Path) -> str:
     """Section 8: the validation targets, read off the runs of the scenario's own strategy."""
     from regsim import scenario as scenario_mod
-    from regsim import validation
     from regsim.data import loader
     from regsim.errors import RegsimError
     from regsim.results import RunResult
+    from regsim.studies import validation
 
     try:  # the strategy the scenario itself prescribes (the Concept for the baseline)
         strategy = scenario_mod.load(str(comp.manifest.get("scenario", "baseline"))).params.policy.strategy
@@ -257,7 +257,7 @@ def robustness_findings(table: pd.DataFrame, year: int | None = None, parameters
     """Plain-language findings from ``robustness.csv``; every number is read from ``table``.
 
     Args:
-        table: ``regsim.robustness.table`` (shares as fractions 0-1, GDP regret in som per person,
+        table: ``regsim.studies.robustness.table`` (shares as fractions 0-1, GDP regret in som per person,
             poverty regret in percentage points).
         year: The year the outcomes are read in, if known.
         parameters: How many uncertain parameters the Latin hypercube varies, if known.
@@ -341,7 +341,7 @@ def robustness_command(comp: Comparison, folder: Path) -> str:
     The comparison's horizon and scale are passed too where they differ from the cheaper defaults of
     ``regsim robustness``, so that the worlds match the comparison.
     """
-    from regsim.robustness import DEFAULT_STRATEGIES, SCREEN_SETTINGS
+    from regsim.studies.robustness import DEFAULT_STRATEGIES, SCREEN_SETTINGS
 
     parts = ["regsim", "robustness"]
     scenario = _scenario_name(str(comp.manifest.get("scenario", "baseline")))

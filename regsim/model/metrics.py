@@ -6,7 +6,7 @@ shape (9,) for ``oblast`` (in ``OBLAST_ORDER``) and shape (S,) for ``settlement`
 them into tidy long tables at the end. Rates are fractions 0-1; money is som at 2017 prices.
 
 Inequality: Gini of consumption per person (persons at home as weights; see
-``regsim.processes.incomes``); the Theil index
+``regsim.model.processes.incomes``); the Theil index
 (GE(1)) of income per person across settlements, decomposed into between- and within-oblast
 parts (Shorrocks 1980); sigma convergence is the population-weighted s.d. of log GDP per person
 across the 9 oblast units.
@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from regsim.data.loader import OBLAST_ORDER
+from regsim.model.processes.incomes import consumption_per_person, remittance_per_migrant
+from regsim.model.state import State
 from regsim.params import Params
-from regsim.processes.incomes import consumption_per_person, remittance_per_migrant
-from regsim.state import State
 
 Value = float | np.ndarray
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from regsim.agents.firm import INDUSTRY, SERVICES, FirmTable
 from regsim.errors import DataError
-from regsim.households import SPARE_FACTOR, Households
+from regsim.model.firms import INDUSTRY, SERVICES, FirmTable
+from regsim.model.households import SPARE_FACTOR, Households
+from regsim.model.processes import incomes, labour, migration, production
+from regsim.model.state import Flows, SettlementColumns, State
+from regsim.model.world import World
 from regsim.params import EconomyParams, Params
-from regsim.processes import incomes, labour, migration, production
 from regsim.rng import stream
-from regsim.state import Flows, SettlementColumns, State
-from regsim.world import World
 
 BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
 

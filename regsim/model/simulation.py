@@ -17,16 +17,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from regsim import __version__, allocator
-from regsim.agents.firm import Firm
-from regsim.agents.settlement import Settlement
+from regsim import __version__, malloc
 from regsim.data import loader
 from regsim.errors import InvariantError
-from regsim.initialise import URBAN_KINDS, build_state
-from regsim.metrics import Recorder
-from regsim.params import Params, params_hash, to_dict
-from regsim.policy import PolicyView, Strategy, make_strategy
-from regsim.processes import (
+from regsim.model.firms import Firm
+from regsim.model.initialise import URBAN_KINDS, build_state
+from regsim.model.metrics import Recorder
+from regsim.model.policy import PolicyView, Strategy, make_strategy
+from regsim.model.processes import (
     Process,
     budget,
     demography,
@@ -37,10 +35,12 @@ from regsim.processes import (
     production,
     productivity,
 )
+from regsim.model.settlements import Settlement
+from regsim.model.state import CHANNELS, Flows
+from regsim.model.world import World, build_world
+from regsim.params import Params, params_hash, to_dict
 from regsim.results import RunResult, git_commit
 from regsim.rng import stream
-from regsim.state import CHANNELS, Flows
-from regsim.world import World, build_world
 
 BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float rounding only
 
@@ -69,7 +69,7 @@ class RegionalModel(mesa.Model):
 
     def __init__(self, params: Params, seed: int = 0, scenario: str = "", world: World | None = None) -> None:
         started = time.perf_counter()
-        allocator.tune()
+        malloc.tune()
         super().__init__(seed=seed)
         self.params = params
         self.run_seed = int(seed)
@@ -257,4 +257,4 @@ def run_one(params: Params, seed: int, scenario: str = "") -> RunResult:
     finally:
         model.release()
         del model
-        allocator.trim()
+        malloc.trim()

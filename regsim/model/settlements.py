@@ -2,7 +2,7 @@
 
 A :class:`Settlement` is a growth centre, a residual town node or a synthetic village cluster.
 Its state (population, public capital, productivity, ...) is a row of the settlement columns of
-:class:`regsim.state.State`, updated by vectorised processes; the agent decides what it can
+:class:`regsim.model.state.State`, updated by vectorised processes; the agent decides what it can
 absorb of the money it is given (its administrative capacity).
 """
 

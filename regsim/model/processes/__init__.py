@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from regsim.model.state import State
 from regsim.params import Params
-from regsim.state import State
 
 
 class Process(Protocol):

@@ -60,7 +60,7 @@ def experiment_table(method: str, n: int, strategies: tuple[str, str], scenario:
 def differences(out_dir: Path, strategies: tuple[str, str], ranges: dict[str, list[float]]
                 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Sample matrix X (in SALib order) and outcome differences (first minus second strategy)."""
-    from regsim.analysis import load
+    from regsim.reporting.analysis import load
 
     comp = load(out_dir)
     design = comp.design

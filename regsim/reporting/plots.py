@@ -281,7 +281,7 @@ def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
     points).
 
     Args:
-        table: ``regsim.robustness.table`` (columns ``strategy, share_best_gdp, share_best_poverty,
+        table: ``regsim.studies.robustness.table`` (columns ``strategy, share_best_gdp, share_best_poverty,
             mean_regret_gdp_pc_som, max_regret_gdp_pc_som, mean_regret_poverty_points,
             max_regret_poverty_points``; shares as fractions 0-1).
         fig: Figure to draw into (a new one if None).

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.agents.firm import SECTORS
+from regsim.model.firms import SECTORS
+from regsim.model.state import State
 from regsim.params import Params
 from regsim.rng import geometric_quantile, lognormal_quantile, poisson_quantile
-from regsim.state import State
 
 STREAM = "production"
 ENTRANT_CAPITAL_SHARE = 0.5  # entrants start smaller than incumbents (Cabral & Mata 2003)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from regsim.agents.firm import FirmTable
-from regsim.households import Households
-from regsim.world import World
+from regsim.model.firms import FirmTable
+from regsim.model.households import Households
+from regsim.model.world import World
 
 CHANNELS = ("infrastructure", "grants", "services")
 """Budget channels: the columns of an allocation array."""

@@ -1,7 +1,7 @@
 """Robustness across plausible worlds: which strategy is best how often, and its regret.
 
 Strategies run on a Latin hypercube over the uncertain parameters (plausible ranges, as in
-``regsim.sensitivity``); each sample point is a "world". Per world the best strategy on an
+``regsim.studies.sensitivity``); each sample point is a "world". Per world the best strategy on an
 outcome is the one with the highest value (lowest for poverty); a strategy's regret is its
 shortfall from the best in that world. Satisficing: the share of worlds in which a strategy
 raises GDP per person and lowers poverty versus ``none`` (Lempert et al. 2003 style robustness).
@@ -14,8 +14,8 @@ from typing import Any, Final
 
 import pandas as pd
 
-from regsim.analysis import BASELINE, load
-from regsim.sensitivity import plausible_ranges
+from regsim.reporting.analysis import BASELINE, load
+from regsim.studies.sensitivity import plausible_ranges
 
 DEFAULT_STRATEGIES: Final = ("none", "equalisation_uniform", "equalisation_needs", "concentrated",
                              "concentrated_hinterland", "concept_two_stage")

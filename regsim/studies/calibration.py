@@ -1,7 +1,7 @@
 """Calibration of uncertain parameters to the 2017 base year only (``regsim calibrate``).
 
 Population, GRP and poverty by oblast and the stock of migrants abroad hold by construction
-(``regsim.initialise``). Seven base-year statistics depend on parameters the data do not pin down:
+(``regsim.model.initialise``). Seven base-year statistics depend on parameters the data do not pin down:
 unemployment (national, in the two cities and in the seven oblasts), the Gini of consumption,
 extreme poverty, remittances as a share of GDP and household income per person. This module fits six
 household and labour-market parameters to them by minimising squared errors relative to each
@@ -104,9 +104,9 @@ def base_year_metrics(params: Params) -> dict[str, float]:
     National metrics by name, and unemployment per oblast unit as ``unemployment_rate/Bishkek``, ....
     """
     from regsim.data.loader import OBLAST_ORDER
-    from regsim.initialise import build_state
-    from regsim.metrics import METRICS
-    from regsim.model import cached_world
+    from regsim.model.initialise import build_state
+    from regsim.model.metrics import METRICS
+    from regsim.model.simulation import cached_world
 
     state = build_state(cached_world(params.scale.world_seed), params)
     state.cols.population = state.population()

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.agents.firm import SERVICES
+from regsim.model.firms import SERVICES
+from regsim.model.state import State
 from regsim.params import Params
-from regsim.state import State
 
 STREAM = "labour"
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model.processes.productivity import relative
+from regsim.model.state import State
 from regsim.params import Params
-from regsim.processes.productivity import relative
-from regsim.state import State
 
 STREAM = "migration"
 

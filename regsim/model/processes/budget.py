@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model.state import Ledger, State
 from regsim.params import Params
-from regsim.state import Ledger, State
 
 STREAM = "budget"
 INFRASTRUCTURE, GRANTS, SERVICES = 0, 1, 2

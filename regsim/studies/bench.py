@@ -56,7 +56,7 @@ def mesa_reference() -> dict[str, float]:
 
 def measure_scale(weight: int, repeats: int) -> dict[str, Any]:
     """Time default runs at one household weight (best of ``repeats``) and the Mesa reference."""
-    from regsim.model import RegionalModel, cached_world
+    from regsim.model.simulation import RegionalModel, cached_world
     from regsim.params import Params, replace
 
     params = replace(Params(), "scale.household_weight", weight)
@@ -98,7 +98,7 @@ def measure_scale(weight: int, repeats: int) -> dict[str, Any]:
 
 def leak_check(runs: int, end_year: int = 2025) -> dict[str, Any]:
     """Resident memory after each of ``runs`` default runs (to ``end_year``) in one process."""
-    from regsim.model import cached_world, run_one
+    from regsim.model.simulation import cached_world, run_one
     from regsim.params import Params, replace
 
     params = replace(Params(), "time.end_year", end_year)

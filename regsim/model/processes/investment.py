@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model.state import State
 from regsim.params import Params
-from regsim.state import State
 
 STREAM = "investment"
 

@@ -1,1 +1,0 @@
-"""Mesa agents: settlements and firms (households are a column table, see ``regsim.households``)."""

@@ -1,0 +1,1 @@
+"""Reading results: analysis tables, terminal summaries, figures and the HTML report (never the model)."""

@@ -1,0 +1,1 @@
+"""Studies of the model: validation against data, calibration, sensitivity, robustness, benchmarks."""
