@@ -231,12 +231,15 @@ class RegionalModel(mesa.Model):
 
 
 def world_table(world: World) -> pd.DataFrame:
-    """One row per settlement: id, name, kind, oblast, rayon, lat, lon, synthetic, ... ."""
+    """One row per settlement: id, name, kind, oblast, rayon, lat, lon, synthetic, km_to_centre (road km)."""
     table = world.settlements.reset_index()[
         ["settlement_id", "name", "kind", "oblast", "rayon", "lat", "lon", "synthetic", "growth_centre",
          "population_2017"]
     ].copy()
     table["urban"] = table.kind.isin(URBAN_KINDS)
+    centres = world.settlements.growth_centre.to_numpy(bool)
+    # road km to the nearest of the 20 growth centres (0 for a centre): the distance bands of the report
+    table["km_to_centre"] = world.road_km[:, centres].min(axis=1) if centres.any() else np.inf
     return table
 
 
