@@ -7,7 +7,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "regsim"
 
 # lower number = lower layer; a module may import only modules of its own layer or below
 LAYERS = {
-    "errors": 0, "allocator": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2, "summary": 3,
+    "errors": 0, "files": 0, "allocator": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2, "summary": 3,
     "data": 3, "data.loader": 3, "world": 4, "households": 5, "agents": 5, "agents.firm": 5,
     "agents.settlement": 5, "state": 6, "policy": 7, "processes": 8, "initialise": 9, "metrics": 9,
     "model": 10, "batch": 11, "bench": 11, "validation": 3, "sensitivity": 3, "robustness": 3, "calibration": 11,
