@@ -210,6 +210,14 @@ def _protected(path: Path) -> str | None:
     return None
 
 
+def _holds_own_result(path: Path, is_ours: Callable[[Path], bool]) -> bool:
+    """``path`` is a folder with visible content that regsim wrote (not merely an empty folder)."""
+    try:
+        return any(not p.name.startswith(".") for p in path.iterdir()) and is_ours(path)
+    except OSError:
+        return False
+
+
 def _check_creatable(path: Path, option: str) -> None:
     """``path`` is absent: its nearest existing ancestor must be a folder regsim may write into."""
     ancestor = path.parent
@@ -253,7 +261,7 @@ def check_folder(path: str | Path, is_ours: Callable[[Path], bool], what: str, o
     """
     path = Path(path)
     why = _protected(path)
-    if why and (replace or not (path.is_dir() and is_ours(path))):  # resuming in place is allowed
+    if why and (replace or not _holds_own_result(path, is_ours)):  # resuming in place is allowed
         raise OutputError(f"{option} {path}: {why}; regsim writes results only into a new or empty folder "
                           "or one of its own results, e.g. results/mine")
     if path.is_symlink() and replace:
