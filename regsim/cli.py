@@ -38,6 +38,8 @@ EPILOG = textwrap.dedent("""\
 
     strategies: none, equalisation_uniform, equalisation_needs, concentrated,
       concentrated_hinterland, concept_two_stage, hybrid, custom (policy.custom_weights_csv)
+    outputs: --out is a new or empty folder or one of regsim's own results (resumed or replaced); regsim
+      never deletes, replaces or mixes into anything else, and checks this before any work starts
     docs: docs/ODD.md (the model), docs/validation.md (fit to data), docs/cluster.md (batches)
 """)
 
