@@ -7,6 +7,8 @@ traceback and no partial output left behind.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import textwrap
 import time
@@ -18,6 +20,9 @@ from regsim.errors import RegsimError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# operating-system errors that mean "this output cannot be written" (a user can fix them)
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES})
 
 EPILOG = textwrap.dedent("""\
     examples:
@@ -33,6 +38,8 @@ EPILOG = textwrap.dedent("""\
 
     strategies: none, equalisation_uniform, equalisation_needs, concentrated,
       concentrated_hinterland, concept_two_stage, hybrid, custom (policy.custom_weights_csv)
+    outputs: --out is a new or empty folder or one of regsim's own results (resumed or replaced); regsim
+      never deletes, replaces or mixes into anything else, and checks this before any work starts
     docs: docs/ODD.md (the model), docs/validation.md (fit to data), docs/cluster.md (batches)
 """)
 
@@ -64,7 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter; repeatable")
     run.add_argument("--out", type=Path, default=None,
-                     help="output directory (default: results/<scenario>-<strategy>-seed<N>)")
+                     help="output folder (default: results/<scenario>-<strategy>-seed<N>): new, empty, or a "
+                     "regsim run of the same scenario, parameters and seed, which is replaced when the new run "
+                     "is complete; any other folder or file is refused before the run starts")
+    run.add_argument("--overwrite", action="store_true",
+                     help="also replace a regsim run of another configuration (never anything that is not a "
+                     "regsim run)")
     run.add_argument("--quiet", action="store_true", help="print only the output directory")
 
     batch = sub.add_parser(
@@ -206,6 +218,78 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+VALIDATE_FILES = frozenset({"validation.csv"})
+CALIBRATE_FILES = frozenset({"calibration.csv", "fit.csv", "calibrated.toml"})
+
+
+def _check_run_out(out: Path, params: object, seed: int, overwrite: bool) -> None:
+    """Refuse, before the run, an ``--out`` that is not new, empty or a regsim run we may replace.
+
+    A regsim run of the same parameters and seed is replaced (rerunning a command refreshes its
+    result); one of another configuration only with ``--overwrite``; anything else never.
+    """
+    import json
+
+    from regsim import files
+    from regsim.params import to_dict
+    from regsim.results import is_run_result, run_meta
+
+    files.check_folder(out, is_run_result, "a regsim run (run.json and its tables)", replace=True)
+    meta = run_meta(out)
+    if meta is None or overwrite:
+        return
+    mine = json.loads(json.dumps(to_dict(params), default=str))
+    if meta.get("params") != mine or meta.get("seed") != seed:
+        raise RegsimError(f"--out {out}: holds a regsim run of another configuration (scenario "
+                          f"{meta.get('scenario')!r}, strategy {meta.get('strategy')!r}, seed {meta.get('seed')}); "
+                          "add --overwrite to replace it, or give a new folder")
+
+
+def _is_batch(folder: Path) -> bool:
+    from regsim.batch.store import MANIFEST
+
+    return (folder / MANIFEST).is_file()
+
+
+def _check_batch_out(out: Path, option: str = "--out") -> None:
+    """Refuse, before any run, an output folder that is not new, empty or a regsim batch (resumed)."""
+    from regsim import files
+
+    files.check_folder(out, _is_batch, "a regsim batch (manifest.json)", option=option)
+
+
+def _check_files_out(out: Path, names: frozenset[str], command: str) -> None:
+    """Refuse, before the work, an output folder holding anything but the files ``command`` writes."""
+    from regsim import files
+
+    files.check_folder(out, files.holds_only(set(names)), f"what {command} writes ({', '.join(sorted(names))})")
+
+
+def _write_files(out: Path, names: frozenset[str], writers: dict) -> None:
+    """Write a command's files into ``out``, each complete or not at all."""
+    from regsim import files
+
+    files.write_files(out, writers, files.holds_only(set(names)))
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV atomically."""
+    from regsim import files
+
+    files.atomic_write(path, lambda p: frame.to_csv(p, index=False))
+
+
+def _is_bench_json(path: Path) -> bool:
+    """Whether ``path`` is a JSON file written by ``regsim bench --json`` (so it may be replaced)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"machine", "utc"} <= set(data)
+
+
 def _summary(result, out: Path) -> str:
     from regsim.reporting.summary import headline_table
 
@@ -222,6 +306,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise RegsimError(f"--seed: {args.seed} is negative; allowed: 0 or more")
     out = args.out or Path("results") / f"{scen.name}-{params.policy.strategy}-seed{args.seed}"
+    _check_run_out(out, params, args.seed, args.overwrite)
     started = time.perf_counter()
     model = RegionalModel(params, seed=args.seed, scenario=scen.name)
     try:
@@ -328,6 +413,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                             "settlement_years": "base_and_last", "set": fixed},
              "cells": cells}
     out = args.out or Path("results") / f"compare-{path.stem}"
+    _check_batch_out(out)
+    if args.robustness:
+        _check_batch_out(out / report.ROBUSTNESS_DIR, "--out (its robustness/ folder)")
     summary = _run_experiment(table, out, args)
     if summary is None:
         return 1
@@ -347,8 +435,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``regsim report DIR``."""
+    from regsim.files import check_writable
     from regsim.reporting import report
 
+    check_writable(args.dir, "report")
     page = report.build(args.dir)
     print(f"report: {page}")
     return 0
@@ -358,17 +448,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """``regsim bench``."""
     import json
 
+    from regsim import files
     from regsim.studies import bench
 
     if args.repeats < 1 or args.leak_runs < 0:
         raise RegsimError("--repeats must be 1 or more and --leak-runs 0 or more")
+    if args.json not in (None, "-"):
+        files.check_file(args.json, _is_bench_json, "a regsim bench JSON file", "--json")
     result = bench.run(args.scale, args.repeats, args.leak_runs)
     if args.json == "-":
         print(json.dumps(result, indent=2))
         return 0
     print(bench.format_report(result))
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        files.write_text(args.json, json.dumps(result, indent=2) + "\n")
         print(f"\nJSON: {args.json}")
     return 0
 
@@ -384,12 +477,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.replications < 1:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
     scen = scenario_mod.load(args.scenario, args.overrides)
+    _check_files_out(args.out, VALIDATE_FILES, "regsim validate")
     params = validation.validation_params(scen.params)
     runs = [run_one(params, seed, scen.name) for seed in replication_seeds(2017, args.replications)]
     table = validation.validate(runs, validation.targets(loader.load()))
-    args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "validation.csv"
-    table.to_csv(path, index=False)
+    _write_files(args.out, VALIDATE_FILES, {path.name: lambda p: table.to_csv(p, index=False)})
     with pd_options():
         print(table[["target", "year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok", "kind"]]
               .to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
@@ -421,12 +514,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     n = args.trajectories if args.method == "morris" else args.n
     table = sensitivity.experiment_table(args.method, n, pair, str(locate(args.scenario).resolve()), fixed)
     out = args.out or Path("results") / f"sensitivity-{args.method}"
+    _check_batch_out(out)
     if _run_experiment(table, out, args) is None:
         return 1
     ranges = sensitivity.plausible_ranges()
     x, diff = sensitivity.differences(out, pair, ranges)
     result = sensitivity.analyse(args.method, x, diff, ranges)
-    result.to_csv(out / "sensitivity.csv", index=False)
+    _write_csv(result, out / "sensitivity.csv")
     key = "mu_star" if args.method == "morris" else "ST"
     conf = f"{key}_conf"
     fig, axes = plots.new_figure(ncols=len(sensitivity.OUTCOMES), width=15, height=4.5)
@@ -475,12 +569,13 @@ def run_robustness(n: int, strategies: tuple[str, ...], scenario: str, fixed: di
     from regsim.studies import robustness
 
     _check_worlds(n, "--n")
+    _check_batch_out(out)
     table = robustness.experiment_table(n, strategies, scenario, fixed,
                                         seed=robustness.DEFAULT_SEED if seed is None else seed)
     if _run_experiment(table, out, args) is None:
         return None
     result = robustness.table(robustness.world_outcomes(out))
-    result.to_csv(out / "robustness.csv", index=False)
+    _write_csv(result, out / "robustness.csv")
     plots.save(plots.plot_robustness(result), out, "robustness")
     plots.close_all()
     return result
@@ -511,16 +606,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.max_evaluations < 5:
         raise RegsimError(f"--max-evaluations: {args.max_evaluations} is too few; use 5 or more")
     scen = scenario_mod.load(args.scenario, args.overrides)
+    _check_files_out(args.out, CALIBRATE_FILES, "regsim calibrate")
     parameters, fit = calibration.calibrate(scen.params, loader.load(), args.max_evaluations)
-    args.out.mkdir(parents=True, exist_ok=True)
-    parameters.to_csv(args.out / "calibration.csv", index=False)
-    fit.to_csv(args.out / "fit.csv", index=False)
     # a named scenario is inherited by name (the file works on any machine); a file by its full path
     named = scenario_mod.available().get(args.scenario)
     parent = args.scenario if named is not None else str(Path(args.scenario).resolve())
     overrides = {key: calibration.toml_value(value)
                  for key, value in (scenario_mod.parse_override(text) for text in args.overrides)}
-    (args.out / "calibrated.toml").write_text(calibration.scenario_text(parent, parameters, overrides))
+    toml_text = calibration.scenario_text(parent, parameters, overrides)
+    _write_files(args.out, CALIBRATE_FILES, {
+        "calibration.csv": lambda p: parameters.to_csv(p, index=False),
+        "fit.csv": lambda p: fit.to_csv(p, index=False),
+        "calibrated.toml": lambda p: p.write_text(toml_text, encoding="utf-8")})
     with pd_options():
         print(parameters.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
         print()
@@ -593,9 +690,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe (regsim params | head -1) surfaces here, not at exit
+        return status
+    except BrokenPipeError:  # the reader went away: stop quietly, as other command-line tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+        return 141  # 128 + SIGPIPE, the status of a tool killed by a closed pipe
     except RegsimError as err:  # a user mistake: one line, no traceback
         print(f"regsim: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        if err.errno not in DISK_ERRNOS:
+            raise
+        print(f"regsim: error: {err.filename or 'a file'}: {err.strerror}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("regsim: interrupted; nothing was written", file=sys.stderr)

@@ -4,25 +4,25 @@ A run directory holds ``national.parquet`` (``year, metric, value``), ``oblasts.
 (``year, oblast, metric, value``), ``settlements.parquet`` (``year, settlement_id, metric,
 value``), ``world.parquet`` (one row per settlement) and ``run.json`` (provenance). Everything
 is written into a temporary sibling directory first and renamed into place when complete, so an
-interrupted or failed run leaves nothing half-written behind.
+interrupted or failed run leaves nothing half-written behind; only a folder that holds such a run
+(or nothing) is ever replaced.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from regsim import files
 from regsim.errors import RegsimError
 
 TABLES = ("national", "oblasts", "settlements", "world")
+RUN_JSON = "run.json"
 
 
 @dataclass
@@ -48,29 +48,47 @@ class RunResult:
         return rows.set_index("year").value
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write every table and ``run.json`` atomically into ``out_dir`` (replacing it).
+        """Write every table and ``run.json`` into ``out_dir``, all at once.
+
+        The tables are written into a temporary sibling folder, flushed to disk and renamed into
+        place (:func:`regsim.files.staged_dir`), so an interrupted or failed save leaves nothing.
+        ``out_dir`` may be new, an empty folder, or a regsim run (:func:`is_run_result`), which is
+        replaced; anything else is refused.
 
         Returns:
             The directory written.
+
+        Raises:
+            OutputError: if ``out_dir`` holds anything but a regsim run, or cannot be written.
         """
         out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        files.check_folder(out, is_run_result, "a regsim run (run.json and its tables)", option="out_dir",
+                           replace=True)
+        with files.staged_dir(out, is_run_result) as tmp:
             for name in TABLES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
-            (tmp / "run.json").write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
-            if out.exists():
-                trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-                os.replace(out, trash / out.name)
-                os.replace(tmp, out)
-                shutil.rmtree(trash, ignore_errors=True)
-            else:
-                os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            (tmp / RUN_JSON).write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
         return out
+
+
+def run_meta(run_dir: str | Path) -> dict[str, Any] | None:
+    """The ``run.json`` of a finished run in ``run_dir`` (all tables present), or None if it is not one."""
+    path = Path(run_dir)
+    try:
+        if not all((path / f"{n}.parquet").is_file() for n in TABLES):
+            return None
+        meta = json.loads((path / RUN_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and {"params", "seed"} <= set(meta) else None
+
+
+def is_run_result(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds a finished regsim run: ``run.json`` with params and seed, and every table.
+
+    Only such a folder may be replaced by :meth:`RunResult.save`.
+    """
+    return run_meta(run_dir) is not None
 
 
 def load(run_dir: str | Path) -> RunResult:

@@ -19,15 +19,13 @@ that is complete. ``pandas.read_parquet(DIR / "national")`` reads a whole datase
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from regsim import __version__
+from regsim import __version__, files
 from regsim.errors import ExperimentError
 from regsim.results import git_commit
 
@@ -46,29 +44,13 @@ def failure_file(out_dir: Path, run_id: int) -> Path:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` atomically (:func:`regsim.files.write_bytes`)."""
+    files.write_bytes(path, data)
 
 
 def atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write a DataFrame as Parquet atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a DataFrame as Parquet atomically (:func:`regsim.files.atomic_write`)."""
+    files.atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def atomic_json(data: dict[str, Any], path: Path) -> None:

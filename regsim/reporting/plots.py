@@ -19,6 +19,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from regsim import files
+
 # Okabe-Ito, with the pale yellow last (it is hard to see on white)
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
 STRATEGY_ORDER = ("none", "equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
@@ -311,10 +313,9 @@ def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
 def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     """Write ``name.png`` (150 dpi) and ``name.svg`` into ``folder``; returns both paths."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
-    fig.savefig(paths[0], dpi=150, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight")
+    files.atomic_write(paths[0], lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
+    files.atomic_write(paths[1], lambda p: fig.savefig(p, format="svg", bbox_inches="tight"))
     return paths
 
 

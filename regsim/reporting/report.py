@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from regsim import files
 from regsim.errors import ExperimentError
 from regsim.params import describe
 from regsim.reporting import analysis, plots
@@ -220,7 +221,7 @@ def _validation_section(comp: Comparison, folder: Path) -> str:
                       settlements=comp.settlements[comp.settlements.run_id == r], world=comp.world)
             for r in runs_of]
     table = validation.validate(runs, validation.targets(loader.load()))
-    table.to_csv(folder / "validation.csv", index=False)
+    files.atomic_write(folder / "validation.csv", lambda p: table.to_csv(p, index=False))
     shown = table.set_index("target")[["year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok"]]
     shown = shown.assign(year=shown.year.map(lambda y: "" if pd.isna(y) else str(int(y))),  # not 2,018.00
                          ok=shown.ok.map({True: "yes", False: "no"}))
@@ -414,7 +415,7 @@ def build(out_dir: str | Path) -> Path:
     summary = analysis.summary_table(comp)
     if "diff_median" not in summary:
         raise ExperimentError(f"{folder}: the batch has no 'none' runs; a report compares against 'none'")
-    summary.to_csv(folder / "summary.csv", index=False)
+    files.atomic_write(folder / "summary.csv", lambda p: summary.to_csv(p, index=False))
     figures = folder / "figures"
     year = comp.last_year
     main = [label for label in (BASELINE, *MAIN_ORDER) if label in comp.labels]
@@ -516,6 +517,6 @@ def build(out_dir: str | Path) -> Path:
             "An agent-based model: results depend on the stated assumptions (section 7).</p>"
             + "".join(sections) + f"<script>{SORT_JS}</script></body></html>")
     path = folder / "report.html"
-    path.write_text(page, encoding="utf-8")
+    files.write_text(path, page)
     plots.close_all()
     return path
