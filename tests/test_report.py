@@ -14,7 +14,7 @@ from regsim.cli import main
 from regsim.errors import ExperimentError
 from regsim.reporting import analysis, report
 
-SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2022"]
+SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2025"]
 WORLDS = 3  # Latin-hypercube worlds of the small robustness analysis
 ROBUSTNESS_HEADING = "<h2>9. Robustness across plausible worlds</h2>"
 
