@@ -150,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write the figures as one JSON object: to FILE (besides the table), or "
                        "without FILE to standard output instead of the table (for tracking over time)")
 
-    validate = sub.add_parser("validate", help="compare simulated 2017-2022 with Kyrgyz data; writes validation.csv",
-                              description="Run replications of a scenario to 2022 and compare at least 15 targets "
+    validate = sub.add_parser("validate", help="compare simulated 2017-2025 with Kyrgyz data; writes validation.csv",
+                              description="Run replications of a scenario to 2025 and compare at least 15 targets "
                               "(2017 base year: calibrated; 2018-2022: out of sample; patterns) with the data, within "
                               "tolerances that follow data quality. Writes validation.csv (target, year, observed, "
                               "simulated median, p10, p90, tolerance, ok, source).")

@@ -33,6 +33,9 @@ STRATEGIES: Final = (
 )
 """Names of the budget-allocation strategies (see ``regsim.model.policy``)."""
 
+VITAL_RATES: Final = ("observed_then_projected", "constant")
+"""Modes of ``demography.vital_rates`` (see ``regsim.model.processes.demography``)."""
+
 
 def param(
     default: Any,
@@ -174,6 +177,15 @@ class DemographyParams(_Validated):
                                                  doc="Expected labour-force members per further member at home")
     migrants_per_household_cap: int = param(2, "persons", (1, 10), source="assumption: few households send more than two",
                                             doc="Initial members abroad per household are spread over at most this many members")
+
+    # --- vital rates that follow the data (issue 14); birth/death_rate_per_year above serve "constant"
+    vital_rates: str = param("observed_then_projected", "name", choices=VITAL_RATES,
+                             source="regsim/data/demography.csv: NSC 2017-2025, then the US Census IDB path",
+                             doc="'observed_then_projected': crude rates of demography.csv by calendar year; "
+                                 "'constant': birth_rate_per_year and death_rate_per_year every year")
+    birth_rate_scale: float = param(1.0, "multiplier", (0.0, 3.0), (0.85, 1.15),
+                                    source="sensitivity knob; births 2017-2025 ranged 138k-174k (demography.csv)",
+                                    doc="Multiplies the crude birth rate of either vital_rates mode")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from regsim.cli import main
 from regsim.errors import ExperimentError
 from regsim.reporting import analysis, report
 
-SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2022"]
+SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2025"]
 WORLDS = 3  # Latin-hypercube worlds of the small robustness analysis
 ROBUSTNESS_HEADING = "<h2>9. Robustness across plausible worlds</h2>"
 
@@ -175,5 +175,5 @@ def test_report_without_robustness_gives_the_command(compared, tmp_path):
     assert "Not run for this comparison" in section and "<img" not in section and "<table" not in section
     command = html.unescape(section)
     assert (f"regsim robustness --strategies none,equalisation_uniform,concentrated,concept_two_stage "
-            f"--set scale.household_weight=300 --set time.end_year=2022 --out '{bare}/robustness'") in command
+            f"--set scale.household_weight=300 --set time.end_year=2025 --out '{bare}/robustness'") in command
     assert f"regsim report '{bare}'" in command

@@ -7,10 +7,12 @@ dataset is read with ``importlib.resources`` so an installed package needs no ch
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from regsim.errors import DataError
@@ -33,6 +35,9 @@ _REQUIRED = {
                   "winter_closure_risk"],
     "road_waypoints.csv": ["name", "latitude", "longitude"],
     "national_macro.csv": ["indicator", "year", "value", "unit", "quality", "source"],
+    "demography.csv": ["year", "kind", "population_jan1", "births", "deaths", "crude_birth_rate_per_1000",
+                       "crude_death_rate_per_1000", "population_basis", "births_quality",
+                       "population_quality", "quality", "source"],
 }
 _NOT_NULL = {
     "oblasts.csv": ["unit", "pop_2017_jan1", "grp_per_capita_2017_som", "poverty_rate_2017_pct"],
@@ -40,6 +45,8 @@ _NOT_NULL = {
     "settlements_centres.csv": ["name", "oblast", "latitude", "longitude", "pop_2017"],
     "roads.csv": ["from_node", "to_node", "distance_km"],
     "road_waypoints.csv": ["name", "latitude", "longitude"],
+    "demography.csv": ["year", "kind", "crude_birth_rate_per_1000", "crude_death_rate_per_1000", "quality",
+                       "source"],
 }
 _CITY_UNITS = {"Bishkek": "Bishkek", "Osh": "Osh city"}
 
@@ -54,6 +61,7 @@ class KyrgyzData:
     roads: pd.DataFrame
     waypoints: pd.DataFrame
     macro: pd.DataFrame
+    demography: pd.DataFrame
 
     def macro_value(self, indicator: str, year: int) -> float:
         """One value of ``national_macro.csv``; DataError if absent."""
@@ -114,6 +122,7 @@ def load() -> KyrgyzData:
     roads = _read("roads.csv")
     waypoints = _read("road_waypoints.csv")
     macro = _read("national_macro.csv")
+    demography = load_demography()
     _numeric(oblasts, "oblasts.csv", ["pop_2017_jan1", "grp_per_capita_2017_som", "area_km2"])
     _numeric(oblasts, "oblasts.csv", ["poverty_rate_2017_pct", "unemployment_2017_pct",
                                       "extreme_poverty_2017_pct"], positive=False)
@@ -158,4 +167,78 @@ def load() -> KyrgyzData:
             raise DataError(f"rayons.csv: rural population of {unit} ({rural[unit]:,.0f}) exceeds "
                             f"the oblast total in oblasts.csv ({total:,.0f})")
     return KyrgyzData(oblasts=oblasts, rayons=rayons, centres=centres, roads=roads,
-                      waypoints=waypoints, macro=macro)
+                      waypoints=waypoints, macro=macro, demography=demography)
+
+
+CRUDE_BIRTH_RATE_BOUNDS = (5.0, 50.0)
+"""Sane range of a national crude birth rate, births per 1000 people per year (Niger about 45, Korea 5)."""
+CRUDE_DEATH_RATE_BOUNDS = (2.0, 20.0)
+"""Sane range of a national crude death rate, deaths per 1000 people per year."""
+
+
+def load_demography() -> pd.DataFrame:
+    """Read and check ``demography.csv``: observed vital statistics, then a projection of crude rates.
+
+    Returns:
+        One row per calendar year, sorted: ``kind`` is ``observed`` (NSC counts and rates) for a
+        contiguous run of years, then ``projection`` (anchor years, interpolated by
+        :func:`vital_rates`).
+
+    Raises:
+        DataError: naming the file, the column and the line of the first problem found.
+    """
+    name = "demography.csv"
+    frame = _read(name)
+    _numeric(frame, name, ["year", "crude_birth_rate_per_1000", "crude_death_rate_per_1000"])
+    _numeric(frame, name, ["population_jan1", "births", "deaths"])
+    if frame.year.duplicated().any() or not frame.year.is_monotonic_increasing:
+        raise DataError(f"{name}: column 'year' must be increasing with no repeats")
+    kinds = set(frame.kind)
+    if not kinds <= {"observed", "projection"}:
+        raise DataError(f"{name}: column 'kind' must be 'observed' or 'projection'; got {sorted(kinds)}")
+    observed = frame[frame.kind == "observed"]
+    if observed.empty or (np.diff(observed.year) != 1).any():
+        raise DataError(f"{name}: the 'observed' years must be a contiguous run of calendar years")
+    if (frame[frame.kind == "projection"].year <= observed.year.max()).any():
+        raise DataError(f"{name}: 'projection' rows must come after the last 'observed' year")
+    for column, (low, high) in (("crude_birth_rate_per_1000", CRUDE_BIRTH_RATE_BOUNDS),
+                                ("crude_death_rate_per_1000", CRUDE_DEATH_RATE_BOUNDS)):
+        bad = (frame[column] < low) | (frame[column] > high)
+        if bad.any():
+            row = int(frame.index[bad][0]) + 2
+            raise DataError(f"{name}: column {column!r} must lie in [{low}, {high}] per 1000 (line {row})")
+    for column in ("population_jan1", "births", "deaths", "births_quality", "population_quality"):
+        if observed[column].isna().any():
+            row = int(observed.index[observed[column].isna()][0]) + 2
+            raise DataError(f"{name}: empty value in column {column!r} of an observed year (line {row})")
+    return frame
+
+
+@dataclass(frozen=True)
+class VitalRates:
+    """Crude birth and death rates by calendar year, per person per year (from ``demography.csv``)."""
+
+    years: np.ndarray
+    birth_rate: np.ndarray
+    death_rate: np.ndarray
+
+    def at(self, year: int) -> tuple[float, float]:
+        """Birth and death rate of a calendar year, per person per year.
+
+        Linear between the years in the file (the projection's anchor years); before the first
+        and after the last year, the nearest year's rates hold.
+        """
+        return (float(np.interp(year, self.years, self.birth_rate)),
+                float(np.interp(year, self.years, self.death_rate)))
+
+
+@functools.lru_cache(maxsize=1)
+def vital_rates() -> VitalRates:
+    """The checked crude rates of ``demography.csv`` (read once per process; immutable)."""
+    frame = load_demography()
+    years = frame.year.to_numpy(float)
+    birth = frame.crude_birth_rate_per_1000.to_numpy(float) / 1000.0
+    death = frame.crude_death_rate_per_1000.to_numpy(float) / 1000.0
+    for array in (years, birth, death):
+        array.setflags(write=False)
+    return VitalRates(years=years, birth_rate=birth, death_rate=death)

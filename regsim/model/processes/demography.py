@@ -1,7 +1,13 @@
 """Demography: births, deaths, household formation, permanent emigration and immigration.
 
 Births and deaths per household are its members times the crude rates, rounded with one uniform
-draw per row (so the expected count is exact). Deaths fall on members at home. Household
+draw per row (so the expected count is exact). The crude rates follow the data
+(``demography.vital_rates = "observed_then_projected"``): the NSC rates of each calendar year in
+``regsim/data/demography.csv`` to 2025, then a projection (:func:`crude_rates`); ``"constant"``
+keeps ``birth_rate_per_year`` and ``death_rate_per_year``. The population recorded for year Y is
+compared with the NSC figure of 1 January Y (the 2017 base state is 1 January 2017), so the step
+of year Y carries the population from 1 January Y-1 to 1 January Y and applies the rates of
+calendar year Y-1. Deaths fall on members at home. Household
 formation holds headship rates at their 2017 level (the method of UN Manual VII household
 projections): in each settlement, as many households split as keep the mean household size at
 its 2017 value; every household with at least ``household_formation_min_present`` members at home
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.data.loader import vital_rates
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -45,15 +52,16 @@ class DemographyOutcome:
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> DemographyOutcome:
     """Natural increase, emigration and immigration."""
-    dem, mig = params.demography, params.migration
+    mig = params.migration
     hh = state.households
     n_s = state.n_settlements
     u_birth, u_death, u_emigrate, u_split = rng.random((4, hh.capacity), dtype=np.float32)
     alive = hh.alive
     size = hh.size.astype(np.int32)
     # dead rows have size 0, so floor(0 + u) = 0 births and deaths there: no mask needed
-    births = np.floor(size * np.float32(dem.birth_rate_per_year) + u_birth).astype(np.int32)
-    deaths = np.floor(size * np.float32(dem.death_rate_per_year) + u_death).astype(np.int32)
+    birth_rate, death_rate = crude_rates(params, state.year)
+    births = np.floor(size * np.float32(birth_rate) + u_birth).astype(np.int32)
+    deaths = np.floor(size * np.float32(death_rate) + u_death).astype(np.int32)
     # deaths fall on members at home; a household with members abroad keeps one at home
     deaths = np.minimum(deaths, size - hh.abroad - (hh.abroad > 0))
     new_size = (size + births - deaths).astype(np.int16)
@@ -77,6 +85,25 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
                              immigrant_settlement=destination,
                              immigrant_skill=skill, immigrant_u_labour=u_labour, births=births_s,
                              deaths=deaths_s, emigrated=emigrated_s, immigrated=immigrated_s)
+
+
+def crude_rates(params: Params, year: int) -> tuple[float, float]:
+    """Crude birth and death rates applied in the step of ``year``, per person per year.
+
+    Args:
+        params: Run parameters (``demography.vital_rates``, ``demography.birth_rate_scale``).
+        year: The step's year Y; it carries the population from 1 January Y-1 to 1 January Y, so
+            the data mode uses calendar year Y-1 (linear between projection years).
+
+    Returns:
+        (births per person, deaths per person) for this step.
+    """
+    dem = params.demography
+    if dem.vital_rates == "constant":
+        birth, death = dem.birth_rate_per_year, dem.death_rate_per_year
+    else:
+        birth, death = vital_rates().at(year - 1)
+    return birth * dem.birth_rate_scale, death
 
 
 def apply(state: State, outcome: DemographyOutcome) -> None:
