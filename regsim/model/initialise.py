@@ -17,13 +17,15 @@ every strategy and replication):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from regsim.errors import DataError
 from regsim.model.firms import INDUSTRY, SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production
-from regsim.model.state import Flows, SettlementColumns, State
+from regsim.model.state import BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
 from regsim.params import EconomyParams, Params
 from regsim.rng import stream
@@ -203,54 +205,54 @@ def build_state(world: World, params: Params) -> State:
     output_total = firm_target + farm_target + mining
     zeros = np.zeros(n_s)
     farm_income = np.divide(farm_target, farmers, out=zeros.copy(), where=farmers > 0)
-    cols = SettlementColumns(
-        population=pop0.copy(), population_2017=pop0, market_access_2017=access_kernel @ pop0,
+    base = BaseYear(
+        year=params.time.start_year - 1, population=pop0, market_access=access_kernel @ pop0,
         public_capital_som=econ.public_capital_to_output * output_total,
-        public_capital_2017_som=econ.public_capital_to_output * output_total,
         services_som=econ.services_to_output * output_total,
-        services_2017_som=econ.services_to_output * output_total,
         public_capital_leverage=_leverage(access_kernel @ pop0, pop0, econ),
-        base_tfp=tfp, tfp=tfp.copy(), trend=np.ones(n_s), farm_tfp=farm_income.copy(), farm_price=np.ones(n_s),
-        land=farmers.copy(), living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
-        labour_efficiency=np.ones(n_s), demand_index=np.ones(n_s),
-        industry_access_2017=np.maximum(spread_kernel @ industry, 1.0),
-        profitability_2017=np.ones(n_s), income_pc_2017=np.ones(n_s),
-        mining_output_som=mining, output_som=output_total, firm_output_som=firm_target.copy(),
-        industry_output_som=industry, farm_output_som=farm_target.copy(),
-        market_wage_som=wage, reservation_wage_2017_som=wage.copy(),
-        reservation_wage_som=wage.copy(), resident_wage_som=zeros.copy(),
-        employment_rate=zeros.copy(), earnings_scale=np.ones(n_s),
-        farm_income_per_worker_2017_som=farm_income.copy(), farm_income_per_worker_som=farm_income,
-        income_pc_som=zeros.copy(), farm_access=farm_access, in_migrant_stock=zeros.copy(),
-        grant_credit_som=zeros.copy(), pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)),
-        household_size_2017=_mean_household_size(hh, n_s),
+        tfp=tfp, industry_access=np.maximum(spread_kernel @ industry, 1.0),
+        profitability=np.ones(n_s), income_pc_som=np.ones(n_s), reservation_wage_som=wage,
+        farm_income_per_worker_som=farm_income, farm_tfp=farm_income, land=farmers,
+        farm_access=farm_access, mining_output_som=mining, earnings_scale=np.ones(n_s),
+        household_size=_mean_household_size(hh, n_s), abroad_base_rate=0.0,
     )
-    state = State(world=world, households=hh, firms=firms, cols=cols, commute=commute,
+    cols = SettlementColumns(
+        population=pop0.copy(),
+        public_capital_som=econ.public_capital_to_output * output_total,
+        services_som=econ.services_to_output * output_total,
+        pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)), grant_credit_som=zeros.copy(),
+        tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
+        living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
+        demand_index=np.ones(n_s), market_wage_som=wage, reservation_wage_som=wage.copy(),
+        resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=firm_target.copy(),
+        industry_output_som=industry, farm_output_som=farm_target.copy(),
+        farm_income_per_worker_som=farm_income, output_som=output_total, income_pc_som=zeros.copy(),
+        in_migrant_stock=zeros.copy(),
+    )
+    state = State(world=world, households=hh, firms=firms, base=base, cols=cols, commute=commute,
                   access_kernel=access_kernel, spread_kernel=spread_kernel,
                   move_kernel=migration.move_kernel(world.road_km, params),
-                  year=params.time.start_year - 1, base_year=params.time.start_year - 1)
+                  year=params.time.start_year - 1)
     state.flows = Flows.zeros(n_s)
 
-    state.cols.profitability_2017 = production.profitability(state, params)
+    state.base = replace(state.base, profitability=production.profitability(state, params))
     base_rng = stream(params.scale.world_seed, "labour", 0)
     labour.apply(state, labour.compute(state, params, base_rng))
     # anchor farming on the farmers the labour market actually assigns in 2017
     farmers = hh.per_settlement(hh.farming, n_s)
     has_farmers = farmers > 0
-    cols.land = farmers
-    cols.farm_tfp = np.divide(farm_target, farmers, out=np.zeros(n_s), where=has_farmers)
-    cols.farm_income_per_worker_2017_som = cols.farm_tfp.copy()
-    cols.farm_income_per_worker_som = cols.farm_tfp.copy()
+    farm_tfp = np.divide(farm_target, farmers, out=np.zeros(n_s), where=has_farmers)
+    state.base = replace(state.base, land=farmers, farm_tfp=farm_tfp, farm_income_per_worker_som=farm_tfp)
+    cols.farm_income_per_worker_som = farm_tfp.copy()
     cols.farm_output_som = np.where(has_farmers, farm_target, 0.0)
-    output_total = cols.firm_output_som + cols.farm_output_som + mining
-    state.cols.output_som = output_total
-    _calibrate_earnings(state, params)
+    cols.output_som = cols.firm_output_som + cols.farm_output_som + mining
+    state.base = replace(state.base, earnings_scale=_earnings_scale(state, params))
     income = incomes.compute(state, params, base_rng)
     incomes.apply(state, income)
-    state.cols.income_pc_2017 = np.maximum(income.income_pc_som, 1.0)
     eligible = hh.per_settlement((hh.labour >= 2).astype(np.float64), n_s).sum()
     abroad = hh.per_settlement(hh.abroad, n_s).sum()
-    state.abroad_base_rate = params.migration.return_rate_per_year * abroad / max(eligible, 1.0)
+    state.base = replace(state.base, income_pc_som=np.maximum(income.income_pc_som, 1.0),
+                         abroad_base_rate=params.migration.return_rate_per_year * abroad / max(eligible, 1.0))
     return state
 
 
@@ -260,8 +262,8 @@ def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:
     return np.divide(hh.per_settlement(hh.size, n_s), households, out=np.ones(n_s), where=households > 0)
 
 
-def _calibrate_earnings(state: State, params: Params) -> None:
-    """Per oblast, the earnings scale that reproduces the 2017 poverty rate (bisection).
+def _earnings_scale(state: State, params: Params) -> np.ndarray:
+    """Per settlement, its oblast's earnings scale that reproduces the 2017 poverty rate (bisection), ratio.
 
     Poverty is measured on consumption (``incomes.consumption_per_person``), which is linear in
     the scale: ``c = scale * a + b`` per row, with ``a`` and ``b`` the earnings and other income
@@ -294,4 +296,4 @@ def _calibrate_earnings(state: State, params: Params) -> None:
             rate = p[mid * ao + bo < line].sum() / p.sum()
             lo, hi = (mid, hi) if rate > target else (lo, mid)
         scale[o] = np.sqrt(lo * hi)
-    state.cols.earnings_scale = scale[state.world.oblast_index]
+    return scale[state.world.oblast_index]

@@ -1,7 +1,8 @@
-"""Settlements: Mesa agents for the nodes of the network; their numbers live in ``state.cols``.
+"""Settlements: Mesa agents for the nodes of the network; their numbers live in the state columns.
 
 A :class:`Settlement` is a growth centre, a residual town node or a synthetic village cluster.
-Its state (population, public capital, productivity, ...) is a row of the settlement columns of
+Its state (population, public capital, productivity, ...) is a row of ``state.cols`` (this year)
+and ``state.base`` (the 2017 base year) of
 :class:`regsim.model.state.State`, updated by vectorised processes; the agent decides what it can
 absorb of the money it is given (its administrative capacity).
 """

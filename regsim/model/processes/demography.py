@@ -147,7 +147,7 @@ def household_formation(state: State, params: Params, size: np.ndarray, emigrati
     residents = hh.per_settlement(np.where(staying, size, 0), n_s)
     households = hh.per_settlement(staying, n_s)
     candidate = present >= dem.household_formation_min_present
-    deficit = np.maximum(residents / state.cols.household_size_2017 - households, 0.0)  # households
+    deficit = np.maximum(residents / state.base.household_size - households, 0.0)  # households
     candidates = hh.per_settlement(candidate, n_s)
     chance = np.divide(deficit, candidates, out=np.zeros(n_s), where=candidates > 0)
     chance = np.minimum(chance, 1.0).astype(np.float32)

@@ -70,7 +70,7 @@ def relative_profitability(state: State, params: Params) -> np.ndarray:
     cumulative causation; firms are footloose as in Krugman 1991). Its firm-weighted mean is 1,
     so no strategy creates firms out of nothing. Clipped to [0, MAX_ENTRY_MULTIPLE].
     """
-    base = state.cols.profitability_2017
+    base = state.base.profitability
     growth = np.divide(profitability(state, params), base, out=np.zeros_like(base), where=base > 0)
     firms = state.firms
     count = np.bincount(firms.settlement[firms.alive], minlength=state.n_settlements).astype(float)

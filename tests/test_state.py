@@ -1,0 +1,39 @@
+"""The state's layout: a frozen base year apart from the columns the processes change."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from helpers import small_params
+
+from regsim.model.initialise import build_state
+from regsim.model.state import BaseYear, SettlementColumns
+
+
+@pytest.fixture(scope="module")
+def state(world):
+    return build_state(world, small_params())
+
+
+def test_base_year_is_frozen_and_its_arrays_read_only(state):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.base.population = np.zeros(state.n_settlements)
+    for f in dataclasses.fields(BaseYear):
+        value = getattr(state.base, f.name)
+        if isinstance(value, np.ndarray):
+            assert value.shape == (state.n_settlements,), f.name
+            with pytest.raises(ValueError, match="read-only"):
+                value[0] = 1.0
+
+
+def test_base_year_shares_no_array_with_the_mutable_columns(state):
+    base = [getattr(state.base, f.name) for f in dataclasses.fields(BaseYear)]
+    for f in dataclasses.fields(SettlementColumns):
+        column = getattr(state.cols, f.name)
+        assert not any(isinstance(b, np.ndarray) and np.shares_memory(b, column) for b in base), f.name
+
+
+def test_every_field_is_documented_with_a_unit_or_meaning():
+    for cls in (BaseYear, SettlementColumns):
+        for f in dataclasses.fields(cls):
+            assert f"        {f.name}: " in cls.__doc__, f"{cls.__name__}.{f.name}"
