@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from regsim import __version__
 from regsim.errors import RegsimError
+from regsim.params import DEFAULT_SEED, RUN_SEED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "scale.household_weight, economy.agglomeration_elasticity.")
     run.add_argument("scenario", nargs="?", default="baseline",
                      help="a name in scenarios/ or a path to a TOML file (default: baseline)")
-    run.add_argument("--seed", type=int, default=0, help="run seed (default: 0)")
+    run.add_argument("--seed", type=int, default=RUN_SEED, help=f"run seed (default: {RUN_SEED})")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter; repeatable")
     run.add_argument("--out", type=Path, default=None,
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--hybrid-shares", default="0,0.25,0.5,0.75,1", metavar="X,Y,...",
                          help="centre shares of the hybrid sweep (default 0,0.25,0.5,0.75,1; empty to skip)")
     compare.add_argument("--replications", type=int, default=10, help="replications per strategy (default 10)")
-    compare.add_argument("--seed", type=int, default=2017, help="experiment seed (default 2017)")
+    compare.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"experiment seed (default {DEFAULT_SEED})")
     compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     compare.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     compare.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
@@ -385,7 +386,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
     scen = scenario_mod.load(args.scenario, args.overrides)
     params = validation.validation_params(scen.params)
-    runs = [run_one(params, seed, scen.name) for seed in replication_seeds(2017, args.replications)]
+    runs = [run_one(params, seed, scen.name) for seed in replication_seeds(DEFAULT_SEED, args.replications)]
     table = validation.validate(runs, validation.targets(loader.load()))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "validation.csv"

@@ -9,6 +9,7 @@ import pytest
 from regsim.data import loader
 from regsim.errors import DataError
 from regsim.model.world import build_world
+from regsim.params import WorldParams
 
 
 def test_world_matches_2017_populations(world):
@@ -28,9 +29,9 @@ def test_world_matches_2017_populations(world):
 
 def test_world_is_deterministic():
     data = loader.load()
-    a, b = build_world(data, 2017), build_world(data, 2017)
+    a, b = build_world(data, 2017, WorldParams()), build_world(data, 2017, WorldParams())
     pd.testing.assert_frame_equal(a.settlements, b.settlements)
-    c = build_world(data, 1)
+    c = build_world(data, 1, WorldParams())
     assert not a.settlements.population_2017.equals(c.settlements.population_2017)
     np.testing.assert_allclose(a.settlements.population_2017.sum(), c.settlements.population_2017.sum())
 

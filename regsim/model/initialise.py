@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from regsim.errors import DataError
+from regsim.errors import DataError, ScenarioError
 from regsim.model.firms import INDUSTRY, SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production
@@ -33,7 +33,6 @@ from regsim.rng import stream
 BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
 
 URBAN_KINDS = ("capital", "growth_centre", "town")
-MINING_RAYON = "Jeti-Oguz"  # Kumtor gold mine
 
 
 def _households(world: World, params: Params) -> Households:
@@ -151,7 +150,10 @@ def build_state(world: World, params: Params) -> State:
     grp = (oblasts.grp_per_capita_2017_som * oblasts.pop_2017_jan1).to_numpy(float)
     oblast_of = s.oblast_index.to_numpy()
     mining = np.zeros(n_s)
-    jeti = (s.rayon == MINING_RAYON).to_numpy()
+    jeti = (s.rayon == econ.mining_rayon).to_numpy()
+    if econ.mining_output_som > 0 and not jeti.any():
+        raise ScenarioError(f"economy.mining_rayon: no settlement in rayon {econ.mining_rayon!r}; allowed: "
+                            + ", ".join(sorted(set(s.rayon[s.rayon != ""]))))
     if jeti.any():
         mining[jeti] = econ.mining_output_som * pop0[jeti] / pop0[jeti].sum()
     farm_target = econ.agriculture_gdp_share * grp.sum() * farmers / farmers.sum()
@@ -177,7 +179,8 @@ def build_state(world: World, params: Params) -> State:
     sigma = econ.firm_productivity_dispersion
     firms.productivity[:total] = rng.lognormal(-0.5 * sigma**2, sigma, total)
     hazard = max(econ.exit_hazard_per_year, 1e-12)
-    firms.exit_year[:total] = params.time.start_year - 1 + np.minimum(rng.geometric(hazard, total), 1000)
+    lifetime = np.minimum(rng.geometric(hazard, total), production.MAX_LIFETIME_YEARS)
+    firms.exit_year[:total] = params.time.start_year - 1 + lifetime
     a, b, c = econ.capital_elasticity, econ.labour_elasticity, econ.capital_cost_rate
     where = firms.settlement[:total]
     phi = firms.productivity[:total]

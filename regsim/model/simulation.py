@@ -38,7 +38,7 @@ from regsim.model.processes import (
 from regsim.model.settlements import Settlement
 from regsim.model.state import CHANNELS, Flows
 from regsim.model.world import World, build_world
-from regsim.params import Params, params_hash, to_dict
+from regsim.params import RUN_SEED, Params, WorldParams, params_hash, to_dict
 from regsim.results import RunResult, git_commit
 from regsim.rng import stream
 
@@ -46,9 +46,9 @@ BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float roundi
 
 
 @functools.lru_cache(maxsize=4)
-def cached_world(world_seed: int) -> World:
-    """The world for a seed, built once per process (it is immutable)."""
-    return build_world(loader.load(), world_seed)
+def cached_world(world_seed: int, shape: WorldParams | None = None) -> World:
+    """The world for a seed and ``world.*`` parameters (defaults if omitted), built once per process."""
+    return build_world(loader.load(), world_seed, WorldParams() if shape is None else shape)
 
 
 def peak_rss_mb() -> float:
@@ -67,14 +67,14 @@ class RegionalModel(mesa.Model):
         world: A prebuilt world (built from ``scale.world_seed`` if omitted).
     """
 
-    def __init__(self, params: Params, seed: int = 0, scenario: str = "", world: World | None = None) -> None:
+    def __init__(self, params: Params, seed: int = RUN_SEED, scenario: str = "", world: World | None = None) -> None:
         started = time.perf_counter()
         malloc.tune()
         super().__init__(seed=seed)
         self.params = params
         self.run_seed = int(seed)
         self.scenario = scenario
-        self.world = world if world is not None else cached_world(params.scale.world_seed)
+        self.world = world if world is not None else cached_world(params.scale.world_seed, params.world)
         self.state = build_state(self.world, params)
         self.strategy: Strategy = make_strategy(params.policy, self.world.n)
         self.firm_agents: dict[int, Firm] = {}

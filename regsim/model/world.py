@@ -31,13 +31,10 @@ from scipy.sparse.csgraph import shortest_path
 
 from regsim.data.loader import OBLAST_ORDER, KyrgyzData
 from regsim.errors import DataError
+from regsim.params import WorldParams
 from regsim.rng import stream
 
 EARTH_RADIUS_KM: Final = 6371.0
-DETOUR_FACTOR: Final = 1.35  # road km per great-circle km off the trunk network (model brief 2)
-KM_PER_HOUR: Final = {"primary": 60.0, "secondary": 45.0}  # assumption, mountain roads
-VILLAGE_SIZE_DISPERSION: Final = 0.6  # log s.d. of ayil aimak population shares (assumption)
-VILLAGE_SPREAD: Final = 0.7  # villages lie within this share of the rayon's equal-area radius
 KINDS: Final = ("capital", "growth_centre", "town", "village")
 _WAYPOINT_OBLAST: Final = {
     "Toktogul": "Jalal-Abad", "Kyzyl-Kiya": "Batken", "Cholpon-Ata": "Issyk-Kul",
@@ -110,12 +107,13 @@ def _rayon_key(text: str) -> str:
     return str(text).split(" (")[0].strip()
 
 
-def build_world(data: KyrgyzData, world_seed: int) -> World:
+def build_world(data: KyrgyzData, world_seed: int, shape: WorldParams) -> World:
     """Build settlements, road graph and distances from the checked data.
 
     Args:
         data: The embedded tables from :func:`regsim.data.loader.load`.
         world_seed: Seed of the village size shares.
+        shape: Village dispersion and spread, detour factor and road speeds (``world.*`` parameters).
 
     Returns:
         The :class:`World`.
@@ -167,11 +165,11 @@ def build_world(data: KyrgyzData, world_seed: int) -> World:
         for i in in_oblast:
             r = rayons.iloc[i]
             n = int(counts.iloc[i])
-            shares = rng.lognormal(0.0, VILLAGE_SIZE_DISPERSION, n)
+            shares = rng.lognormal(0.0, shape.village_size_dispersion, n)
             shares /= shares.sum()
             pops = rural[i] * shares
             area = r.area_km2_official if pd.notna(r.area_km2_official) else r.area_km2_polygon_approx
-            radius_km = VILLAGE_SPREAD * np.sqrt(float(area) / np.pi)
+            radius_km = shape.village_spread_share * np.sqrt(float(area) / np.pi)
             k = np.arange(n) + 0.5
             rad = radius_km * np.sqrt(k / n)
             angle = k * np.pi * (3.0 - np.sqrt(5.0))  # golden angle: an even, deterministic spread
@@ -187,12 +185,12 @@ def build_world(data: KyrgyzData, world_seed: int) -> World:
     settlements["oblast_index"] = settlements.oblast.map({u: i for i, u in enumerate(OBLAST_ORDER)})
     settlements.index.name = "settlement_id"
 
-    graph, road_km = _road_network(data, settlements)
+    graph, road_km = _road_network(data, settlements, shape)
     oblasts = data.oblasts.rename(columns={"unit": "oblast"}).reset_index(drop=True)
     return World(settlements=settlements, oblasts=oblasts, graph=graph, road_km=road_km)
 
 
-def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph, np.ndarray]:
+def _road_network(data: KyrgyzData, settlements: pd.DataFrame, shape: WorldParams) -> tuple[nx.Graph, np.ndarray]:
     graph = nx.Graph()
     for sid, s in settlements.iterrows():
         graph.add_node(int(sid), name=s["name"], lat=s.lat, lon=s.lon, kind=s.kind)
@@ -207,7 +205,8 @@ def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph
         name_to_node[name] = name
     for road in data.roads.itertuples():
         km = float(road.distance_km)
-        speed = KM_PER_HOUR.get(str(road.road_class), KM_PER_HOUR["secondary"])
+        primary = str(road.road_class) == "primary"
+        speed = shape.primary_road_speed_kmh if primary else shape.secondary_road_speed_kmh
         graph.add_edge(name_to_node[road.from_node], name_to_node[road.to_node], km=km,
                        hours=km / speed, road_class=str(road.road_class),
                        winter_risk=str(road.winter_closure_risk), synthetic=False)
@@ -227,8 +226,8 @@ def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph
         d = great_circle_km(s.lat, s.lon, trunk_lat, trunk_lon)
         d = np.where(allowed, d, np.inf)
         best = int(np.argmin(d))
-        km = max(float(d[best]) * DETOUR_FACTOR, 1.0)
-        graph.add_edge(int(sid), trunk[best], km=km, hours=km / KM_PER_HOUR["secondary"],
+        km = max(float(d[best]) * shape.detour_factor, 1.0)
+        graph.add_edge(int(sid), trunk[best], km=km, hours=km / shape.secondary_road_speed_kmh,
                        road_class="local", winter_risk="unknown", synthetic=True)
 
     if not nx.is_connected(graph):

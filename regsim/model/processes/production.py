@@ -13,7 +13,8 @@ hiring and profit are realised in the labour market (``labour``). Here, from las
   ``entry_rate * max(n, 1) * relative profitability`` (growth of optimal profit
   ``(tfp w^-b)^(1/(1-a-b))`` since 2017 over its firm-weighted mean: entrants choose where);
   plus entrants funded by grant credit where a settlement had no firm to give grants to.
-  Entrants draw a productivity and start at half the mean capital of local incumbents.
+  Entrants draw a productivity and start at ``entrant_capital_share`` of the mean capital of local
+  incumbents.
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ from regsim.params import Params
 from regsim.rng import geometric_quantile, lognormal_quantile, poisson_quantile
 
 STREAM = "production"
-ENTRANT_CAPITAL_SHARE = 0.5  # entrants start smaller than incumbents (Cabral & Mata 2003)
-MAX_ENTRY_MULTIPLE = 3.0  # entry at most 3x its base rate however profitable a place is
 LIFETIME_DRAWS = 16  # pre-drawn lifetimes per settlement and sector and year (common random numbers)
-MAX_LIFETIME_YEARS = 1000
+MAX_LIFETIME_YEARS = 1000  # numerics: a cap on drawn lifetimes far beyond any horizon
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,14 @@ def relative_profitability(state: State, params: Params) -> np.ndarray:
     Entry is a location choice: the national number of entrants follows the base rate, and
     entrants go where profitability grew faster than where firms already are (Myrdal's
     cumulative causation; firms are footloose as in Krugman 1991). Its firm-weighted mean is 1,
-    so no strategy creates firms out of nothing. Clipped to [0, MAX_ENTRY_MULTIPLE].
+    so no strategy creates firms out of nothing. Clipped to [0, ``economy.max_entry_multiple``].
     """
     base = state.base.profitability
     growth = np.divide(profitability(state, params), base, out=np.zeros_like(base), where=base > 0)
     firms = state.firms
     count = np.bincount(firms.settlement[firms.alive], minlength=state.n_settlements).astype(float)
     mean = np.average(growth, weights=np.maximum(count, 1.0))
-    return np.clip(growth / mean, 0.0, MAX_ENTRY_MULTIPLE)
+    return np.clip(growth / mean, 0.0, params.economy.max_entry_multiple)
 
 
 def typical_capital(state: State) -> np.ndarray:
@@ -123,7 +122,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
     entrants = poisson_quantile(u_entry, econ.entry_rate_per_year * np.maximum(count, 1) * rate)
     cells = np.repeat(np.arange(n_cells), entrants)
     rank = np.arange(len(cells)) - np.repeat(np.cumsum(entrants) - entrants, entrants)
-    entrant_capital = ENTRANT_CAPITAL_SHARE * typical_capital(state)[cells // n_sectors]
+    entrant_capital = econ.entrant_capital_share * typical_capital(state)[cells // n_sectors]
 
     unit_cost = econ.grant_entry_som * params.scale.firm_weight
     funded = np.floor(state.cols.grant_credit_som / unit_cost).astype(int)
