@@ -37,3 +37,14 @@ def test_every_field_is_documented_with_a_unit_or_meaning():
     for cls in (BaseYear, SettlementColumns):
         for f in dataclasses.fields(cls):
             assert f"        {f.name}: " in cls.__doc__, f"{cls.__name__}.{f.name}"
+
+
+def test_flows_add_accumulates_by_name():
+    from regsim.model.state import Flows
+
+    flows = Flows.zeros(3)
+    flows.add(births=np.array([1.0, 2.0, 3.0]), moved_in=np.ones(3))
+    flows.add(births=np.ones(3))
+    np.testing.assert_array_equal(flows.births, [2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(flows.moved_in, np.ones(3))
+    assert not flows.deaths.any()

@@ -119,7 +119,7 @@ class RegionalModel(mesa.Model):
         started = time.perf_counter()
         allocation, available = self.allocate()
         capacity = np.array(self.settlements.map("absorption_capacity_som"))
-        self.timings["allocation"] = self.timings.get("allocation", 0.0) + time.perf_counter() - started
+        self._clock("allocation", started)
         self.run_process(budget, allocation, capacity, available)  # absorb, return, lose
         self.check_budget()
         self.run_process(investment)    # public capital: build with lag, depreciate
@@ -137,7 +137,11 @@ class RegionalModel(mesa.Model):
         rng = stream(self.run_seed, process.STREAM, self.state.year)
         outcome = process.compute(self.state, self.params, rng, *inputs)
         process.apply(self.state, outcome)
-        self.timings[process.STREAM] = self.timings.get(process.STREAM, 0.0) + time.perf_counter() - started
+        self._clock(process.STREAM, started)
+
+    def _clock(self, phase: str, started: float) -> None:
+        """Add the seconds since ``started`` to ``phase`` in ``timings``."""
+        self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - started
 
     def allocate(self) -> tuple[np.ndarray, float]:
         """The strategy's allocation for this year, checked against the hard budget constraint."""
@@ -181,7 +185,7 @@ class RegionalModel(mesa.Model):
         self.state.households.keep_consistent()
         self.state.cols.population = self.state.population()
         self.recorder.record(self.state, self.params)
-        self.timings["record"] = self.timings.get("record", 0.0) + time.perf_counter() - started
+        self._clock("record", started)
 
     # --- a whole run ------------------------------------------------------------------------
     def run(self) -> RunResult:

@@ -196,7 +196,13 @@ class Flows:
     @classmethod
     def zeros(cls, n: int) -> Flows:
         """All flows zero for ``n`` settlements."""
-        return cls(*(np.zeros(n) for _ in range(8)))
+        return cls(*(np.zeros(n) for _ in dataclasses.fields(cls)))
+
+    def add(self, **persons: np.ndarray) -> None:
+        """Add this year's flows by name, e.g. ``flows.add(births=..., deaths=...)``, persons, shape (S,)."""
+        for name, value in persons.items():
+            total = getattr(self, name)
+            total += value
 
 
 @dataclass

@@ -121,12 +121,9 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
         hh.abroad[rows] = 0
         hh.skill[rows] = outcome.immigrant_skill
         hh.u_labour[rows] = outcome.immigrant_u_labour
-    flows = state.flows
-    assert flows is not None
-    flows.births += outcome.births
-    flows.deaths += outcome.deaths
-    flows.emigrated += outcome.emigrated
-    flows.immigrated += outcome.immigrated
+    assert state.flows is not None
+    state.flows.add(births=outcome.births, deaths=outcome.deaths, emigrated=outcome.emigrated,
+                    immigrated=outcome.immigrated)
 
 
 def household_formation(state: State, params: Params, size: np.ndarray, emigrating: np.ndarray,

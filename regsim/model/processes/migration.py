@@ -145,10 +145,7 @@ def apply(state: State, outcome: MigrationOutcome) -> None:
     hh = state.households
     hh.relocate(outcome.settlement)
     hh.abroad = outcome.abroad
-    flows = state.flows
-    assert flows is not None
-    flows.moved_in += outcome.moved_in
-    flows.moved_out += outcome.moved_out
-    flows.left_abroad += outcome.left_abroad
-    flows.returned_home += outcome.returned_home
+    assert state.flows is not None
+    state.flows.add(moved_in=outcome.moved_in, moved_out=outcome.moved_out, left_abroad=outcome.left_abroad,
+                    returned_home=outcome.returned_home)
     state.cols.in_migrant_stock += outcome.moved_in
