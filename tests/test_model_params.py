@@ -19,7 +19,7 @@ from regsim.rng import stream
 PACKAGE = Path(__file__).resolve().parent.parent / "regsim"
 NUMERICS = {  # module constants that are numerics or conventions, not beliefs about the economy
     "SPARE_FACTOR", "GROWTH_DIVISOR", "BUDGET_TOLERANCE_SOM", "GINI_BUCKET_SHIFT", "LIFETIME_DRAWS",
-    "MAX_LIFETIME_YEARS", "BISECTION_STEPS", "EARTH_RADIUS_KM",
+    "MAX_LIFETIME_YEARS", "BISECTION_STEPS", "EARTH_RADIUS_KM", "KM_PER_DEGREE",
 }
 
 
