@@ -48,3 +48,24 @@ def test_flows_add_accumulates_by_name():
     np.testing.assert_array_equal(flows.births, [2.0, 3.0, 4.0])
     np.testing.assert_array_equal(flows.moved_in, np.ones(3))
     assert not flows.deaths.any()
+
+
+def test_firm_agents_follow_the_firm_table_without_callbacks_in_the_state():
+    from helpers import small_params as params_for
+
+    from regsim.model.firms import Firm
+    from regsim.model.simulation import RegionalModel
+    from regsim.model.state import State
+
+    assert not {"spawn_firm", "exit_firm"} & {f.name for f in dataclasses.fields(State)}
+    params = params_for(time__end_year=2022, economy__exit_hazard_per_year=0.2)
+    model = RegionalModel(params, seed=2)
+    try:
+        while model.state.year < params.time.end_year:
+            model.step()
+            alive = set(np.flatnonzero(model.state.firms.alive).tolist())
+            agents = model.agents_by_type[Firm]
+            assert {a.row for a in agents} == alive == set(model.firm_agents)
+            assert len(agents) == len(alive)
+    finally:
+        model.release()

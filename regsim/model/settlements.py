@@ -23,19 +23,9 @@ class Settlement(mesa.Agent):
         self.absorption_share = absorption_share
 
     @property
-    def population(self) -> float:
-        """Residents (de jure), persons."""
-        return float(self.model.state.cols.population[self.sid])
-
-    @property
     def output_som(self) -> float:
         """Output last year (firms, farms, mining), som."""
         return float(self.model.state.cols.output_som[self.sid])
-
-    @property
-    def public_capital_som(self) -> float:
-        """Public capital stock, som."""
-        return float(self.model.state.cols.public_capital_som[self.sid])
 
     def absorption_capacity_som(self) -> float:
         """Money this settlement's administration can put to use this year, som.

@@ -35,6 +35,7 @@ from regsim.model.processes import (
     production,
     productivity,
 )
+from regsim.model.processes.production import FirmTurnover
 from regsim.model.settlements import Settlement
 from regsim.model.state import CHANNELS, Flows
 from regsim.model.world import World, build_world
@@ -77,11 +78,8 @@ class RegionalModel(mesa.Model):
         self.world = world if world is not None else cached_world(params.scale.world_seed, params.world)
         self.state = build_state(self.world, params)
         self.strategy: Strategy = make_strategy(params.policy, self.world.n)
-        self.firm_agents: dict[int, Firm] = {}
-        self.state.spawn_firm = self._spawn_firm
-        self.state.exit_firm = self._exit_firm
-        for row in np.flatnonzero(self.state.firms.alive):
-            self._spawn_firm(int(row))
+        self.firm_agents: dict[int, Firm] = {}  # table row -> the agent of the firm in it
+        self.update_firm_agents(FirmTurnover(exited=np.zeros(0, int), entered=np.flatnonzero(self.state.firms.alive)))
         pol = params.policy
         shares = {"capital": pol.absorption_share_city, "growth_centre": pol.absorption_share_city,
                   "town": pol.absorption_share_town, "village": pol.absorption_share_village}
@@ -97,13 +95,12 @@ class RegionalModel(mesa.Model):
         self.build_seconds = time.perf_counter() - started
 
     # --- agents -----------------------------------------------------------------------------
-    def _spawn_firm(self, row: int) -> None:
-        self.firm_agents[row] = Firm(self, row)
-
-    def _exit_firm(self, row: int) -> None:
-        agent = self.firm_agents.pop(row, None)
-        if agent is not None:
-            agent.remove()
+    def update_firm_agents(self, turnover: FirmTurnover) -> None:
+        """Remove the agents of exited firms, then create one per entrant (in row order)."""
+        for row in turnover.exited:
+            self.firm_agents.pop(int(row)).remove()
+        for row in turnover.entered:
+            self.firm_agents[int(row)] = Firm(self, int(row))
 
     def _hinterland_mask(self) -> np.ndarray:
         s = self.world.settlements
@@ -124,20 +121,22 @@ class RegionalModel(mesa.Model):
         self.check_budget()
         self.run_process(investment)    # public capital: build with lag, depreciate
         self.run_process(productivity)  # market access, agglomeration, congestion, spread
-        self.run_process(production)    # firms invest, exit, enter
+        turnover = self.run_process(production)  # firms invest, exit, enter
+        self.update_firm_agents(turnover)        # their Mesa agents follow
         self.run_process(labour)        # hire, commute, produce, set wages; farm
         self.run_process(incomes)       # wages + farm + transfers + remittances
         self.run_process(migration)     # move, go abroad, return
         self.run_process(demography)    # births, deaths, emigration, immigration
         self.finish_year()              # record metrics
 
-    def run_process(self, process: Process, *inputs: Any) -> None:
-        """Compute a process from the state with its own stream, then apply the outcome."""
+    def run_process(self, process: Process, *inputs: Any) -> Any:
+        """Compute a process from the state with its own stream, apply the outcome, return what apply returns."""
         started = time.perf_counter()
         rng = stream(self.run_seed, process.STREAM, self.state.year)
         outcome = process.compute(self.state, self.params, rng, *inputs)
-        process.apply(self.state, outcome)
+        applied = process.apply(self.state, outcome)
         self._clock(process.STREAM, started)
+        return applied
 
     def _clock(self, phase: str, started: float) -> None:
         """Add the seconds since ``started`` to ``phase`` in ``timings``."""
@@ -223,8 +222,6 @@ class RegionalModel(mesa.Model):
 
     def release(self) -> None:
         """Drop every agent and Mesa's class-level id counter for this model (no leaks in workers)."""
-        self.state.spawn_firm = None
-        self.state.exit_firm = None
         self.firm_agents.clear()
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)

@@ -15,7 +15,6 @@ Per-settlement numbers come in two parts:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -219,8 +218,6 @@ class State:
     spread_kernel: np.ndarray  # (S, S) exp(-road_km / spread_decay_km)
     move_kernel: np.ndarray  # (S, S) fixed part of the migration logit weights (processes.migration)
     year: int
-    spawn_firm: Callable[[int], None] | None = None
-    exit_firm: Callable[[int], None] | None = None
     ledger: Ledger = field(default_factory=Ledger)
     flows: Flows | None = None
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record

@@ -1,6 +1,6 @@
 """Firms: invest toward desired capital, exit after persistent losses, enter where profits are.
 
-Each firm (a row of ``state.firms``; the ``Firm`` agent enters and leaves with it) produces
+Each firm (a row of ``state.firms``; the model creates and removes its ``Firm`` agent) produces
 ``Y = tfp_s * demand_s * productivity * K^capital_elasticity * L^labour_elasticity`` (services
 sell locally, so their ``demand_s`` follows local income; industry's demand is national). Output,
 hiring and profit are realised in the labour market (``labour``). Here, from last year's results:
@@ -144,17 +144,25 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
                              grant_credit_som=credit)
 
 
-def apply(state: State, outcome: ProductionOutcome) -> None:
-    """Update capital, remove exiting firms, create entrants (rows and Mesa agents)."""
+@dataclass(frozen=True)
+class FirmTurnover:
+    """Rows whose firm exited and rows a new firm entered this year (a reused row is in both).
+
+    ``apply`` returns it so that the model keeps its Mesa ``Firm`` agents in step with the table.
+    """
+
+    exited: np.ndarray
+    entered: np.ndarray
+
+
+def apply(state: State, outcome: ProductionOutcome) -> FirmTurnover:
+    """Update capital, free the rows of exiting firms, fill free rows with entrants."""
     firms = state.firms
     n_old = len(outcome.capital_som)
     firms.capital_som[:n_old] = outcome.capital_som
     firms.loss_years[:n_old] = outcome.loss_years
     firms.age[:n_old] += firms.alive[:n_old]
-    for row in outcome.exits:
-        if state.exit_firm is not None:
-            state.exit_firm(int(row))
-        firms.alive[row] = False
+    firms.alive[outcome.exits] = False
     rows = firms.free_rows(len(outcome.entrant_settlement))
     firms.alive[rows] = True
     firms.settlement[rows] = outcome.entrant_settlement
@@ -168,6 +176,4 @@ def apply(state: State, outcome: ProductionOutcome) -> None:
     firms.age[rows] = 0
     firms.exit_year[rows] = outcome.entrant_exit_year
     state.cols.grant_credit_som = outcome.grant_credit_som
-    if state.spawn_firm is not None:
-        for row in rows:
-            state.spawn_firm(int(row))
+    return FirmTurnover(exited=outcome.exits, entered=rows)
