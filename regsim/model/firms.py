@@ -14,8 +14,9 @@ from dataclasses import dataclass, fields
 import mesa
 import numpy as np
 
-INDUSTRY, SERVICES = 0, 1
+SECTOR_INDUSTRY, SECTOR_SERVICES = 0, 1
 SECTORS = ("industry", "services")
+"""Firm sectors: the values of ``FirmTable.sector`` index ``SECTORS`` (not the budget channels)."""
 
 
 @dataclass

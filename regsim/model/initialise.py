@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from regsim.errors import DataError, ScenarioError
-from regsim.model.firms import INDUSTRY, SERVICES, FirmTable
+from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production
 from regsim.model.state import BaseYear, Flows, SettlementColumns, State
@@ -246,7 +246,7 @@ def _firms(params: Params, targets: _Targets, rng: np.random.Generator) -> tuple
     firms = FirmTable.empty(int(total * 1.5) + 16)
     firms.alive[:total] = True
     firms.settlement[:total] = np.repeat(np.arange(n_s), n_agents)
-    firms.sector[:total] = np.where(rng.random(total) < econ.industry_output_share, INDUSTRY, SERVICES)
+    firms.sector[:total] = np.where(rng.random(total) < econ.industry_output_share, SECTOR_INDUSTRY, SECTOR_SERVICES)
     sigma = econ.firm_productivity_dispersion
     firms.productivity[:total] = rng.lognormal(-0.5 * sigma**2, sigma, total)
     hazard = max(econ.exit_hazard_per_year, 1e-12)
@@ -291,7 +291,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
     commute, access_kernel, spread_kernel = kernels
     pop0 = hh.per_settlement(hh.size, n_s)
     alive = firms.alive
-    industry = np.bincount(firms.settlement[alive], weights=np.where(firms.sector[alive] == INDUSTRY,
+    industry = np.bincount(firms.settlement[alive], weights=np.where(firms.sector[alive] == SECTOR_INDUSTRY,
                                                                       firms.output_som[alive], 0.0), minlength=n_s)
     output_total = targets.firm_som + targets.farm_som + targets.mining_som
     zeros = np.zeros(n_s)

@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from regsim.errors import ScenarioError
+from regsim.model.state import Channel
 from regsim.params import PolicyParams
 
 
@@ -124,7 +125,7 @@ class ConceptTwoStage:
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Stage 1: grants only in centres; stage 2: as ``concentrated_hinterland``."""
         if year <= self.stage1_end_year:
-            grants_only = np.array([0.0, 1.0, 0.0])
+            grants_only = np.eye(len(Channel))[Channel.GRANTS]
             return _spread(view.population * view.growth_centre,
                            budget_som * self.stage1_budget_share, grants_only)
         return ConcentratedHinterland(self.hinterland_share).allocate(view, year, budget_som)

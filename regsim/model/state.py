@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
@@ -23,8 +24,17 @@ from regsim.model.firms import FirmTable
 from regsim.model.households import Households
 from regsim.model.world import World
 
-CHANNELS = ("infrastructure", "grants", "services")
-"""Budget channels: the columns of an allocation array."""
+
+class Channel(IntEnum):
+    """Budget channels: the columns of an allocation array (not the firm sectors of ``firms``)."""
+
+    INFRASTRUCTURE = 0
+    GRANTS = 1
+    SERVICES = 2
+
+
+CHANNELS = tuple(channel.name.lower() for channel in Channel)
+"""Names of the budget channels, in column order."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model.firms import SERVICES
+from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -53,7 +53,7 @@ def firm_tfp(state: State) -> np.ndarray:
     """Total factor productivity each firm row faces: local tfp x demand (services only)."""
     firms = state.firms
     cols = state.cols
-    demand = np.where(firms.sector == SERVICES, cols.demand_index[firms.settlement], 1.0)
+    demand = np.where(firms.sector == SECTOR_SERVICES, cols.demand_index[firms.settlement], 1.0)
     return cols.tfp[firms.settlement] * demand * firms.productivity
 
 
@@ -158,7 +158,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),
                             where=farmers > 0)
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
-    industry = np.bincount(firms.settlement, weights=np.where(firms.sector == SERVICES, 0.0, output),
+    industry = np.bincount(firms.settlement, weights=np.where(firms.sector == SECTOR_SERVICES, 0.0, output),
                            minlength=n_s)
     return LabourOutcome(labour=labour, employees=employees, output_som=output, profit_som=profit,
                          employed=employed, farming=farming, market_wage_som=wage,

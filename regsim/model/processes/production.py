@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model.firms import SECTORS
+from regsim.model.firms import SECTOR_SERVICES, SECTORS
 from regsim.model.state import State
 from regsim.params import Params
 from regsim.rng import geometric_quantile, lognormal_quantile, poisson_quantile
@@ -127,7 +127,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
     unit_cost = econ.grant_entry_som * params.scale.firm_weight
     funded = np.floor(state.cols.grant_credit_som / unit_cost).astype(int)
     credit = state.cols.grant_credit_som - funded * unit_cost
-    grant_cells = np.repeat(np.arange(n_s), funded) * n_sectors + 1  # business plans: services
+    grant_cells = np.repeat(np.arange(n_s), funded) * n_sectors + SECTOR_SERVICES  # business plans
     cells = np.concatenate([cells, grant_cells])
     entrant_capital = np.concatenate([entrant_capital, np.full(len(grant_cells), unit_cost)])
     rank = np.concatenate([rank, np.zeros(len(grant_cells), int)])
