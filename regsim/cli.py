@@ -387,7 +387,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scen = scenario_mod.load(args.scenario, args.overrides)
     params = validation.validation_params(scen.params)
     runs = [run_one(params, seed, scen.name) for seed in replication_seeds(DEFAULT_SEED, args.replications)]
-    table = validation.validate(runs, validation.targets(loader.load()))
+    table = validation.validate(runs, validation.targets(loader.load_kyrgyz_data()))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "validation.csv"
     table.to_csv(path, index=False)
@@ -512,7 +512,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.max_evaluations < 5:
         raise RegsimError(f"--max-evaluations: {args.max_evaluations} is too few; use 5 or more")
     scen = scenario_mod.load(args.scenario, args.overrides)
-    parameters, fit = calibration.calibrate(scen.params, loader.load(), args.max_evaluations)
+    parameters, fit = calibration.calibrate(scen.params, loader.load_kyrgyz_data(), args.max_evaluations)
     args.out.mkdir(parents=True, exist_ok=True)
     parameters.to_csv(args.out / "calibration.csv", index=False)
     fit.to_csv(args.out / "fit.csv", index=False)

@@ -28,7 +28,7 @@ def test_world_matches_2017_populations(world):
 
 
 def test_world_is_deterministic():
-    data = loader.load()
+    data = loader.load_kyrgyz_data()
     a, b = build_world(data, 2017, WorldParams()), build_world(data, 2017, WorldParams())
     pd.testing.assert_frame_equal(a.settlements, b.settlements)
     c = build_world(data, 1, WorldParams())
@@ -56,7 +56,7 @@ def test_broken_data_names_the_file(monkeypatch, file, mutate, message):
 
     monkeypatch.setattr(loader, "_read_text", broken)
     with pytest.raises(DataError, match=message):
-        loader.load()
+        loader.load_kyrgyz_data()
 
 
 def test_missing_embedded_file(monkeypatch):

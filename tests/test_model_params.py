@@ -51,7 +51,7 @@ def test_an_unknown_mining_rayon_fails_naming_the_key(world):
 
 
 def test_world_parameters_shape_the_world():
-    data = loader.load()
+    data = loader.load_kyrgyz_data()
     default = build_world(data, 2017, WorldParams())
     longer = build_world(data, 2017, WorldParams(detour_factor=2.0))
     assert (longer.road_km >= default.road_km - 1e-9).all() and longer.road_km.sum() > default.road_km.sum()

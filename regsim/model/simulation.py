@@ -49,7 +49,7 @@ BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float roundi
 @functools.lru_cache(maxsize=4)
 def cached_world(world_seed: int, shape: WorldParams | None = None) -> World:
     """The world for a seed and ``world.*`` parameters (defaults if omitted), built once per process."""
-    return build_world(loader.load(), world_seed, WorldParams() if shape is None else shape)
+    return build_world(loader.load_kyrgyz_data(), world_seed, WorldParams() if shape is None else shape)
 
 
 def peak_rss_mb() -> float:

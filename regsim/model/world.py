@@ -116,7 +116,7 @@ def build_world(data: KyrgyzData, world_seed: int, shape: WorldParams) -> World:
     settlement); all-pairs shortest road km.
 
     Args:
-        data: The embedded tables from :func:`regsim.data.loader.load`.
+        data: The embedded tables from :func:`regsim.data.loader.load_kyrgyz_data`.
         world_seed: Seed of the village size shares.
         shape: Village dispersion and spread, detour factor and road speeds (``world.*`` parameters).
 
