@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from regsim import __version__
 from regsim.errors import RegsimError
+from regsim.params import DEFAULT_SEED, RUN_SEED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "scale.household_weight, economy.agglomeration_elasticity.")
     run.add_argument("scenario", nargs="?", default="baseline",
                      help="a name in scenarios/ or a path to a TOML file (default: baseline)")
-    run.add_argument("--seed", type=int, default=0, help="run seed (default: 0)")
+    run.add_argument("--seed", type=int, default=RUN_SEED, help=f"run seed (default: {RUN_SEED})")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter; repeatable")
     run.add_argument("--out", type=Path, default=None,
@@ -120,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--hybrid-shares", default="0,0.25,0.5,0.75,1", metavar="X,Y,...",
                          help="centre shares of the hybrid sweep (default 0,0.25,0.5,0.75,1; empty to skip)")
     compare.add_argument("--replications", type=int, default=10, help="replications per strategy (default 10)")
-    compare.add_argument("--seed", type=int, default=2017, help="experiment seed (default 2017)")
+    compare.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"experiment seed (default {DEFAULT_SEED})")
     compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     compare.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     compare.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
@@ -479,8 +480,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scen = scenario_mod.load(args.scenario, args.overrides)
     _check_files_out(args.out, VALIDATE_FILES, "regsim validate")
     params = validation.validation_params(scen.params)
-    runs = [run_one(params, seed, scen.name) for seed in replication_seeds(2017, args.replications)]
-    table = validation.validate(runs, validation.targets(loader.load()))
+    runs = [run_one(params, seed, scen.name) for seed in replication_seeds(DEFAULT_SEED, args.replications)]
+    table = validation.validate(runs, validation.targets(loader.load_kyrgyz_data()))
     path = args.out / "validation.csv"
     _write_files(args.out, VALIDATE_FILES, {path.name: lambda p: table.to_csv(p, index=False)})
     with pd_options():
@@ -607,7 +608,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise RegsimError(f"--max-evaluations: {args.max_evaluations} is too few; use 5 or more")
     scen = scenario_mod.load(args.scenario, args.overrides)
     _check_files_out(args.out, CALIBRATE_FILES, "regsim calibrate")
-    parameters, fit = calibration.calibrate(scen.params, loader.load(), args.max_evaluations)
+    parameters, fit = calibration.calibrate(scen.params, loader.load_kyrgyz_data(), args.max_evaluations)
     # a named scenario is inherited by name (the file works on any machine); a file by its full path
     named = scenario_mod.available().get(args.scenario)
     parent = args.scenario if named is not None else str(Path(args.scenario).resolve())

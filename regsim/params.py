@@ -36,6 +36,13 @@ STRATEGIES: Final = (
 VITAL_RATES: Final = ("observed_then_projected", "constant")
 """Modes of ``demography.vital_rates`` (see ``regsim.model.processes.demography``)."""
 
+DEFAULT_SEED: Final = 2017
+"""The default seed of the synthetic world (``scale.world_seed``) and the base seed of experiments and
+replications when none is given (``regsim compare``, ``validate``, ``robustness``, ``sensitivity``)."""
+
+RUN_SEED: Final = 0
+"""The seed of a single run when none is given (``regsim run``, ``RegionalModel``)."""
+
 
 def param(
     default: Any,
@@ -145,7 +152,7 @@ class ScaleParams(_Validated):
                                   doc="Real households one household row stands for")
     firm_weight: int = param(50, "enterprises per agent", (1, 10_000), source="assumption",
                              doc="Real enterprises one Firm agent stands for")
-    world_seed: int = param(2017, "seed", (0, 2**32 - 1), source="fixed convention",
+    world_seed: int = param(DEFAULT_SEED, "seed", (0, 2**32 - 1), source="fixed convention",
                             doc="Seed of the synthetic village sizes and initial households")
 
 
@@ -275,6 +282,17 @@ class EconomyParams(_Validated):
     grant_entry_som: float = param(1.5e6, "som per entrant", (1e3, 1e10), (0.5e6, 5e6),
                                    source="incentive grants averaged about 2.4 M som per project, 2019 (S_24KG_GRANTS2019)",
                                    doc="Business-grant money that sets up one extra real enterprise")
+    # --- entry and the mine (were constants in processes/production.py and model/initialise.py) ---
+    entrant_capital_share: float = param(0.5, "fraction of incumbents' mean capital", (0.01, 2.0), (0.3, 0.8),
+                                         source="Cabral & Mata 2003: entrants start smaller than incumbents "
+                                                "(assumption)",
+                                         doc="Capital of a profit-driven entrant relative to the mean capital of the "
+                                             "firms in its settlement")
+    max_entry_multiple: float = param(3.0, "ratio", (1.0, 100.0), (2.0, 5.0), source="assumption",
+                                      doc="Entry in a settlement is at most this multiple of its base rate, however "
+                                          "much its profitability grew")
+    mining_rayon: str = param("Jeti-Oguz", "rayon", source="Kumtor gold mine (S_24KG_KUMTOR)",
+                              doc="Rayon whose villages hold the exogenous mining output (mining_output_som)")
 
 
 @dataclass(frozen=True)
@@ -357,6 +375,9 @@ class MigrationParams(_Validated):
                                             source="registered permanent emigration 5,899 in 2017 (S_STAT_MIGR) / households")
     immigration_per_year: float = param(2_000.0, "persons/year", (0.0, 1e6),
                                         source="registered permanent immigration 1,974 in 2017 (S_STAT_MIGR)")
+    # --- was a constant in processes/demography.py ---
+    immigrant_household_size: int = param(3, "persons", (1, 20), (2, 5), source="assumption",
+                                          doc="Members of a household arriving from abroad")
 
 
 @dataclass(frozen=True)
@@ -441,6 +462,32 @@ class PolicyParams(_Validated):
 
 
 @dataclass(frozen=True)
+class WorldParams(_Validated):
+    """The synthetic parts of the world: village clusters and the local roads to the trunk network.
+
+    Were constants in ``regsim/model/world.py``; the world is built from these and ``scale.world_seed``.
+    """
+
+    SECTION = "world"
+    detour_factor: float = param(1.35, "road km per great-circle km", (1.0, 3.0), (1.2, 1.6),
+                                 source="model brief 2",
+                                 doc="Road km per great-circle km on the local link from a village or town to the "
+                                     "trunk network")
+    primary_road_speed_kmh: float = param(60.0, "km/h", (1.0, 150.0), (40.0, 80.0),
+                                          source="assumption, mountain roads",
+                                          doc="Travel speed on primary trunk roads (road graph edge hours)")
+    secondary_road_speed_kmh: float = param(45.0, "km/h", (1.0, 150.0), (30.0, 60.0),
+                                            source="assumption, mountain roads",
+                                            doc="Travel speed on secondary trunk roads and local links (edge hours)")
+    village_size_dispersion: float = param(0.6, "log s.d.", (0.0, 3.0), (0.4, 0.8), source="assumption",
+                                           doc="Log s.d. of the population shares of a rayon's ayil aimak clusters")
+    village_spread_share: float = param(0.7, "fraction of the rayon's equal-area radius", (0.0, 1.0), (0.5, 0.9),
+                                        source="assumption",
+                                        doc="Village clusters lie within this share of the rayon's equal-area radius "
+                                            "around its centroid")
+
+
+@dataclass(frozen=True)
 class Params:
     """All parameters of one run, grouped by section (the TOML tables)."""
 
@@ -452,6 +499,7 @@ class Params:
     migration: MigrationParams = field(default_factory=MigrationParams)
     incomes: IncomeParams = field(default_factory=IncomeParams)
     policy: PolicyParams = field(default_factory=PolicyParams)
+    world: WorldParams = field(default_factory=WorldParams)
 
 
 SECTIONS: Final[dict[str, type]] = {f.name: f.type for f in dataclasses.fields(Params)}  # type: ignore[misc]
@@ -464,6 +512,7 @@ SECTION_CLASSES: Final[dict[str, type]] = {
     "migration": MigrationParams,
     "incomes": IncomeParams,
     "policy": PolicyParams,
+    "world": WorldParams,
 }
 
 

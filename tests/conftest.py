@@ -12,7 +12,7 @@ from regsim.params import Params
 @pytest.fixture(scope="session", autouse=True)
 def world():
     """Build the world once for the whole session."""
-    return cached_world(Params().scale.world_seed)
+    return cached_world(Params().scale.world_seed, Params().world)
 
 
 @pytest.fixture

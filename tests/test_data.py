@@ -9,6 +9,7 @@ import pytest
 from regsim.data import loader
 from regsim.errors import DataError
 from regsim.model.world import build_world
+from regsim.params import WorldParams
 
 
 def test_world_matches_2017_populations(world):
@@ -27,10 +28,10 @@ def test_world_matches_2017_populations(world):
 
 
 def test_world_is_deterministic():
-    data = loader.load()
-    a, b = build_world(data, 2017), build_world(data, 2017)
+    data = loader.load_kyrgyz_data()
+    a, b = build_world(data, 2017, WorldParams()), build_world(data, 2017, WorldParams())
     pd.testing.assert_frame_equal(a.settlements, b.settlements)
-    c = build_world(data, 1)
+    c = build_world(data, 1, WorldParams())
     assert not a.settlements.population_2017.equals(c.settlements.population_2017)
     np.testing.assert_allclose(a.settlements.population_2017.sum(), c.settlements.population_2017.sum())
 
@@ -55,7 +56,7 @@ def test_broken_data_names_the_file(monkeypatch, file, mutate, message):
 
     monkeypatch.setattr(loader, "_read_text", broken)
     with pytest.raises(DataError, match=message):
-        loader.load()
+        loader.load_kyrgyz_data()
 
 
 def test_missing_embedded_file(monkeypatch):

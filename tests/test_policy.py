@@ -85,3 +85,25 @@ def test_custom_requires_a_file():
         PolicyParams(strategy="custom")
     with pytest.raises(ScenarioError, match="no such file"):
         read_custom_weights("/nonexistent/w.csv", S)
+
+
+def test_the_sunset_wraps_every_strategy_once():
+    from regsim.model.policy import Sunset
+
+    for strategy in (s for s in STRATEGIES if s != "custom"):
+        plain = make_strategy(PolicyParams(strategy=strategy), S)
+        wrapped = make_strategy(PolicyParams(strategy=strategy, sunset_year=2025), S)
+        assert not hasattr(plain, "sunset_year") and isinstance(wrapped, Sunset) and wrapped.strategy == plain
+        v = view(np.ones(S), np.full(S, 0.2), np.arange(S) < 3, np.arange(S) < 9)
+        np.testing.assert_array_equal(wrapped.allocate(v, 2025, 1e9), plain.allocate(v, 2025, 1e9))
+        assert wrapped.allocate(v, 2026, 1e9).shape == (S, 3) and not wrapped.allocate(v, 2026, 1e9).any()
+
+
+def test_strategies_take_their_numbers_from_policy_params_only():
+    import dataclasses
+
+    from regsim.model import policy as policy_module
+
+    for name in ("ConcentratedHinterland", "ConceptTwoStage", "Hybrid", "Custom"):
+        cls = getattr(policy_module, name)
+        assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(cls)), name

@@ -44,8 +44,8 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
                           "outputs": list(exp.outputs), "varied": exp.varied_keys(), "fixed": exp.fixed,
                           "base_params": to_dict(run_params(exp, frame.iloc[0].to_dict()))})
     if not (out / "world.parquet").is_file():
-        world_seed = run_params(exp, frame.iloc[0].to_dict()).scale.world_seed
-        world = cached_world(world_seed)
+        first = run_params(exp, frame.iloc[0].to_dict())
+        world = cached_world(first.scale.world_seed, first.world)
         store.atomic_parquet(road_table(world), out / "roads.parquet")
         store.atomic_parquet(world_table(world), out / "world.parquet")
     slice_ = parse_shard(shard)

@@ -107,7 +107,7 @@ def _numeric(frame: pd.DataFrame, name: str, columns: list[str], positive: bool 
         frame[column] = values
 
 
-def load() -> KyrgyzData:
+def load_kyrgyz_data() -> KyrgyzData:
     """Read and check every embedded table.
 
     Returns:

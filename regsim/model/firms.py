@@ -1,10 +1,10 @@
-"""Firms: Mesa agents for identity and life cycle, state in a column table for vector updates.
+"""Firms: a column table for vector updates, and Mesa agents as identities over its rows.
 
 A :class:`Firm` is a ``mesa.Agent`` standing for ``scale.firm_weight`` real enterprises of one
 sector in one settlement. It enters and exits as an agent (registered with the model, removed on
 exit); its numbers (capital, productivity draw, employees, output, profit) live in a
 :class:`FirmTable` row so that thousands of firms produce, hire and invest in a few numpy
-operations per year. ``Firm`` properties read that row, so agents can be inspected one by one.
+operations per year.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass, fields
 import mesa
 import numpy as np
 
-INDUSTRY, SERVICES = 0, 1
+SECTOR_INDUSTRY, SECTOR_SERVICES = 0, 1
 SECTORS = ("industry", "services")
+"""Firm sectors: the values of ``FirmTable.sector`` index ``SECTORS`` (not the budget channels)."""
 
 
 @dataclass
@@ -85,38 +86,14 @@ class FirmTable:
 
 
 class Firm(mesa.Agent):
-    """A Mesa agent standing for ``firm_weight`` enterprises; its numbers live in ``model.firms``."""
+    """The identity of ``firm_weight`` enterprises: a Mesa agent over one ``FirmTable`` row.
+
+    It carries no numbers and no decision rule of its own: firms decide (invest, exit, enter, hire)
+    in vectorised processes over the table. The model creates the agent when a firm enters and
+    removes it when the firm exits (``RegionalModel.update_firm_agents``), so ``model.agents``
+    lists the firms alive; read a firm's numbers as ``model.state.firms.<column>[agent.row]``.
+    """
 
     def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
         self.row = row
-
-    @property
-    def settlement_id(self) -> int:
-        """Settlement the firm is in."""
-        return int(self.model.state.firms.settlement[self.row])
-
-    @property
-    def sector(self) -> str:
-        """``industry`` or ``services``."""
-        return SECTORS[int(self.model.state.firms.sector[self.row])]
-
-    @property
-    def capital_som(self) -> float:
-        """Capital stock, som."""
-        return float(self.model.state.firms.capital_som[self.row])
-
-    @property
-    def employees(self) -> float:
-        """Workers, persons."""
-        return float(self.model.state.firms.employees[self.row])
-
-    @property
-    def output_som(self) -> float:
-        """Value added last year, som."""
-        return float(self.model.state.firms.output_som[self.row])
-
-    def exit(self) -> None:
-        """Leave the market: free the row and deregister the agent."""
-        self.model.state.firms.alive[self.row] = False
-        self.remove()

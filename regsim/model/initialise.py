@@ -1,29 +1,35 @@
 """The 2017 base year: households, firms and the calibration that anchors every mechanism.
 
 Initialisation (ODD element 5) builds, from the world and ``scale.world_seed`` only (the same for
-every strategy and replication):
+every strategy and replication), in the order of :func:`build_state`:
 
 1. households per settlement summing to its 2017 population (one row per ``household_weight``
-   households; sizes 1 + Poisson, members abroad spread so the national stock matches 2017);
-2. output targets: each oblast's GRP (2017 GRP per person x population) split into mining
-   (exogenous, Jeti-Oguz), farming (``agriculture_gdp_share`` of GDP, by farmers) and firms
-   (the rest, by base-year jobs, ``urban_output_premium`` in centres and towns);
-3. firm agents sized to the firm output, capital on its balanced-growth path below the desired
+   households; sizes 1 + Poisson, members abroad spread so the national stock matches 2017), then
+   the spin-up of the leave-and-return rule that spreads members abroad as the rule does;
+2. the commuting, market-access and spread kernels;
+3. output targets: each oblast's GRP (2017 GRP per person x population) split into mining
+   (exogenous, ``economy.mining_rayon``), farming (``agriculture_gdp_share`` of GDP, by farmers)
+   and firms (the rest, by base-year jobs, ``urban_output_premium`` in centres and towns);
+4. firm agents sized to the firm output, capital on its balanced-growth path below the desired
    level, productivity per settlement solved so that the firms produce that output with the
    base-year jobs, and wages equal to the marginal product;
-4. an earnings scale per oblast such that its 2017 poverty rate is reproduced exactly;
-5. the base rate of labour migration that keeps the 2017 stock abroad steady.
+5. the base year (``BaseYear``) and the settlement columns assembled into a ``State``;
+6. calibration: the 2017 labour market, an earnings scale per oblast such that its 2017 poverty
+   rate is reproduced exactly, incomes, and the base rate of labour migration that keeps the 2017
+   stock abroad steady.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
-from regsim.errors import DataError
-from regsim.model.firms import INDUSTRY, SERVICES, FirmTable
+from regsim.errors import DataError, ScenarioError
+from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production
-from regsim.model.state import Flows, SettlementColumns, State
+from regsim.model.state import BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
 from regsim.params import EconomyParams, Params
 from regsim.rng import stream
@@ -31,11 +37,15 @@ from regsim.rng import stream
 BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
 
 URBAN_KINDS = ("capital", "growth_centre", "town")
-MINING_RAYON = "Jeti-Oguz"  # Kumtor gold mine
 
 
-def _households(world: World, params: Params) -> Households:
-    rng = stream(params.scale.world_seed, "households", 0)
+def _households(world: World, params: Params, rng: np.random.Generator) -> Households:
+    """Household rows per settlement summing to its 2017 population, with sizes, skills and members abroad.
+
+    Sets every household column: one row per ``household_weight`` households, sizes 1 + Poisson
+    (urban or rural mean), skills log-normal, the labour-force draw, and the members abroad spread
+    evenly so that the national stock matches ``initial_migrants_abroad``; then the labour force.
+    """
     dem = params.demography
     weight = params.scale.household_weight
     sizes_all, settlement_all = [], []
@@ -64,7 +74,6 @@ def _households(world: World, params: Params) -> Households:
     share = params.migration.initial_migrants_abroad / weight / max(eligible.sum(), 1)
     hh.abroad[:n] = np.minimum(np.floor(eligible * share + rng.random(n)), eligible)
     hh.update_labour(dem.labour_force_first_member, dem.labour_force_per_other_member)
-    _spin_up_abroad(hh, params, rng)
     return hh
 
 
@@ -125,18 +134,69 @@ def _leverage(access: np.ndarray, pop: np.ndarray, econ: EconomyParams) -> np.nd
 def build_state(world: World, params: Params) -> State:
     """The calibrated 2017 state (deterministic given world, parameters and ``world_seed``).
 
+    Initialisation as its own schedule, each step a function below:
+
+    1. households, then the spin-up of members abroad (the 2017 labour market depends on who is
+       abroad, so the spin-up runs before it);
+    2. the network: commuting, market-access and spread kernels from the 2017 population;
+    3. base-year jobs and farmers expected from the wage-job shares, and the output targets;
+    4. firms sized to the firm output, with the tfp that produces it;
+    5. the base year and the settlement columns assembled into a ``State``;
+    6. calibration on the state: the 2017 labour market, farm anchors, earnings scale, incomes
+       and the base rate of labour migration.
+
     Raises:
         DataError: if the data leave an oblast no room for firm output.
+        ScenarioError: if ``economy.mining_rayon`` names no settlement's rayon.
+    """
+    household_rng = stream(params.scale.world_seed, "households", 0)
+    hh = _households(world, params, household_rng)
+    _spin_up_abroad(hh, params, household_rng)
+    population = hh.per_settlement(hh.size, world.n)
+    kernels = _kernels(world, params, population)
+    targets = _output_targets(world, params, hh, population, kernels[0])
+    firms, firm_tfp, wage = _firms(params, targets, stream(params.scale.world_seed, "firms", 0))
+    state = _assemble(world, params, hh, firms, kernels, targets, firm_tfp, wage)
+    _calibrate(state, params, targets)
+    return state
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """Base-year quantities per settlement that initialisation aims at, shape (S,).
+
+    Attributes:
+        jobs: Wage jobs per job market, persons.
+        farm_access: Share of the non-employed with land or an own-account alternative, fraction.
+        farmers: Farmers expected from the wage-job shares, persons.
+        mining_som: Exogenous mining output, som per year.
+        farm_som: Farm output, som per year.
+        firm_som: Firm output, som per year.
+    """
+
+    jobs: np.ndarray
+    farm_access: np.ndarray
+    farmers: np.ndarray
+    mining_som: np.ndarray
+    farm_som: np.ndarray
+    firm_som: np.ndarray
+
+
+def _output_targets(world: World, params: Params, hh: Households, pop0: np.ndarray,
+                    commute: np.ndarray) -> _Targets:
+    """Expected jobs and farmers, and each oblast's GRP split into mining, farming and firms.
+
+    Jobs are the wage-job share of the job seekers of each market; the rest of the labour force
+    farms where it has access. Each oblast's GRP (2017 GRP per person x population) is split into
+    mining (``economy.mining_output_som`` in ``economy.mining_rayon``, by population), farming
+    (``agriculture_gdp_share`` of GDP, by farmers) and firms (the rest, by jobs, with
+    ``urban_output_premium`` in centres and towns). Jobs are capped where the firm output could not
+    pay the wage floor.
     """
     econ, lab = params.economy, params.labour
     s = world.settlements
     n_s = world.n
-    rng = stream(params.scale.world_seed, "firms", 0)
-    hh = _households(world, params)
-    pop0 = hh.per_settlement(hh.size, n_s)
-    commute, access_kernel, spread_kernel = _kernels(world, params, pop0)
     urban = s.kind.isin(URBAN_KINDS).to_numpy()
-
     labour_force = hh.per_settlement(hh.labour, n_s)
     seekers = commute.T @ (labour_force * (1 - lab.frictional_unemployment_rate))
     wage_share = np.where(urban, lab.wage_job_share_urban, lab.wage_job_share_village)
@@ -149,9 +209,12 @@ def build_state(world: World, params: Params) -> State:
     grp = (oblasts.grp_per_capita_2017_som * oblasts.pop_2017_jan1).to_numpy(float)
     oblast_of = s.oblast_index.to_numpy()
     mining = np.zeros(n_s)
-    jeti = (s.rayon == MINING_RAYON).to_numpy()
-    if jeti.any():
-        mining[jeti] = econ.mining_output_som * pop0[jeti] / pop0[jeti].sum()
+    mine = (s.rayon == econ.mining_rayon).to_numpy()
+    if econ.mining_output_som > 0 and not mine.any():
+        raise ScenarioError(f"economy.mining_rayon: no settlement in rayon {econ.mining_rayon!r}; allowed: "
+                            + ", ".join(sorted(set(s.rayon[s.rayon != ""]))))
+    if mine.any():
+        mining[mine] = econ.mining_output_som * pop0[mine] / pop0[mine].sum()
     farm_target = econ.agriculture_gdp_share * grp.sum() * farmers / farmers.sum()
     firm_weighting = jobs * np.where(urban, econ.urban_output_premium, 1.0)
     firm_target = np.zeros(n_s)
@@ -163,19 +226,32 @@ def build_state(world: World, params: Params) -> State:
                             "mining and farming; check grp_per_capita_2017_som")
         firm_target[in_o] = rest * firm_weighting[in_o] / firm_weighting[in_o].sum()
     jobs = np.minimum(jobs, econ.labour_elasticity * firm_target / lab.reservation_wage_floor_som)
+    return _Targets(jobs=jobs, farm_access=farm_access, farmers=farmers, mining_som=mining,
+                    farm_som=farm_target, firm_som=firm_target)
 
-    # firms: agents sized to output, capital on its growth path, tfp solved for the target
+
+def _firms(params: Params, targets: _Targets, rng: np.random.Generator) -> tuple[FirmTable, np.ndarray, np.ndarray]:
+    """Firm agents sized to the firm output, capital on its growth path, tfp solved for the target.
+
+    Sets every firm column (sector, productivity draw, lifetime, capital, employees, output,
+    profit) and returns the table, the settlement tfp that makes the firms produce exactly the
+    target with the base-year jobs, and the wage (the marginal product of labour), each shape (S,).
+    """
+    econ = params.economy
+    firm_target, jobs = targets.firm_som, targets.jobs
+    n_s = len(firm_target)
     per_agent = econ.mean_firm_output_som * params.scale.firm_weight
     n_agents = np.where(firm_target > 0, np.maximum(1, np.round(firm_target / per_agent)), 0).astype(int)
     total = int(n_agents.sum())
     firms = FirmTable.empty(int(total * 1.5) + 16)
     firms.alive[:total] = True
     firms.settlement[:total] = np.repeat(np.arange(n_s), n_agents)
-    firms.sector[:total] = np.where(rng.random(total) < econ.industry_output_share, INDUSTRY, SERVICES)
+    firms.sector[:total] = np.where(rng.random(total) < econ.industry_output_share, SECTOR_INDUSTRY, SECTOR_SERVICES)
     sigma = econ.firm_productivity_dispersion
     firms.productivity[:total] = rng.lognormal(-0.5 * sigma**2, sigma, total)
     hazard = max(econ.exit_hazard_per_year, 1e-12)
-    firms.exit_year[:total] = params.time.start_year - 1 + np.minimum(rng.geometric(hazard, total), 1000)
+    lifetime = np.minimum(rng.geometric(hazard, total), production.MAX_LIFETIME_YEARS)
+    firms.exit_year[:total] = params.time.start_year - 1 + lifetime
     a, b, c = econ.capital_elasticity, econ.labour_elasticity, econ.capital_cost_rate
     where = firms.settlement[:total]
     phi = firms.productivity[:total]
@@ -197,61 +273,90 @@ def build_state(world: World, params: Params) -> State:
     firms.output_som[:total] = output
     wage = b * firm_target / np.maximum(jobs, 1e-9)
     firms.profit_som[:total] = output - wage[where] * employees - c * capital
+    return firms, tfp, wage
 
-    industry = np.bincount(where, weights=np.where(firms.sector[:total] == INDUSTRY, output, 0.0),
-                           minlength=n_s)
-    output_total = firm_target + farm_target + mining
+
+def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
+              kernels: tuple[np.ndarray, np.ndarray, np.ndarray], targets: _Targets, tfp: np.ndarray,
+              wage: np.ndarray) -> State:
+    """The state before calibration: the base year (provisional farm anchors) and the settlement columns.
+
+    Public capital and service stocks are ``public_capital_to_output`` and ``services_to_output``
+    times the output targets; leverage, market and industrial access come from the 2017
+    population and industry; profitability, income, earnings scale and the migration base rate
+    are placeholders until :func:`_calibrate`.
+    """
+    econ = params.economy
+    n_s = world.n
+    commute, access_kernel, spread_kernel = kernels
+    pop0 = hh.per_settlement(hh.size, n_s)
+    alive = firms.alive
+    industry = np.bincount(firms.settlement[alive], weights=np.where(firms.sector[alive] == SECTOR_INDUSTRY,
+                                                                      firms.output_som[alive], 0.0), minlength=n_s)
+    output_total = targets.firm_som + targets.farm_som + targets.mining_som
     zeros = np.zeros(n_s)
-    farm_income = np.divide(farm_target, farmers, out=zeros.copy(), where=farmers > 0)
-    cols = SettlementColumns(
-        population=pop0.copy(), population_2017=pop0, market_access_2017=access_kernel @ pop0,
+    farm_income = np.divide(targets.farm_som, targets.farmers, out=zeros.copy(), where=targets.farmers > 0)
+    base = BaseYear(
+        year=params.time.start_year - 1, population=pop0, market_access=access_kernel @ pop0,
         public_capital_som=econ.public_capital_to_output * output_total,
-        public_capital_2017_som=econ.public_capital_to_output * output_total,
         services_som=econ.services_to_output * output_total,
-        services_2017_som=econ.services_to_output * output_total,
         public_capital_leverage=_leverage(access_kernel @ pop0, pop0, econ),
-        base_tfp=tfp, tfp=tfp.copy(), trend=np.ones(n_s), farm_tfp=farm_income.copy(), farm_price=np.ones(n_s),
-        land=farmers.copy(), living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
-        labour_efficiency=np.ones(n_s), demand_index=np.ones(n_s),
-        industry_access_2017=np.maximum(spread_kernel @ industry, 1.0),
-        profitability_2017=np.ones(n_s), income_pc_2017=np.ones(n_s),
-        mining_output_som=mining, output_som=output_total, firm_output_som=firm_target.copy(),
-        industry_output_som=industry, farm_output_som=farm_target.copy(),
-        market_wage_som=wage, reservation_wage_2017_som=wage.copy(),
-        reservation_wage_som=wage.copy(), resident_wage_som=zeros.copy(),
-        employment_rate=zeros.copy(), earnings_scale=np.ones(n_s),
-        farm_income_per_worker_2017_som=farm_income.copy(), farm_income_per_worker_som=farm_income,
-        income_pc_som=zeros.copy(), farm_access=farm_access, in_migrant_stock=zeros.copy(),
-        grant_credit_som=zeros.copy(), pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)),
-        household_size_2017=_mean_household_size(hh, n_s),
+        tfp=tfp, industry_access=np.maximum(spread_kernel @ industry, 1.0),
+        profitability=np.ones(n_s), income_pc_som=np.ones(n_s), reservation_wage_som=wage,
+        farm_income_per_worker_som=farm_income, farm_tfp=farm_income, land=targets.farmers,
+        farm_access=targets.farm_access, mining_output_som=targets.mining_som, earnings_scale=np.ones(n_s),
+        household_size=_mean_household_size(hh, n_s), abroad_base_rate=0.0,
     )
-    state = State(world=world, households=hh, firms=firms, cols=cols, commute=commute,
+    cols = SettlementColumns(
+        population=pop0.copy(),
+        public_capital_som=econ.public_capital_to_output * output_total,
+        services_som=econ.services_to_output * output_total,
+        pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)), grant_credit_som=zeros.copy(),
+        tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
+        living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
+        demand_index=np.ones(n_s), market_wage_som=wage, reservation_wage_som=wage.copy(),
+        resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=targets.firm_som.copy(),
+        industry_output_som=industry, farm_output_som=targets.farm_som.copy(),
+        farm_income_per_worker_som=farm_income, output_som=output_total, income_pc_som=zeros.copy(),
+        in_migrant_stock=zeros.copy(),
+    )
+    state = State(world=world, households=hh, firms=firms, base=base, cols=cols, commute=commute,
                   access_kernel=access_kernel, spread_kernel=spread_kernel,
                   move_kernel=migration.move_kernel(world.road_km, params),
-                  year=params.time.start_year - 1, base_year=params.time.start_year - 1)
+                  year=params.time.start_year - 1)
     state.flows = Flows.zeros(n_s)
+    return state
 
-    state.cols.profitability_2017 = production.profitability(state, params)
+
+def _calibrate(state: State, params: Params, targets: _Targets) -> None:
+    """Run the 2017 labour market and incomes once and fix the base year on their outcome.
+
+    Sets ``base.profitability`` (entry's anchor), then runs the labour market (stream ``labour``
+    of ``world_seed``), anchors land, farm productivity and farm income on the farmers it assigns,
+    solves each oblast's earnings scale for its 2017 poverty rate, computes incomes
+    (``base.income_pc_som``) and the base rate of labour migration that keeps the 2017 stock abroad
+    steady (``base.abroad_base_rate``).
+    """
+    hh, cols = state.households, state.cols
+    n_s = state.n_settlements
+    state.base = replace(state.base, profitability=production.profitability(state, params))
     base_rng = stream(params.scale.world_seed, "labour", 0)
     labour.apply(state, labour.compute(state, params, base_rng))
     # anchor farming on the farmers the labour market actually assigns in 2017
     farmers = hh.per_settlement(hh.farming, n_s)
     has_farmers = farmers > 0
-    cols.land = farmers
-    cols.farm_tfp = np.divide(farm_target, farmers, out=np.zeros(n_s), where=has_farmers)
-    cols.farm_income_per_worker_2017_som = cols.farm_tfp.copy()
-    cols.farm_income_per_worker_som = cols.farm_tfp.copy()
-    cols.farm_output_som = np.where(has_farmers, farm_target, 0.0)
-    output_total = cols.firm_output_som + cols.farm_output_som + mining
-    state.cols.output_som = output_total
-    _calibrate_earnings(state, params)
+    farm_tfp = np.divide(targets.farm_som, farmers, out=np.zeros(n_s), where=has_farmers)
+    state.base = replace(state.base, land=farmers, farm_tfp=farm_tfp, farm_income_per_worker_som=farm_tfp)
+    cols.farm_income_per_worker_som = farm_tfp.copy()
+    cols.farm_output_som = np.where(has_farmers, targets.farm_som, 0.0)
+    cols.output_som = cols.firm_output_som + cols.farm_output_som + targets.mining_som
+    state.base = replace(state.base, earnings_scale=_earnings_scale(state, params))
     income = incomes.compute(state, params, base_rng)
     incomes.apply(state, income)
-    state.cols.income_pc_2017 = np.maximum(income.income_pc_som, 1.0)
     eligible = hh.per_settlement((hh.labour >= 2).astype(np.float64), n_s).sum()
     abroad = hh.per_settlement(hh.abroad, n_s).sum()
-    state.abroad_base_rate = params.migration.return_rate_per_year * abroad / max(eligible, 1.0)
-    return state
+    state.base = replace(state.base, income_pc_som=np.maximum(income.income_pc_som, 1.0),
+                         abroad_base_rate=params.migration.return_rate_per_year * abroad / max(eligible, 1.0))
 
 
 def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:
@@ -260,8 +365,8 @@ def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:
     return np.divide(hh.per_settlement(hh.size, n_s), households, out=np.ones(n_s), where=households > 0)
 
 
-def _calibrate_earnings(state: State, params: Params) -> None:
-    """Per oblast, the earnings scale that reproduces the 2017 poverty rate (bisection).
+def _earnings_scale(state: State, params: Params) -> np.ndarray:
+    """Per settlement, its oblast's earnings scale that reproduces the 2017 poverty rate (bisection), ratio.
 
     Poverty is measured on consumption (``incomes.consumption_per_person``), which is linear in
     the scale: ``c = scale * a + b`` per row, with ``a`` and ``b`` the earnings and other income
@@ -294,4 +399,4 @@ def _calibrate_earnings(state: State, params: Params) -> None:
             rate = p[mid * ao + bo < line].sum() / p.sum()
             lo, hi = (mid, hi) if rate > target else (lo, mid)
         scale[o] = np.sqrt(lo * hi)
-    state.cols.earnings_scale = scale[state.world.oblast_index]
+    return scale[state.world.oblast_index]

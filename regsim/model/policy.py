@@ -5,7 +5,8 @@
 the budget. Every strategy gets the same budget, world and random streams; the model checks each
 allocation, and processes never ask which strategy runs. All strategies split their money over
 channels by the same ``policy.*_share`` parameters, so they differ only in *where* money goes
-(``concept_two_stage`` in stage 1 funds business grants only, as the Concept prescribes).
+(``concept_two_stage`` in stage 1 funds business grants only, as the Concept prescribes). The
+sunset (``policy.sunset_year``) wraps any strategy once (:class:`Sunset`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from regsim.errors import ScenarioError
+from regsim.model.state import Channel
 from regsim.params import PolicyParams
 
 
@@ -43,8 +45,6 @@ class PolicyView:
 class Strategy(Protocol):
     """The one hook every strategy implements."""
 
-    sunset_year: int | None
-
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Som per settlement and channel, shape (S, 3), >= 0, summing to <= budget_som."""
         ...
@@ -59,15 +59,9 @@ def _spread(weights: np.ndarray, budget_som: float, channels: np.ndarray) -> np.
     return per_settlement[:, None] * channels[None, :]
 
 
-def _active(sunset_year: int | None, year: int) -> bool:
-    return sunset_year is None or year <= sunset_year
-
-
 @dataclass(frozen=True)
 class NoBudget:
     """No regional development budget: the counterfactual every effect is measured against."""
-
-    sunset_year: int | None = None
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Nothing anywhere."""
@@ -78,51 +72,40 @@ class NoBudget:
 class EqualisationUniform:
     """Equal amount per person in every settlement."""
 
-    sunset_year: int | None = None
-
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Budget in proportion to population."""
-        budget = budget_som if _active(self.sunset_year, year) else 0.0
-        return _spread(view.population, budget, view.channel_shares)
+        return _spread(view.population, budget_som, view.channel_shares)
 
 
 @dataclass(frozen=True)
 class EqualisationNeeds:
     """Per person weighted by need: in proportion to the number of poor people."""
 
-    sunset_year: int | None = None
-
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Budget in proportion to poor residents."""
-        budget = budget_som if _active(self.sunset_year, year) else 0.0
-        return _spread(view.population * view.poverty_rate, budget, view.channel_shares)
+        return _spread(view.population * view.poverty_rate, budget_som, view.channel_shares)
 
 
 @dataclass(frozen=True)
 class Concentrated:
     """The 20 growth centres only, per person."""
 
-    sunset_year: int | None = None
-
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Budget to centres in proportion to their population."""
-        budget = budget_som if _active(self.sunset_year, year) else 0.0
-        return _spread(view.population * view.growth_centre, budget, view.channel_shares)
+        return _spread(view.population * view.growth_centre, budget_som, view.channel_shares)
 
 
 @dataclass(frozen=True)
 class ConcentratedHinterland:
     """Centres plus the villages in their catchment; ``hinterland_share`` goes to the villages."""
 
-    hinterland_share: float = 0.3
-    sunset_year: int | None = None
+    hinterland_share: float
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Centres and hinterland, each per person."""
-        budget = budget_som if _active(self.sunset_year, year) else 0.0
-        centres = _spread(view.population * view.growth_centre, budget * (1 - self.hinterland_share),
+        centres = _spread(view.population * view.growth_centre, budget_som * (1 - self.hinterland_share),
                           view.channel_shares)
-        hinter_budget = budget * self.hinterland_share if view.hinterland.any() else 0.0
+        hinter_budget = budget_som * self.hinterland_share if view.hinterland.any() else 0.0
         return centres + _spread(view.population * view.hinterland, hinter_budget, view.channel_shares)
 
 
@@ -135,17 +118,14 @@ class ConceptTwoStage:
     support with hinterland.
     """
 
-    stage1_end_year: int = 2019
-    stage1_budget_share: float = 0.25
-    hinterland_share: float = 0.3
-    sunset_year: int | None = None
+    stage1_end_year: int
+    stage1_budget_share: float
+    hinterland_share: float
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Stage 1: grants only in centres; stage 2: as ``concentrated_hinterland``."""
-        if not _active(self.sunset_year, year):
-            return np.zeros((len(view.population), len(view.channel_shares)))
         if year <= self.stage1_end_year:
-            grants_only = np.array([0.0, 1.0, 0.0])
+            grants_only = np.eye(len(Channel))[Channel.GRANTS]
             return _spread(view.population * view.growth_centre,
                            budget_som * self.stage1_budget_share, grants_only)
         return ConcentratedHinterland(self.hinterland_share).allocate(view, year, budget_som)
@@ -155,15 +135,13 @@ class ConceptTwoStage:
 class Hybrid:
     """A share of the budget to the 20 growth centres, the rest equal per person everywhere."""
 
-    centre_share: float = 0.5
-    sunset_year: int | None = None
+    centre_share: float
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """``centre_share`` as ``concentrated``, the rest as ``equalisation_uniform``."""
-        budget = budget_som if _active(self.sunset_year, year) else 0.0
-        return (_spread(view.population * view.growth_centre, budget * self.centre_share,
+        return (_spread(view.population * view.growth_centre, budget_som * self.centre_share,
                         view.channel_shares)
-                + _spread(view.population, budget * (1 - self.centre_share), view.channel_shares))
+                + _spread(view.population, budget_som * (1 - self.centre_share), view.channel_shares))
 
 
 @dataclass(frozen=True)
@@ -171,12 +149,10 @@ class Custom:
     """Weights per settlement read from a CSV (``settlement_id, weight``)."""
 
     weights: tuple[float, ...]
-    sunset_year: int | None = None
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
         """Budget in proportion to the given weights."""
-        budget = budget_som if _active(self.sunset_year, year) else 0.0
-        return _spread(np.asarray(self.weights), budget, view.channel_shares)
+        return _spread(np.asarray(self.weights), budget_som, view.channel_shares)
 
 
 def read_custom_weights(path: str | Path, n_settlements: int) -> tuple[float, ...]:
@@ -211,26 +187,51 @@ def read_custom_weights(path: str | Path, n_settlements: int) -> tuple[float, ..
     return tuple(float(w) for w in weights)
 
 
+@dataclass(frozen=True)
+class Sunset:
+    """Any strategy up to and including ``last_year``, nothing after (``policy.sunset_year``).
+
+    The sunset is applied here, once, around whichever strategy runs (Kline & Moretti 2014: place
+    policies whose funding stops), so no strategy repeats it.
+    """
+
+    strategy: Strategy
+    last_year: int
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """The wrapped strategy's allocation until ``last_year``, zeros after."""
+        if year > self.last_year:
+            return np.zeros((len(view.population), len(view.channel_shares)))
+        return self.strategy.allocate(view, year, budget_som)
+
+
 def make_strategy(policy: PolicyParams, n_settlements: int) -> Strategy:
-    """The strategy object named by ``policy.strategy`` with its parameters."""
-    sunset = policy.sunset_year
+    """The strategy named by ``policy.strategy`` with its parameters, wrapped in its sunset if any.
+
+    Strategies are built only here, from the validated ``policy`` parameters: their fields have no
+    defaults of their own.
+    """
+    strategy = _strategy(policy, n_settlements)
+    return strategy if policy.sunset_year is None else Sunset(strategy, policy.sunset_year)
+
+
+def _strategy(policy: PolicyParams, n_settlements: int) -> Strategy:
     match policy.strategy:
         case "none":
-            return NoBudget(sunset)
+            return NoBudget()
         case "equalisation_uniform":
-            return EqualisationUniform(sunset)
+            return EqualisationUniform()
         case "equalisation_needs":
-            return EqualisationNeeds(sunset)
+            return EqualisationNeeds()
         case "concentrated":
-            return Concentrated(sunset)
+            return Concentrated()
         case "concentrated_hinterland":
-            return ConcentratedHinterland(policy.hinterland_share, sunset)
+            return ConcentratedHinterland(policy.hinterland_share)
         case "concept_two_stage":
-            return ConceptTwoStage(policy.stage1_end_year, policy.stage1_budget_share,
-                                   policy.hinterland_share, sunset)
+            return ConceptTwoStage(policy.stage1_end_year, policy.stage1_budget_share, policy.hinterland_share)
         case "hybrid":
-            return Hybrid(policy.centre_share, sunset)
+            return Hybrid(policy.centre_share)
         case "custom":
             assert policy.custom_weights_csv is not None  # checked by PolicyParams
-            return Custom(read_custom_weights(policy.custom_weights_csv, n_settlements), sunset)
+            return Custom(read_custom_weights(policy.custom_weights_csv, n_settlements))
     raise ScenarioError(f"policy.strategy: unknown {policy.strategy!r}")  # unreachable: validated

@@ -1,7 +1,8 @@
-"""Settlements: Mesa agents for the nodes of the network; their numbers live in ``state.cols``.
+"""Settlements: Mesa agents for the nodes of the network; their numbers live in the state columns.
 
 A :class:`Settlement` is a growth centre, a residual town node or a synthetic village cluster.
-Its state (population, public capital, productivity, ...) is a row of the settlement columns of
+Its state (population, public capital, productivity, ...) is a row of ``state.cols`` (this year)
+and ``state.base`` (the 2017 base year) of
 :class:`regsim.model.state.State`, updated by vectorised processes; the agent decides what it can
 absorb of the money it is given (its administrative capacity).
 """
@@ -22,19 +23,9 @@ class Settlement(mesa.Agent):
         self.absorption_share = absorption_share
 
     @property
-    def population(self) -> float:
-        """Residents (de jure), persons."""
-        return float(self.model.state.cols.population[self.sid])
-
-    @property
     def output_som(self) -> float:
         """Output last year (firms, farms, mining), som."""
         return float(self.model.state.cols.output_som[self.sid])
-
-    @property
-    def public_capital_som(self) -> float:
-        """Public capital stock, som."""
-        return float(self.model.state.cols.public_capital_som[self.sid])
 
     def absorption_capacity_som(self) -> float:
         """Money this settlement's administration can put to use this year, som.

@@ -35,10 +35,11 @@ from regsim.model.processes import (
     production,
     productivity,
 )
+from regsim.model.processes.production import FirmTurnover
 from regsim.model.settlements import Settlement
 from regsim.model.state import CHANNELS, Flows
 from regsim.model.world import World, build_world
-from regsim.params import Params, params_hash, to_dict
+from regsim.params import RUN_SEED, Params, WorldParams, params_hash, to_dict
 from regsim.results import RunResult, git_commit
 from regsim.rng import stream
 
@@ -46,9 +47,9 @@ BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float roundi
 
 
 @functools.lru_cache(maxsize=4)
-def cached_world(world_seed: int) -> World:
-    """The world for a seed, built once per process (it is immutable)."""
-    return build_world(loader.load(), world_seed)
+def cached_world(world_seed: int, shape: WorldParams | None = None) -> World:
+    """The world for a seed and ``world.*`` parameters (defaults if omitted), built once per process."""
+    return build_world(loader.load_kyrgyz_data(), world_seed, WorldParams() if shape is None else shape)
 
 
 def peak_rss_mb() -> float:
@@ -67,21 +68,18 @@ class RegionalModel(mesa.Model):
         world: A prebuilt world (built from ``scale.world_seed`` if omitted).
     """
 
-    def __init__(self, params: Params, seed: int = 0, scenario: str = "", world: World | None = None) -> None:
+    def __init__(self, params: Params, seed: int = RUN_SEED, scenario: str = "", world: World | None = None) -> None:
         started = time.perf_counter()
         malloc.tune()
         super().__init__(seed=seed)
         self.params = params
         self.run_seed = int(seed)
         self.scenario = scenario
-        self.world = world if world is not None else cached_world(params.scale.world_seed)
+        self.world = world if world is not None else cached_world(params.scale.world_seed, params.world)
         self.state = build_state(self.world, params)
         self.strategy: Strategy = make_strategy(params.policy, self.world.n)
-        self.firm_agents: dict[int, Firm] = {}
-        self.state.spawn_firm = self._spawn_firm
-        self.state.exit_firm = self._exit_firm
-        for row in np.flatnonzero(self.state.firms.alive):
-            self._spawn_firm(int(row))
+        self.firm_agents: dict[int, Firm] = {}  # table row -> the agent of the firm in it
+        self.update_firm_agents(FirmTurnover(exited=np.zeros(0, int), entered=np.flatnonzero(self.state.firms.alive)))
         pol = params.policy
         shares = {"capital": pol.absorption_share_city, "growth_centre": pol.absorption_share_city,
                   "town": pol.absorption_share_town, "village": pol.absorption_share_village}
@@ -97,13 +95,12 @@ class RegionalModel(mesa.Model):
         self.build_seconds = time.perf_counter() - started
 
     # --- agents -----------------------------------------------------------------------------
-    def _spawn_firm(self, row: int) -> None:
-        self.firm_agents[row] = Firm(self, row)
-
-    def _exit_firm(self, row: int) -> None:
-        agent = self.firm_agents.pop(row, None)
-        if agent is not None:
-            agent.remove()
+    def update_firm_agents(self, turnover: FirmTurnover) -> None:
+        """Remove the agents of exited firms, then create one per entrant (in row order)."""
+        for row in turnover.exited:
+            self.firm_agents.pop(int(row)).remove()
+        for row in turnover.entered:
+            self.firm_agents[int(row)] = Firm(self, int(row))
 
     def _hinterland_mask(self) -> np.ndarray:
         s = self.world.settlements
@@ -119,25 +116,31 @@ class RegionalModel(mesa.Model):
         started = time.perf_counter()
         allocation, available = self.allocate()
         capacity = np.array(self.settlements.map("absorption_capacity_som"))
-        self.timings["allocation"] = self.timings.get("allocation", 0.0) + time.perf_counter() - started
+        self._clock("allocation", started)
         self.run_process(budget, allocation, capacity, available)  # absorb, return, lose
         self.check_budget()
         self.run_process(investment)    # public capital: build with lag, depreciate
         self.run_process(productivity)  # market access, agglomeration, congestion, spread
-        self.run_process(production)    # firms invest, exit, enter
+        turnover = self.run_process(production)  # firms invest, exit, enter
+        self.update_firm_agents(turnover)        # their Mesa agents follow
         self.run_process(labour)        # hire, commute, produce, set wages; farm
         self.run_process(incomes)       # wages + farm + transfers + remittances
         self.run_process(migration)     # move, go abroad, return
         self.run_process(demography)    # births, deaths, emigration, immigration
         self.finish_year()              # record metrics
 
-    def run_process(self, process: Process, *inputs: Any) -> None:
-        """Compute a process from the state with its own stream, then apply the outcome."""
+    def run_process(self, process: Process, *inputs: Any) -> Any:
+        """Compute a process from the state with its own stream, apply the outcome, return what apply returns."""
         started = time.perf_counter()
         rng = stream(self.run_seed, process.STREAM, self.state.year)
         outcome = process.compute(self.state, self.params, rng, *inputs)
-        process.apply(self.state, outcome)
-        self.timings[process.STREAM] = self.timings.get(process.STREAM, 0.0) + time.perf_counter() - started
+        applied = process.apply(self.state, outcome)
+        self._clock(process.STREAM, started)
+        return applied
+
+    def _clock(self, phase: str, started: float) -> None:
+        """Add the seconds since ``started`` to ``phase`` in ``timings``."""
+        self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - started
 
     def allocate(self) -> tuple[np.ndarray, float]:
         """The strategy's allocation for this year, checked against the hard budget constraint."""
@@ -181,7 +184,7 @@ class RegionalModel(mesa.Model):
         self.state.households.keep_consistent()
         self.state.cols.population = self.state.population()
         self.recorder.record(self.state, self.params)
-        self.timings["record"] = self.timings.get("record", 0.0) + time.perf_counter() - started
+        self._clock("record", started)
 
     # --- a whole run ------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -219,8 +222,6 @@ class RegionalModel(mesa.Model):
 
     def release(self) -> None:
         """Drop every agent and Mesa's class-level id counter for this model (no leaks in workers)."""
-        self.state.spawn_firm = None
-        self.state.exit_firm = None
         self.firm_agents.clear()
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)

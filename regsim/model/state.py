@@ -3,12 +3,20 @@
 ``State`` holds the world (fixed), the household and firm tables, the settlement columns, the
 year and this year's budget ledger and population flows. Processes receive it read-only in
 ``compute`` and write it only in ``apply``.
+
+Per-settlement numbers come in two parts:
+
+* :class:`BaseYear` (``state.base``): the calibrated 2017 base year and the other values fixed
+  once initialisation ends; frozen, with read-only arrays. Every elasticity is anchored on it, so
+  the model reproduces the base year before any policy acts.
+* :class:`SettlementColumns` (``state.cols``): the values the yearly processes change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
@@ -16,57 +24,153 @@ from regsim.model.firms import FirmTable
 from regsim.model.households import Households
 from regsim.model.world import World
 
-CHANNELS = ("infrastructure", "grants", "services")
-"""Budget channels: the columns of an allocation array."""
+
+class Channel(IntEnum):
+    """Budget channels: the columns of an allocation array (not the firm sectors of ``firms``)."""
+
+    INFRASTRUCTURE = 0
+    GRANTS = 1
+    SERVICES = 2
+
+
+CHANNELS = tuple(channel.name.lower() for channel in Channel)
+"""Names of the budget channels, in column order."""
+
+
+@dataclass(frozen=True, eq=False)
+class BaseYear:
+    """The calibrated base year (2017) and the per-settlement values fixed after initialisation.
+
+    Arrays have shape (S,) and are read-only (copied on creation, ``writeable = False``); money in
+    som at 2017 prices. Initialisation builds it in steps (``dataclasses.replace``); after that no
+    process changes it.
+
+    Attributes:
+        year: Calendar year of the base year (``time.start_year - 1``).
+        population: Residents (de jure, incl. members abroad), persons.
+        market_access: Distance-weighted population within reach, ``access_kernel @ population``,
+            persons.
+        public_capital_som: Public capital stock, som; the ordinary budget maintains it.
+        services_som: Public-service capital stock, som; the ordinary budget maintains it.
+        public_capital_leverage: How strongly public capital and services raise productivity here
+            relative to the average place, ratio (population-weighted mean 1).
+        tfp: Firm total factor productivity solved so that the firms produce the 2017 output,
+            ratio (som of output per unit of ``K^a L^b``).
+        industry_access: Industrial output within reach, ``spread_kernel @ industry output``
+            (at least 1), som.
+        profitability: Optimal profit of a firm of average productivity, up to a constant,
+            ``(tfp w^-b)^(1/(1-a-b))``, som-based index.
+        income_pc_som: Mean income per person at home (at least 1), som per person per year.
+        reservation_wage_som: Reservation (and market) wage, som per worker per year.
+        farm_income_per_worker_som: Farm output per farmer, som per farmer per year.
+        farm_tfp: Farm productivity: output per farmer at base-year land and prices, som per
+            farmer per year.
+        land: Farm land in units of the base-year farmers (``farm output ~ land^(1-b) farmers^b``),
+            farmers.
+        farm_access: Share of non-employed residents with land or an own-account alternative,
+            fraction (``labour.village_farm_access`` or ``labour.urban_farm_access``).
+        mining_output_som: Exogenous mining output (Kumtor, Jeti-Oguz rayon), constant, som per
+            year.
+        earnings_scale: The oblast's calibrated earnings scale (reproduces its 2017 poverty rate),
+            ratio.
+        household_size: Mean members per household (de jure), persons; household formation keeps
+            it.
+        abroad_base_rate: Probability a household with two or more in the labour force sends a
+            member abroad at base-year income, per year (keeps the 2017 stock abroad steady).
+    """
+
+    year: int
+    population: np.ndarray
+    market_access: np.ndarray
+    public_capital_som: np.ndarray
+    services_som: np.ndarray
+    public_capital_leverage: np.ndarray
+    tfp: np.ndarray
+    industry_access: np.ndarray
+    profitability: np.ndarray
+    income_pc_som: np.ndarray
+    reservation_wage_som: np.ndarray
+    farm_income_per_worker_som: np.ndarray
+    farm_tfp: np.ndarray
+    land: np.ndarray
+    farm_access: np.ndarray
+    mining_output_som: np.ndarray
+    earnings_scale: np.ndarray
+    household_size: np.ndarray
+    abroad_base_rate: float
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                frozen = value.copy()  # never shared with a mutable column
+                frozen.flags.writeable = False
+                object.__setattr__(self, f.name, frozen)
 
 
 @dataclass
 class SettlementColumns:
-    """Per-settlement state, each an array of shape (S,) unless stated. Money in som, 2017 prices.
+    """Per-settlement values the yearly processes change; arrays of shape (S,) unless stated.
 
-    Base-year values (suffix ``_2017``) are fixed at initialisation and anchor every elasticity,
-    so the model reproduces the calibrated base year before any policy acts.
+    Money in som at 2017 prices. The process that writes each is named in brackets.
+
+    Attributes:
+        population: Residents (de jure), persons; refreshed from the household table at the end
+            of each year (``RegionalModel.finish_year``).
+        public_capital_som: Public capital stock, som (investment).
+        services_som: Public-service capital stock, som (budget, investment).
+        pipeline_som: Infrastructure money under construction, som, shape (time_to_build + 1, S);
+            row 0 completes next (budget, investment).
+        grant_credit_som: Grant money absorbed where no firm could receive it, waiting to fund an
+            entrant, som (budget, production).
+        tfp: Firm total factor productivity this year, ratio (productivity).
+        trend: Exogenous technology, ``(1 + tfp_growth_rate_per_year)^(year - base year)``, the
+            same everywhere, ratio (productivity).
+        farm_public_capital_factor: The public-capital and service terms of productivity that farms
+            share with firms, ratio (productivity).
+        farm_price: Farm price index, ``(industry access / base)^spread_elasticity``, ratio
+            (productivity).
+        living_cost: Living-cost index, ``(population / median base population)^congestion``,
+            ratio (productivity).
+        demand_index: Local demand for services, ``(income per person / base)^elasticity``,
+            ratio (productivity).
+        market_wage_som: Wage firms pay in this job market, som per worker per year (labour).
+        reservation_wage_som: Reservation wage in this job market, som per worker per year (labour).
+        resident_wage_som: Mean wage residents earn (own and commuting markets), som per worker per
+            year (labour).
+        employment_rate: Share of the resident labour force in wage jobs, fraction (labour).
+        firm_output_som: Value added of the firms here, som per year (labour).
+        industry_output_som: Value added of the industrial firms here, som per year (labour).
+        farm_output_som: Farm output, som per year (labour).
+        farm_income_per_worker_som: Farm output per farmer, som per farmer per year (labour).
+        output_som: Derived: firm + farm + mining output, som per year (labour).
+        income_pc_som: Mean income per person at home, som per person per year (incomes).
+        in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
+            (migration).
     """
 
     population: np.ndarray
-    population_2017: np.ndarray
-    market_access_2017: np.ndarray
     public_capital_som: np.ndarray
-    public_capital_2017_som: np.ndarray
     services_som: np.ndarray
-    services_2017_som: np.ndarray
-    public_capital_leverage: np.ndarray
-    base_tfp: np.ndarray
+    pipeline_som: np.ndarray
+    grant_credit_som: np.ndarray
     tfp: np.ndarray
-    trend: np.ndarray  # exogenous technology, (1 + tfp_growth_rate)^(year - 2017), same everywhere
-    farm_tfp: np.ndarray
+    trend: np.ndarray
+    farm_public_capital_factor: np.ndarray
     farm_price: np.ndarray
-    land: np.ndarray
     living_cost: np.ndarray
-    labour_efficiency: np.ndarray
     demand_index: np.ndarray
-    industry_access_2017: np.ndarray
-    profitability_2017: np.ndarray
-    income_pc_2017: np.ndarray
-    mining_output_som: np.ndarray
-    output_som: np.ndarray
-    firm_output_som: np.ndarray
-    industry_output_som: np.ndarray
-    farm_output_som: np.ndarray
     market_wage_som: np.ndarray
-    reservation_wage_2017_som: np.ndarray
     reservation_wage_som: np.ndarray
     resident_wage_som: np.ndarray
     employment_rate: np.ndarray
-    earnings_scale: np.ndarray
-    farm_income_per_worker_2017_som: np.ndarray
+    firm_output_som: np.ndarray
+    industry_output_som: np.ndarray
+    farm_output_som: np.ndarray
     farm_income_per_worker_som: np.ndarray
+    output_som: np.ndarray
     income_pc_som: np.ndarray
-    farm_access: np.ndarray
     in_migrant_stock: np.ndarray
-    household_size_2017: np.ndarray  # mean members per household (de jure), kept by household formation
-    grant_credit_som: np.ndarray
-    pipeline_som: np.ndarray  # shape (time_to_build + 1, S): infrastructure under construction
 
 
 @dataclass
@@ -101,26 +205,29 @@ class Flows:
     @classmethod
     def zeros(cls, n: int) -> Flows:
         """All flows zero for ``n`` settlements."""
-        return cls(*(np.zeros(n) for _ in range(8)))
+        return cls(*(np.zeros(n) for _ in dataclasses.fields(cls)))
+
+    def add(self, **persons: np.ndarray) -> None:
+        """Add this year's flows by name, e.g. ``flows.add(births=..., deaths=...)``, persons, shape (S,)."""
+        for name, value in persons.items():
+            total = getattr(self, name)
+            total += value
 
 
 @dataclass
 class State:
-    """The full mutable state of one run."""
+    """The full state of one run: the fixed base year and world, and what the processes change."""
 
     world: World
     households: Households
     firms: FirmTable
+    base: BaseYear
     cols: SettlementColumns
     commute: np.ndarray  # (S, S) row-stochastic: where residents of i look for jobs
     access_kernel: np.ndarray  # (S, S) exp(-road_km / access_decay_km)
     spread_kernel: np.ndarray  # (S, S) exp(-road_km / spread_decay_km)
     move_kernel: np.ndarray  # (S, S) fixed part of the migration logit weights (processes.migration)
     year: int
-    base_year: int = 2017
-    abroad_base_rate: float = 0.0
-    spawn_firm: Callable[[int], None] | None = None
-    exit_firm: Callable[[int], None] | None = None
     ledger: Ledger = field(default_factory=Ledger)
     flows: Flows | None = None
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record

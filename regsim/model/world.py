@@ -31,13 +31,11 @@ from scipy.sparse.csgraph import shortest_path
 
 from regsim.data.loader import OBLAST_ORDER, KyrgyzData
 from regsim.errors import DataError
+from regsim.params import WorldParams
 from regsim.rng import stream
 
 EARTH_RADIUS_KM: Final = 6371.0
-DETOUR_FACTOR: Final = 1.35  # road km per great-circle km off the trunk network (model brief 2)
-KM_PER_HOUR: Final = {"primary": 60.0, "secondary": 45.0}  # assumption, mountain roads
-VILLAGE_SIZE_DISPERSION: Final = 0.6  # log s.d. of ayil aimak population shares (assumption)
-VILLAGE_SPREAD: Final = 0.7  # villages lie within this share of the rayon's equal-area radius
+KM_PER_DEGREE: Final = 111.0  # km per degree of latitude (geometry, not a belief)
 KINDS: Final = ("capital", "growth_centre", "town", "village")
 _WAYPOINT_OBLAST: Final = {
     "Toktogul": "Jalal-Abad", "Kyzyl-Kiya": "Batken", "Cholpon-Ata": "Issyk-Kul",
@@ -110,12 +108,17 @@ def _rayon_key(text: str) -> str:
     return str(text).split(" (")[0].strip()
 
 
-def build_world(data: KyrgyzData, world_seed: int) -> World:
+def build_world(data: KyrgyzData, world_seed: int, shape: WorldParams) -> World:
     """Build settlements, road graph and distances from the checked data.
 
+    The steps, in order: growth centres; per oblast a residual town node and per rayon its village
+    clusters; the settlement table; the road graph (trunk roads, then a local link from every other
+    settlement); all-pairs shortest road km.
+
     Args:
-        data: The embedded tables from :func:`regsim.data.loader.load`.
+        data: The embedded tables from :func:`regsim.data.loader.load_kyrgyz_data`.
         world_seed: Seed of the village size shares.
+        shape: Village dispersion and spread, detour factor and road speeds (``world.*`` parameters).
 
     Returns:
         The :class:`World`.
@@ -124,13 +127,23 @@ def build_world(data: KyrgyzData, world_seed: int) -> World:
         DataError: if the road network does not connect every settlement.
     """
     rng = stream(world_seed, "world", 0)
-    rows: list[dict] = []
-    centres = data.centres
     rayons = data.rayons.copy()
     rayons["key"] = rayons.rayon.map(_rayon_key)
-    rural = rayons.pop_2017_excl_towns_est.to_numpy(float).copy()
+    rural = rayons.pop_2017_excl_towns_est.to_numpy(float).copy()  # rural population per rayon, persons
+    centres = _growth_centres(data, rayons, rural)
+    towns, villages = _towns_and_villages(data, rayons, rural, rng, shape)
+    settlements = _settlement_table(centres + towns + villages)
+    graph, trunk = _trunk_roads(data, settlements, shape)
+    _link_to_trunk(graph, trunk, settlements, shape)
+    road_km = _road_km(graph, settlements)
+    oblasts = data.oblasts.rename(columns={"unit": "oblast"}).reset_index(drop=True)
+    return World(settlements=settlements, oblasts=oblasts, graph=graph, road_km=road_km)
 
-    for c in centres.itertuples():
+
+def _growth_centres(data: KyrgyzData, rayons: pd.DataFrame, rural: np.ndarray) -> list[dict]:
+    """One row per growth centre; centres that are villages are taken out of their rayon's ``rural``."""
+    rows: list[dict] = []
+    for c in data.centres.itertuples():
         rayon = _rayon_key(c.rayon) if isinstance(c.rayon, str) and not c.rayon.startswith("(") else ""
         rows.append({
             "name": c.name, "kind": "capital" if c.type == "capital" else "growth_centre",
@@ -142,11 +155,21 @@ def build_world(data: KyrgyzData, world_seed: int) -> World:
             if len(match) != 1:
                 raise DataError(f"settlements_centres.csv: rayon {c.rayon!r} of {c.name} not in rayons.csv")
             rural[match[0]] -= float(c.pop_2017)
+    return rows
 
+
+def _towns_and_villages(data: KyrgyzData, rayons: pd.DataFrame, rural: np.ndarray, rng: np.random.Generator,
+                        shape: WorldParams) -> tuple[list[dict], list[dict]]:
+    """Per oblast a town node for the residual urban population, and each rayon's village clusters.
+
+    An oblast whose residual (total - centres - rural) is not positive gets no town node; its rural
+    population is scaled to the oblast total instead. Village draws follow oblast and rayon order.
+    """
     counts = _ayil_aimak_counts(data)
     oblast_pop = data.oblasts.set_index("unit").pop_2017_jan1
-    centre_pop = centres.groupby("unit").pop_2017.sum()
-    village_rows: list[dict] = []
+    centre_pop = data.centres.groupby("unit").pop_2017.sum()
+    towns: list[dict] = []
+    villages: list[dict] = []
     for oblast in OBLAST_ORDER:
         in_oblast = np.flatnonzero(rayons.oblast.to_numpy() == oblast)
         if len(in_oblast) == 0:
@@ -155,44 +178,53 @@ def build_world(data: KyrgyzData, world_seed: int) -> World:
         if residual <= 0:  # no towns beyond the centres: rural population takes the whole remainder
             rural[in_oblast] *= (rural[in_oblast].sum() + residual) / rural[in_oblast].sum()
         else:
-            seats = rayons.iloc[in_oblast]
-            lat = seats.centre_lat.fillna(seats.centroid_lat).to_numpy(float)
-            lon = seats.centre_lon.fillna(seats.centroid_lon).to_numpy(float)
-            w = rural[in_oblast]
-            rows.append({
-                "name": f"{oblast} towns", "kind": "town", "oblast": oblast, "rayon": "",
-                "lat": float(np.average(lat, weights=w)), "lon": float(np.average(lon, weights=w)),
-                "population_2017": residual, "synthetic": True, "growth_centre": False,
-            })
+            towns.append(_town_node(oblast, rayons.iloc[in_oblast], rural[in_oblast], residual))
         for i in in_oblast:
-            r = rayons.iloc[i]
-            n = int(counts.iloc[i])
-            shares = rng.lognormal(0.0, VILLAGE_SIZE_DISPERSION, n)
-            shares /= shares.sum()
-            pops = rural[i] * shares
-            area = r.area_km2_official if pd.notna(r.area_km2_official) else r.area_km2_polygon_approx
-            radius_km = VILLAGE_SPREAD * np.sqrt(float(area) / np.pi)
-            k = np.arange(n) + 0.5
-            rad = radius_km * np.sqrt(k / n)
-            angle = k * np.pi * (3.0 - np.sqrt(5.0))  # golden angle: an even, deterministic spread
-            dlat = rad * np.cos(angle) / 111.0
-            dlon = rad * np.sin(angle) / (111.0 * np.cos(np.radians(r.centroid_lat)))
-            for j in range(n):
-                village_rows.append({
-                    "name": f"{r.key} AA{j + 1}", "kind": "village", "oblast": oblast, "rayon": r.key,
-                    "lat": float(r.centroid_lat + dlat[j]), "lon": float(r.centroid_lon + dlon[j]),
-                    "population_2017": float(pops[j]), "synthetic": True, "growth_centre": False,
-                })
-    settlements = pd.DataFrame(rows + village_rows)
+            villages += _village_clusters(rayons.iloc[i], oblast, int(counts.iloc[i]), rural[i], rng, shape)
+    return towns, villages
+
+
+def _town_node(oblast: str, seats: pd.DataFrame, rural: np.ndarray, residual: float) -> dict:
+    """The residual town node of an oblast at the rural-population-weighted mean of its rayon seats."""
+    lat = seats.centre_lat.fillna(seats.centroid_lat).to_numpy(float)
+    lon = seats.centre_lon.fillna(seats.centroid_lon).to_numpy(float)
+    return {
+        "name": f"{oblast} towns", "kind": "town", "oblast": oblast, "rayon": "",
+        "lat": float(np.average(lat, weights=rural)), "lon": float(np.average(lon, weights=rural)),
+        "population_2017": residual, "synthetic": True, "growth_centre": False,
+    }
+
+
+def _village_clusters(r: pd.Series, oblast: str, n: int, rural: float, rng: np.random.Generator,
+                      shape: WorldParams) -> list[dict]:
+    """``n`` village clusters of a rayon: log-normal population shares on a sunflower spiral."""
+    shares = rng.lognormal(0.0, shape.village_size_dispersion, n)
+    shares /= shares.sum()
+    pops = rural * shares
+    area = r.area_km2_official if pd.notna(r.area_km2_official) else r.area_km2_polygon_approx
+    radius_km = shape.village_spread_share * np.sqrt(float(area) / np.pi)
+    k = np.arange(n) + 0.5
+    rad = radius_km * np.sqrt(k / n)
+    angle = k * np.pi * (3.0 - np.sqrt(5.0))  # golden angle: an even, deterministic spread
+    dlat = rad * np.cos(angle) / KM_PER_DEGREE
+    dlon = rad * np.sin(angle) / (KM_PER_DEGREE * np.cos(np.radians(r.centroid_lat)))
+    return [{
+        "name": f"{r.key} AA{j + 1}", "kind": "village", "oblast": oblast, "rayon": r.key,
+        "lat": float(r.centroid_lat + dlat[j]), "lon": float(r.centroid_lon + dlon[j]),
+        "population_2017": float(pops[j]), "synthetic": True, "growth_centre": False,
+    } for j in range(n)]
+
+
+def _settlement_table(rows: list[dict]) -> pd.DataFrame:
+    """The settlement table, index ``settlement_id`` 0..S-1, with the oblast index."""
+    settlements = pd.DataFrame(rows)
     settlements["oblast_index"] = settlements.oblast.map({u: i for i, u in enumerate(OBLAST_ORDER)})
     settlements.index.name = "settlement_id"
-
-    graph, road_km = _road_network(data, settlements)
-    oblasts = data.oblasts.rename(columns={"unit": "oblast"}).reset_index(drop=True)
-    return World(settlements=settlements, oblasts=oblasts, graph=graph, road_km=road_km)
+    return settlements
 
 
-def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph, np.ndarray]:
+def _trunk_roads(data: KyrgyzData, settlements: pd.DataFrame, shape: WorldParams) -> tuple[nx.Graph, list]:
+    """Every settlement as a node and the trunk roads of ``roads.csv``; returns the graph and its trunk nodes."""
     graph = nx.Graph()
     for sid, s in settlements.iterrows():
         graph.add_node(int(sid), name=s["name"], lat=s.lat, lon=s.lon, kind=s.kind)
@@ -207,12 +239,19 @@ def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph
         name_to_node[name] = name
     for road in data.roads.itertuples():
         km = float(road.distance_km)
-        speed = KM_PER_HOUR.get(str(road.road_class), KM_PER_HOUR["secondary"])
+        primary = str(road.road_class) == "primary"
+        speed = shape.primary_road_speed_kmh if primary else shape.secondary_road_speed_kmh
         graph.add_edge(name_to_node[road.from_node], name_to_node[road.to_node], km=km,
                        hours=km / speed, road_class=str(road.road_class),
                        winter_risk=str(road.winter_closure_risk), synthetic=False)
+    return graph, [name_to_node[n] for n in sorted(trunk_names)]
 
-    trunk = [name_to_node[n] for n in sorted(trunk_names)]
+
+def _link_to_trunk(graph: nx.Graph, trunk: list, settlements: pd.DataFrame, shape: WorldParams) -> None:
+    """Link every settlement that is not a centre to the nearest trunk node of its oblast (or its city).
+
+    Road km is great-circle km times ``world.detour_factor`` (at least 1 km).
+    """
     trunk_lat = np.array([graph.nodes[t]["lat"] for t in trunk])
     trunk_lon = np.array([graph.nodes[t]["lon"] for t in trunk])
     trunk_oblast = np.array([
@@ -227,10 +266,13 @@ def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph
         d = great_circle_km(s.lat, s.lon, trunk_lat, trunk_lon)
         d = np.where(allowed, d, np.inf)
         best = int(np.argmin(d))
-        km = max(float(d[best]) * DETOUR_FACTOR, 1.0)
-        graph.add_edge(int(sid), trunk[best], km=km, hours=km / KM_PER_HOUR["secondary"],
+        km = max(float(d[best]) * shape.detour_factor, 1.0)
+        graph.add_edge(int(sid), trunk[best], km=km, hours=km / shape.secondary_road_speed_kmh,
                        road_class="local", winter_risk="unknown", synthetic=True)
 
+
+def _road_km(graph: nx.Graph, settlements: pd.DataFrame) -> np.ndarray:
+    """Shortest road km between settlements, shape (S, S) (Dijkstra on the sparse graph)."""
     if not nx.is_connected(graph):
         parts = sorted(nx.connected_components(graph), key=len)
         names = ", ".join(str(graph.nodes[n]["name"]) for n in list(parts[0])[:5])
@@ -245,4 +287,4 @@ def _road_network(data: KyrgyzData, settlements: pd.DataFrame) -> tuple[nx.Graph
     matrix = csr_matrix((km, (rows, cols)), shape=(len(order), len(order)))
     settlement_pos = [index[int(s)] for s in settlements.index]
     dist = shortest_path(matrix, method="D", directed=False, indices=settlement_pos)
-    return graph, np.ascontiguousarray(dist[:, settlement_pos])
+    return np.ascontiguousarray(dist[:, settlement_pos])

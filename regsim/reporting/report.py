@@ -220,7 +220,7 @@ def _validation_section(comp: Comparison, folder: Path) -> str:
                       oblasts=comp.oblasts[comp.oblasts.run_id == r],
                       settlements=comp.settlements[comp.settlements.run_id == r], world=comp.world)
             for r in runs_of]
-    table = validation.validate(runs, validation.targets(loader.load()))
+    table = validation.validate(runs, validation.targets(loader.load_kyrgyz_data()))
     files.atomic_write(folder / "validation.csv", lambda p: table.to_csv(p, index=False))
     shown = table.set_index("target")[["year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok"]]
     shown = shown.assign(year=shown.year.map(lambda y: "" if pd.isna(y) else str(int(y))),  # not 2,018.00

@@ -60,7 +60,7 @@ def measure_scale(weight: int, repeats: int) -> dict[str, Any]:
     from regsim.params import Params, replace
 
     params = replace(Params(), "scale.household_weight", weight)
-    cached_world(params.scale.world_seed)  # a batch worker builds the world once
+    cached_world(params.scale.world_seed, params.world)  # a batch worker builds the world once
     best: dict[str, Any] | None = None
     for _ in range(repeats):
         started = time.perf_counter()
@@ -102,7 +102,7 @@ def leak_check(runs: int, end_year: int = 2025) -> dict[str, Any]:
     from regsim.params import Params, replace
 
     params = replace(Params(), "time.end_year", end_year)
-    cached_world(params.scale.world_seed)
+    cached_world(params.scale.world_seed, params.world)
     rss = []
     for seed in range(runs):
         run_one(params, seed)

@@ -108,7 +108,7 @@ def base_year_metrics(params: Params) -> dict[str, float]:
     from regsim.model.metrics import METRICS
     from regsim.model.simulation import cached_world
 
-    state = build_state(cached_world(params.scale.world_seed), params)
+    state = build_state(cached_world(params.scale.world_seed, params.world), params)
     state.cols.population = state.population()
     state.metric_cache = {}
     try:

@@ -14,12 +14,12 @@ from typing import Any, Final
 
 import pandas as pd
 
+from regsim.params import DEFAULT_SEED
 from regsim.reporting.analysis import BASELINE, load
 from regsim.studies.sensitivity import plausible_ranges
 
 DEFAULT_STRATEGIES: Final = ("none", "equalisation_uniform", "equalisation_needs", "concentrated",
                              "concentrated_hinterland", "concept_two_stage")
-DEFAULT_SEED: Final = 2017  # experiment seed of the robustness batch
 MIN_WORLDS: Final = 2  # fewer worlds cannot tell robustness from luck
 SCREEN_SETTINGS: Final = {"time.end_year": 2035, "scale.household_weight": 20}
 """Defaults of ``regsim robustness`` (a cheaper screen: shorter horizon, coarser households);

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from regsim.errors import ExperimentError
-from regsim.params import describe
+from regsim.params import DEFAULT_SEED, describe
 
 UNCERTAIN: Final = (
     "economy.agglomeration_elasticity",
@@ -45,7 +45,7 @@ def plausible_ranges(keys: tuple[str, ...] = UNCERTAIN) -> dict[str, list[float]
 
 
 def experiment_table(method: str, n: int, strategies: tuple[str, str], scenario: str,
-                     fixed: dict[str, Any], seed: int = 2017) -> dict[str, Any]:
+                     fixed: dict[str, Any], seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """The experiment (as a TOML-like table) for the batch engine."""
     if method not in ("morris", "sobol"):
         raise ExperimentError(f"--method: unknown {method!r}; allowed: morris, sobol")

@@ -2,7 +2,8 @@
 
 Every process module has ``STREAM`` (the name of its random stream), a pure ``compute(state,
 params, rng, *inputs) -> outcome`` that only reads, and ``apply(state, outcome)``, the only place
-that writes. So no agent changes what another reads later in the same phase.
+that writes (production's returns the firm turnover, for the model's Mesa agents). So no agent
+changes what another reads later in the same phase.
 """
 
 from __future__ import annotations
@@ -24,6 +25,6 @@ class Process(Protocol):
         """Read the state and return an outcome."""
         ...
 
-    def apply(self, state: State, outcome: Any) -> None:
-        """Write the outcome into the state."""
+    def apply(self, state: State, outcome: Any) -> Any:
+        """Write the outcome into the state; return None, or what the model must mirror (production)."""
         ...

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model.state import Ledger, State
+from regsim.model.state import Channel, Ledger, State
 from regsim.params import Params
 
 STREAM = "budget"
-INFRASTRUCTURE, GRANTS, SERVICES = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -63,9 +62,9 @@ def apply(state: State, outcome: BudgetOutcome) -> None:
     state.ledger = Ledger(available=outcome.available, allocated=outcome.allocated,
                           absorbed=outcome.absorbed, returned=outcome.returned, lost=outcome.lost)
     cols = state.cols
-    cols.pipeline_som[-1] += outcome.absorbed[:, INFRASTRUCTURE]
-    cols.services_som += outcome.absorbed[:, SERVICES]
-    grants = outcome.absorbed[:, GRANTS]
+    cols.pipeline_som[-1] += outcome.absorbed[:, Channel.INFRASTRUCTURE]
+    cols.services_som += outcome.absorbed[:, Channel.SERVICES]
+    grants = outcome.absorbed[:, Channel.GRANTS]
     firms = state.firms
     alive = np.flatnonzero(firms.alive)
     capital_by_settlement = np.bincount(firms.settlement[alive], weights=firms.capital_som[alive],

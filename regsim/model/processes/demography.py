@@ -15,8 +15,8 @@ is equally likely to split, and one that grows past ``max_household_size`` alway
 the members at home form the new household in the same settlement (no change in people; members
 abroad stay with the original household). A household emigrates permanently (leaves the
 country with all its members) with ``emigration_rate_per_year``; ``immigration_per_year``
-people arrive as new households in settlements drawn in proportion to population. Every flow
-is recorded per settlement so that
+people arrive as new households of ``immigrant_household_size`` in settlements drawn in
+proportion to population. Every flow is recorded per settlement so that
 ``population(t+1) = population(t) + births - deaths - emigrated + immigrated + moved_in - moved_out``.
 """
 
@@ -31,7 +31,6 @@ from regsim.model.state import State
 from regsim.params import Params
 
 STREAM = "demography"
-IMMIGRANT_HOUSEHOLD_SIZE = 3  # persons per arriving household (assumption)
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ class DemographyOutcome:
     immigrant_settlement: np.ndarray
     immigrant_skill: np.ndarray
     immigrant_u_labour: np.ndarray
+    immigrant_household_size: int
     births: np.ndarray
     deaths: np.ndarray
     emigrated: np.ndarray
@@ -73,17 +73,18 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     deaths_s = hh.per_settlement(deaths, n_s)
     emigrated_s = hh.per_settlement(np.where(emigrating, new_size, 0), n_s)
 
-    expected = mig.immigration_per_year / (w * IMMIGRANT_HOUSEHOLD_SIZE)
+    expected = mig.immigration_per_year / (w * mig.immigrant_household_size)
     n_new = int(np.floor(expected + rng.random()))
     pop = np.maximum(state.cols.population, 0.0)
     destination = rng.choice(n_s, size=n_new, p=pop / pop.sum()).astype(np.int32)
     sigma = params.incomes.skill_dispersion
     skill = rng.lognormal(-0.5 * sigma**2, sigma, n_new).astype(np.float32)
     u_labour = rng.random(n_new).astype(np.float32)
-    immigrated_s = np.bincount(destination, minlength=n_s) * w * IMMIGRANT_HOUSEHOLD_SIZE
+    immigrated_s = np.bincount(destination, minlength=n_s) * w * mig.immigrant_household_size
     return DemographyOutcome(size=new_size, emigrating=emigrating, splitting=splitting,
                              immigrant_settlement=destination,
-                             immigrant_skill=skill, immigrant_u_labour=u_labour, births=births_s,
+                             immigrant_skill=skill, immigrant_u_labour=u_labour,
+                             immigrant_household_size=mig.immigrant_household_size, births=births_s,
                              deaths=deaths_s, emigrated=emigrated_s, immigrated=immigrated_s)
 
 
@@ -143,16 +144,13 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
         rows = hh.free_rows(n_new)
         hh.alive[rows] = True
         hh.settlement[rows] = outcome.immigrant_settlement
-        hh.size[rows] = IMMIGRANT_HOUSEHOLD_SIZE
+        hh.size[rows] = outcome.immigrant_household_size
         hh.abroad[rows] = 0
         hh.skill[rows] = outcome.immigrant_skill
         hh.u_labour[rows] = outcome.immigrant_u_labour
-    flows = state.flows
-    assert flows is not None
-    flows.births += outcome.births
-    flows.deaths += outcome.deaths
-    flows.emigrated += outcome.emigrated
-    flows.immigrated += outcome.immigrated
+    assert state.flows is not None
+    state.flows.add(births=outcome.births, deaths=outcome.deaths, emigrated=outcome.emigrated,
+                    immigrated=outcome.immigrated)
 
 
 def household_formation(state: State, params: Params, size: np.ndarray, emigrating: np.ndarray,
@@ -174,7 +172,7 @@ def household_formation(state: State, params: Params, size: np.ndarray, emigrati
     residents = hh.per_settlement(np.where(staying, size, 0), n_s)
     households = hh.per_settlement(staying, n_s)
     candidate = present >= dem.household_formation_min_present
-    deficit = np.maximum(residents / state.cols.household_size_2017 - households, 0.0)  # households
+    deficit = np.maximum(residents / state.base.household_size - households, 0.0)  # households
     candidates = hh.per_settlement(candidate, n_s)
     chance = np.divide(deficit, candidates, out=np.zeros(n_s), where=candidates > 0)
     chance = np.minimum(chance, 1.0).astype(np.float32)

@@ -50,7 +50,7 @@ def scaled_earnings(state: State) -> tuple[np.ndarray, np.ndarray]:
     """Wage and farm income per household row with the oblast's calibrated scale, som (float32)."""
     hh, cols = state.households, state.cols
     home = hh.settlement
-    skill = hh.skill * cols.earnings_scale.astype(np.float32)[home]
+    skill = hh.skill * state.base.earnings_scale.astype(np.float32)[home]
     wage = hh.employed * (cols.resident_wage_som.astype(np.float32)[home] * skill)
     farm = hh.farming * (cols.farm_income_per_worker_som.astype(np.float32)[home] * skill)
     return wage, farm
@@ -59,7 +59,7 @@ def scaled_earnings(state: State) -> tuple[np.ndarray, np.ndarray]:
 def remittance_per_migrant(state: State, params: Params) -> float:
     """What one member abroad sends home this year, som (real growth from 2017)."""
     mig = params.migration
-    years = state.year - state.base_year
+    years = state.year - state.base.year
     return mig.remittance_som_per_migrant * (1 + mig.remittance_growth_rate_per_year) ** years
 
 
@@ -93,7 +93,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     wage, farm = scaled_earnings(state)
     # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
-    years = state.year - state.base_year
+    years = state.year - state.base.year
     transfer_pp = inc.transfer_som_per_person * (1 + inc.transfer_growth_rate_per_year) ** years
     transfer = present * np.float32(transfer_pp)
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)

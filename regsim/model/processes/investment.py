@@ -34,9 +34,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Investmen
     cols = state.cols
     completed = cols.pipeline_som[0]
     depreciation = econ.public_capital_depreciation_rate
-    capital = (1 - depreciation) * cols.public_capital_som + depreciation * cols.public_capital_2017_som
+    capital = (1 - depreciation) * cols.public_capital_som + depreciation * state.base.public_capital_som
     wear = econ.services_depreciation_rate
-    services = (1 - wear) * cols.services_som + wear * cols.services_2017_som
+    services = (1 - wear) * cols.services_som + wear * state.base.services_som
     pipeline = np.roll(cols.pipeline_som, -1, axis=0)
     pipeline[-1] = 0.0
     return InvestmentOutcome(capital + completed, services, pipeline)

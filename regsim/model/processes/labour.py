@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model.firms import SERVICES
+from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -53,7 +53,7 @@ def firm_tfp(state: State) -> np.ndarray:
     """Total factor productivity each firm row faces: local tfp x demand (services only)."""
     firms = state.firms
     cols = state.cols
-    demand = np.where(firms.sector == SERVICES, cols.demand_index[firms.settlement], 1.0)
+    demand = np.where(firms.sector == SECTOR_SERVICES, cols.demand_index[firms.settlement], 1.0)
     return cols.tfp[firms.settlement] * demand * firms.productivity
 
 
@@ -79,8 +79,8 @@ def farm_income_index(state: State) -> np.ndarray:
                         out=np.zeros_like(cols.farm_output_som), where=cols.farm_income_per_worker_som > 0)
     n_o = int(oblast.max()) + 1
     now = np.bincount(oblast, weights=cols.farm_output_som, minlength=n_o)
-    base = np.bincount(oblast, weights=farmers * cols.farm_income_per_worker_2017_som, minlength=n_o)
-    national = cols.farm_output_som.sum() / max(float((farmers * cols.farm_income_per_worker_2017_som).sum()), 1.0)
+    base = np.bincount(oblast, weights=farmers * state.base.farm_income_per_worker_som, minlength=n_o)
+    national = cols.farm_output_som.sum() / max(float((farmers * state.base.farm_income_per_worker_som).sum()), 1.0)
     index = np.divide(now, base, out=np.full(n_o, national), where=base > 0)
     return index[oblast]
 
@@ -93,7 +93,7 @@ def reservation_wage(state: State, params: Params) -> np.ndarray:
     sticky, and an instant link would make employment and farming chase each other year to year.
     """
     cols = state.cols
-    target = cols.reservation_wage_2017_som * np.maximum(farm_income_index(state), 1e-6)
+    target = state.base.reservation_wage_som * np.maximum(farm_income_index(state), 1e-6)
     speed = params.labour.wage_adjustment_rate
     moved = cols.reservation_wage_som ** (1 - speed) * target**speed
     return np.maximum(params.labour.reservation_wage_floor_som, moved)
@@ -148,17 +148,17 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     # dead rows have no labour force, so floor(0 + u) = 0: no mask needed
     employed = np.minimum(labour, np.floor(labour * resident_rate.astype(np.float32)[home] + u_job).astype(np.int16))
     non_employed = labour - employed
-    farming = np.floor(non_employed * cols.farm_access.astype(np.float32)[home] + u_farm).astype(np.int16)
+    farming = np.floor(non_employed * state.base.farm_access.astype(np.float32)[home] + u_farm).astype(np.int16)
     farming = np.minimum(farming, non_employed)
 
     farmers = hh.per_settlement(farming, n_s)
     fb = econ.farm_labour_elasticity
-    farm_output = (cols.farm_tfp * cols.trend * cols.labour_efficiency * cols.farm_price
-                   * cols.land ** (1 - fb) * farmers ** fb)
+    farm_output = (state.base.farm_tfp * cols.trend * cols.farm_public_capital_factor * cols.farm_price
+                   * state.base.land ** (1 - fb) * farmers ** fb)
     farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),
                             where=farmers > 0)
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
-    industry = np.bincount(firms.settlement, weights=np.where(firms.sector == SERVICES, 0.0, output),
+    industry = np.bincount(firms.settlement, weights=np.where(firms.sector == SECTOR_SERVICES, 0.0, output),
                            minlength=n_s)
     return LabourOutcome(labour=labour, employees=employees, output_som=output, profit_som=profit,
                          employed=employed, farming=farming, market_wage_som=wage,
@@ -185,4 +185,4 @@ def apply(state: State, outcome: LabourOutcome) -> None:
     cols.farm_income_per_worker_som = outcome.farm_income_per_worker_som
     cols.firm_output_som = outcome.firm_output_som
     cols.industry_output_som = outcome.industry_output_som
-    cols.output_som = outcome.firm_output_som + outcome.farm_output_som + cols.mining_output_som
+    cols.output_som = outcome.firm_output_som + outcome.farm_output_som + state.base.mining_output_som

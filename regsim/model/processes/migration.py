@@ -47,7 +47,7 @@ class MigrationOutcome:
 def expected_earnings(state: State) -> np.ndarray:
     """Expected earnings of a labour-force member per settlement, som per year, shape (S,)."""
     cols = state.cols
-    farm_chance = (1 - cols.employment_rate) * cols.farm_access
+    farm_chance = (1 - cols.employment_rate) * state.base.farm_access
     return cols.employment_rate * cols.resident_wage_som + farm_chance * cols.farm_income_per_worker_som
 
 
@@ -67,8 +67,8 @@ def attraction(state: State, params: Params) -> np.ndarray:
     mig = params.migration
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
-    real = np.maximum(expected_earnings(state) * cols.earnings_scale, 1.0) / cols.living_cost
-    services = relative(cols.services_som / pop, cols.services_2017_som / np.maximum(cols.population_2017, 1.0))
+    real = np.maximum(expected_earnings(state) * state.base.earnings_scale, 1.0) / cols.living_cost
+    services = relative(cols.services_som / pop, state.base.services_som / np.maximum(state.base.population, 1.0))
     services = np.maximum(services, 1e-9)
     network = np.log1p(cols.in_migrant_stock / pop)
     return (mig.income_weight * np.log(real) + mig.services_weight * np.log(services)
@@ -109,8 +109,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     alive = hh.alive
 
     # dead rows hold zeros (no members abroad, no labour force): no mask needed
-    income_index = np.maximum(cols.income_pc_som, 1.0) / cols.income_pc_2017
-    p_abroad = state.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
+    income_index = np.maximum(cols.income_pc_som, 1.0) / state.base.income_pc_som
+    p_abroad = state.base.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
     returning, leaving = leave_and_return(hh.abroad, hh.labour, p_abroad.astype(np.float32)[hh.settlement],
                                           mig.return_rate_per_year, u_return, u_abroad)
     abroad = (hh.abroad - returning + leaving).astype(np.int16)
@@ -145,10 +145,7 @@ def apply(state: State, outcome: MigrationOutcome) -> None:
     hh = state.households
     hh.relocate(outcome.settlement)
     hh.abroad = outcome.abroad
-    flows = state.flows
-    assert flows is not None
-    flows.moved_in += outcome.moved_in
-    flows.moved_out += outcome.moved_out
-    flows.left_abroad += outcome.left_abroad
-    flows.returned_home += outcome.returned_home
+    assert state.flows is not None
+    state.flows.add(moved_in=outcome.moved_in, moved_out=outcome.moved_out, left_abroad=outcome.left_abroad,
+                    returned_home=outcome.returned_home)
     state.cols.in_migrant_stock += outcome.moved_in

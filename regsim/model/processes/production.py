@@ -1,6 +1,6 @@
 """Firms: invest toward desired capital, exit after persistent losses, enter where profits are.
 
-Each firm (a row of ``state.firms``; the ``Firm`` agent enters and leaves with it) produces
+Each firm (a row of ``state.firms``; the model creates and removes its ``Firm`` agent) produces
 ``Y = tfp_s * demand_s * productivity * K^capital_elasticity * L^labour_elasticity`` (services
 sell locally, so their ``demand_s`` follows local income; industry's demand is national). Output,
 hiring and profit are realised in the labour market (``labour``). Here, from last year's results:
@@ -13,7 +13,8 @@ hiring and profit are realised in the labour market (``labour``). Here, from las
   ``entry_rate * max(n, 1) * relative profitability`` (growth of optimal profit
   ``(tfp w^-b)^(1/(1-a-b))`` since 2017 over its firm-weighted mean: entrants choose where);
   plus entrants funded by grant credit where a settlement had no firm to give grants to.
-  Entrants draw a productivity and start at half the mean capital of local incumbents.
+  Entrants draw a productivity and start at ``entrant_capital_share`` of the mean capital of local
+  incumbents.
 """
 
 from __future__ import annotations
@@ -22,16 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model.firms import SECTORS
+from regsim.model.firms import SECTOR_SERVICES, SECTORS
 from regsim.model.state import State
 from regsim.params import Params
 from regsim.rng import geometric_quantile, lognormal_quantile, poisson_quantile
 
 STREAM = "production"
-ENTRANT_CAPITAL_SHARE = 0.5  # entrants start smaller than incumbents (Cabral & Mata 2003)
-MAX_ENTRY_MULTIPLE = 3.0  # entry at most 3x its base rate however profitable a place is
 LIFETIME_DRAWS = 16  # pre-drawn lifetimes per settlement and sector and year (common random numbers)
-MAX_LIFETIME_YEARS = 1000
+MAX_LIFETIME_YEARS = 1000  # numerics: a cap on drawn lifetimes far beyond any horizon
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,14 @@ def relative_profitability(state: State, params: Params) -> np.ndarray:
     Entry is a location choice: the national number of entrants follows the base rate, and
     entrants go where profitability grew faster than where firms already are (Myrdal's
     cumulative causation; firms are footloose as in Krugman 1991). Its firm-weighted mean is 1,
-    so no strategy creates firms out of nothing. Clipped to [0, MAX_ENTRY_MULTIPLE].
+    so no strategy creates firms out of nothing. Clipped to [0, ``economy.max_entry_multiple``].
     """
-    base = state.cols.profitability_2017
+    base = state.base.profitability
     growth = np.divide(profitability(state, params), base, out=np.zeros_like(base), where=base > 0)
     firms = state.firms
     count = np.bincount(firms.settlement[firms.alive], minlength=state.n_settlements).astype(float)
     mean = np.average(growth, weights=np.maximum(count, 1.0))
-    return np.clip(growth / mean, 0.0, MAX_ENTRY_MULTIPLE)
+    return np.clip(growth / mean, 0.0, params.economy.max_entry_multiple)
 
 
 def typical_capital(state: State) -> np.ndarray:
@@ -123,12 +122,12 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
     entrants = poisson_quantile(u_entry, econ.entry_rate_per_year * np.maximum(count, 1) * rate)
     cells = np.repeat(np.arange(n_cells), entrants)
     rank = np.arange(len(cells)) - np.repeat(np.cumsum(entrants) - entrants, entrants)
-    entrant_capital = ENTRANT_CAPITAL_SHARE * typical_capital(state)[cells // n_sectors]
+    entrant_capital = econ.entrant_capital_share * typical_capital(state)[cells // n_sectors]
 
     unit_cost = econ.grant_entry_som * params.scale.firm_weight
     funded = np.floor(state.cols.grant_credit_som / unit_cost).astype(int)
     credit = state.cols.grant_credit_som - funded * unit_cost
-    grant_cells = np.repeat(np.arange(n_s), funded) * n_sectors + 1  # business plans: services
+    grant_cells = np.repeat(np.arange(n_s), funded) * n_sectors + SECTOR_SERVICES  # business plans
     cells = np.concatenate([cells, grant_cells])
     entrant_capital = np.concatenate([entrant_capital, np.full(len(grant_cells), unit_cost)])
     rank = np.concatenate([rank, np.zeros(len(grant_cells), int)])
@@ -145,17 +144,25 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
                              grant_credit_som=credit)
 
 
-def apply(state: State, outcome: ProductionOutcome) -> None:
-    """Update capital, remove exiting firms, create entrants (rows and Mesa agents)."""
+@dataclass(frozen=True)
+class FirmTurnover:
+    """Rows whose firm exited and rows a new firm entered this year (a reused row is in both).
+
+    ``apply`` returns it so that the model keeps its Mesa ``Firm`` agents in step with the table.
+    """
+
+    exited: np.ndarray
+    entered: np.ndarray
+
+
+def apply(state: State, outcome: ProductionOutcome) -> FirmTurnover:
+    """Update capital, free the rows of exiting firms, fill free rows with entrants."""
     firms = state.firms
     n_old = len(outcome.capital_som)
     firms.capital_som[:n_old] = outcome.capital_som
     firms.loss_years[:n_old] = outcome.loss_years
     firms.age[:n_old] += firms.alive[:n_old]
-    for row in outcome.exits:
-        if state.exit_firm is not None:
-            state.exit_firm(int(row))
-        firms.alive[row] = False
+    firms.alive[outcome.exits] = False
     rows = firms.free_rows(len(outcome.entrant_settlement))
     firms.alive[rows] = True
     firms.settlement[rows] = outcome.entrant_settlement
@@ -169,6 +176,4 @@ def apply(state: State, outcome: ProductionOutcome) -> None:
     firms.age[rows] = 0
     firms.exit_year[rows] = outcome.entrant_exit_year
     state.cols.grant_credit_som = outcome.grant_credit_som
-    if state.spawn_firm is not None:
-        for row in rows:
-            state.spawn_firm(int(row))
+    return FirmTurnover(exited=outcome.exits, entered=rows)

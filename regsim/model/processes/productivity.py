@@ -63,20 +63,20 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productiv
     econ = params.economy
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
-    pop0 = np.maximum(cols.population_2017, 1.0)
-    access = market_access(pop, state.access_kernel) / cols.market_access_2017
-    public = relative(cols.public_capital_som / pop, cols.public_capital_2017_som / pop0)
-    services = relative(cols.services_som / pop, cols.services_2017_som / pop0)
-    leverage = cols.public_capital_leverage
+    pop0 = np.maximum(state.base.population, 1.0)
+    access = market_access(pop, state.access_kernel) / state.base.market_access
+    public = relative(cols.public_capital_som / pop, state.base.public_capital_som / pop0)
+    services = relative(cols.services_som / pop, state.base.services_som / pop0)
+    leverage = state.base.public_capital_leverage
     common = (public ** (econ.public_capital_elasticity * leverage)
               * services ** (econ.services_elasticity * leverage))
     congestion = (pop / pop0) ** (-econ.congestion_elasticity)
-    trend = np.full(len(pop), (1 + econ.tfp_growth_rate_per_year) ** (state.year - state.base_year))
-    tfp = cols.base_tfp * trend * access ** econ.agglomeration_elasticity * common * congestion
+    trend = np.full(len(pop), (1 + econ.tfp_growth_rate_per_year) ** (state.year - state.base.year))
+    tfp = state.base.tfp * trend * access ** econ.agglomeration_elasticity * common * congestion
     industry_access = state.spread_kernel @ cols.industry_output_som
-    farm_price = (industry_access / cols.industry_access_2017) ** econ.spread_elasticity
+    farm_price = (industry_access / state.base.industry_access) ** econ.spread_elasticity
     living_cost = (pop / np.median(pop0)) ** econ.congestion_elasticity
-    income = np.maximum(cols.income_pc_som, 1.0) / cols.income_pc_2017
+    income = np.maximum(cols.income_pc_som, 1.0) / state.base.income_pc_som
     demand = income ** econ.services_demand_elasticity
     return ProductivityOutcome(tfp=tfp, trend=trend, farm_tfp_factor=common, farm_price=farm_price,
                                living_cost=living_cost, demand_index=demand)
@@ -87,7 +87,7 @@ def apply(state: State, outcome: ProductivityOutcome) -> None:
     cols = state.cols
     cols.tfp = outcome.tfp
     cols.trend = outcome.trend
-    cols.labour_efficiency = outcome.farm_tfp_factor
+    cols.farm_public_capital_factor = outcome.farm_tfp_factor
     cols.farm_price = outcome.farm_price
     cols.living_cost = outcome.living_cost
     cols.demand_index = outcome.demand_index
