@@ -75,8 +75,8 @@ class RegionalModel(mesa.Model):
         self.run_seed = int(seed)
         self.scenario = scenario
         self.world = world if world is not None else cached_world(params.scale.world_seed)
+        self.strategy: Strategy = make_strategy(params.policy, self.world.n)  # reads a weights CSV: fail fast
         self.state = build_state(self.world, params)
-        self.strategy: Strategy = make_strategy(params.policy, self.world.n)
         self.firm_agents: dict[int, Firm] = {}
         self.state.spawn_firm = self._spawn_firm
         self.state.exit_firm = self._exit_firm
