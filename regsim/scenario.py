@@ -78,8 +78,8 @@ def is_path(text: str) -> bool:
     return text.endswith(".toml") or "/" in text or "\\" in text
 
 
-def _not_text(path: Path, err: UnicodeDecodeError) -> ScenarioError:
-    return ScenarioError(f"{path}: not a UTF-8 text file (byte 0x{err.object[err.start]:02x} at offset "
+def _not_text(where: object, err: UnicodeDecodeError) -> ScenarioError:
+    return ScenarioError(f"{where}: not a UTF-8 text file (byte 0x{err.object[err.start]:02x} at offset "
                          f"{err.start}); save it as UTF-8 text")
 
 
@@ -281,7 +281,7 @@ def read_weights_table(path: str | Path) -> list[tuple[int, int, float]]:
                 seen[sid] = line
                 rows.append((line, sid, weight))
     except UnicodeDecodeError as err:
-        raise _not_text(path, err) from None
+        raise _not_text(where, err) from None
     except csv.Error as err:
         raise ScenarioError(f"{where}: not a readable CSV file ({err})") from None
     except OSError as err:

@@ -23,13 +23,13 @@ BOUNDS_WEIGHT = 1000  # household rows stand for 1000 households: about 1,500 ro
 BOUNDS_END = 2020  # 2018-2020: three simulated years
 SHARES = ("policy.infrastructure_share", "policy.grants_share", "policy.services_share")
 # Keys whose bound cases are slow in themselves (a full 1:1 country, an 83-year run): full sweep only.
-SLOW_CASES = {("scale.household_weight", 1), ("time.end_year", 2100), ("migration.abroad_spin_up_years", 500)}
+SLOW_CASES = {("scale.household_weight", 1), ("scale.firm_weight", 1), ("time.end_year", 2100),
+              ("migration.abroad_spin_up_years", 500), ("economy.mean_firm_output_som", 1e4)}
 # Cheap and structural (integers that size arrays or loops): always in the default suite.
 FAST_KEYS = {
     "demography.max_household_size", "demography.household_formation_min_present",
-    "demography.migrants_per_household_cap", "economy.time_to_build_years", "economy.exit_after_loss_years",
-    "scale.household_weight", "scale.firm_weight", "time.end_year", "policy.stage1_end_year",
-    "policy.sunset_year", "labour.commuting_radius_km", "policy.catchment_km",
+    "demography.migrants_per_household_cap", "economy.time_to_build_years", "scale.household_weight",
+    "scale.firm_weight", "time.end_year", "policy.sunset_year",
     # bounds that crashed the model before they were narrowed or the model fixed (issue 11)
     "economy.capital_elasticity", "economy.labour_elasticity", "economy.capital_cost_rate",
     "economy.agriculture_gdp_share", "economy.mining_output_som", "labour.wage_job_share_urban",
