@@ -258,7 +258,8 @@ def read_weights_table(path: str | Path) -> list[tuple[int, int, float]]:
             reader = csv.reader(handle)
             header = [name.strip() for name in next(reader, [])]
             if not {"settlement_id", "weight"} <= set(header):
-                raise ScenarioError(f"{where}: expected columns settlement_id, weight; got "
+                hint = " (separate columns with commas)" if any(";" in name for name in header) else ""
+                raise ScenarioError(f"{where}: expected columns settlement_id, weight{hint}; got "
                                     f"{', '.join(header) if header else 'an empty file'}")
             i_id, i_weight = header.index("settlement_id"), header.index("weight")
             for record in reader:
@@ -286,6 +287,8 @@ def read_weights_table(path: str | Path) -> list[tuple[int, int, float]]:
         raise ScenarioError(f"{where}: not a readable CSV file ({err})") from None
     except OSError as err:
         raise ScenarioError(f"{where}: cannot read ({err.strerror or err})") from None
+    if not math.isfinite(sum(weight for _, _, weight in rows)):
+        raise ScenarioError(f"{where}: the weights add up to more than a float can hold; scale them down")
     if not any(weight > 0 for _, _, weight in rows):
         raise ScenarioError(f"{where}: all weights are zero (or there are none); at least one must be positive")
     return rows

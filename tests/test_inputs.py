@@ -159,6 +159,8 @@ def test_weights_with_byte_order_mark_and_spaces_are_read(tmp_path):
     ("settlement_id,weight\n1,nan\n", "line 2: weight must be a finite number >= 0"),
     ("settlement_id,weight\n1,inf\n", "line 2: weight must be a finite number >= 0"),
     ("settlement_id,weight\n1\n", "line 2: settlement_id must be a whole number and weight a number"),
+    ("settlement_id,weight\n1,1e308\n2,1e308\n", "the weights add up to more than a float can hold"),
+    ("settlement_id;weight\n1;2\n", "expected columns settlement_id, weight (separate columns with commas)"),
 ])
 def test_weights_holes(tmp_path, text, message):
     path = write(tmp_path / "w.csv", text)
