@@ -219,7 +219,7 @@ def test_experiment_key_holes(tmp_path, text, message):
     ("replications = -1", "experiment.replications must be a whole number >= 1, got -1"),
     ("replications = true", "experiment.replications must be a whole number >= 1, got True"),
     ("replications = 2.0", "got 2.0"),
-    ("seed = -1", "experiment.seed must be a whole number from 0 to 2^63 - 1, got -1"),
+    ("seed = -1", "experiment.seed must be a whole number >= 0, got -1"),
     ("seed = 1e3", "got 1000.0"),
     ('outputs = ["national", "national"]', "value 'national' is listed twice"),
     ("outputs = []", "experiment.outputs must be a list drawn from national, oblasts, settlements"),
