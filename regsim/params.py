@@ -43,6 +43,9 @@ replications when none is given (``regsim compare``, ``validate``, ``robustness`
 RUN_SEED: Final = 0
 """The seed of a single run when none is given (``regsim run``, ``RegionalModel``)."""
 
+MAX_RETURNS_TO_SCALE: Final = 0.95
+"""Largest allowed capital_elasticity + labour_elasticity of firms (1 would be constant returns)."""
+
 
 def param(
     default: Any,
@@ -79,7 +82,13 @@ def param(
 
 
 class _Validated:
-    """Mixin: check every field against its declared type, bounds and choices on creation."""
+    """Mixin: check every field against its declared type, bounds and choices on creation.
+
+    Values are normalised to the declared type: a whole-number float such as ``2022.0`` (from TOML,
+    ``--set`` or a design table) becomes the int ``2022`` for an ``int`` field, and an int becomes a
+    float for a ``float`` field, so equal values give equal parameters (and equal hashes).
+    Booleans, text, NaN and infinities are refused where a number is expected.
+    """
 
     SECTION: str = ""
 
@@ -87,40 +96,58 @@ class _Validated:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)
             key = f"{self.SECTION}.{f.name}"
+            kind = str(f.type)
+            optional = kind.endswith(" | None")
+            kind = kind.removesuffix(" | None")
+            if optional and value is None:
+                continue
             meta = f.metadata
             if meta.get("choices") is not None:
-                if value not in meta["choices"]:
+                if not isinstance(value, str) or value not in meta["choices"]:
                     allowed = ", ".join(meta["choices"])
                     raise ScenarioError(f"{key}: unknown value {value!r}; allowed: {allowed}")
-                continue
-            default = f.default
-            if default is None and value is None:
-                continue
-            if isinstance(default, str) or (default is None and isinstance(value, str)):
+            elif kind == "str":
                 if not isinstance(value, str):
                     raise ScenarioError(f"{key}: expected text, got {value!r}")
-                continue
-            if isinstance(default, bool):
+            elif kind == "bool":
                 if not isinstance(value, bool):
                     raise ScenarioError(f"{key}: expected true or false, got {value!r}")
-                continue
-            _check_number(key, value, f, integer=isinstance(default, int))
+            else:
+                number = _check_number(key, value, f, integer=kind == "int")
+                if number is not value:
+                    object.__setattr__(self, f.name, number)
 
 
-def _check_number(key: str, value: Any, f: dataclasses.Field, integer: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        kind = "a whole number" if integer else "a number"
-        raise ScenarioError(f"{key}: expected {kind}, got {value!r}")
-    if integer and not float(value).is_integer():
-        raise ScenarioError(f"{key}: expected a whole number, got {value!r}")
-    if not math.isfinite(value):
-        raise ScenarioError(f"{key}: expected a finite number, got {value!r}")
+def _allowed(f: dataclasses.Field, integer: bool) -> str:
+    """The allowed range of a numeric field as text, e.g. ``a whole number in [2018, 2100] year``."""
     lo, hi = f.metadata["bounds"]
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
+    lo_s = "-inf" if lo is None else f"{lo:g}"
+    hi_s = "inf" if hi is None else f"{hi:g}"
+    kind = "a whole number" if integer else "a number"
+    return f"{kind} in [{lo_s}, {hi_s}] {f.metadata['unit']}"
+
+
+def _check_number(key: str, value: Any, f: dataclasses.Field, integer: bool) -> int | float:
+    """Check a numeric field; return it as int (``integer``) or float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"{key}: expected {_allowed(f, integer)}, got {value!r}")
+    if isinstance(value, int) and abs(value) > 2**63:  # beyond every bound; float() would overflow
+        raise ScenarioError(f"{key}: a {len(str(abs(value)))}-digit number is outside the allowed range; "
+                            f"expected {_allowed(f, integer)}")
+    if not math.isfinite(value):
+        raise ScenarioError(f"{key}: expected {_allowed(f, integer)}, got {value!r}")
+    if integer and not float(value).is_integer():
+        raise ScenarioError(f"{key}: expected {_allowed(f, integer)}, got {value!r}")
+    number: int | float = int(value) if integer else float(value)
+    if type(number) is type(value) and number == value:
+        number = value  # already the declared type: keep the object
+    lo, hi = f.metadata["bounds"]
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
         lo_s = "-inf" if lo is None else f"{lo:g}"
         hi_s = "inf" if hi is None else f"{hi:g}"
         unit = f.metadata["unit"]
         raise ScenarioError(f"{key}: {value!r} is outside the allowed range [{lo_s}, {hi_s}] {unit}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -236,9 +263,13 @@ class EconomyParams(_Validated):
                                      doc="Output elasticity of labour in firms; capital + labour < 1 (span of control)")
     farm_labour_elasticity: float = param(0.5, "elasticity", (0.05, 0.95), (0.3, 0.6),
                                           source="land-constrained farming, diminishing returns (estimate)")
-    agriculture_gdp_share: float = param(0.125, "fraction of GDP", (0.0, 0.5),
+    # upper bound: above about 0.27 farming takes more than 90% of Osh oblast's 2017 GRP and leaves
+    # firms nothing to calibrate on (initialise.build_state); 0.25 works with mining at its upper bound
+    agriculture_gdp_share: float = param(0.125, "fraction of GDP", (0.0, 0.25),
                                          source="national_macro.csv gdp_share_agriculture 2017 (estimate)")
-    mining_output_som: float = param(53.0e9, "som/year", (0.0, 2.0e11),
+    # upper bound: all mining is in Issyk-Kul (Jeti-Oguz); above about 62 bn som it takes more than
+    # 90% of Issyk-Kul's 2017 GRP after farming (initialise.build_state); 55 bn works at any farm share
+    mining_output_som: float = param(53.0e9, "som/year", (0.0, 5.5e10),
                                      source="Kumtor about 10% of GDP (S_24KG_KUMTOR); exogenous stream in Issyk-Kul",
                                      doc="Exogenous mining output, Jeti-Oguz rayon (Kumtor)")
     spread_elasticity: float = param(0.10, "elasticity", (0.0, 1.0), (0.0, 0.3),
@@ -266,7 +297,8 @@ class EconomyParams(_Validated):
                "capital and GDP per person stall in 2018-2020 (growth 0.5% in 2018) while it caught up",
         doc="Growth of firms' desired capital on the path the base year is placed on: capital starts "
             "at desired / (1 + this / capital_adjustment_rate), the lag partial adjustment keeps")
-    capital_cost_rate: float = param(0.15, "1/year", (0.0, 1.0), (0.10, 0.20),
+    # lower bound > 0: desired capital is capital_elasticity x output / capital_cost_rate
+    capital_cost_rate: float = param(0.15, "1/year", (0.01, 1.0), (0.10, 0.20),
                                      source="NBKR lending rates about 15-20% in som (estimate)",
                                      doc="Interest and depreciation a firm pays on its capital")
     exit_after_loss_years: int = param(3, "years", (1, 20), source="assumption",
@@ -294,6 +326,17 @@ class EconomyParams(_Validated):
     mining_rayon: str = param("Jeti-Oguz", "rayon", source="Kumtor gold mine (S_24KG_KUMTOR)",
                               doc="Rayon whose villages hold the exogenous mining output (mining_output_som)")
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # firms' profit at the optimum grows as productivity^(1/(1 - a - b)): returns to scale must
+        # be decreasing (span of control), and near 1 the exponent overflows
+        total = self.capital_elasticity + self.labour_elasticity
+        if total > MAX_RETURNS_TO_SCALE + 1e-12:
+            raise ScenarioError(
+                f"economy.capital_elasticity + economy.labour_elasticity must be at most "
+                f"{MAX_RETURNS_TO_SCALE:g} (decreasing returns), got {total:g}"
+            )
+
 
 @dataclass(frozen=True)
 class LabourParams(_Validated):
@@ -308,7 +351,9 @@ class LabourParams(_Validated):
     frictional_unemployment_rate: float = param(0.016, "fraction", (0.0, 0.5), (0.01, 0.06),
                                                 source="fitted by regsim calibrate to 2017 (docs/validation.md); "
                                                        "below ILO unemployment 6.9%")
-    wage_job_share_urban: float = param(0.88, "fraction of job seekers", (0.0, 1.0), (0.8, 0.95),
+    # lower bound > 0: Bishkek and Osh city are wholly urban; with no wage jobs there the oblast's
+    # firm output would have no settlement to go to (initialise.build_state)
+    wage_job_share_urban: float = param(0.88, "fraction of job seekers", (0.01, 1.0), (0.8, 0.95),
                                         source="assumption, with farm shares giving ILO unemployment near 6.9%",
                                         doc="Base-year share of job seekers in wage jobs in centres and towns")
     wage_job_share_village: float = param(0.40, "fraction of job seekers", (0.0, 1.0), (0.3, 0.6),
@@ -328,7 +373,9 @@ class LabourParams(_Validated):
         source="assumption (sticky wages); 0.3 let wages and farm employment cycle every two years once "
                "farming had shrunk (growth swinging by 3 points in the 2030s), 0.15 damps the cycle",
         doc="Share of the log gap to the farm-income reservation wage closed each year")
-    reservation_wage_floor_som: float = param(62_000.0, "som/year per worker", (0.0, 1e7),
+    # lower bound > 0: a settlement without firms pays the floor and labour demand is
+    # wage^(-1/(1 - labour_elasticity)); 1 som/year is in effect no floor
+    reservation_wage_floor_som: float = param(62_000.0, "som/year per worker", (1.0, 1e7),
                                               source="subsistence minimum 5,185 som/month (S_24KG_BUDGET2018)",
                                               doc="No wage job pays less than this")
 
@@ -448,9 +495,6 @@ class PolicyParams(_Validated):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.sunset_year is not None:
-            _check_number("policy.sunset_year", self.sunset_year,
-                          next(f for f in dataclasses.fields(self) if f.name == "sunset_year"), True)
         total = self.infrastructure_share + self.grants_share + self.services_share
         if abs(total - 1.0) > 1e-9:
             raise ScenarioError(

@@ -4,17 +4,26 @@ A scenario is a TOML file with optional top-level ``description`` and ``inherits
 another scenario or a path) and one table per parameter section. The parent is resolved first,
 then overridden table by table; cycles fail. Unknown sections or keys fail with the closest valid
 names; values are validated by the parameter classes. Every error names the file.
+
+Relative paths inside a file (``inherits``, ``policy.custom_weights_csv``) are resolved against
+the folder of the file that names them, never the working directory; a bare ``inherits`` name
+(no ``.toml``, no ``/``) is a scenario name, looked up in :func:`search_dirs`. A ``--set`` path is
+relative to the working directory. With ``policy.strategy = "custom"`` the weights CSV is read and checked when
+the scenario is loaded (:func:`read_weights_table`), so that a missing or malformed file fails
+before any run.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import difflib
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from regsim.errors import RegsimError, ScenarioError
 from regsim.params import SECTION_CLASSES, Params, all_keys
@@ -49,7 +58,9 @@ def available(kind: str = "scenarios") -> dict[str, Path]:
 def locate(name_or_path: str, kind: str = "scenarios") -> Path:
     """Path of a scenario (or experiment) given by name or path; a clear error if there is none."""
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or "/" in name_or_path or candidate.exists():
+    if is_path(name_or_path) or candidate.exists():
+        if candidate.is_dir():
+            raise ScenarioError(f"{name_or_path}: is a folder, not a {kind[:-1]} file (.toml)")
         if not candidate.is_file():
             raise ScenarioError(f"{name_or_path}: no such file")
         return candidate
@@ -62,12 +73,26 @@ def locate(name_or_path: str, kind: str = "scenarios") -> Path:
     raise ScenarioError(f"unknown {kind[:-1]} {name_or_path!r}{hint}; allowed: {allowed}")
 
 
+def is_path(text: str) -> bool:
+    """True if ``text`` names a file (``.toml`` or a folder separator), not a scenario name."""
+    return text.endswith(".toml") or "/" in text or "\\" in text
+
+
+def _not_text(where: object, err: UnicodeDecodeError) -> ScenarioError:
+    return ScenarioError(f"{where}: not a UTF-8 text file (byte 0x{err.object[err.start]:02x} at offset "
+                         f"{err.start}); save it as UTF-8 text")
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error names the file and line."""
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise _not_text(path, err) from None
     except OSError as err:
-        raise ScenarioError(f"{path}: cannot read ({err.strerror})") from None
+        raise ScenarioError(f"{path}: cannot read ({err.strerror or err})") from None
+    if "\x00" in text:
+        raise ScenarioError(f"{path}: not a text file (it contains NUL bytes)")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -91,7 +116,19 @@ def _unknown(key: str, allowed: Iterable[str], where: str, what: str) -> Scenari
     return ScenarioError(f"{where}: unknown {what} {key!r}{hint}; allowed: {', '.join(allowed)}")
 
 
-def _merge(base: dict[str, dict[str, Any]], table: Mapping[str, Any], where: str) -> None:
+PATH_KEYS: Final = ("policy.custom_weights_csv",)
+"""Parameters holding a file path; relative values are resolved against the naming file's folder."""
+
+
+def resolve_path(value: Any, base_dir: Path) -> Any:
+    """``value`` as an absolute path if it is a relative path string, else unchanged."""
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        return str((base_dir / value).resolve())
+    return value
+
+
+def _merge(base: dict[str, dict[str, Any]], table: Mapping[str, Any], where: str,
+           base_dir: Path | None = None) -> None:
     for section, values in table.items():
         if section in _TOP_LEVEL:
             continue
@@ -103,6 +140,8 @@ def _merge(base: dict[str, dict[str, Any]], table: Mapping[str, Any], where: str
         for key, value in values.items():
             if key not in allowed:
                 raise _unknown(f"{section}.{key}", all_keys(), where, "key")
+            if base_dir is not None and f"{section}.{key}" in PATH_KEYS:
+                value = resolve_path(value, base_dir)
             base[section][key] = value
 
 
@@ -113,18 +152,28 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, dict[str, A
     table = read_toml(path)
     inherits = table.get("inherits")
     if inherits is not None:
-        if not isinstance(inherits, str):
-            raise ScenarioError(f"{path}: inherits must be a scenario name, got {inherits!r}")
+        if not isinstance(inherits, str) or not inherits:
+            raise ScenarioError(f"{path}: inherits must be a scenario name or a path to a .toml file, "
+                                f"got {inherits!r}")
         try:
-            parent = locate(inherits)
+            parent = _locate_parent(inherits, path.parent)
         except ScenarioError as err:
             raise ScenarioError(f"{path}: inherits: {err}") from None
         values, _ = _resolve(parent, (*chain, path.resolve()))
     else:
         values = {section: {} for section in SECTION_CLASSES}
-    _merge(values, table, str(path))
+    _merge(values, table, str(path), base_dir=path.parent)
     description = table.get("description", "")
-    return values, str(description)
+    if not isinstance(description, str):
+        raise ScenarioError(f"{path}: description must be text, got {description!r}")
+    return values, description
+
+
+def _locate_parent(inherits: str, folder: Path) -> Path:
+    """The file ``inherits`` names: a path relative to ``folder``, or a scenario name."""
+    if is_path(inherits) or Path(inherits).is_absolute():
+        return locate(str(folder / inherits))
+    return locate(inherits)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -174,8 +223,72 @@ def load(name_or_path: str = "baseline", overrides: Iterable[str] = ()) -> Scena
     for text in override_list:
         key, value = parse_override(text)
         section, name = key.split(".", 1)
-        _merge(values, {section: {name: value}}, "--set")
+        _merge(values, {section: {name: value}}, "--set", base_dir=Path.cwd())
     if override_list:
         where = f"{path} with --set {' '.join(override_list)}"
     params = build_params(values, where)
+    if params.policy.strategy == "custom" and params.policy.custom_weights_csv is not None:
+        read_weights_table(params.policy.custom_weights_csv)  # fail before any run, naming the file
     return Scenario(name=path.stem, path=path, description=description, params=params)
+
+
+def read_weights_table(path: str | Path) -> list[tuple[int, int, float]]:
+    """Read and check a weights CSV (columns ``settlement_id, weight``) without the world.
+
+    UTF-8 with or without a byte-order mark (as Excel writes it); header names may carry spaces.
+    The settlement ids are checked against the world by ``regsim.model.policy.read_custom_weights``.
+
+    Returns:
+        ``(line, settlement_id, weight)`` per data row.
+
+    Raises:
+        ScenarioError: naming the file (and line) for a missing, binary, non-UTF-8 or malformed
+            file, a duplicate id, a negative or non-finite weight, or no positive weight.
+    """
+    path = Path(path)
+    where = f"policy.custom_weights_csv: {path}"
+    if path.is_dir():
+        raise ScenarioError(f"{where}: is a folder; expected a CSV file with columns settlement_id, weight")
+    if not path.is_file():
+        raise ScenarioError(f"{where}: no such file")
+    rows: list[tuple[int, int, float]] = []
+    seen: dict[int, int] = {}
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [name.strip() for name in next(reader, [])]
+            if not {"settlement_id", "weight"} <= set(header):
+                hint = " (separate columns with commas)" if any(";" in name for name in header) else ""
+                raise ScenarioError(f"{where}: expected columns settlement_id, weight{hint}; got "
+                                    f"{', '.join(header) if header else 'an empty file'}")
+            i_id, i_weight = header.index("settlement_id"), header.index("weight")
+            for record in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in record):
+                    continue  # a blank line
+                cells = [*record, "", ""]
+                raw_id, raw_weight = cells[i_id].strip(), cells[i_weight].strip()
+                try:
+                    sid, weight = int(raw_id), float(raw_weight)
+                except ValueError:
+                    raise ScenarioError(f"{where}, line {line}: settlement_id must be a whole number and "
+                                        f"weight a number, got {raw_id!r}, {raw_weight!r}") from None
+                if not math.isfinite(weight) or weight < 0:
+                    raise ScenarioError(f"{where}, line {line}: weight must be a finite number >= 0, "
+                                        f"got {raw_weight}")
+                if sid in seen:
+                    raise ScenarioError(f"{where}, line {line}: settlement_id {sid} already given on "
+                                        f"line {seen[sid]}; give each settlement once")
+                seen[sid] = line
+                rows.append((line, sid, weight))
+    except UnicodeDecodeError as err:
+        raise _not_text(where, err) from None
+    except csv.Error as err:
+        raise ScenarioError(f"{where}: not a readable CSV file ({err})") from None
+    except OSError as err:
+        raise ScenarioError(f"{where}: cannot read ({err.strerror or err})") from None
+    if not math.isfinite(sum(weight for _, _, weight in rows)):
+        raise ScenarioError(f"{where}: the weights add up to more than a float can hold; scale them down")
+    if not any(weight > 0 for _, _, weight in rows):
+        raise ScenarioError(f"{where}: all weights are zero (or there are none); at least one must be positive")
+    return rows

@@ -127,7 +127,9 @@ def test_changed_experiment_is_refused(tmp_path):
         run_batch(load(str(path)), tmp_path / "out", progress=False)
 
 
-def test_failed_run_is_recorded_and_others_complete(tmp_path, capsys):
+def test_failed_run_is_recorded_and_others_complete(tmp_path, capsys, monkeypatch):
+    weights = tmp_path / "weights.csv"
+    weights.write_text("settlement_id,weight\n0,1\n")
     path = tmp_path / "fails.toml"
     path.write_text("""
 [experiment]
@@ -137,12 +139,21 @@ outputs = ["national"]
 [experiment.set]
 "time.end_year" = 2018
 "scale.household_weight" = 500
+"policy.custom_weights_csv" = "weights.csv"
 [grid]
 "policy.strategy" = ["custom", "none"]
-"policy.custom_weights_csv" = ["/nonexistent/weights.csv"]
 """)
+    import regsim.model
     from regsim.cli import main
 
+    real_run_one = regsim.model.simulation.run_one
+
+    def run_one(params, seed, scenario=""):  # the weights file vanishes after the batch was checked
+        if params.policy.strategy == "custom":
+            weights.unlink(missing_ok=True)
+        return real_run_one(params, seed, scenario)
+
+    monkeypatch.setattr(regsim.model, "run_one", run_one)
     assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     design = pd.read_parquet(tmp_path / "out" / "design.parquet")
     assert design.set_index("policy.strategy").status.to_dict() == {"custom": "failed", "none": "done"}

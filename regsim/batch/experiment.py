@@ -12,10 +12,12 @@ allowed; every run's parameters are validated before anything runs.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -25,7 +27,7 @@ import pandas as pd
 
 from regsim import scenario as scenario_mod
 from regsim.errors import ExperimentError, RegsimError
-from regsim.params import Params, all_keys
+from regsim.params import SECTION_CLASSES, Params, all_keys
 from regsim.rng import replication_seeds
 
 OUTPUTS: Final = ("national", "oblasts", "settlements")
@@ -34,7 +36,7 @@ _TABLES: Final = {"experiment", "grid", "sample", "cells"}
 _EXPERIMENT_KEYS: Final = {"name", "description", "scenario", "replications", "seed", "outputs", "set",
                            "settlement_years"}
 SETTLEMENT_YEARS: Final = ("all", "base_and_last")
-_SAMPLE_KEYS: Final = {"method", "n", "ranges", "levels", "seed"}
+_SAMPLE_KEYS: Final = {"method", "n", "ranges", "levels"}  # drawn with experiment.seed
 
 
 @dataclass(frozen=True)
@@ -102,27 +104,94 @@ def _unknown(keys: set[str], allowed: set[str], where: str, what: str) -> None:
         raise _fail(where, f"unknown {what} {extra[0]!r}{hint}; allowed: {', '.join(sorted(allowed))}")
 
 
+def _whole(value: Any, lowest: int) -> bool:
+    """True if ``value`` is an int (not a bool) of at least ``lowest``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= lowest
+
+
+def _field(key: str) -> dataclasses.Field:
+    section, name = key.split(".", 1)
+    return next(f for f in dataclasses.fields(SECTION_CLASSES[section]) if f.name == name)
+
+
+def _is_integer_key(key: str) -> bool:
+    return str(_field(key).type).removesuffix(" | None") == "int"
+
+
+def _resolve_paths(values: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """``values`` with relative paths of path parameters made absolute against ``base_dir``."""
+    return {k: (scenario_mod.resolve_path(v, base_dir) if k in scenario_mod.PATH_KEYS else v)
+            for k, v in values.items()}
+
+
+def _check_distinct(values: list[Any], where: str) -> None:
+    seen: list[Any] = []
+    for value in values:
+        if any(type(value) is type(s) and value == s for s in seen):
+            raise _fail(where, f"value {value!r} is listed twice; list each value once")
+        seen.append(value)
+
+
+def _check_range(key: str, bounds: Any, where: str) -> tuple[float, float]:
+    """``[low, high]`` of a sampled parameter, inside its allowed range."""
+    f = _field(key)
+    lo, hi = f.metadata["bounds"]
+    numeric = f.metadata.get("choices") is None and str(f.type).removesuffix(" | None") in ("int", "float")
+    if not numeric:
+        raise _fail(where, f"[sample.ranges] {key!r} is not a numeric parameter; vary it in [grid] instead")
+    allowed = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}] {f.metadata['unit']}"
+    if (not isinstance(bounds, list) or len(bounds) != 2
+            or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+            or not all(math.isfinite(b) for b in bounds) or not bounds[0] < bounds[1]):
+        raise _fail(where, f"[sample.ranges] {key!r} must be [low, high] with low < high within {allowed}, "
+                    f"got {bounds!r}")
+    if (lo is not None and bounds[0] < lo) or (hi is not None and bounds[1] > hi):
+        raise _fail(where, f"[sample.ranges] {key!r} = {bounds!r} leaves the allowed range {allowed}")
+    if _is_integer_key(key) and not all(float(b).is_integer() for b in bounds):
+        raise _fail(where, f"[sample.ranges] {key!r} is a whole-number parameter; give whole-number bounds, "
+                    f"got {bounds!r}")
+    return float(bounds[0]), float(bounds[1])
+
+
 def parse(table: dict[str, Any], path: Path | None) -> Experiment:
-    """Validate an experiment table (from TOML) into an :class:`Experiment`."""
+    """Validate an experiment table (from TOML) into an :class:`Experiment`.
+
+    Relative paths (``scenario`` given as a path, ``policy.custom_weights_csv`` values) are resolved
+    against the experiment file's folder (the working directory if there is no file), and every
+    weights file named is read and checked here, before any run.
+
+    Raises:
+        ExperimentError: naming the file, the key and what is allowed.
+    """
     where = str(path) if path else "experiment"
+    base_dir = path.parent if path else Path.cwd()
     _unknown(set(table), _TABLES, where, "table")
     exp = table.get("experiment")
     if not isinstance(exp, dict):
         raise _fail(where, "missing [experiment] table (with name, scenario, replications, seed)")
     _unknown(set(exp), _EXPERIMENT_KEYS, where, "key in [experiment]")
     name = exp.get("name", path.stem if path else "experiment")
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(where, f"experiment.name must be non-empty text, got {name!r}")
+    description = exp.get("description", "")
+    if not isinstance(description, str):
+        raise _fail(where, f"experiment.description must be text, got {description!r}")
     scen = exp.get("scenario", "baseline")
-    if not isinstance(scen, str):
+    if not isinstance(scen, str) or not scen:
         raise _fail(where, f"experiment.scenario must be a scenario name or path, got {scen!r}")
+    if scenario_mod.is_path(scen) and not Path(scen).is_absolute():
+        scen = str((base_dir / scen).resolve())  # relative to the experiment file
     replications = exp.get("replications", 1)
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+    if not _whole(replications, 1):
         raise _fail(where, f"experiment.replications must be a whole number >= 1, got {replications!r}")
     seed = exp.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not _whole(seed, 0):
         raise _fail(where, f"experiment.seed must be a whole number >= 0, got {seed!r}")
     outputs = exp.get("outputs", ["national", "oblasts"])
-    if not isinstance(outputs, list) or not outputs or any(o not in OUTPUTS for o in outputs):
+    if (not isinstance(outputs, list) or not outputs or any(not isinstance(o, str) or o not in OUTPUTS
+                                                             for o in outputs)):
         raise _fail(where, f"experiment.outputs must be a list drawn from {', '.join(OUTPUTS)}; got {outputs!r}")
+    _check_distinct(outputs, f"{where}: experiment.outputs")
     fixed = exp.get("set", {})
     if not isinstance(fixed, dict):
         raise _fail(where, "[experiment.set] must be a table of \"section.name\" = value")
@@ -132,19 +201,24 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
     grid = table.get("grid", {})
     if not isinstance(grid, dict):
         raise _fail(where, "[grid] must be a table of \"section.name\" = [values]")
+    if "grid" in table and not grid:
+        raise _fail(where, "[grid] is empty; list at least one \"section.name\" = [values], or remove [grid]")
     for key, values in grid.items():
         _check_key(key, f"{where}: [grid]")
         if not isinstance(values, list) or not values:
             raise _fail(where, f"[grid] {key!r} must be a non-empty list of values, got {values!r}")
+        _check_distinct(values, f"{where}: [grid] {key!r}")
 
     cells = table.get("cells", [])
     if not isinstance(cells, list) or not all(isinstance(c, dict) and c for c in cells):
         raise _fail(where, "[[cells]] must be a list of tables of \"section.name\" = value")
+    if "cells" in table and not cells:
+        raise _fail(where, "cells is empty; give at least one [[cells]] table, or remove it")
     for cell in cells:
         for key in cell:
             _check_key(key, f"{where}: [[cells]]")
     settlement_years = exp.get("settlement_years", "all")
-    if settlement_years not in SETTLEMENT_YEARS:
+    if not isinstance(settlement_years, str) or settlement_years not in SETTLEMENT_YEARS:
         raise _fail(where, f"experiment.settlement_years: unknown value {settlement_years!r}; "
                     f"allowed: {', '.join(SETTLEMENT_YEARS)}")
 
@@ -155,29 +229,60 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
             raise _fail(where, "[sample] must be a table")
         _unknown(set(sample), _SAMPLE_KEYS, where, "key in [sample]")
         method = sample.get("method")
-        if method not in METHODS:
+        if not isinstance(method, str) or method not in METHODS:
             raise _fail(where, f"sample.method: unknown value {method!r}; allowed: {', '.join(METHODS)}")
         n = sample.get("n")
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if not _whole(n, 1):
             raise _fail(where, f"sample.n must be a whole number >= 1, got {n!r}")
+        if "levels" in sample and method != "morris":
+            raise _fail(where, f"sample.levels is used by method = 'morris' only (this is {method!r}); remove it")
         levels = sample.get("levels", 4)
+        if not _whole(levels, 2) or levels % 2:
+            raise _fail(where, f"sample.levels must be an even whole number >= 2 (Morris grid levels, "
+                        f"e.g. 4), got {levels!r}")
         raw_ranges = sample.get("ranges")
         if not isinstance(raw_ranges, dict) or not raw_ranges:
             raise _fail(where, "[sample.ranges] must list at least one \"section.name\" = [low, high]")
         for key, bounds in raw_ranges.items():
             _check_key(key, f"{where}: [sample.ranges]")
-            if (not isinstance(bounds, list) or len(bounds) != 2
-                    or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
-                    or not bounds[0] < bounds[1]):
-                raise _fail(where, f"[sample.ranges] {key!r} must be [low, high] with low < high, got {bounds!r}")
             if key in grid:
                 raise _fail(where, f"{key!r} is both in [grid] and [sample.ranges]; choose one")
-            ranges[key] = (float(bounds[0]), float(bounds[1]))
-    return Experiment(name=str(name), path=path, scenario=scen, replications=replications, seed=seed,
-                      outputs=tuple(outputs), fixed=dict(fixed), grid={k: list(v) for k, v in grid.items()},
+            ranges[key] = _check_range(key, bounds, where)
+    varied = [*grid, *ranges, *(k for c in cells for k in c)]
+    if clash := next((k for k in fixed if k in varied), None):
+        raise _fail(where, f"{clash!r} is both in [experiment.set] and varied ([grid], [[cells]] or "
+                    "[sample.ranges]); choose one")
+    fixed = _resolve_paths(dict(fixed), base_dir)
+    grid = {k: [_resolve_paths({k: v}, base_dir)[k] for v in vs] for k, vs in grid.items()}
+    cells = [_resolve_paths(dict(c), base_dir) for c in cells]
+    _check_weight_files(scen, [fixed, *cells, *({k: v} for k, vs in grid.items() for v in vs)], where)
+    return Experiment(name=name, path=path, scenario=scen, replications=replications, seed=seed,
+                      outputs=tuple(outputs), fixed=fixed, grid=grid,
                       method=method, n=int(n or 0), levels=int(levels), ranges=ranges,
-                      description=str(exp.get("description", "")), cells=tuple(dict(c) for c in cells),
-                      settlement_years=settlement_years)
+                      description=description, cells=tuple(cells), settlement_years=settlement_years)
+
+
+def _check_weight_files(scenario: str, tables: list[dict[str, Any]], where: str) -> None:
+    """Read every weights CSV the experiment names (ids checked against the world), before any run."""
+    key = "policy.custom_weights_csv"
+    paths = {str(t[key]) for t in tables if isinstance(t.get(key), str)}
+    try:
+        base = scenario_mod.load(scenario).params
+    except RegsimError as err:
+        raise _fail(where, f"experiment.scenario: {err}") from None
+    if base.policy.custom_weights_csv is not None:
+        paths.add(base.policy.custom_weights_csv)
+    if not paths:
+        return
+    from regsim.model.policy import read_custom_weights
+    from regsim.model.simulation import cached_world
+
+    n_settlements = cached_world(base.scale.world_seed, base.world).n  # the same for every world seed
+    for csv_path in sorted(paths):
+        try:
+            read_custom_weights(csv_path, n_settlements)
+        except RegsimError as err:
+            raise _fail(where, str(err)) from None
 
 
 def load(name_or_path: str) -> Experiment:
@@ -191,21 +296,33 @@ def load(name_or_path: str) -> Experiment:
 
 
 def _sample_points(exp: Experiment) -> np.ndarray:
-    """Sample over ``exp.ranges`` with SALib, shape (points, keys); one empty row if no sample."""
+    """Sample over ``exp.ranges`` with SALib, shape (points, keys); one empty row if no sample.
+
+    A whole-number parameter is sampled over ``[low, high + 1)`` and rounded down, so that each
+    whole number in ``[low, high]`` is equally likely (and every value is whole).
+    """
     if not exp.ranges:
         return np.zeros((1, 0))
-    problem = {"num_vars": len(exp.ranges), "names": list(exp.ranges), "bounds": [list(b) for b in exp.ranges.values()]}
+    integer = np.array([_is_integer_key(k) for k in exp.ranges])
+    bounds = [[lo, hi + 1.0] if whole else [lo, hi] for (lo, hi), whole in zip(exp.ranges.values(), integer,
+                                                                                strict=True)]
+    problem = {"num_vars": len(exp.ranges), "names": list(exp.ranges), "bounds": bounds}
     if exp.method == "lhs":
         from SALib.sample import latin
 
-        return latin.sample(problem, exp.n, seed=exp.seed)
-    if exp.method == "sobol":
+        points = latin.sample(problem, exp.n, seed=exp.seed)
+    elif exp.method == "sobol":
         from SALib.sample import sobol
 
-        return sobol.sample(problem, exp.n, calc_second_order=False, seed=exp.seed)
-    from SALib.sample import morris
+        points = sobol.sample(problem, exp.n, calc_second_order=False, seed=exp.seed)
+    else:
+        from SALib.sample import morris
 
-    return morris.sample(problem, exp.n, num_levels=exp.levels, seed=exp.seed)
+        points = morris.sample(problem, exp.n, num_levels=exp.levels, seed=exp.seed)
+    if integer.any():
+        highs = np.array([hi for _, hi in exp.ranges.values()])
+        points[:, integer] = np.minimum(np.floor(points[:, integer]), highs[integer])
+    return points
 
 
 def design(exp: Experiment) -> pd.DataFrame:

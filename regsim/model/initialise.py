@@ -55,6 +55,10 @@ def _households(world: World, params: Params, rng: np.random.Generator) -> House
         n_draw = int(persons / mean * 1.3) + 10
         sizes = np.minimum(1 + rng.poisson(mean - 1, n_draw), dem.max_household_size)
         cum = np.cumsum(sizes)
+        while cum[-1] < persons:  # a low max_household_size caps sizes below the mean: draw more
+            more = np.minimum(1 + rng.poisson(mean - 1, n_draw), dem.max_household_size)
+            sizes = np.concatenate([sizes, more])
+            cum = np.cumsum(sizes)
         k = int(np.searchsorted(cum, persons))
         sizes = sizes[: k + 1].copy()
         sizes[-1] -= int(cum[k] - persons)
@@ -146,7 +150,7 @@ def build_state(world: World, params: Params) -> State:
        and the base rate of labour migration.
 
     Raises:
-        DataError: if the data leave an oblast no room for firm output.
+        DataError: if mining and farming leave an oblast less than 10% of its GRP for firms.
         ScenarioError: if ``economy.mining_rayon`` names no settlement's rayon.
     """
     household_rng = stream(params.scale.world_seed, "households", 0)
@@ -222,8 +226,10 @@ def _output_targets(world: World, params: Params, hh: Households, pop0: np.ndarr
         in_o = oblast_of == o
         rest = grp[o] - mining[in_o].sum() - farm_target[in_o].sum()
         if rest <= 0.1 * grp[o]:
-            raise DataError(f"oblasts.csv: GRP of {oblasts.oblast[o]} leaves no room for firms after "
-                            "mining and farming; check grp_per_capita_2017_som")
+            raise DataError(
+                f"economy.agriculture_gdp_share = {econ.agriculture_gdp_share:g} and economy.mining_output_som "
+                f"= {econ.mining_output_som:g} leave {oblasts.oblast[o]} less than 10% of its 2017 GRP "
+                f"({grp[o] / 1e9:.1f} bn som, oblasts.csv) for firms; lower one of them")
         firm_target[in_o] = rest * firm_weighting[in_o] / firm_weighting[in_o].sum()
     jobs = np.minimum(jobs, econ.labour_elasticity * firm_target / lab.reservation_wage_floor_som)
     return _Targets(jobs=jobs, farm_access=farm_access, farmers=farmers, mining_som=mining,

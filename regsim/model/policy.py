@@ -11,7 +11,6 @@ sunset (``policy.sunset_year``) wraps any strategy once (:class:`Sunset`).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +20,7 @@ import numpy as np
 from regsim.errors import ScenarioError
 from regsim.model.state import Channel
 from regsim.params import PolicyParams
+from regsim.scenario import read_weights_table
 
 
 @dataclass(frozen=True)
@@ -158,32 +158,19 @@ class Custom:
 def read_custom_weights(path: str | Path, n_settlements: int) -> tuple[float, ...]:
     """Read and validate a weights CSV with columns ``settlement_id, weight``.
 
-    Unknown ids, negative or non-numeric weights and an all-zero file fail with the file, line
-    and allowed values.
+    The file itself is checked by :func:`regsim.scenario.read_weights_table` (encoding, columns,
+    numbers, duplicates, a positive weight); here each id is checked against the world. Every
+    problem fails with the file, line and allowed values.
+
+    Returns:
+        Weight per settlement, shape (S,).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"policy.custom_weights_csv: {path}: no such file")
     weights = np.zeros(n_settlements)
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"settlement_id", "weight"} <= set(reader.fieldnames):
-            raise ScenarioError(f"{path}: expected columns settlement_id, weight; got {reader.fieldnames}")
-        for line, row in enumerate(reader, start=2):
-            try:
-                sid = int(row["settlement_id"])
-                weight = float(row["weight"])
-            except (TypeError, ValueError):
-                raise ScenarioError(f"{path}, line {line}: settlement_id must be a whole number and "
-                                    f"weight a number, got {row['settlement_id']!r}, {row['weight']!r}") from None
-            if not 0 <= sid < n_settlements:
-                raise ScenarioError(f"{path}, line {line}: settlement_id {sid} unknown; allowed: 0 to "
-                                    f"{n_settlements - 1} (see world.parquet)")
-            if not np.isfinite(weight) or weight < 0:
-                raise ScenarioError(f"{path}, line {line}: weight must be a finite number >= 0, got {weight}")
-            weights[sid] += weight
-    if weights.sum() <= 0:
-        raise ScenarioError(f"{path}: all weights are zero; at least one must be positive")
+    for line, sid, weight in read_weights_table(path):
+        if not 0 <= sid < n_settlements:
+            raise ScenarioError(f"policy.custom_weights_csv: {path}, line {line}: settlement_id {sid} unknown; "
+                                f"allowed: 0 to {n_settlements - 1} (see world.parquet)")
+        weights[sid] = weight
     return tuple(float(w) for w in weights)
 
 

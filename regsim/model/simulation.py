@@ -76,8 +76,8 @@ class RegionalModel(mesa.Model):
         self.run_seed = int(seed)
         self.scenario = scenario
         self.world = world if world is not None else cached_world(params.scale.world_seed, params.world)
+        self.strategy: Strategy = make_strategy(params.policy, self.world.n)  # reads a weights CSV: fail fast
         self.state = build_state(self.world, params)
-        self.strategy: Strategy = make_strategy(params.policy, self.world.n)
         self.firm_agents: dict[int, Firm] = {}  # table row -> the agent of the firm in it
         self.update_firm_agents(FirmTurnover(exited=np.zeros(0, int), entered=np.flatnonzero(self.state.firms.alive)))
         pol = params.policy

@@ -111,6 +111,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     # dead rows hold zeros (no members abroad, no labour force): no mask needed
     income_index = np.maximum(cols.income_pc_som, 1.0) / state.base.income_pc_som
     p_abroad = state.base.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
+    p_abroad = np.minimum(p_abroad, 1.0)  # a probability; a large elasticity would overflow float32
     returning, leaving = leave_and_return(hh.abroad, hh.labour, p_abroad.astype(np.float32)[hh.settlement],
                                           mig.return_rate_per_year, u_return, u_abroad)
     abroad = (hh.abroad - returning + leaving).astype(np.int16)
