@@ -336,7 +336,7 @@ def progress(out_dir: Path) -> tuple[int, int] | None:
     """(runs complete, runs in the design) of a batch directory; None if it holds no batch yet."""
     try:
         manifest = json.loads((Path(out_dir) / MANIFEST).read_text())
-        design = pd.read_parquet(Path(out_dir) / DESIGN, columns=["run_id"])
+        design = read_snapshot(Path(out_dir) / DESIGN, columns=["run_id"])
     except (OSError, ValueError):
         return None
     outputs = tuple(manifest.get("outputs", ("national",)))
@@ -344,12 +344,23 @@ def progress(out_dir: Path) -> tuple[int, int] | None:
     return done, len(design)
 
 
+def read_snapshot(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a Parquet file that another shard may replace meanwhile.
+
+    The bytes are read through one open file: ``pd.read_parquet(path)`` may open the path more
+    than once (footer, then pages) and mix an old footer with a renamed-in new file.
+    """
+    import io
+
+    return pd.read_parquet(io.BytesIO(Path(path).read_bytes()), columns=columns)
+
+
 def read_design(out_dir: Path) -> pd.DataFrame:
     """The design table of a batch directory."""
     path = Path(out_dir) / DESIGN
     if not path.is_file():
         raise ExperimentError(f"{out_dir}: no {DESIGN}; not a regsim batch directory")
-    return pd.read_parquet(path)
+    return read_snapshot(path)
 
 
 def read_dataset(out_dir: Path, table: str, skipped: list[Path] | None = None) -> pd.DataFrame:
