@@ -387,3 +387,13 @@ def test_results_do_not_depend_on_blas_threads(tmp_path):
         outputs[threads] = (done.stdout.strip(), pd.read_parquet(target))
     assert outputs["1"][0] == outputs["2"][0]  # weighted_gini, to the last bit
     pd.testing.assert_frame_equal(outputs["1"][1], outputs["2"][1], check_exact=True)
+
+
+def test_manifest_follows_the_umask(tmp_path):
+    frame = pd.DataFrame({"run_id": [0], "cell": [0], "replication": [0], "seed": [1]})
+    old = os.umask(0o027)
+    try:
+        store.open_or_create(tmp_path / "out", "m", "ffff", frame, {})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out" / "manifest.json").stat().st_mode & 0o777 == 0o640

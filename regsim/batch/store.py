@@ -227,10 +227,17 @@ def _foreign(out_dir: Path) -> bool:
     return any(p for p in out_dir.iterdir() if not p.name.startswith(".") and p.name != MANIFEST)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _claim(manifest_path: Path, manifest: dict[str, Any]) -> bool:
     """Create the manifest if none exists, atomically (``os.link`` of a finished temporary file)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST}.", dir=manifest_path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; the group may need to read results
         with os.fdopen(fd, "wb") as handle:
             handle.write((json.dumps(manifest, indent=2, default=str) + "\n").encode())
             handle.flush()
