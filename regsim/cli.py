@@ -101,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="an existing Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
     batch.add_argument("--shard", default=None, metavar="I/N", help="run only the I-th of N slices (Slurm arrays)")
-    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.add_argument("--allow-large", action="store_true",
+                       help="run a design of more than 100,000 runs (refused without it)")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar and no start line")
 
     compare = sub.add_parser(
         "compare", help="the main job: every strategy under one budget, a headline table and a report",
@@ -334,6 +336,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupted(out: Path) -> int:
+    """Ctrl-C in a batch: say what was kept (complete runs are never lost) and how to resume."""
+    from regsim.batch import store
+
+    state = store.progress(out)
+    if state is None:
+        print("regsim: interrupted; nothing was written", file=sys.stderr)
+    else:
+        print(f"regsim: interrupted; {state[0]} of {state[1]} runs finished and kept in {out}; "
+              "run the same command again to resume", file=sys.stderr)
+    return 130
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """``regsim batch``."""
     import os
@@ -344,12 +359,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
     exp = load(args.experiment)
     executor = "dask" if args.scheduler else args.executor
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    summary = run_batch(exp, args.out, executor=executor, workers=workers, scheduler=args.scheduler,
-                        shard=args.shard, progress=not args.quiet)
+    announce = None if args.quiet else print
+    try:
+        summary = run_batch(exp, args.out, executor=executor, workers=workers, scheduler=args.scheduler,
+                            shard=args.shard, progress=not args.quiet, allow_large=args.allow_large,
+                            announce=announce)
+    except KeyboardInterrupt:
+        return _interrupted(args.out)
     print(f"{exp.name}: {summary['ran']} runs done now, {summary['failed']} failed, "
           f"{summary['already_complete']} already complete ({summary['seconds']:.1f} s, "
           f"{summary['runs_per_minute']} runs/min on {executor}); "
           f"{summary['done_total']}/{summary['total']} complete in {args.out}")
+    if summary["unreadable"]:
+        print(f"regsim: skipped {len(summary['unreadable'])} unreadable file(s) in the EMA export: "
+              f"{', '.join(summary['unreadable'])}", file=sys.stderr)
     if summary["failed_total"]:
         print(f"regsim: {summary['failed_total']} run(s) failed; see {args.out}/design.parquet (status, error) "
               f"and {args.out}/failed/", file=sys.stderr)
@@ -366,7 +389,11 @@ def _run_experiment(table: dict, out: Path, args: argparse.Namespace) -> dict | 
 
     exp = parse(table, None)
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
+    try:
+        summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
+    except KeyboardInterrupt:
+        _interrupted(out)
+        raise SystemExit(130) from None
     if summary["failed_total"]:
         print(f"regsim: {summary['failed_total']} run(s) failed; see {out}/design.parquet (status, error) "
               f"and {out}/failed/", file=sys.stderr)

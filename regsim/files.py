@@ -67,16 +67,18 @@ def make_folders(folder: Path) -> None:
         raise OutputError(f"{folder}: cannot create this folder: {_reason(err)}") from None
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], object], exclusive: bool = False) -> Path | None:
     """Write a file all at once: ``write(temporary_path)``, fsync, rename into place, fsync the folder.
 
     Args:
         path: The file to (re)place; its folder is created if missing.
         write: Writes the complete content to the path it is given (a new empty file, mode
             0666 less the umask), e.g. ``lambda p: frame.to_parquet(p, index=False)``.
+        exclusive: Create ``path`` only if it does not exist yet (``os.link`` of the finished
+            temporary file, atomic even between processes): of two writers exactly one wins.
 
     Returns:
-        ``path``.
+        ``path``; with ``exclusive``, None if ``path`` already existed (nothing was written).
 
     Raises:
         OutputError: if the disk is full, the folder is read-only, or another OS error stops the
@@ -89,7 +91,15 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
         write(tmp)
         _fsync_path(tmp)
-        os.replace(tmp, path)
+        if exclusive:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return None
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            os.replace(tmp, path)
         _fsync_path(path.parent, directory=True)
     except BaseException as err:
         with contextlib.suppress(OSError):

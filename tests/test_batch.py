@@ -55,7 +55,7 @@ def tables(out: Path) -> dict[str, pd.DataFrame]:
 def assert_same(a: Path, b: Path) -> None:
     ta, tb = tables(a), tables(b)
     for name in ta:
-        pd.testing.assert_frame_equal(ta[name], tb[name])
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True)  # bitwise, not a tolerance
 
 
 @pytest.fixture(scope="module")

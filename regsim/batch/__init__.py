@@ -2,24 +2,49 @@
 
 ``run_batch`` ties the pieces together: the design (``experiment``), the results directory
 (``store``) and the executor (``executors``). Results are identical for a seed whichever
-executor, worker count or sharding ran them, survive crashes and resume.
+executor, worker count or sharding ran them, survive crashes and resume. Every argument (shard,
+workers, executor, scheduler, ``--out``, design size) is checked before the results directory is
+created, so a mistake leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from regsim.batch import store
-from regsim.batch.executors import RunSpec, parse_shard, run_specs
+from regsim.batch.executors import RunSpec, check_arguments, check_scheduler, parse_shard, run_specs
 from regsim.batch.experiment import Experiment, design, run_overrides
+from regsim.errors import ExperimentError
 from regsim.scenario import locate
+
+MAX_RUNS: Final = 100_000  # larger designs need allow_large (--allow-large)
+
+
+def design_size(exp: Experiment) -> int:
+    """Number of runs of an experiment's design, counted without building it.
+
+    Cells (the grid's combinations, then the ``[[cells]]``) x sample points x replications;
+    SALib draws ``n`` points for ``lhs``, ``n (D + 2)`` for ``sobol`` (first order) and
+    ``n (D + 1)`` for ``morris`` (``n`` trajectories), with ``D`` the number of ranges.
+    """
+    grid = math.prod(len(values) for values in exp.grid.values())
+    # with [[cells]]: the grid's cells (if any) then the listed ones; without: the grid (1 if none)
+    cells = (grid if exp.grid else 0) + len(exp.cells) if exp.cells else grid
+    points = 1
+    if exp.ranges:
+        d = len(exp.ranges)
+        points = {"lhs": exp.n, "sobol": exp.n * (d + 2), "morris": exp.n * (d + 1)}.get(exp.method or "", exp.n)
+    return cells * points * exp.replications
 
 
 def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", workers: int = 1,
-              scheduler: str | None = None, shard: str | None = None, progress: bool = True) -> dict[str, Any]:
+              scheduler: str | None = None, shard: str | None = None, progress: bool = True,
+              allow_large: bool = False, announce: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run (or resume) every missing run of an experiment; returns a summary.
 
     Args:
@@ -30,25 +55,40 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         scheduler: Address of an existing Dask scheduler (``tcp://host:port``).
         shard: ``"I/N"``: run only the I-th of N slices of the design.
         progress: Show a progress bar on stderr.
+        allow_large: Allow designs of more than ``MAX_RUNS`` runs.
+        announce: Called with one line ("N runs (M to do)") before the runs start.
+
+    Raises:
+        ExperimentError: for a bad argument, an unusable ``out_dir``, a design that is too
+            large, or a directory holding another experiment; raised before anything is created.
     """
     from regsim.model.simulation import cached_world, road_table, world_table
 
     out = Path(out_dir)
+    check_arguments(executor, workers)
+    slice_ = parse_shard(shard)
+    if scheduler:
+        check_scheduler(scheduler)
+    size = design_size(exp)
+    if size > MAX_RUNS and not allow_large:
+        raise ExperimentError(f"{exp.path or exp.name}: the design has {size:,} runs, more than {MAX_RUNS:,}; "
+                              "reduce the grid, sample or replications, or pass --allow-large to go ahead")
+    store.check_out_dir(out)
     frame = design(exp)
     scenario_path = str(locate(exp.scenario).resolve())
     from regsim.batch.experiment import run_params
     from regsim.params import to_dict
 
-    store.open_or_create(out, exp.name, exp.fingerprint(), frame,
+    base = run_params(exp, frame.iloc[0].to_dict())
+    fingerprint = exp.fingerprint()
+    store.open_or_create(out, exp.name, fingerprint, frame,
                          {"scenario": scenario_path, "replications": exp.replications, "seed": exp.seed,
                           "outputs": list(exp.outputs), "varied": exp.varied_keys(), "fixed": exp.fixed,
-                          "base_params": to_dict(run_params(exp, frame.iloc[0].to_dict()))})
+                          "base_params": to_dict(base)})
     if not (out / "world.parquet").is_file():
-        first = run_params(exp, frame.iloc[0].to_dict())
-        world = cached_world(first.scale.world_seed, first.world)
+        world = cached_world(base.scale.world_seed, base.world)
         store.atomic_parquet(road_table(world), out / "roads.parquet")
         store.atomic_parquet(world_table(world), out / "world.parquet")
-    slice_ = parse_shard(shard)
     rows = frame if slice_ is None else frame[frame.run_id % slice_[1] == slice_[0] - 1]
     specs = [
         RunSpec(run_id=int(row["run_id"]), scenario=scenario_path, overrides=tuple(run_overrides(exp, row)),
@@ -58,6 +98,9 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         if not store.is_complete(out, int(row["run_id"]), exp.outputs)
     ]
     already = len(rows) - len(specs)
+    if announce is not None:
+        where = f", {len(rows)} in shard {shard}" if slice_ is not None else ""
+        announce(f"{exp.name}: {len(frame)} runs{where} ({len(specs)} to do) in {out}")
     started = time.perf_counter()
     counts = {"done": 0, "failed": 0, "skipped": 0}
     bar = None
@@ -80,12 +123,13 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
                "failed": counts["failed"], "already_complete": already + counts["skipped"],
                "seconds": round(seconds, 2), "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     final = store.finish(out, frame, exp.outputs, summary)
+    skipped: list[Path] = []
     if (final.status == "done").all():
-        store.export_ema(out, final, exp.varied_keys())
+        skipped = store.export_ema(out, final, exp.varied_keys())
     rate = round(60 * counts["done"] / seconds, 1) if seconds > 0 and counts["done"] else 0.0
     summary.update({"total": len(frame), "in_slice": len(rows),
                     "done_total": int((final.status == "done").sum()),
                     "failed_total": int((final.status == "failed").sum()),
                     "pending_total": int((final.status == "pending").sum()),
-                    "runs_per_minute": rate})
+                    "runs_per_minute": rate, "unreadable": [str(p) for p in skipped]})
     return summary

@@ -2,22 +2,44 @@
 
 A run depends only on its parameters and seed (:func:`execute`), and writes its own files (no
 results travel back through a scheduler), so every executor, worker count and sharding gives the
-same tables. ``processes`` is a local ``multiprocessing`` pool (``maxtasksperchild`` recycles
-workers; 3.11's ``ProcessPoolExecutor(max_tasks_per_child=...)`` can deadlock, gh-115634);
+same tables.
+
+``processes`` is a small pool of our own (:func:`_processes`): worker processes started with
+``forkserver``, each with its own pipe, to which the parent hands one run at a time. Why not the
+standard pools: ``multiprocessing.Pool`` never reports a task whose worker died (OOM killer,
+``kill -9``) and waits for it forever; ``concurrent.futures.ProcessPoolExecutor`` turns one death
+into ``BrokenProcessPool`` for every pending task without saying which run killed it (so a
+retry limit would punish innocent runs too), and its ``max_tasks_per_child`` can deadlock on
+3.11 (gh-115634). With a pipe per worker the parent always knows which run each worker holds:
+when a worker's process sentinel fires without an answer, that run is retried on a fresh worker
+(``WORKER_RETRIES`` times) and then recorded as failed, and the batch goes on. Workers exit
+after ``TASKS_PER_CHILD`` runs (memory hygiene) and say so with their last answer, so a
+recycled worker is never mistaken for a dead one.
+
 ``dask`` is a ``distributed.LocalCluster`` or an existing cluster at ``--scheduler`` (started
 with ``dask scheduler`` / ``dask worker`` or dask-jobqueue); runs lost with a worker are
 rescheduled by Dask and retried. ``--shard I/N`` keeps only the runs with ``run_id % N == I - 1``,
 for Slurm job arrays.
+
+Every executor gives bitwise-identical tables: the model's sums do not depend on the BLAS
+thread count (``metrics.weighted_gini`` avoids ``np.dot``, which OpenBLAS splits over threads),
+so the serial path with the shell's threads equals workers with ``OMP_NUM_THREADS=1``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import time
 import traceback
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from regsim.batch import store
 from regsim.errors import ExperimentError
@@ -25,6 +47,10 @@ from regsim.errors import ExperimentError
 EXECUTORS = ("serial", "processes", "dask")
 TASKS_PER_CHILD = 200  # recycle pool workers now and then (memory hygiene)
 DASK_RETRIES = 2
+WORKER_RETRIES = 2  # a run whose worker process died is tried again this many times, then failed
+SCHEDULER_TIMEOUT_S = 5.0  # checking that --scheduler answers, before anything is created
+TEST_KILL_ENV = "REGSIM_TEST_KILL_RUN"  # tests only: "ID" kills the worker running run ID, "ID:once" once
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -56,8 +82,10 @@ def execute(spec: RunSpec) -> RunOutcome:
     from regsim.model.simulation import run_one
 
     out_dir = Path(spec.out_dir)
+    _test_kill(spec)
     if store.is_complete(out_dir, spec.run_id, spec.outputs):
         return RunOutcome(spec.run_id, "skipped", 0.0)
+    store.forget_run(out_dir, spec.run_id)
     started = time.perf_counter()
     try:
         params = scenario.load(spec.scenario, spec.overrides).params
@@ -67,6 +95,7 @@ def execute(spec: RunSpec) -> RunOutcome:
             if table == "settlements" and spec.settlement_years == "base_and_last":
                 frame = frame[frame.year.isin([frame.year.min(), frame.year.max()])]
             store.atomic_parquet(frame, store.run_file(out_dir, table, spec.run_id))
+        store.record_done(out_dir, spec.run_id, spec.outputs)  # last: the run counts as done from here
         store.failure_file(out_dir, spec.run_id).unlink(missing_ok=True)
         return RunOutcome(spec.run_id, "done", time.perf_counter() - started)
     except Exception as err:  # a failed run is recorded and the batch goes on
@@ -76,17 +105,150 @@ def execute(spec: RunSpec) -> RunOutcome:
         return RunOutcome(spec.run_id, "failed", time.perf_counter() - started, message)
 
 
+def _test_kill(spec: RunSpec) -> None:
+    """Tests only: SIGKILL this worker process as the out-of-memory killer would.
+
+    Acts on the run named in ``REGSIM_TEST_KILL_RUN`` and never in the main process; ``ID:once``
+    only on the first attempt.
+    """
+    import multiprocessing
+
+    target = os.environ.get(TEST_KILL_ENV)
+    if not target or multiprocessing.parent_process() is None:
+        return
+    run_id, _, mode = target.partition(":")
+    if run_id != str(spec.run_id):
+        return
+    if mode == "once":
+        try:
+            os.close(os.open(Path(spec.out_dir) / f".killed-{spec.run_id}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _serial(specs: list[RunSpec]) -> Iterator[RunOutcome]:
     for spec in specs:
         yield execute(spec)
 
 
-def _processes(specs: list[RunSpec], workers: int) -> Iterator[RunOutcome]:
-    import multiprocessing
+def _worker_main(conn: Any, tasks: int) -> None:
+    """A pool worker: receive a RunSpec (None: stop), answer (outcome, last); exit after ``tasks``."""
+    for env in THREAD_ENV:  # one thread per worker process (takes effect if numpy is not loaded yet)
+        os.environ[env] = "1"
+    try:
+        for count in range(1, tasks + 1):
+            spec = conn.recv()
+            if spec is None:
+                return
+            conn.send((execute(spec), count == tasks))
+    except (EOFError, KeyboardInterrupt, BrokenPipeError):  # the parent went away or Ctrl-C: stop quietly
+        return
 
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    with multiprocessing.get_context("forkserver").Pool(workers, maxtasksperchild=TASKS_PER_CHILD) as pool:
-        yield from pool.imap_unordered(execute, specs, chunksize=1)
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    spec: RunSpec | None = None
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit status {exitcode}"
+
+
+def _processes(specs: list[RunSpec], workers: int, retries: int = WORKER_RETRIES) -> Iterator[RunOutcome]:
+    """Run specs on ``workers`` processes; a run whose worker dies is retried, then failed."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("forkserver")
+    todo = deque(specs)
+    attempts: Counter[int] = Counter()
+    pool: list[_Worker | None] = [None] * min(workers, len(specs))
+    finished = False
+
+    def start() -> _Worker:
+        parent, child = ctx.Pipe()
+        process = ctx.Process(target=_worker_main, args=(child, TASKS_PER_CHILD), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def retire(index: int) -> None:
+        worker = pool[index]
+        if worker is not None:
+            worker.conn.close()
+            worker.process.join(timeout=10)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            pool[index] = None
+
+    try:
+        while True:
+            for index in range(len(pool)):  # hand a run to every idle slot
+                if todo and (pool[index] is None or pool[index].spec is None):
+                    if pool[index] is None:
+                        pool[index] = start()
+                    worker = pool[index]
+                    worker.spec = todo.popleft()
+                    with contextlib.suppress(OSError):  # died while idle: found below by its sentinel
+                        worker.conn.send(worker.spec)
+            busy = [w for w in pool if w is not None and w.spec is not None]
+            if not busy:
+                break
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for index, worker in enumerate(pool):
+                if worker is None or worker.spec is None:
+                    continue
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                answer = None
+                try:
+                    if worker.conn.poll():
+                        answer = worker.conn.recv()
+                except (EOFError, OSError):
+                    answer = None
+                if answer is not None:
+                    outcome, last = answer
+                    worker.spec = None
+                    if last:
+                        retire(index)
+                    yield outcome
+                    continue
+                if worker.process.is_alive() and worker.process.sentinel not in ready:
+                    continue
+                spec = worker.spec
+                worker.process.join()
+                cause = _death(worker.process.exitcode)
+                worker.spec = None
+                retire(index)
+                attempts[spec.run_id] += 1
+                if attempts[spec.run_id] <= retries:
+                    todo.append(spec)
+                    continue
+                message = (f"worker process died ({cause}; e.g. out of memory) on each of "
+                           f"{attempts[spec.run_id]} attempts")
+                store.atomic_json({"run_id": spec.run_id, "error": message},
+                                  store.failure_file(Path(spec.out_dir), spec.run_id))
+                yield RunOutcome(spec.run_id, "failed", 0.0, message)
+        finished = True
+    finally:
+        for index, worker in enumerate(pool):
+            if worker is None:
+                continue
+            if finished:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+            else:  # interrupted: stop the runs in progress now
+                worker.process.kill()
+            retire(index)
 
 
 def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunOutcome]:
@@ -125,10 +287,7 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
 
 def run_specs(specs: list[RunSpec], executor: str, workers: int, scheduler: str | None = None) -> Iterator[RunOutcome]:
     """Outcomes of the runs as they finish, on the chosen executor."""
-    if executor not in EXECUTORS:
-        raise ExperimentError(f"--executor: unknown {executor!r}; allowed: {', '.join(EXECUTORS)}")
-    if workers < 1:
-        raise ExperimentError(f"--workers: {workers} is not allowed; use 1 or more")
+    check_arguments(executor, workers)
     if executor == "serial":
         return _serial(specs)
     if executor == "processes":
@@ -136,12 +295,43 @@ def run_specs(specs: list[RunSpec], executor: str, workers: int, scheduler: str 
     return _dask(specs, workers, scheduler)
 
 
+def check_arguments(executor: str, workers: int) -> None:
+    """Refuse an unknown executor or a worker count below 1."""
+    if executor not in EXECUTORS:
+        raise ExperimentError(f"--executor: unknown {executor!r}; allowed: {', '.join(EXECUTORS)}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ExperimentError(f"--workers: {workers} is not allowed; use 1 or more")
+
+
+def check_scheduler(address: str, timeout_s: float = SCHEDULER_TIMEOUT_S) -> None:
+    """Refuse a ``tcp://host:port`` scheduler address that does not accept a connection.
+
+    Other protocols (``tls://``, ``ucx://``, ...) are left to Dask's own connection.
+    """
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp":
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise ExperimentError(f"--scheduler {address}: expected tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            pass
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise ExperimentError(f"--scheduler {address}: cannot connect ({reason}); "
+                              "is 'dask scheduler' running there?") from None
+
+
 def parse_shard(text: str | None) -> tuple[int, int] | None:
     """``"I/N"`` -> (I, N) with 1 <= I <= N."""
     if text is None:
         return None
     try:
-        i, n = (int(part) for part in text.split("/"))
+        i, n = (int(part) for part in str(text).split("/"))
     except ValueError:
         raise ExperimentError(f"--shard {text!r}: expected I/N, e.g. 3/10") from None
     if not 1 <= i <= n:

@@ -67,13 +67,20 @@ class Experiment:
         return [*keys, *self.ranges]
 
     def fingerprint(self) -> str:
-        """Hash of everything that defines the runs (not of cosmetic fields)."""
+        """Hash of everything that defines the runs (not of cosmetic fields).
+
+        Covers the experiment's values, the resolved scenario parameters and the bytes of every
+        file the runs read: the scenario file and each file up its ``inherits`` chain, and every
+        ``policy.custom_weights_csv`` (in the scenario, ``[experiment.set]``, ``[grid]`` or
+        ``[[cells]]``), so a file edited between two shards is refused.
+        """
         blob = json.dumps({
             "scenario": self.scenario, "replications": self.replications, "seed": self.seed,
             "outputs": self.outputs, "fixed": self.fixed, "grid": self.grid, "method": self.method,
             "n": self.n, "levels": self.levels, "ranges": self.ranges, "cells": self.cells,
             "settlement_years": self.settlement_years,
             "scenario_params": _scenario_fingerprint(self.scenario),
+            "files": _file_digests(self),
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -82,6 +89,60 @@ def _scenario_fingerprint(name: str) -> str:
     from regsim.params import params_hash
 
     return params_hash(scenario_mod.load(name).params)
+
+
+WEIGHTS_KEY: Final = "policy.custom_weights_csv"
+
+
+def _content(path: Path) -> str:
+    """sha256 of a file's bytes, or a marker when it cannot be read (the runs report why)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as err:
+        return f"unreadable: {err.strerror}"
+
+
+def _scenario_chain(name: str) -> list[Path]:
+    """The scenario file and each file it inherits from, child first (cycles end the walk)."""
+    chain: list[Path] = []
+    path = scenario_mod.locate(name)
+    while path.resolve() not in chain:
+        chain.append(path.resolve())
+        parent = scenario_mod.read_toml(path).get("inherits")
+        if not isinstance(parent, str):
+            break
+        beside = path.parent / parent
+        path = beside if beside.is_file() else scenario_mod.locate(parent)
+    return chain
+
+
+def _weights_files(exp: Experiment) -> set[str]:
+    """Resolved paths of every custom weights CSV the design can use."""
+    raw: list[Any] = []
+    if WEIGHTS_KEY in exp.fixed:
+        raw.append(exp.fixed[WEIGHTS_KEY])
+    raw += exp.grid.get(WEIGHTS_KEY, [])
+    raw += [cell[WEIGHTS_KEY] for cell in exp.cells if WEIGHTS_KEY in cell]
+    found = set()
+    base = scenario_mod.load(exp.scenario).params.policy.custom_weights_csv
+    if base:
+        found.add(str(base))
+    for value in raw:
+        if not isinstance(value, str) or not value:
+            continue
+        try:  # resolved as a run resolves it (relative paths, once the scenario loader rebases them)
+            resolved = scenario_mod.load(exp.scenario, [f"{WEIGHTS_KEY}={json.dumps(value)}"]).params
+            found.add(str(resolved.policy.custom_weights_csv or value))
+        except RegsimError:
+            found.add(value)
+    return found
+
+
+def _file_digests(exp: Experiment) -> dict[str, str]:
+    """sha256 of every file the experiment's runs read, by resolved path."""
+    files = {str(path): _content(path) for path in _scenario_chain(exp.scenario)}
+    files.update({str(Path(p).resolve()): _content(Path(p)) for p in _weights_files(exp)})
+    return files
 
 
 def _fail(where: str, message: str) -> ExperimentError:

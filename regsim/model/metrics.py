@@ -155,7 +155,9 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     vw_b = np.bincount(bucket, weights=vw)
     cw = np.cumsum(w_b)
     spread = 2 * cw - w_b - cw[-1]  # C_{b-1} + C_b - W
-    return float(np.dot(vw_b, spread) / (cw[-1] * total_vw))
+    # an elementwise product and numpy's pairwise sum, not np.dot: OpenBLAS splits a long dot
+    # product over its threads, so the last bit would depend on the thread count (serial vs workers)
+    return float((vw_b * spread).sum() / (cw[-1] * total_vw))
 
 
 def theil(income: np.ndarray, people: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[float, float, float]:

@@ -62,19 +62,30 @@ def labels_of(design: pd.DataFrame) -> pd.Series:
     return labels
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
+def _read_file(path: Path, unreadable: list[Path]) -> pd.DataFrame | None:
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError):  # truncated, empty or not Parquet (pyarrow's errors are ValueErrors)
+        unreadable.append(path)
+        return None
+
+
+def _read(folder: Path, name: str, unreadable: list[Path] | None = None) -> pd.DataFrame | None:
+    """A dataset folder (every run file) or one Parquet file; unreadable files are skipped and listed."""
+    unreadable = [] if unreadable is None else unreadable
     path = folder / name
     if path.is_dir():
-        files = sorted(path.glob("run-*.parquet"))
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else None
-    return pd.read_parquet(path) if path.is_file() else None
+        frames = [f for f in (_read_file(p, unreadable) for p in sorted(path.glob("run-*.parquet"))) if f is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+    return _read_file(path, unreadable) if path.is_file() else None
 
 
 def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Comparison:
     """Read a batch directory for comparison.
 
     Raises:
-        ExperimentError: naming what is missing (design, manifest, a dataset, complete runs).
+        ExperimentError: naming what is missing (design, manifest, a dataset, complete runs) or
+            unreadable (a truncated or empty run file is skipped and named, never a traceback).
     """
     folder = Path(out_dir)
     if not folder.is_dir():
@@ -82,9 +93,23 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
     missing = [name for name in ("manifest.json", "design.parquet") if not (folder / name).is_file()]
     if missing:
         raise ExperimentError(f"{folder}: not a regsim batch directory; missing {', '.join(missing)}")
-    design = pd.read_parquet(folder / "design.parquet")
+    unreadable: list[Path] = []
+    design = _read(folder, "design.parquet", unreadable)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        unreadable.append(folder / "manifest.json")
+    if design is None or unreadable:
+        raise ExperimentError(f"{folder}: unreadable {', '.join(p.name for p in unreadable)}; "
+                              "not a usable batch directory")
     design = design.assign(label=labels_of(design))
-    tables = {name: _read(folder, name) for name in ("national", "oblasts", "settlements")}
+    tables = {name: _read(folder, name, unreadable) for name in ("national", "oblasts", "settlements")}
+    if unreadable:
+        names = ", ".join(str(p.relative_to(folder)) for p in unreadable[:3])
+        more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        raise ExperimentError(f"{folder}: {len(unreadable)} run file(s) cannot be read ({names}{more}; truncated "
+                              "or empty?) and were left out, but the report needs every run: run the same batch "
+                              "command again (same --out) to redo them")
     absent = [name for name in require if tables[name] is None]
     if absent:
         raise ExperimentError(f"{folder}: missing results: {', '.join(f'{a}/' for a in absent)} (no run files); "
@@ -103,7 +128,7 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
     return Comparison(national=join(tables["national"]), oblasts=join(tables["oblasts"]),
                       settlements=join(tables["settlements"]), design=design,
                       world=_read(folder, "world.parquet"), roads=_read(folder, "roads.parquet"),
-                      manifest=json.loads((folder / "manifest.json").read_text()))
+                      manifest=manifest)
 
 
 def quantiles(values: pd.Series) -> tuple[float, float, float]:
