@@ -35,6 +35,7 @@ def test_sensitivity_morris_on_the_strategy_difference(tmp_path, capsys):
     assert "top five for GDP per person" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_robustness_table(tmp_path, capsys):
     out = tmp_path / "rob"
     args = ["robustness", "--n", "3", "--strategies", "concentrated,equalisation_uniform", "--executor", "serial",
