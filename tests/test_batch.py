@@ -83,7 +83,8 @@ def test_layout_and_reading(serial_reference):
 
 
 @pytest.mark.parametrize(("executor", "workers", "shards"), [
-    ("processes", 2, None), ("dask", 2, None), ("serial", 1, ["1/2", "2/2"]),
+    pytest.param("processes", 2, None, marks=pytest.mark.slow), pytest.param("dask", 2, None, marks=pytest.mark.slow),
+    ("serial", 1, ["1/2", "2/2"]),
 ])
 def test_every_executor_gives_identical_tables(serial_reference, tmp_path, executor, workers, shards):
     reference, exp = serial_reference
@@ -93,6 +94,7 @@ def test_every_executor_gives_identical_tables(serial_reference, tmp_path, execu
     assert_same(reference, out)
 
 
+@pytest.mark.slow
 def test_resume_after_kill_loses_and_duplicates_nothing(serial_reference, tmp_path):
     _reference, _ = serial_reference
     path = write_experiment(tmp_path, name="killme", reps=6, n=1, end=2022, weight=200)
@@ -196,6 +198,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_loopback_cluster_survives_a_killed_worker(serial_reference, tmp_path):
     path = write_experiment(tmp_path, name="cluster", reps=8, n=1, end=2022, weight=200)
     port = _free_port()

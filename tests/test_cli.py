@@ -95,6 +95,7 @@ def test_help_teaches():
     assert exit_info.value.code == 0
 
 
+@pytest.mark.slow
 def test_bench_json_to_stdout_or_file(tmp_path, capsys, monkeypatch):
     """``regsim bench --json`` prints one JSON object (for tracking); ``--json FILE`` writes it too."""
     from regsim.studies import bench

@@ -16,6 +16,7 @@ def gdp_pc(result, year):
     return result.value("gdp_per_capita_som", year)
 
 
+@pytest.mark.slow
 def test_more_budget_does_not_lower_gdp_under_defaults():
     for seed in SEEDS:
         values = [run_model(small_params(policy__budget_som_per_year=b, time__end_year=2030), seed=seed)
@@ -34,6 +35,7 @@ def _gap(eps: float, theta: float, seed: int) -> float:
     return gdp_pc(conc, 2030) - gdp_pc(equal, 2030)
 
 
+@pytest.mark.slow
 def test_stronger_agglomeration_favours_concentration():
     # congestion at its default (0.05): only the agglomeration belief changes. By 2030 at 1:50 the
     # effect (about +300 som per person) is of the size of one seed's noise, so the test holds the
@@ -42,6 +44,7 @@ def test_stronger_agglomeration_favours_concentration():
     assert np.mean(effects) > 0, effects
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_stronger_congestion_favours_equalisation(seed):
     # agglomeration at its default (0.04): only the congestion belief changes
@@ -60,6 +63,7 @@ def _gap_scenario(scenario: str, seed: int) -> float:
     return gdp_pc(conc, 2035) - gdp_pc(equal, 2035)
 
 
+@pytest.mark.slow
 def test_not_rigged_each_strategy_wins_under_documented_beliefs():
     # scenarios/*.toml, parameters inside their plausible ranges, the default budget of 2.6 bn som;
     # the mean over paired seeds, because at 0.5% of GDP single runs differ by a few hundred som
@@ -82,6 +86,7 @@ def _last_year_gaps(args: tuple[str, int]) -> tuple[float, float]:
             conc.value("poverty_rate", 2040) - equal.value("poverty_rate", 2040))
 
 
+@pytest.mark.slow
 def test_issue_regimes_agglomeration_and_congestion_decide_the_gdp_ranking():
     """The issue's two belief sets, alone, at the defaults otherwise (1:10 scale, to 2040, default budget).
 

@@ -4,11 +4,13 @@ import gc
 import weakref
 
 import mesa
+import pytest
 from helpers import small_params
 
 from regsim.model.simulation import run_one
 
 
+@pytest.mark.slow
 def test_twenty_models_leave_nothing_alive():
     params = small_params(time__end_year=2018, scale__household_weight=500)
     refs = []
@@ -27,4 +29,4 @@ def test_twenty_models_leave_nothing_alive():
     gc.collect()
     assert len(refs) == 20
     assert [r for r in refs if r() is not None] == []
-    assert not any(isinstance(k, mesa.Model) for k in list(mesa.Agent._ids))
+    assert not any(isinstance(k, mesa.Model) for k in list(vars(mesa.Agent).get("_ids", {})))  # Mesa 3.3 only

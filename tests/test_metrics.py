@@ -41,6 +41,7 @@ def test_registry_units_and_scopes():
             assert metric.unit == "fraction"
 
 
+@pytest.mark.slow
 def test_bench_measures_a_small_scale():
     result = bench.measure_scale(weight=1000, repeats=1)
     assert result["household_rows"] > 1000 and result["model_seconds"] > 0

@@ -29,6 +29,7 @@ def compared(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_compare_writes_everything(compared, capsys):
     for name in ("summary.csv", "report.html", "design.parquet", "manifest.json", "world.parquet", "roads.parquet"):
         assert (compared / name).is_file(), name
@@ -44,6 +45,7 @@ def test_compare_writes_everything(compared, capsys):
     assert np.allclose(none.diff_median.fillna(0), 0)
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_is_self_contained(compared):
     page = (compared / "report.html").read_text()
     for heading in ("1. The answer", "2. Where incomes change", "3. Paths over time", "4. Growth versus equity",
@@ -57,6 +59,7 @@ def test_report_has_every_section_and_is_self_contained(compared):
     assert (compared / "validation.csv").is_file()
 
 
+@pytest.mark.slow
 def test_findings_numbers_equal_summary(compared):
     summary = pd.read_csv(compared / "summary.csv")
     comp = analysis.load(compared, require=("national", "oblasts", "settlements"))
@@ -73,6 +76,7 @@ def test_findings_numbers_equal_summary(compared):
     assert text.split("Without the programme")[0][:40] in page
 
 
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium(compared, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if browser is None:
@@ -88,6 +92,7 @@ def test_report_renders_in_headless_chromium(compared, tmp_path):
     assert pixels.shape[0] >= 1000 and pixels.std() > 0.05  # not blank
 
 
+@pytest.mark.slow
 def test_report_on_incomplete_directory_says_what_is_missing(compared, tmp_path, capsys):
     partial = tmp_path / "partial"
     shutil.copytree(compared, partial)
@@ -116,6 +121,7 @@ def _section(page: str) -> str:
     return page.split(ROBUSTNESS_HEADING)[1].split("<script>")[0]
 
 
+@pytest.mark.slow
 def test_compare_robustness_runs_the_compared_strategies_in_the_same_settings(compared):
     table = pd.read_csv(compared / "robustness" / "robustness.csv")
     assert set(table.strategy) == {"equalisation_uniform", "concentrated", "concept_two_stage"}  # none: threshold
@@ -128,6 +134,7 @@ def test_compare_robustness_runs_the_compared_strategies_in_the_same_settings(co
     assert (compared / "figures" / "robustness.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_report_robustness_section_has_findings_table_and_figure(compared):
     section = _section((compared / "report.html").read_text())
     table = pd.read_csv(compared / "robustness" / "robustness.csv")
@@ -168,6 +175,7 @@ def test_robustness_findings_numbers_equal_the_table():
     assert "No strategy gives both" in report.robustness_findings(none)[-1]
 
 
+@pytest.mark.slow
 def test_report_without_robustness_gives_the_command(compared, tmp_path):
     bare = tmp_path / "bare compare"  # a space: the command must quote it
     shutil.copytree(compared, bare, ignore=shutil.ignore_patterns("robustness"))

@@ -20,6 +20,7 @@ def test_validate_writes_targets_and_the_base_year_holds(tmp_path, capsys):
     assert "targets met" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_sensitivity_morris_on_the_strategy_difference(tmp_path, capsys):
     out = tmp_path / "sens"
     args = ["sensitivity", "--trajectories", "2", "--executor", "serial", "--quiet", "--out", str(out),
@@ -34,6 +35,7 @@ def test_sensitivity_morris_on_the_strategy_difference(tmp_path, capsys):
     assert "top five for GDP per person" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_robustness_table(tmp_path, capsys):
     out = tmp_path / "rob"
     args = ["robustness", "--n", "3", "--strategies", "concentrated,equalisation_uniform", "--executor", "serial",
@@ -48,6 +50,7 @@ def test_robustness_table(tmp_path, capsys):
     assert (out / "robustness.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_calibrate_writes_a_usable_scenario(tmp_path, capsys):
     out = tmp_path / "cal"
     assert main(["calibrate", "--max-evaluations", "6", "--set", "scale.household_weight=200", "--out", str(out)]) == 0

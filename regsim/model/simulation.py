@@ -1,4 +1,4 @@
-"""RegionalModel: the Mesa 3.3 model that builds the 2017 world and steps it year by year.
+"""RegionalModel: the Mesa 3 model that builds the 2017 world and steps it year by year.
 
 ``step()`` is the table of contents of the model, in the order of ``docs/ODD.md`` section 3.
 Every process draws from its own named stream (``regsim.rng.stream``) keyed by the run seed and
@@ -71,10 +71,10 @@ class RegionalModel(mesa.Model):
     def __init__(self, params: Params, seed: int = RUN_SEED, scenario: str = "", world: World | None = None) -> None:
         started = time.perf_counter()
         malloc.tune()
-        super().__init__(seed=seed)
+        super().__init__(rng=int(seed))  # Mesa >= 3.5 deprecates seed=; rng=<int> seeds the same on 3.3
         self.params = params
         self.run_seed = int(seed)
-        self.scenario = scenario
+        self.scenario_name = scenario  # not ``scenario``: Mesa >= 3.5 owns that attribute (a Scenario object)
         self.world = world if world is not None else cached_world(params.scale.world_seed, params.world)
         self.strategy: Strategy = make_strategy(params.policy, self.world.n)  # reads a weights CSV: fail fast
         self.state = build_state(self.world, params)
@@ -199,7 +199,7 @@ class RegionalModel(mesa.Model):
         """Tables and provenance of the run so far."""
         world = world_table(self.world)
         meta = {
-            "scenario": self.scenario,
+            "scenario": self.scenario_name,
             "strategy": self.params.policy.strategy,
             "seed": self.run_seed,
             "params": to_dict(self.params),
@@ -221,10 +221,14 @@ class RegionalModel(mesa.Model):
                          settlements=self.recorder.settlement_table(), world=world, meta=meta)
 
     def release(self) -> None:
-        """Drop every agent and Mesa's class-level id counter for this model (no leaks in workers)."""
+        """Drop every agent and Mesa's class-level id counter for this model (no leaks in workers).
+
+        Mesa 3.3 counts agent ids per model in the class attribute ``Agent._ids``, which keeps the
+        model alive; Mesa >= 3.4 counts them on the model and has no such attribute.
+        """
         self.firm_agents.clear()
         self.remove_all_agents()
-        mesa.Agent._ids.pop(self, None)
+        vars(mesa.Agent).get("_ids", {}).pop(self, None)
         # The model and its agents form reference cycles that only the cyclic collector frees; drop
         # the large arrays now so that a worker's memory does not depend on when it runs.
         self.__dict__.pop("state", None)
