@@ -29,4 +29,5 @@ def test_twenty_models_leave_nothing_alive():
     gc.collect()
     assert len(refs) == 20
     assert [r for r in refs if r() is not None] == []
-    assert not any(isinstance(k, mesa.Model) for k in list(vars(mesa.Agent).get("_ids", {})))  # Mesa 3.3 only
+    # (a model still keyed in Mesa 3.3's class-level Agent._ids would be alive: the weak references cover it;
+    # other tests' models, e.g. the Boltzmann reference of the bench, may stay keyed there)

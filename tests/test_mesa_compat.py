@@ -15,6 +15,7 @@ import numpy as np
 from helpers import small_params
 
 from regsim.model.firms import Firm
+from regsim.model.processes.production import FirmTurnover
 from regsim.model.settlements import Settlement
 from regsim.model.simulation import RegionalModel, run_one
 from regsim.studies import bench
@@ -56,7 +57,8 @@ def test_agents_register_in_order_and_map_follows_it():
         assert settlements.map("absorption_capacity_som") == [a.absorption_capacity_som() for a in by_sid]
         n_firms = len(model.agents_by_type[Firm])
         assert n_firms == int(model.state.firms.alive.sum()) == len(model.firm_agents) > 0
-        model._exit_firm(next(iter(model.firm_agents)))  # what production's exits call
+        row = next(iter(model.firm_agents))  # what the model does after production's exits
+        model.update_firm_agents(FirmTurnover(exited=np.array([row]), entered=np.zeros(0, int)))
         assert len(model.agents_by_type[Firm]) == n_firms - 1 == len(model.firm_agents)
     finally:
         model.release()
