@@ -49,7 +49,15 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"regsim: error: {message} (see 'regsim --help')\n")
+        self.exit(2, f"regsim: error: {one_line(message)} (see 'regsim --help')\n")
+
+
+_CONTROL = {code: repr(chr(code))[1:-1] for code in (*range(32), 127)}
+
+
+def one_line(message: str) -> str:
+    """An error message as one printable line: control characters a user typed are shown escaped."""
+    return message.translate(_CONTROL)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--allow-large", action="store_true",
                        help="run a design of more than 100,000 runs (refused without it)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar and no start line")
+    batch.add_argument("--dry-run", action="store_true",
+                       help="check the experiment, its design and --out and count its runs; run and write nothing")
 
     compare = sub.add_parser(
         "compare", help="the main job: every strategy under one budget, a headline table and a report",
@@ -363,9 +373,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         summary = run_batch(exp, args.out, executor=executor, workers=workers, scheduler=args.scheduler,
                             shard=args.shard, progress=not args.quiet, allow_large=args.allow_large,
-                            announce=announce)
+                            announce=announce, dry_run=args.dry_run)
     except KeyboardInterrupt:
         return _interrupted(args.out)
+    if args.dry_run:
+        print(f"{exp.name}: {summary['total']:,} runs ({summary['in_slice']:,} in this shard) into {args.out}; "
+              "checked, nothing run or written (--dry-run)")
+        return 0
     print(f"{exp.name}: {summary['ran']} runs done now, {summary['failed']} failed, "
           f"{summary['already_complete']} already complete ({summary['seconds']:.1f} s, "
           f"{summary['runs_per_minute']} runs/min on {executor}); "
@@ -726,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
         return 141  # 128 + SIGPIPE, the status of a tool killed by a closed pipe
     except RegsimError as err:  # a user mistake: one line, no traceback
-        print(f"regsim: error: {err}", file=sys.stderr)
+        print(f"regsim: error: {one_line(str(err))}", file=sys.stderr)
         return 2
     except OSError as err:
         if err.errno not in DISK_ERRNOS:

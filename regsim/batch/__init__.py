@@ -44,7 +44,8 @@ def design_size(exp: Experiment) -> int:
 
 def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", workers: int = 1,
               scheduler: str | None = None, shard: str | None = None, progress: bool = True,
-              allow_large: bool = False, announce: Callable[[str], None] | None = None) -> dict[str, Any]:
+              allow_large: bool = False, announce: Callable[[str], None] | None = None,
+              dry_run: bool = False) -> dict[str, Any]:
     """Run (or resume) every missing run of an experiment; returns a summary.
 
     Args:
@@ -55,6 +56,8 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         scheduler: Address of an existing Dask scheduler (``tcp://host:port``).
         shard: ``"I/N"``: run only the I-th of N slices of the design.
         progress: Show a progress bar on stderr.
+        dry_run: Check everything (arguments, ``out_dir``, the design and every run's parameters) and
+            return the design's size without creating or running anything.
         allow_large: Allow designs of more than ``MAX_RUNS`` runs.
         announce: Called with one line ("N runs (M to do)") before the runs start.
 
@@ -80,6 +83,9 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
     from regsim.params import to_dict
 
     base = run_params(exp, frame.iloc[0].to_dict())
+    if dry_run:
+        rows = frame if slice_ is None else frame[frame.run_id % slice_[1] == slice_[0] - 1]
+        return {"dry_run": True, "total": len(frame), "in_slice": len(rows)}
     fingerprint = exp.fingerprint()
     store.open_or_create(out, exp.name, fingerprint, frame,
                          {"scenario": scenario_path, "replications": exp.replications, "seed": exp.seed,
