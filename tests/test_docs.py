@@ -40,3 +40,17 @@ def test_readme_has_the_two_commands():
     assert "pip install . && regsim" in readme
     ci = (ODD.parent.parent / ".ci" / "run").read_text()
     assert 'pip install ".[test]" && pytest' in ci
+
+
+def test_reliability_promises_name_tests_that_exist():
+    """docs/reliability.md says which test holds each promise: every test it names must exist."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / "reliability.md").read_text()
+    named = set(re.findall(r"\b(test_[a-z0-9_]*[a-z0-9])\b(?!\*)", text))  # test_x_* is a prefix
+    files = {p.stem for p in (root / "tests").glob("test_*.py")}
+    defined = set(re.findall(r"^def (test_[a-z0-9_]+)", "\n".join(
+        p.read_text() for p in (root / "tests").glob("test_*.py")), re.M))
+    missing = sorted(named - defined - files)
+    assert not missing, f"docs/reliability.md names tests that do not exist: {missing}"
