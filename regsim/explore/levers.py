@@ -162,17 +162,22 @@ def levers() -> list[Lever]:
                     low, high = row["plausible"]
                 note = row["doc"]
             low, high = low / scale, high / scale
-            out.append(Lever(key, label, "float", low, high, _step(low, high), default, note=note))
+            out.append(Lever(key, label, "float", low, high, _step(low, high, default / scale), default, note=note))
     return out
 
 
-def _step(low: float, high: float) -> float:
-    """A round slider step giving about 20-50 positions."""
+def _step(low: float, high: float, default: float) -> float:
+    """A round slider step giving 50 positions or fewer (else 100), with the default on the grid.
+
+    The browser's slider snaps its value to the grid: a default off the grid would move by itself.
+    """
     span = high - low
-    for step in (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0):
-        if span / step <= 50:
-            return step
-    return span / 50
+    for most in (50, 100):
+        for step in (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0):
+            on_grid = all(abs(v / step - round(v / step)) < 1e-6 for v in (default - low, span))
+            if span / step <= most and on_grid:
+                return step
+    return span / 100
 
 
 def overrides(choice: Mapping[str, Any]) -> list[str]:

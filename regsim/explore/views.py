@@ -70,10 +70,7 @@ def settlement_change(comp: Comparison, label: str, reference: str, measure: str
     s = s[s.label.isin([label, reference]) & s.metric.isin([metric, "population"])]
     wide = s.pivot_table(index=["settlement_id", "replication"], columns=["metric", "label"], values="value")
     mine, base = wide[(metric, label)], wide[(metric, reference)]
-    if measure == "income":
-        change = 100 * (mine - base) / base.replace(0, np.nan)
-    else:
-        change = 100 * (mine - base)
+    change = 100 * (mine - base) / base.replace(0, np.nan) if measure == "income" else 100 * (mine - base)
     out = pd.DataFrame({"change": change, "population": wide[("population", label)]})
     out = out.groupby(level="settlement_id").mean()
     return comp.world[["settlement_id", "name", "kind", "lat", "lon"]].merge(
