@@ -451,7 +451,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
     """``regsim explore [DIR]``."""
     from regsim.explore import serve
 
-    return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers)
+    what = f"browsing {args.dir}" if args.dir else "live runs"
+    return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
+                 announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

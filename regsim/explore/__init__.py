@@ -18,6 +18,7 @@ import importlib.util
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -49,7 +50,8 @@ def free_port(host: str = DEFAULT_HOST, preferred: int = DEFAULT_PORT) -> int:
 
 
 def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int | None = None,
-          cache: str | Path | None = None, executor: str = "processes", workers: int | None = None) -> int:
+          cache: str | Path | None = None, executor: str = "processes", workers: int | None = None,
+          announce: Callable[[str], None] | None = None) -> int:
     """Start the explorer and serve it until interrupted.
 
     Args:
@@ -60,6 +62,7 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
         cache: Folder of the run cache (default ``~/.cache/regsim/explore``).
         executor: Executor of the runs (``processes``, ``serial`` or ``dask``), as ``regsim batch``.
         workers: Worker processes (default: all local cores).
+        announce: Called with the address just before the server starts (the CLI prints it).
 
     Returns:
         The exit status of the server.
@@ -96,10 +99,12 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
     import multiprocessing
 
     multiprocessing.set_forkserver_preload(PRELOAD)
+    if announce is not None:
+        announce(f"http://{host}:{chosen}/")
     from solara.__main__ import cli as solara_cli
 
     args = ["run", "regsim.explore.app", "--host", host, "--port", str(chosen), "--production", "--no-open",
-            "--log-level", "warning"]
+            "--no-check-version", "--log-level", "warning"]
     try:
         solara_cli.main(args=args, standalone_mode=False, prog_name="regsim explore")
     except KeyboardInterrupt:

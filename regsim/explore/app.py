@@ -10,6 +10,7 @@ tables are made in a background thread by :mod:`regsim.explore.session`.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import os
@@ -92,6 +93,13 @@ def LeverControl(lever: levers.Lever, choice: dict[str, Any], on_change: Any) ->
 
 
 @solara.component
+def Picture(data: bytes) -> None:
+    """A PNG, with a hidden digest of its bytes (so a test can tell whether a figure changed)."""
+    solara.Image(data, width="100%")
+    solara.Text(hashlib.sha256(data).hexdigest()[:16], classes=["regsim-digest"], style={"display": "none"})
+
+
+@solara.component
 def Figures(view: session.View, measure: str, set_measure: Any) -> None:
     """The figures and tables of a view."""
     for note in view.notes:
@@ -99,18 +107,18 @@ def Figures(view: session.View, measure: str, set_measure: Any) -> None:
     with solara.Card("Map of the settlements", classes=["regsim-map"]):
         solara.ToggleButtonsSingle(value=measure, values=["income", "poverty"], on_value=set_measure)
         if f"map_{measure}" in view.images:
-            solara.Image(view.images[f"map_{measure}"], width="100%")
+            Picture(view.images[f"map_{measure}"])
     with solara.Card("Headline outcomes by year, as differences versus none", classes=["regsim-paths"]):
-        solara.Image(view.images["paths"], width="100%")
+        Picture(view.images["paths"])
     with solara.Columns([1, 1]):
         with solara.Card("Growth-equity frontier", classes=["regsim-frontier"]):
-            solara.Image(view.images["frontier"], width="100%")
+            Picture(view.images["frontier"])
         with solara.Card("Paired verdict", classes=["regsim-verdict"]):
             paragraph([(" · ".join(view.names.get(x, x) for x in ("A", "B") if x in view.names), False)])
             solara.DataFrame(view.verdicts, items_per_page=10)
     if "bands" in view.images:
         with solara.Card("Distance from the nearest growth centre", classes=["regsim-bands"]):
-            solara.Image(view.images["bands"], width="100%")
+            Picture(view.images["bands"])
     with solara.Card(f"Oblasts, {view.last_year}: mean over {view.replications} paired replications",
                      classes=["regsim-oblasts"]):
         solara.DataFrame(view.oblasts, items_per_page=12)
