@@ -110,12 +110,11 @@ def Figures(view: session.View, measure: str, set_measure: Any) -> None:
             Picture(view.images[f"map_{measure}"])
     with solara.Card("Headline outcomes by year, as differences versus none", classes=["regsim-paths"]):
         Picture(view.images["paths"])
-    with solara.Columns([1, 1]):
-        with solara.Card("Growth-equity frontier", classes=["regsim-frontier"]):
-            Picture(view.images["frontier"])
-        with solara.Card("Paired verdict", classes=["regsim-verdict"]):
-            paragraph([(" · ".join(view.names.get(x, x) for x in ("A", "B") if x in view.names), False)])
-            solara.DataFrame(view.verdicts, items_per_page=10)
+    with solara.Card("Paired verdict", classes=["regsim-verdict"]):
+        paragraph([(" · ".join(view.names.get(x, x) for x in ("A", "B") if x in view.names), False)])
+        solara.DataFrame(view.verdicts, items_per_page=10)
+    with solara.Card("Growth-equity frontier", classes=["regsim-frontier"], style={"max-width": "760px"}):
+        Picture(view.images["frontier"])
     if "bands" in view.images:
         with solara.Card("Distance from the nearest growth centre", classes=["regsim-bands"]):
             Picture(view.images["bands"])
