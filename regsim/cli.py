@@ -36,6 +36,7 @@ EPILOG = textwrap.dedent("""\
       regsim params                                every parameter: default, unit, range, source
       regsim batch compare-strategies --out results/c --executor dask   experiments on a cluster
       regsim validate | regsim sensitivity --method morris | regsim robustness   credibility checks
+      regsim explore                               a local web app: move the levers, watch the map
 
     strategies: none, equalisation_uniform, equalisation_needs, concentrated,
       concentrated_hinterland, concept_two_stage, hybrid, custom (policy.custom_weights_csv)
@@ -147,6 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
                          "strategies = 120, about as many as the default comparison. 2 or more; default 0: skip "
                          "(regsim robustness can add it later)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    explore = sub.add_parser("explore", help="a local web app: move the levers and watch the country respond",
+                             description="Start the explorer on 127.0.0.1 and print its address. Without DIR, "
+                             "every change of a lever runs the choice (and `none`) on the batch executors, cached "
+                             "by parameters and seed; with DIR, browse a regsim compare or regsim batch folder "
+                             "without running anything. Needs: pip install \"regsim[explore]\".")
+    explore.add_argument("dir", nargs="?", type=Path, default=None, help="a compare or batch folder to browse")
+    explore.add_argument("--port", type=int, default=None, help="port (default 8765, or a free one if taken)")
+    explore.add_argument("--cache", type=Path, default=None,
+                         help="run cache folder (default ~/.cache/regsim/explore)")
+    explore.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    explore.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
 
     report = sub.add_parser("report", help="rebuild the report from a comparison results directory")
     report.add_argument("dir", type=Path, help="a directory written by regsim compare (or a batch with 'none')")
@@ -475,6 +488,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if robust_ok else 1
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """``regsim explore [DIR]``."""
+    from regsim.explore import serve
+
+    what = f"browsing {args.dir}" if args.dir else "live runs"
+    return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
+                 announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """``regsim report DIR``."""
     from regsim.files import check_writable
@@ -719,6 +741,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
+            "explore": cmd_explore,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
             "robustness": cmd_robustness, "calibrate": cmd_calibrate,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
