@@ -325,9 +325,10 @@ class LabourParams(_Validated):
                                        doc="Share of non-employed village residents with land to farm")
     wage_adjustment_rate: float = param(
         0.15, "1/year", (0.01, 1.0), (0.1, 0.5),
-        source="assumption (sticky wages); 0.3 let wages and farm employment cycle every two years once "
-               "farming had shrunk (growth swinging by 3 points in the 2030s), 0.15 damps the cycle",
-        doc="Share of the log gap to the farm-income reservation wage closed each year")
+        source="assumption (sticky wages; partial adjustment of wages, e.g. Blanchard & Katz 1999); since "
+               "issue 14 the target is this year's expected farm income, so no value makes wages cycle",
+        doc="Share of the log gap to the reservation wage implied by the farm income expected this year "
+            "(consistent with the wage set) closed each year")
     reservation_wage_floor_som: float = param(62_000.0, "som/year per worker", (0.0, 1e7),
                                               source="subsistence minimum 5,185 som/month (S_24KG_BUDGET2018)",
                                               doc="No wage job pays less than this")
