@@ -650,6 +650,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if scen.description:
         print(f"description = {scen.description!r}")
     for section, values in to_dict(scen.params).items():
+        if section == "shocks":
+            continue
         print(f"\n[{section}]")
         for key, value in values.items():
             if value is None:
@@ -660,6 +662,12 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"{key} = {str(value).lower()}")
             else:
                 print(f"{key} = {value!r}")
+    for shock in scen.params.shocks:
+        print("\n[[shocks]]")
+        print(f'target = "{shock.target}"\nsize = {shock.size!r}\nyears = {list(shock.years)!r}')
+        for key in ("sector", "oblast"):
+            if getattr(shock, key) is not None:
+                print(f'{key} = "{getattr(shock, key)}"')
     return 0
 
 

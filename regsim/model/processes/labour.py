@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model import shocks
 from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
@@ -47,14 +48,27 @@ class LabourOutcome:
     farm_income_per_worker_som: np.ndarray
     firm_output_som: np.ndarray
     industry_output_som: np.ndarray
+    mining_output_som: np.ndarray
 
 
-def firm_tfp(state: State) -> np.ndarray:
-    """Total factor productivity each firm row faces: local tfp x demand (services only)."""
+def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
+    """Per settlement, the factor ``output`` shocks put on one sector's output this year, ratio, shape (S,)."""
+    return shocks.regional_factor(params, "output", state.year, state.world.oblast_index,
+                                  state.world.oblasts.oblast.tolist(), sector)
+
+
+def firm_tfp(state: State, params: Params) -> np.ndarray:
+    """Total factor productivity each firm row faces: local tfp x demand (services only) x shock.
+
+    An ``output`` shock of factor f (docs/ODD.md 7.12) multiplies productivity by ``f^(1 - b)``: at
+    an unchanged wage the firm's output, and its labour demand, are then f times what they would be.
+    """
     firms = state.firms
     cols = state.cols
     demand = np.where(firms.sector == SECTOR_SERVICES, cols.demand_index[firms.settlement], 1.0)
-    return cols.tfp[firms.settlement] * demand * firms.productivity
+    shock = np.where(firms.sector == SECTOR_SERVICES, output_shock(state, params, "services")[firms.settlement],
+                     output_shock(state, params, "industry")[firms.settlement])
+    return cols.tfp[firms.settlement] * demand * firms.productivity * shock ** (1 - params.economy.labour_elasticity)
 
 
 def labour_demand_scale(state: State, params: Params) -> np.ndarray:
@@ -62,11 +76,18 @@ def labour_demand_scale(state: State, params: Params) -> np.ndarray:
     econ = params.economy
     firms = state.firms
     a, b = econ.capital_elasticity, econ.labour_elasticity
-    scale = (b * firm_tfp(state) * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
+    scale = (b * firm_tfp(state, params) * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
     return np.where(firms.alive, scale, 0.0)
 
 
 EXPECTATION_BISECTION_STEPS = 40  # numerics: halvings of the log bracket of the expected farm income
+
+
+def farm_productivity(state: State, params: Params) -> np.ndarray:
+    """Farm output per ``land^(1-f) farmers^f``: base farm tfp x trend x public capital x price x shock, shape (S,)."""
+    cols = state.cols
+    return (state.base.farm_tfp * cols.trend * cols.farm_public_capital_factor * cols.farm_price
+            * output_shock(state, params, "farming"))
 
 
 def oblast_farm_income_index(state: State, farm_output: np.ndarray, farmers: np.ndarray) -> np.ndarray:
@@ -134,9 +155,8 @@ def expected_farm_income_index(state: State, params: Params, demand_scale: np.nd
     Returns:
         The expected index, ratio, shape (O,) over oblasts.
     """
-    cols = state.cols
     fb = params.economy.farm_labour_elasticity
-    farm_scale = state.base.farm_tfp * cols.trend * cols.farm_public_capital_factor * cols.farm_price
+    farm_scale = farm_productivity(state, params)
     oblast = state.world.oblast_index
     lo = np.full(len(state.world.oblasts), np.log(1e-3))
     hi = np.full(len(state.world.oblasts), np.log(1e3))
@@ -215,7 +235,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     rate, wage, demand, jobs = employment_rate(reservation, demand_scale, seekers, b)
     fill = np.divide(jobs, demand, out=np.zeros(n_s), where=demand > 0)
     employees = scale * wage[firms.settlement] ** (-1.0 / (1.0 - b)) * fill[firms.settlement]
-    output = np.where(firms.alive, firm_tfp(state) * np.maximum(firms.capital_som, 0.0)
+    output = np.where(firms.alive, firm_tfp(state, params) * np.maximum(firms.capital_som, 0.0)
                       ** econ.capital_elasticity * employees ** b, 0.0)
     profit = np.where(firms.alive, output - wage[firms.settlement] * employees
                       - econ.capital_cost_rate * firms.capital_som, 0.0)
@@ -233,8 +253,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
 
     farmers = hh.per_settlement(farming, n_s)
     fb = econ.farm_labour_elasticity
-    farm_output = (state.base.farm_tfp * cols.trend * cols.farm_public_capital_factor * cols.farm_price
-                   * state.base.land ** (1 - fb) * farmers ** fb)
+    farm_output = farm_productivity(state, params) * state.base.land ** (1 - fb) * farmers ** fb
     farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),
                             where=farmers > 0)
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
@@ -245,7 +264,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
                          reservation_wage_som=reservation,
                          resident_wage_som=resident_wage, employment_rate=resident_rate,
                          farm_output_som=farm_output, farm_income_per_worker_som=farm_income,
-                         firm_output_som=firm_output, industry_output_som=industry)
+                         firm_output_som=firm_output, industry_output_som=industry,
+                         mining_output_som=state.base.mining_output_som * output_shock(state, params, "mining"))
 
 
 def apply(state: State, outcome: LabourOutcome) -> None:
@@ -265,4 +285,4 @@ def apply(state: State, outcome: LabourOutcome) -> None:
     cols.farm_income_per_worker_som = outcome.farm_income_per_worker_som
     cols.firm_output_som = outcome.firm_output_som
     cols.industry_output_som = outcome.industry_output_som
-    cols.output_som = outcome.firm_output_som + outcome.farm_output_som + state.base.mining_output_som
+    cols.output_som = outcome.firm_output_som + outcome.farm_output_som + outcome.mining_output_som
