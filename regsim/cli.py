@@ -185,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--replications", type=int, default=10, help="replications (default 10)")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     validate.add_argument("--out", type=Path, default=Path("results") / "validation", help="output directory")
+    validate.add_argument("--shocks", default="covid-2020", metavar="SCENARIO",
+                          help="read the 2020-2022 targets off runs of the scenario with this scenario's shocks "
+                          "added (default covid-2020; 'none' skips them)")
 
     sens = sub.add_parser("sensitivity", help="Morris or Sobol indices of the difference between two strategies",
                           description="Screen the uncertain parameters (plausible ranges from regsim params) for "
@@ -543,8 +546,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scen = scenario_mod.load(args.scenario, args.overrides)
     _check_files_out(args.out, VALIDATE_FILES, "regsim validate")
     params = validation.validation_params(scen.params)
-    runs = [run_one(params, seed, scen.name) for seed in replication_seeds(DEFAULT_SEED, args.replications)]
-    table = validation.validate(runs, validation.targets(loader.load_kyrgyz_data()))
+    shocked = None
+    if args.shocks != "none":  # the 2020-2022 targets: the same scenario under the COVID shocks
+        shocks = scenario_mod.load(args.shocks).params.shocks
+        shocked = validation.shocked_params(params, shocks)
+    seeds = replication_seeds(DEFAULT_SEED, args.replications)
+    runs = [run_one(params, seed, scen.name) for seed in seeds]
+    shocked_runs = [run_one(shocked, seed, f"{scen.name}+{args.shocks}") for seed in seeds] if shocked else None
+    table = validation.validate(runs, validation.targets(loader.load_kyrgyz_data()), shocked_runs)
     path = args.out / "validation.csv"
     _write_files(args.out, VALIDATE_FILES, {path.name: lambda p: table.to_csv(p, index=False)})
     with pd_options():
@@ -713,6 +722,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if scen.description:
         print(f"description = {scen.description!r}")
     for section, values in to_dict(scen.params).items():
+        if section == "shocks":
+            continue
         print(f"\n[{section}]")
         for key, value in values.items():
             if value is None:
@@ -723,6 +734,12 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"{key} = {str(value).lower()}")
             else:
                 print(f"{key} = {value!r}")
+    for shock in scen.params.shocks:
+        print("\n[[shocks]]")
+        print(f'target = "{shock.target}"\nsize = {shock.size!r}\nyears = {list(shock.years)!r}')
+        for key in ("sector", "oblast"):
+            if getattr(shock, key) is not None:
+                print(f'{key} = "{getattr(shock, key)}"')
     return 0
 
 

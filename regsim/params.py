@@ -370,9 +370,10 @@ class LabourParams(_Validated):
                                        doc="Share of non-employed village residents with land to farm")
     wage_adjustment_rate: float = param(
         0.15, "1/year", (0.01, 1.0), (0.1, 0.5),
-        source="assumption (sticky wages); 0.3 let wages and farm employment cycle every two years once "
-               "farming had shrunk (growth swinging by 3 points in the 2030s), 0.15 damps the cycle",
-        doc="Share of the log gap to the farm-income reservation wage closed each year")
+        source="assumption (sticky wages; partial adjustment of wages, e.g. Blanchard & Katz 1999); since "
+               "issue 14 the target is this year's expected farm income, so no value makes wages cycle",
+        doc="Share of the log gap to the reservation wage implied by the farm income expected this year "
+            "(consistent with the wage set) closed each year")
     # lower bound > 0: a settlement without firms pays the floor and labour demand is
     # wage^(-1/(1 - labour_elasticity)); 1 som/year is in effect no floor
     reservation_wage_floor_som: float = param(62_000.0, "som/year per worker", (1.0, 1e7),
@@ -531,9 +532,73 @@ class WorldParams(_Validated):
                                             "around its centroid")
 
 
+SHOCK_TARGETS: Final = ("remittances_per_migrant", "migrants_abroad", "output", "prices", "budget")
+"""What a ``[[shocks]]`` entry of a scenario can hit (see :class:`ShockParams`)."""
+
+SHOCK_SECTORS: Final = ("industry", "services", "farming", "mining")
+"""Sectors an ``output`` shock can be limited to."""
+
+OBLASTS: Final = ("Batken", "Bishkek", "Chuy", "Issyk-Kul", "Jalal-Abad", "Naryn", "Osh", "Osh city", "Talas")
+"""The nine first-level units (``oblasts.csv``; a test checks the data against this list)."""
+
+SHOCK_FIRST_YEAR: Final = 2018
+SHOCK_LAST_YEAR: Final = 2100
+
+
+@dataclass(frozen=True)
+class ShockParams:
+    """A temporary shock: in each of ``years``, ``target`` is ``1 + size`` times what it would be.
+
+    Targets (each applied at one point of the model, docs/ODD.md section 7.12):
+
+    * ``remittances_per_migrant``: what a member abroad sends home (``incomes.remittance_per_migrant``);
+    * ``migrants_abroad``: the stock abroad. ``size < 0``: that share of the members abroad return home
+      during the year (on top of the usual returns) and departures fall by the same share; ``size > 0``:
+      departures rise by that share (``migration``);
+    * ``output``: output at given wages, of a ``sector`` (industry, services, farming, mining) and/or an
+      ``oblast``, or of all if neither is given; firms' productivity falls so that their output at the
+      same wage changes by ``size`` and they hire correspondingly fewer (``labour``);
+    * ``prices``: the price level (living cost) in an ``oblast`` or everywhere: real household incomes
+      are divided by ``1 + size`` (``incomes``);
+    * ``budget``: the regional development budget of the year (``RegionalModel.allocate``).
+
+    Several shocks on the same target and year compound (their factors multiply). Years after a
+    shock return to the unshocked rule; what the shock changed (capital, migrants, people) persists.
+    """
+
+    target: str
+    size: float
+    years: tuple[int, ...]
+    sector: str | None = None
+    oblast: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.target not in SHOCK_TARGETS:
+            raise ScenarioError(f"shocks.target: unknown value {self.target!r}; allowed: {', '.join(SHOCK_TARGETS)}")
+        if isinstance(self.size, bool) or not isinstance(self.size, int | float) or not math.isfinite(self.size):
+            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {self.size!r}")
+        if self.size <= -1.0:
+            raise ScenarioError(f"shocks.size: {self.size!r} is outside the allowed range (-1, inf) fraction; "
+                                "-0.3 means 30% less")
+        if not self.years:
+            raise ScenarioError("shocks.years: at least one year is needed, e.g. years = [2020, 2021]")
+        for year in self.years:
+            if isinstance(year, bool) or not isinstance(year, int) or not SHOCK_FIRST_YEAR <= year <= SHOCK_LAST_YEAR:
+                raise ScenarioError(f"shocks.years: {year!r} is not a simulated year; allowed: whole years "
+                                    f"{SHOCK_FIRST_YEAR}-{SHOCK_LAST_YEAR}")
+        if self.sector is not None and self.target != "output":
+            raise ScenarioError(f"shocks.sector: only an 'output' shock has a sector, not {self.target!r}")
+        if self.sector is not None and self.sector not in SHOCK_SECTORS:
+            raise ScenarioError(f"shocks.sector: unknown value {self.sector!r}; allowed: {', '.join(SHOCK_SECTORS)}")
+        if self.oblast is not None and self.target not in ("output", "prices"):
+            raise ScenarioError(f"shocks.oblast: only 'output' and 'prices' shocks have an oblast, not {self.target!r}")
+        if self.oblast is not None and self.oblast not in OBLASTS:
+            raise ScenarioError(f"shocks.oblast: unknown value {self.oblast!r}; allowed: {', '.join(OBLASTS)}")
+
+
 @dataclass(frozen=True)
 class Params:
-    """All parameters of one run, grouped by section (the TOML tables)."""
+    """All parameters of one run, grouped by section (the TOML tables), and the scenario's shocks."""
 
     time: TimeParams = field(default_factory=TimeParams)
     scale: ScaleParams = field(default_factory=ScaleParams)
@@ -544,9 +609,11 @@ class Params:
     incomes: IncomeParams = field(default_factory=IncomeParams)
     policy: PolicyParams = field(default_factory=PolicyParams)
     world: WorldParams = field(default_factory=WorldParams)
+    shocks: tuple[ShockParams, ...] = ()
 
 
-SECTIONS: Final[dict[str, type]] = {f.name: f.type for f in dataclasses.fields(Params)}  # type: ignore[misc]
+SECTIONS: Final[dict[str, type]] = {f.name: f.type for f in dataclasses.fields(Params)  # type: ignore[misc]
+                                    if f.name != "shocks"}
 SECTION_CLASSES: Final[dict[str, type]] = {
     "time": TimeParams,
     "scale": ScaleParams,
@@ -604,3 +671,4 @@ def replace(params: Params, key: str, value: Any) -> Params:
     section, name = key.split(".", 1)
     group = getattr(params, section)
     return dataclasses.replace(params, **{section: dataclasses.replace(group, **{name: value})})
+

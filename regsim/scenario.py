@@ -11,6 +11,12 @@ the folder of the file that names them, never the working directory; a bare ``in
 relative to the working directory. With ``policy.strategy = "custom"`` the weights CSV is read and checked when
 the scenario is loaded (:func:`read_weights_table`), so that a missing or malformed file fails
 before any run.
+
+Shocks are an array of tables, ``[[shocks]]``, each with ``target``, ``size`` and either ``years =
+[2020, 2021]`` or ``start``/``end`` (inclusive), and for some targets ``sector`` and ``oblast``
+(:class:`~regsim.params.ShockParams`). With ``inherits``, a scenario's shocks are *added* to its
+parent's (so ``covid-2020`` plus a remittance fall is a two-line file); a scenario that wants none of
+its parent's shocks inherits from one without shocks. ``--set`` cannot change shocks.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from regsim.errors import RegsimError, ScenarioError
-from regsim.params import SECTION_CLASSES, Params, all_keys
+from regsim.params import SECTION_CLASSES, Params, ShockParams, all_keys
 
-_TOP_LEVEL = ("description", "inherits")
+_TOP_LEVEL = ("description", "inherits", "shocks")
+_SHOCK_KEYS = ("target", "size", "years", "start", "end", "sector", "oblast")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -145,6 +152,48 @@ def _merge(base: dict[str, dict[str, Any]], table: Mapping[str, Any], where: str
             base[section][key] = value
 
 
+def parse_shocks(raw: Any, where: str) -> tuple[ShockParams, ...]:
+    """The ``[[shocks]]`` array of a scenario file as validated shocks; errors name the file and entry.
+
+    Args:
+        raw: The value of the top-level ``shocks`` key.
+        where: The file, for messages.
+    """
+    if not isinstance(raw, list) or not all(isinstance(t, Mapping) for t in raw):
+        raise ScenarioError(f"{where}: shocks must be an array of tables ([[shocks]] with target, size, years)")
+    shocks = []
+    for i, table in enumerate(raw, start=1):
+        at = f"{where}: shocks[{i}]"
+        for key in table:
+            if key not in _SHOCK_KEYS:
+                raise _unknown(str(key), _SHOCK_KEYS, at, "key")
+        for key in ("target", "size"):
+            if key not in table:
+                raise ScenarioError(f"{at}: missing key {key!r}; required: target, size, and years or start/end")
+        if "years" in table and ("start" in table or "end" in table):
+            raise ScenarioError(f"{at}: give either years or start/end, not both")
+        if "years" in table:
+            years = table["years"]
+            if isinstance(years, int) and not isinstance(years, bool):
+                years = [years]
+            if not isinstance(years, list):
+                raise ScenarioError(f"{at}: shocks.years must be a list of years, e.g. [2020, 2021], got {years!r}")
+        elif "start" in table:
+            start, end = table["start"], table.get("end", table["start"])
+            if not all(isinstance(y, int) and not isinstance(y, bool) for y in (start, end)) or end < start:
+                raise ScenarioError(f"{at}: shocks.start and shocks.end must be years with start <= end, "
+                                    f"got {start!r} and {end!r}")
+            years = list(range(start, end + 1))
+        else:
+            raise ScenarioError(f"{at}: missing key 'years'; required: years = [2020, ...] or start (and end)")
+        try:
+            shocks.append(ShockParams(target=table["target"], size=table["size"], years=tuple(years),
+                                      sector=table.get("sector"), oblast=table.get("oblast")))
+        except RegsimError as err:
+            raise ScenarioError(f"{at}: {err}") from None
+    return tuple(shocks)
+
+
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, dict[str, Any]], str]:
     if path.resolve() in chain:
         names = " -> ".join(p.stem for p in (*chain, path.resolve()))
@@ -162,7 +211,10 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, dict[str, A
         values, _ = _resolve(parent, (*chain, path.resolve()))
     else:
         values = {section: {} for section in SECTION_CLASSES}
+        values["shocks"] = []  # type: ignore[assignment]
     _merge(values, table, str(path), base_dir=path.parent)
+    if "shocks" in table:  # added to the parent's shocks
+        values["shocks"] = [*values["shocks"], *parse_shocks(table["shocks"], str(path))]  # type: ignore[assignment]
     description = table.get("description", "")
     if not isinstance(description, str):
         raise ScenarioError(f"{path}: description must be text, got {description!r}")
@@ -200,7 +252,7 @@ def build_params(values: Mapping[str, Mapping[str, Any]], where: str) -> Params:
             raise ScenarioError(f"{where}: {err}") from None
         except TypeError as err:
             raise ScenarioError(f"{where}: [{section}] {err}") from None
-    return Params(**groups)
+    return Params(**groups, shocks=tuple(values.get("shocks", ())))
 
 
 def load(name_or_path: str = "baseline", overrides: Iterable[str] = ()) -> Scenario:
@@ -223,6 +275,11 @@ def load(name_or_path: str = "baseline", overrides: Iterable[str] = ()) -> Scena
     for text in override_list:
         key, value = parse_override(text)
         section, name = key.split(".", 1)
+        if section == "shocks":
+            raise ScenarioError(f"--set {text!r}: shocks cannot be set on the command line; "
+                                "put a [[shocks]] table in a scenario file (see scenarios/covid-2020.toml)")
+        if section not in SECTION_CLASSES:  # description and inherits are not parameters
+            raise _unknown(key, all_keys(), "--set", "key")
         _merge(values, {section: {name: value}}, "--set", base_dir=Path.cwd())
     if override_list:
         where = f"{path} with --set {' '.join(override_list)}"

@@ -254,7 +254,7 @@ def test_validate_full_disk_is_one_line(place, capsys, monkeypatch):
     from regsim.studies import validation
 
     monkeypatch.setattr("regsim.model.simulation.run_one", lambda *a, **k: None)
-    monkeypatch.setattr(validation, "validate", lambda runs, targets: pd.DataFrame({"target": ["x"]}))
+    monkeypatch.setattr(validation, "validate", lambda runs, targets, shocked=None: pd.DataFrame({"target": ["x"]}))
     monkeypatch.setattr(pd.DataFrame, "to_csv", raise_enospc)
     monkeypatch.setattr(cli, "pd_options", lambda: pytest.fail("printed after a failed write"))
     assert main(["validate", "--replications", "1", "--out", "v"]) == 2

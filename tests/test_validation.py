@@ -11,13 +11,26 @@ def test_validate_writes_targets_and_the_base_year_holds(tmp_path, capsys):
     assert main(["validate", "--replications", "2", "--set", "scale.household_weight=100", "--out", str(out)]) == 0
     table = pd.read_csv(out / "validation.csv")
     assert list(table.columns) == ["target", "year", "observed", "simulated_median", "p10", "p90", "tolerance",
-                                   "ok", "kind", "quality", "source"]
+                                   "ok", "kind", "quality", "source", "scenario"]
     assert len(table) >= 15 and table.source.notna().all() and (table.tolerance >= 0).all()
     assert set(table.kind) == {"calibrated", "out_of_sample", "pattern"}
     assert (table.ok == ((table.simulated_median - table.observed).abs() <= table.tolerance + 1e-9)).all()
     oblast_poverty_2017 = table[table.target.str.startswith("poverty rate ") & (table.year == 2017)]
     assert len(oblast_poverty_2017) == 9 and oblast_poverty_2017.ok.all()  # calibrated by construction
     assert "targets met" in capsys.readouterr().out
+    covid = table[table.scenario == "covid-2020"]  # 2020-2022 read off the same runs with the COVID shocks
+    assert len(covid) == 6 and set(covid.year) <= {2020, 2021, 2022}
+    growth = covid[covid.target.str.startswith("GDP growth")].simulated_median.iloc[0]
+    assert growth < 0  # the output shocks bite; 2019-2020 poverty rises
+    assert covid[covid.target.str.startswith("rise of poverty")].simulated_median.iloc[0] > 0
+
+
+def test_validate_without_shocks_leaves_the_covid_targets_out(tmp_path):
+    out = tmp_path / "val"
+    assert main(["validate", "--replications", "1", "--shocks", "none", "--set", "scale.household_weight=200",
+                 "--out", str(out)]) == 0
+    table = pd.read_csv(out / "validation.csv")
+    assert table.scenario.isna().all() and not table.target.str.contains("COVID").any()
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ import pandas as pd
 from regsim import __version__, malloc
 from regsim.data import loader
 from regsim.errors import InvariantError
+from regsim.model import shocks
 from regsim.model.firms import Firm
 from regsim.model.initialise import URBAN_KINDS, build_state
 from regsim.model.metrics import Recorder
@@ -144,7 +145,9 @@ class RegionalModel(mesa.Model):
 
     def allocate(self) -> tuple[np.ndarray, float]:
         """The strategy's allocation for this year, checked against the hard budget constraint."""
-        available = self.params.policy.budget_som_per_year
+        # a budget shock (docs/ODD.md 7.12) scales this year's regional budget
+        available = self.params.policy.budget_som_per_year * shocks.national_factor(self.params, "budget",
+                                                                                     self.state.year)
         view = PolicyView(
             population=self.state.cols.population.copy(),
             poverty_rate=self._poverty_rate(),

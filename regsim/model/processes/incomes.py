@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model import shocks
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -60,7 +61,8 @@ def remittance_per_migrant(state: State, params: Params) -> float:
     """What one member abroad sends home this year, som (real growth from 2017)."""
     mig = params.migration
     years = state.year - state.base.year
-    return mig.remittance_som_per_migrant * (1 + mig.remittance_growth_rate_per_year) ** years
+    trend = mig.remittance_som_per_migrant * (1 + mig.remittance_growth_rate_per_year) ** years
+    return trend * shocks.national_factor(params, "remittances_per_migrant", state.year)
 
 
 def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray | None = None,
@@ -86,6 +88,19 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
     return np.where(present > 0, consumption, np.float32(0))
 
 
+def deflate_by_price_shock(state: State, params: Params, *sources: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Income sources per household row in real terms under a ``prices`` shock (docs/ODD.md 7.12), som.
+
+    A price level ``1 + size`` above its trend in a year divides every real income source there.
+    """
+    level = shocks.regional_factor(params, "prices", state.year, state.world.oblast_index,
+                                   state.world.oblasts.oblast.tolist())
+    if np.all(level == 1.0):
+        return sources
+    deflator = (1.0 / level).astype(np.float32)[state.households.settlement]
+    return tuple(source * deflator for source in sources)
+
+
 def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOutcome:
     """Incomes of every household and mean income per person per settlement."""
     hh = state.households
@@ -97,6 +112,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     transfer_pp = inc.transfer_som_per_person * (1 + inc.transfer_growth_rate_per_year) ** years
     transfer = present * np.float32(transfer_pp)
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
+    wage, farm, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, transfer, remittance)
     total = wage.astype(np.float64) + farm + transfer + remittance
     n_s = state.n_settlements
     people = hh.per_settlement(present, n_s)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model import shocks
 from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
@@ -47,14 +48,27 @@ class LabourOutcome:
     farm_income_per_worker_som: np.ndarray
     firm_output_som: np.ndarray
     industry_output_som: np.ndarray
+    mining_output_som: np.ndarray
 
 
-def firm_tfp(state: State) -> np.ndarray:
-    """Total factor productivity each firm row faces: local tfp x demand (services only)."""
+def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
+    """Per settlement, the factor ``output`` shocks put on one sector's output this year, ratio, shape (S,)."""
+    return shocks.regional_factor(params, "output", state.year, state.world.oblast_index,
+                                  state.world.oblasts.oblast.tolist(), sector)
+
+
+def firm_tfp(state: State, params: Params) -> np.ndarray:
+    """Total factor productivity each firm row faces: local tfp x demand (services only) x shock.
+
+    An ``output`` shock of factor f (docs/ODD.md 7.12) multiplies productivity by ``f^(1 - b)``: at
+    an unchanged wage the firm's output, and its labour demand, are then f times what they would be.
+    """
     firms = state.firms
     cols = state.cols
     demand = np.where(firms.sector == SECTOR_SERVICES, cols.demand_index[firms.settlement], 1.0)
-    return cols.tfp[firms.settlement] * demand * firms.productivity
+    shock = np.where(firms.sector == SECTOR_SERVICES, output_shock(state, params, "services")[firms.settlement],
+                     output_shock(state, params, "industry")[firms.settlement])
+    return cols.tfp[firms.settlement] * demand * firms.productivity * shock ** (1 - params.economy.labour_elasticity)
 
 
 def labour_demand_scale(state: State, params: Params) -> np.ndarray:
@@ -62,41 +76,132 @@ def labour_demand_scale(state: State, params: Params) -> np.ndarray:
     econ = params.economy
     firms = state.firms
     a, b = econ.capital_elasticity, econ.labour_elasticity
-    scale = (b * firm_tfp(state) * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
+    scale = (b * firm_tfp(state, params) * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
     return np.where(firms.alive, scale, 0.0)
 
 
+EXPECTATION_BISECTION_STEPS = 40  # numerics: halvings of the log bracket of the expected farm income
+
+
+def farm_productivity(state: State, params: Params) -> np.ndarray:
+    """Farm output per ``land^(1-f) farmers^f``: base farm tfp x trend x public capital x price x shock, shape (S,)."""
+    cols = state.cols
+    return (state.base.farm_tfp * cols.trend * cols.farm_public_capital_factor * cols.farm_price
+            * output_shock(state, params, "farming"))
+
+
+def oblast_farm_income_index(state: State, farm_output: np.ndarray, farmers: np.ndarray) -> np.ndarray:
+    """Farm income per farmer in each oblast relative to 2017 at given farm output and farmers, shape (O,).
+
+    Bishkek and Osh city, which had no farmers in 2017, take the national index (their residents'
+    alternative is farming anywhere in the country).
+    """
+    oblast = state.world.oblast_index
+    n_o = len(state.world.oblasts)
+    at_base_income = farmers * state.base.farm_income_per_worker_som
+    now = np.bincount(oblast, weights=farm_output, minlength=n_o)
+    base = np.bincount(oblast, weights=at_base_income, minlength=n_o)
+    national = farm_output.sum() / max(float(at_base_income.sum()), 1.0)
+    return np.divide(now, base, out=np.full(n_o, national), where=base > 0)
+
+
 def farm_income_index(state: State) -> np.ndarray:
-    """Farm income per farmer in each settlement's oblast relative to 2017, shape (S,).
+    """Last year's farm income per farmer in each settlement's oblast relative to 2017, shape (S,).
 
     The alternative to a wage job is farming somewhere in the oblast (or, for Bishkek and Osh
     city, anywhere in the country), not the plot of the few urban gardeners, whose income per
     head swings when their number does.
     """
     cols = state.cols
-    oblast = state.world.oblast_index
     farmers = np.divide(cols.farm_output_som, cols.farm_income_per_worker_som,
                         out=np.zeros_like(cols.farm_output_som), where=cols.farm_income_per_worker_som > 0)
-    n_o = int(oblast.max()) + 1
-    now = np.bincount(oblast, weights=cols.farm_output_som, minlength=n_o)
-    base = np.bincount(oblast, weights=farmers * state.base.farm_income_per_worker_som, minlength=n_o)
-    national = cols.farm_output_som.sum() / max(float((farmers * state.base.farm_income_per_worker_som).sum()), 1.0)
-    index = np.divide(now, base, out=np.full(n_o, national), where=base > 0)
-    return index[oblast]
+    return oblast_farm_income_index(state, cols.farm_output_som, farmers)[state.world.oblast_index]
 
 
-def reservation_wage(state: State, params: Params) -> np.ndarray:
+def sticky_reservation_wage(state: State, params: Params, index: np.ndarray) -> np.ndarray:
+    """Reservation wage per job market given the expected farm income index of its oblast, som, shape (S,).
+
+    Partial adjustment (sticky wages): the wage closes ``wage_adjustment_rate`` of the log gap
+    between last year's reservation wage and the base-year wage scaled by the expected index.
+    """
+    target = state.base.reservation_wage_som * np.maximum(index, 1e-6)
+    speed = params.labour.wage_adjustment_rate
+    moved = state.cols.reservation_wage_som ** (1 - speed) * target**speed
+    return np.maximum(params.labour.reservation_wage_floor_som, moved)
+
+
+def expected_farmers(state: State, params: Params, reservation: np.ndarray, demand_scale: np.ndarray,
+                     labour_force: np.ndarray, seekers: np.ndarray) -> np.ndarray:
+    """Farmers per settlement the labour market leaves at a reservation wage (expected values), shape (S,)."""
+    b = params.economy.labour_elasticity
+    rate = employment_rate(reservation, demand_scale, seekers, b)[0]
+    reach = (1 - params.labour.frictional_unemployment_rate) * (state.commute @ rate)
+    return labour_force * (1 - reach) * state.base.farm_access
+
+
+def expected_farm_income_index(state: State, params: Params, demand_scale: np.ndarray,
+                               labour_force: np.ndarray, seekers: np.ndarray) -> np.ndarray:
+    """This year's farm income index per oblast that wage setters expect, consistent with the wage they set.
+
+    The fixed point ``I = F(I)``: at index ``I`` the reservation wage is
+    :func:`sticky_reservation_wage`, firms hire at it, the rest of the labour force farms where it
+    has access, and ``F(I)`` is the farm income per farmer relative to 2017 that results. ``F``
+    falls as ``I`` rises (a higher wage, fewer jobs, more farmers, less land each), so the fixed
+    point is unique; it is found by bisection in logs, all oblasts at once (the coupling between
+    oblasts through commuting is weak). Expecting this year's farm income instead of reacting to
+    last year's removes the wage-farm cobweb (Muth 1961 rational expectations; Nerlove 1958 on
+    the cobweb under naive expectations), which made national growth alternate between years.
+
+    Returns:
+        The expected index, ratio, shape (O,) over oblasts.
+    """
+    fb = params.economy.farm_labour_elasticity
+    farm_scale = farm_productivity(state, params)
+    oblast = state.world.oblast_index
+    lo = np.full(len(state.world.oblasts), np.log(1e-3))
+    hi = np.full(len(state.world.oblasts), np.log(1e3))
+    for _ in range(EXPECTATION_BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        reservation = sticky_reservation_wage(state, params, np.exp(mid)[oblast])
+        farmers = expected_farmers(state, params, reservation, demand_scale, labour_force, seekers)
+        output = farm_scale * state.base.land ** (1 - fb) * farmers**fb
+        implied = np.log(np.maximum(oblast_farm_income_index(state, output, farmers), 1e-300))
+        above = implied > mid  # the index farming would pay exceeds the guess: the fixed point is higher
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    return np.exp(0.5 * (lo + hi))
+
+
+def reservation_wage(state: State, params: Params, demand_scale: np.ndarray, labour_force: np.ndarray,
+                     seekers: np.ndarray) -> np.ndarray:
     """Reservation wage per job market, som per worker per year, shape (S,).
 
-    It moves toward the base-year wage scaled by farm income per farmer in the oblast (the
-    alternative, Lewis 1954), closing ``wage_adjustment_rate`` of the log gap each year: wages are
-    sticky, and an instant link would make employment and farming chase each other year to year.
+    It moves toward the base-year wage scaled by the farm income per farmer expected in the
+    oblast this year (the alternative, Lewis 1954), closing ``wage_adjustment_rate`` of the log gap
+    each year (sticky wages). The expectation is consistent with the wage it leads to
+    (:func:`expected_farm_income_index`); in the base year it is the 2017 farm income, index 1.
     """
-    cols = state.cols
-    target = state.base.reservation_wage_som * np.maximum(farm_income_index(state), 1e-6)
-    speed = params.labour.wage_adjustment_rate
-    moved = cols.reservation_wage_som ** (1 - speed) * target**speed
-    return np.maximum(params.labour.reservation_wage_floor_som, moved)
+    if state.year <= state.base.year:
+        return sticky_reservation_wage(state, params, farm_income_index(state))
+    index = expected_farm_income_index(state, params, demand_scale, labour_force, seekers)
+    return sticky_reservation_wage(state, params, index[state.world.oblast_index])
+
+
+def employment_rate(reservation: np.ndarray, demand_scale: np.ndarray, seekers: np.ndarray,
+                    labour_elasticity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Market wage, labour demand, jobs and the share of job seekers hired per job market, shape (S,) each.
+
+    Returns:
+        ``(rate, wage, demand, jobs)``: the share hired, the wage (som per worker per year), and
+        labour demand and jobs (persons).
+    """
+    b = labour_elasticity
+    safe_seekers = np.maximum(seekers, 1e-9)
+    clearing = np.where(demand_scale > 0, (demand_scale / safe_seekers) ** (1 - b), 0.0)
+    wage = np.maximum(clearing, reservation)
+    demand = demand_scale * wage ** (-1.0 / (1.0 - b))
+    jobs = np.minimum(demand, seekers)
+    rate = np.divide(jobs, seekers, out=np.zeros(len(seekers)), where=seekers > 0)
+    return rate, wage, demand, jobs
 
 
 def job_seekers(state: State, params: Params, labour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -125,21 +230,16 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
     dem = params.demography
     labour = hh.labour_force(dem.labour_force_first_member, dem.labour_force_per_other_member)
-    _, seekers = job_seekers(state, params, labour)
-    safe_seekers = np.maximum(seekers, 1e-9)
-    clearing = np.where(demand_scale > 0, (demand_scale / safe_seekers) ** (1 - b), 0.0)
-    reservation = reservation_wage(state, params)
-    wage = np.maximum(clearing, reservation)
-    demand = demand_scale * wage ** (-1.0 / (1.0 - b))
-    jobs = np.minimum(demand, seekers)
+    labour_force, seekers = job_seekers(state, params, labour)
+    reservation = reservation_wage(state, params, demand_scale, labour_force, seekers)
+    rate, wage, demand, jobs = employment_rate(reservation, demand_scale, seekers, b)
     fill = np.divide(jobs, demand, out=np.zeros(n_s), where=demand > 0)
     employees = scale * wage[firms.settlement] ** (-1.0 / (1.0 - b)) * fill[firms.settlement]
-    output = np.where(firms.alive, firm_tfp(state) * np.maximum(firms.capital_som, 0.0)
+    output = np.where(firms.alive, firm_tfp(state, params) * np.maximum(firms.capital_som, 0.0)
                       ** econ.capital_elasticity * employees ** b, 0.0)
     profit = np.where(firms.alive, output - wage[firms.settlement] * employees
                       - econ.capital_cost_rate * firms.capital_som, 0.0)
 
-    rate = np.divide(jobs, seekers, out=np.zeros(n_s), where=seekers > 0)
     reach = state.commute @ rate
     resident_rate = (1 - lab.frictional_unemployment_rate) * reach
     resident_wage = np.divide(state.commute @ (rate * wage), reach, out=np.zeros(n_s), where=reach > 0)
@@ -153,8 +253,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
 
     farmers = hh.per_settlement(farming, n_s)
     fb = econ.farm_labour_elasticity
-    farm_output = (state.base.farm_tfp * cols.trend * cols.farm_public_capital_factor * cols.farm_price
-                   * state.base.land ** (1 - fb) * farmers ** fb)
+    farm_output = farm_productivity(state, params) * state.base.land ** (1 - fb) * farmers ** fb
     farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),
                             where=farmers > 0)
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
@@ -165,7 +264,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
                          reservation_wage_som=reservation,
                          resident_wage_som=resident_wage, employment_rate=resident_rate,
                          farm_output_som=farm_output, farm_income_per_worker_som=farm_income,
-                         firm_output_som=firm_output, industry_output_som=industry)
+                         firm_output_som=firm_output, industry_output_som=industry,
+                         mining_output_som=state.base.mining_output_som * output_shock(state, params, "mining"))
 
 
 def apply(state: State, outcome: LabourOutcome) -> None:
@@ -185,4 +285,4 @@ def apply(state: State, outcome: LabourOutcome) -> None:
     cols.farm_income_per_worker_som = outcome.farm_income_per_worker_som
     cols.firm_output_som = outcome.firm_output_som
     cols.industry_output_som = outcome.industry_output_som
-    cols.output_som = outcome.firm_output_som + outcome.farm_output_som + state.base.mining_output_som
+    cols.output_som = outcome.firm_output_som + outcome.farm_output_som + outcome.mining_output_som

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model import shocks
 from regsim.model.processes.productivity import relative
 from regsim.model.state import State
 from regsim.params import Params
@@ -110,10 +111,12 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
 
     # dead rows hold zeros (no members abroad, no labour force): no mask needed
     income_index = np.maximum(cols.income_pc_som, 1.0) / state.base.income_pc_som
-    p_abroad = state.base.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
+    # a migrants_abroad shock (docs/ODD.md 7.12) adds returns and scales departures this year
+    return_rate, departures = shocks.abroad_rates(params, state.year, mig.return_rate_per_year)
+    p_abroad = departures * state.base.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
     p_abroad = np.minimum(p_abroad, 1.0)  # a probability; a large elasticity would overflow float32
     returning, leaving = leave_and_return(hh.abroad, hh.labour, p_abroad.astype(np.float32)[hh.settlement],
-                                          mig.return_rate_per_year, u_return, u_abroad)
+                                          return_rate, u_return, u_abroad)
     abroad = (hh.abroad - returning + leaving).astype(np.int16)
 
     settlement = hh.settlement.copy()
