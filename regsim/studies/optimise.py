@@ -619,7 +619,7 @@ def search(spec: SearchSpec, evaluate: Evaluate, announce: Callable[[str], None]
             if spec.no_oblast_loses:
                 out["G"] = rows[["worst_oblast_loss"]].to_numpy(float)
             if announce is not None:
-                best = ", ".join(f"{c} {'max' if s == 'max' else 'min'} {rows[c].max() if s == 'max' else rows[c].min():,.4g}"
+                best = ", ".join(f"{c} best {(rows[c].max() if s == 'max' else rows[c].min()):,.4g}"
                                  for c, s in columns)
                 announce(f"generation {self.generation}: {len(new)} new candidates; {best}")
             self.generation += 1
@@ -705,8 +705,7 @@ def report_text(spec: SearchSpec, front: pd.DataFrame, placed: pd.DataFrame, eva
             p = front.iloc[gap["point"]]
             lines.append(
                 f"The Concept as adopted ({CONCEPT}) is {100 * gap['gap_share']:.2f}% of GDP (present value) "
-                f"behind the frontier at equal poverty: the allocation with centre share "
-                f"{p.get('centre_share', float('nan')):.2f}, hinterland share {p.get('hinterland_share', float('nan')):.2f}"
+                f"behind the frontier at equal poverty: the allocation with {describe_levers(p)}"
                 f" gives {p.gdp_pv:,.4g} som against {concept.gdp_pv:,.4g} with no more person-years in poverty "
                 f"({p.poverty_person_years:,.4g} against {concept.poverty_person_years:,.4g}); "
                 f"{int(concept.dominated_by)} frontier point(s) beat it on every objective.")
@@ -718,6 +717,17 @@ def report_text(spec: SearchSpec, front: pd.DataFrame, placed: pd.DataFrame, eva
     lines.append("Differences of a few tenths of a percent are within the noise of two seeds; the "
                  "intervals in pareto.csv (paired with none) say which are real.")
     return "\n".join(lines) + "\n"
+
+
+def describe_levers(row: pd.Series) -> str:
+    """Lever values of a candidate in words, e.g. ``centre share 0.51, sunset 2024``."""
+    parts = []
+    for name in [*LEVERS, *CHANNELS]:
+        if name in row and pd.notna(row[name]):
+            value = row[name]
+            text = f"{int(value)}" if name == "sunset_year" else f"{value:.3g}"
+            parts.append(f"{name.replace('_', ' ')} {text}")
+    return ", ".join(parts)
 
 
 def scenario_toml(spec: SearchSpec, levers: dict[str, float], weights_name: str, title: str) -> str:
