@@ -763,6 +763,37 @@ def write_scenarios(spec: SearchSpec, front: pd.DataFrame, candidates: Candidate
     return paths
 
 
+def figure(spec: SearchSpec, history: pd.DataFrame, front: pd.DataFrame, placed: pd.DataFrame,
+           out_dir: Path) -> list[Path]:
+    """``pareto.png``/``.svg``: the frontier on the first two objectives (versus ``none`` where paired)."""
+    from regsim.reporting import plots, search_plots
+
+    cols = [c for c, _ in objective_columns(spec)]
+    if len(cols) < 2:
+        cols = [*cols, "poverty_person_years" if cols[0] != "poverty_person_years" else "gdp_pv"]
+    y, x = cols[0], cols[1]
+    scale = {"gdp_pv": 1e-9}
+    names = {"gdp_pv": "GDP present value", "poverty_person_years": "person-years in poverty",
+             "theil_between_end": "Theil between oblasts", "cost_per_person_year_out_of_poverty":
+             "som per person-year out of poverty"}
+
+    def axis(c: str) -> tuple[str, float, str]:
+        base = c.removeprefix("mean_regret_").removeprefix("max_regret_")
+        unit = " (bn som)" if base == "gdp_pv" else ""
+        if f"{c}_vs_none" in history:
+            return f"{c}_vs_none", scale.get(base, 1.0), f"{names[base]}, minus none{unit}"
+        return c, scale.get(base, 1.0), f"{c.replace('_', ' ')}{unit}"
+
+    (xc, xs, xl), (yc, ys, yl) = axis(x), axis(y)
+    fig, ax = plots.new_figure(width=8.5, height=6)
+    if xc in history and yc in history and xc in placed and yc in placed:
+        search_plots.plot_pareto(history, front, placed, xc, yc, ax=ax, x_scale=xs, y_scale=ys, xlabel=xl, ylabel=yl)
+    ax.set_title(f"regsim optimise {spec.name}: {len(history)} allocations, {len(front)} on the frontier", fontsize=9)
+    paths = plots.save(fig, out_dir, "pareto")
+    plots.close_all()
+    return paths
+
+
 def run(spec: SearchSpec, out_dir: Path, executor: str = "serial", workers: int = 1, scheduler: str | None = None,
         announce: Callable[[str], None] | None = None, runner: Runner | None = None) -> dict[str, Any]:
     """Search, place the named strategies, write the tables, scenarios and report text into ``out_dir``.
@@ -799,5 +830,6 @@ def run(spec: SearchSpec, out_dir: Path, executor: str = "serial", workers: int 
         store.atomic_write_bytes(out_dir / name, frame.to_csv(index=False).encode())
     store.atomic_write_bytes(out_dir / "optimise.md", text.encode())
     scenarios = write_scenarios(spec, front, evaluator.candidates, out_dir / "pareto")
+    figure(spec, history, front, placed, out_dir)
     return {"history": history, "pareto": front, "named": placed, "text": text, "scenarios": scenarios,
             "columns": columns, "runs": evaluator.cache.launched}
