@@ -33,6 +33,7 @@ DEFAULT_MASS_MIN: Final = 0.1  # smallest box: 10% of the worlds, and never fewe
 MIN_BOX_WORLDS: Final = 5  # a box of fewer worlds describes single worlds, not a region of beliefs
 DEFAULT_PEEL_ALPHA: Final = 0.1
 MIN_WORLDS: Final = 10
+FILES: Final = ("discover.md", "trajectory.csv", "box.csv", "discover.png", "discover.svg")
 DESIGN_COLUMNS: Final = {"run_id", "cell", "replication", "seed", "status", "error", "label", "policy.strategy"}
 
 
