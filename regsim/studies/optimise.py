@@ -709,13 +709,20 @@ def report_text(spec: SearchSpec, front: pd.DataFrame, placed: pd.DataFrame, eva
                 f" gives {p.gdp_pv:,.4g} som against {concept.gdp_pv:,.4g} with no more person-years in poverty "
                 f"({p.poverty_person_years:,.4g} against {concept.poverty_person_years:,.4g}); "
                 f"{int(concept.dominated_by)} frontier point(s) beat it on every objective.")
+        if gap["point"] is not None and gap["gap_share"] > 0 and "gdp_pv_vs_none_low" in front:
+            p, c = front.iloc[gap["point"]], concept
+            apart = p.gdp_pv_vs_none_low > c.gdp_pv_vs_none_high
+            lines.append("")
+            lines.append(f"Their 90% intervals of GDP gained versus none over the {spec.replications} seeds "
+                         + ("do not overlap, so the gap is unlikely to be noise." if apart else
+                            "overlap: the gap may be noise; add replications to tell."))
     lines.append("")
     for _, row in placed.iterrows():
         where = "on the frontier" if row.dominated_by == 0 else f"behind {row.dominated_by} frontier point(s)"
         lines.append(f"- {row.label}: {where}")
     lines.append("")
-    lines.append("Differences of a few tenths of a percent are within the noise of two seeds; the "
-                 "intervals in pareto.csv (paired with none) say which are real.")
+    lines.append("pareto.csv gives each frontier point's gain versus none with its interval over the paired seeds; "
+                 "pareto/pareto-NN.toml runs it as a scenario (regsim run FILE).")
     return "\n".join(lines) + "\n"
 
 
