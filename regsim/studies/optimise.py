@@ -721,8 +721,10 @@ def report_text(spec: SearchSpec, front: pd.DataFrame, placed: pd.DataFrame, eva
         where = "on the frontier" if row.dominated_by == 0 else f"behind {row.dominated_by} frontier point(s)"
         lines.append(f"- {row.label}: {where}")
     lines.append("")
-    lines.append("pareto.csv gives each frontier point's gain versus none with its interval over the paired seeds; "
-                 "pareto/pareto-NN.toml runs it as a scenario (regsim run FILE).")
+    lines.append(("pareto.csv gives each frontier point's regret per objective (mean and worst over the worlds)"
+                  if spec.robust else
+                  "pareto.csv gives each frontier point's gain versus none with its interval over the paired seeds")
+                 + "; pareto/pareto-NN.toml runs it as a scenario (regsim run FILE).")
     return "\n".join(lines) + "\n"
 
 
