@@ -213,14 +213,15 @@ def run(batch: Path, a: str, b: str, outcome: str, margin: float = 0.0,
 def write(found: Discovery, text: str, out_dir: Path, title: str) -> list[Path]:
     """Write ``discover.md``, ``trajectory.csv``, ``box.csv`` and ``discover.png``/``.svg`` into ``out_dir``."""
     from regsim.batch import store
-    from regsim.reporting import plots, search_plots
+    from regsim.reporting.plots import close_all, new_figure, save
+    from regsim.reporting.search_plots import plot_peeling
 
     out_dir.mkdir(parents=True, exist_ok=True)
     store.atomic_write_bytes(out_dir / "discover.md", text.encode())
     store.atomic_write_bytes(out_dir / "trajectory.csv", found.trajectory.to_csv(index=False).encode())
     store.atomic_write_bytes(out_dir / "box.csv", found.limits.to_csv(index=False).encode())
-    fig, ax = plots.new_figure(width=6.5, height=5)
-    search_plots.plot_peeling(found.trajectory, found.chosen, ax=ax, title=title)
-    paths = plots.save(fig, out_dir, "discover")
-    plots.close_all()
+    fig, ax = new_figure(width=6.5, height=5)
+    plot_peeling(found.trajectory, found.chosen, ax=ax, title=title)
+    paths = save(fig, out_dir, "discover")
+    close_all()
     return [out_dir / "discover.md", out_dir / "trajectory.csv", out_dir / "box.csv", *paths]

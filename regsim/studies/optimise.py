@@ -775,7 +775,8 @@ def write_scenarios(spec: SearchSpec, front: pd.DataFrame, candidates: Candidate
 def figure(spec: SearchSpec, history: pd.DataFrame, front: pd.DataFrame, placed: pd.DataFrame,
            out_dir: Path) -> list[Path]:
     """``pareto.png``/``.svg``: the frontier on the first two objectives (versus ``none`` where paired)."""
-    from regsim.reporting import plots, search_plots
+    from regsim.reporting.plots import close_all, new_figure, save
+    from regsim.reporting.search_plots import plot_pareto
 
     cols = [c for c, _ in objective_columns(spec)]
     if len(cols) < 2:
@@ -794,12 +795,12 @@ def figure(spec: SearchSpec, history: pd.DataFrame, front: pd.DataFrame, placed:
         return c, scale.get(base, 1.0), f"{c.replace('_', ' ')}{unit}"
 
     (xc, xs, xl), (yc, ys, yl) = axis(x), axis(y)
-    fig, ax = plots.new_figure(width=8.5, height=6)
+    fig, ax = new_figure(width=8.5, height=6)
     if xc in history and yc in history and xc in placed and yc in placed:
-        search_plots.plot_pareto(history, front, placed, xc, yc, ax=ax, x_scale=xs, y_scale=ys, xlabel=xl, ylabel=yl)
+        plot_pareto(history, front, placed, xc, yc, ax=ax, x_scale=xs, y_scale=ys, xlabel=xl, ylabel=yl)
     ax.set_title(f"regsim optimise {spec.name}: {len(history)} allocations, {len(front)} on the frontier", fontsize=9)
-    paths = plots.save(fig, out_dir, "pareto")
-    plots.close_all()
+    paths = save(fig, out_dir, "pareto")
+    close_all()
     return paths
 
 
