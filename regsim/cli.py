@@ -244,7 +244,47 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("scenario", nargs="?", default="baseline")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     sub.add_parser("params", help="list every parameter with default, unit, range and source")
+    _add_optimise(sub)
+    _add_discover(sub)
     return parser
+
+
+def _add_optimise(sub: argparse._SubParsersAction) -> None:
+    """``regsim optimise``: multi-objective search over allocation levers (issue 17)."""
+    opt = sub.add_parser("optimise", help="search allocation rules for the GDP-poverty frontier (NSGA-II)",
+                         description="Search the allocation levers of an optimisation file (experiments/"
+                         "optimise-allocation.toml: [levers], [objectives], [constraints], [search]) with NSGA-II "
+                         "(pymoo); every candidate runs on the same seeds as none and the named strategies, through "
+                         "the batch executors, each (parameters, seed) once (re-running resumes). Writes pareto.csv, "
+                         "named.csv, evaluations.csv, pareto.png, optimise.md and pareto/pareto-NN.toml into --out.")
+    opt.add_argument("experiment", nargs="?", default="optimise-allocation", help="optimisation file (name or path)")
+    opt.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a model parameter for every run, e.g. time.end_year=2030")
+    opt.add_argument("--robust", type=int, default=None, metavar="N",
+                     help="evaluate each candidate in N plausible worlds; objectives become mean and worst regret")
+    opt.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    opt.add_argument("--workers", type=int, default=None)
+    opt.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
+    opt.add_argument("--out", type=Path, default=Path("results") / "optimise")
+    opt.add_argument("--quiet", action="store_true")
+
+
+def _add_discover(sub: argparse._SubParsersAction) -> None:
+    """``regsim discover``: PRIM scenario discovery on a robustness or sensitivity batch (issue 17)."""
+    dis = sub.add_parser("discover", help="under which beliefs does strategy A beat B? (PRIM on a robustness batch)",
+                         description="From a regsim robustness or sensitivity batch folder, find with PRIM (EMA "
+                         "Workbench) the box of uncertain parameters in which strategy A beats B on an outcome; "
+                         "writes discover.md (a sentence with density and coverage), box.csv, trajectory.csv and "
+                         "discover.png (peeling trajectory) into --out.")
+    dis.add_argument("batch", type=Path, help="a robustness or sensitivity results folder")
+    dis.add_argument("--strategies", default="concentrated,equalisation_uniform", metavar="A,B",
+                     help="A beats B (default concentrated,equalisation_uniform)")
+    dis.add_argument("--outcome", default="gdp_per_capita_end",
+                     help="gdp_per_capita_end (default), gdp_pv, poverty_rate_end, poverty_person_years, "
+                     "theil_between_end")
+    dis.add_argument("--margin", type=float, default=0.0, help="A must be better by more than this (outcome units)")
+    dis.add_argument("--min-density", type=float, default=0.8, help="density the chosen box should reach (0-1)")
+    dis.add_argument("--out", type=Path, default=None, help="default BATCH/discover")
 
 
 VALIDATE_FILES = frozenset({"validation.csv"})
@@ -670,6 +710,44 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_optimise(args: argparse.Namespace) -> int:
+    """``regsim optimise``."""
+    from regsim.studies import optimise
+
+    spec = optimise.load(args.experiment, robust=args.robust, settings=args.overrides)
+    _check_optimise_out(args.out)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    result = optimise.run(spec, args.out, args.executor, workers, args.scheduler,
+                          announce=None if args.quiet else (lambda line: print(line, file=sys.stderr)))
+    with pd_options():
+        print(result["pareto"].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print(f"\n{result['text']}\nwritten: {args.out}/pareto.csv, named.csv, pareto.png, optimise.md, pareto/*.toml")
+    return 0
+
+
+def _check_optimise_out(out: Path) -> None:
+    from regsim import files
+
+    files.check_folder(out, lambda p: (p / "optimise.json").is_file(), "a regsim optimise folder (optimise.json)")
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """``regsim discover``."""
+    from regsim.studies import discover
+
+    pair = tuple(s.strip() for s in args.strategies.split(","))
+    if len(pair) != 2 or not all(pair):
+        raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
+    if not 0 < args.min_density <= 1:
+        raise RegsimError(f"--min-density {args.min_density}: use a share in (0, 1]")
+    out = args.out or args.batch / "discover"
+    _check_files_out(out, frozenset(discover.FILES), "regsim discover")
+    found, text = discover.run(args.batch, pair[0], pair[1], args.outcome, args.margin, args.min_density)
+    discover.write(found, text, out, f"{pair[0]} beats {pair[1]} on {args.outcome}")
+    print(f"{text}\nwritten: {out}/discover.md, box.csv, trajectory.csv, discover.png")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``regsim calibrate``."""
     from regsim import scenario as scenario_mod
@@ -761,7 +839,8 @@ COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report"
             "explore": cmd_explore,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
             "robustness": cmd_robustness, "calibrate": cmd_calibrate,
-            "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params}
+            "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params,
+            "optimise": cmd_optimise, "discover": cmd_discover}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ LAYERS = {
     "studies": 12,
     # reading results: pure table functions (used by studies too), summaries, figures, the report
     "reporting": 13, "reporting.analysis": 3, "reporting.summary": 3, "reporting.plots": 3,
+    "reporting.search_plots": 3, "reporting.paired": 3,
     # the command line and the Python API
     "cli": 14, "__init__": 14,
     # the interactive explorer (regsim explore): levers, run cache over the batch executors, views, web page
