@@ -531,6 +531,7 @@ def pd_options():
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``regsim sensitivity``."""
+    from regsim.params import plausible_ranges
     from regsim.reporting import plots
     from regsim.scenario import locate
     from regsim.studies import sensitivity
@@ -545,7 +546,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     _check_batch_out(out)
     if _run_experiment(table, out, args) is None:
         return 1
-    ranges = sensitivity.plausible_ranges()
+    ranges = plausible_ranges(sensitivity.UNCERTAIN)
     x, diff = sensitivity.differences(out, pair, ranges)
     result = sensitivity.analyse(args.method, x, diff, ranges)
     _write_csv(result, out / "sensitivity.csv")

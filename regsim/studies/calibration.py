@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from regsim.data.loader import KyrgyzData
-from regsim.params import Params, describe, replace
+from regsim.params import Params, plausible_ranges, replace
 
 FREE: Final = (
     "incomes.skill_dispersion",
@@ -36,11 +36,6 @@ FREE: Final = (
 )
 """Parameters fitted; each is searched over its plausible range declared in ``regsim.params``."""
 
-
-def search_ranges() -> dict[str, tuple[float, float]]:
-    """The plausible range of each free parameter (one source of truth: the declarations)."""
-    declared = {row["key"]: row["plausible"] for row in describe()}
-    return {key: tuple(declared[key]) for key in FREE}
 
 INCOME_TOLERANCE_K_SOM: Final = 5.3
 """10% of the 2016 survey income per person: a one-year-old survey mean standing for 2017."""
@@ -130,7 +125,7 @@ def _with(params: Params, values: dict[str, float]) -> Params:
 def calibrate(params: Params, data: KyrgyzData, max_evaluations: int = 150) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit the free parameters; returns (parameter table, fit table)."""
     targets = base_targets(data)
-    ranges = search_ranges()
+    ranges = plausible_ranges(FREE)
     keys = list(FREE)
     lows = np.array([ranges[k][0] for k in keys])
     highs = np.array([ranges[k][1] for k in keys])

@@ -14,9 +14,9 @@ from typing import Any, Final
 
 import pandas as pd
 
-from regsim.params import DEFAULT_SEED
+from regsim.params import DEFAULT_SEED, plausible_ranges
 from regsim.reporting.analysis import BASELINE, load
-from regsim.studies.sensitivity import plausible_ranges
+from regsim.studies.sensitivity import UNCERTAIN
 
 DEFAULT_STRATEGIES: Final = ("none", "equalisation_uniform", "equalisation_needs", "concentrated",
                              "concentrated_hinterland", "concept_two_stage")
@@ -33,14 +33,14 @@ def experiment_table(n: int, strategies: tuple[str, ...], scenario: str, fixed: 
         "experiment": {"name": "robustness", "scenario": scenario, "replications": 1, "seed": seed,
                        "outputs": ["national"], "set": fixed},
         "grid": {"policy.strategy": list(strategies)},
-        "sample": {"method": "lhs", "n": n, "ranges": plausible_ranges()},
+        "sample": {"method": "lhs", "n": n, "ranges": plausible_ranges(UNCERTAIN)},
     }
 
 
 def world_outcomes(out_dir: Path) -> pd.DataFrame:
     """Last-year GDP per person and poverty per (world, strategy)."""
     comp = load(out_dir)
-    keys = list(plausible_ranges())
+    keys = list(UNCERTAIN)
     design = comp.design
     # the same sample point (world) has the same parameter values for every strategy
     world = design.groupby(keys, sort=False).ngroup()

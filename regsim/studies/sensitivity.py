@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from regsim.errors import ExperimentError
-from regsim.params import DEFAULT_SEED, describe
+from regsim.params import DEFAULT_SEED, plausible_ranges
 
 UNCERTAIN: Final = (
     "economy.agglomeration_elasticity",
@@ -35,15 +35,6 @@ UNCERTAIN: Final = (
 OUTCOMES: Final = ("gdp_per_capita_som", "poverty_rate", "theil_between_oblasts")
 
 
-def plausible_ranges(keys: tuple[str, ...] = UNCERTAIN) -> dict[str, list[float]]:
-    """The plausible range of each key, from the parameter declarations."""
-    table = {row["key"]: row["plausible"] for row in describe()}
-    missing = [k for k in keys if not table.get(k)]
-    if missing:
-        raise ExperimentError(f"no plausible range declared for {', '.join(missing)}")
-    return {k: [float(table[k][0]), float(table[k][1])] for k in keys}
-
-
 def experiment_table(method: str, n: int, strategies: tuple[str, str], scenario: str,
                      fixed: dict[str, Any], seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """The experiment (as a TOML-like table) for the batch engine."""
@@ -53,7 +44,7 @@ def experiment_table(method: str, n: int, strategies: tuple[str, str], scenario:
         "experiment": {"name": f"sensitivity-{method}", "scenario": scenario, "replications": 1, "seed": seed,
                        "outputs": ["national"], "set": fixed},
         "grid": {"policy.strategy": list(strategies)},
-        "sample": {"method": method, "n": n, "ranges": plausible_ranges()},
+        "sample": {"method": method, "n": n, "ranges": plausible_ranges(UNCERTAIN)},
     }
 
 
