@@ -145,7 +145,7 @@ outputs = ["national"]
 [grid]
 "policy.strategy" = ["custom", "none"]
 """)
-    import regsim.model
+    import regsim.model.simulation
     from regsim.cli import main
 
     real_run_one = regsim.model.simulation.run_one
@@ -155,7 +155,7 @@ outputs = ["national"]
             weights.unlink(missing_ok=True)
         return real_run_one(params, seed, scenario)
 
-    monkeypatch.setattr(regsim.model, "run_one", run_one)
+    monkeypatch.setattr(regsim.model.simulation, "run_one", run_one)
     assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     design = pd.read_parquet(tmp_path / "out" / "design.parquet")
     assert design.set_index("policy.strategy").status.to_dict() == {"custom": "failed", "none": "done"}
