@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from regsim.errors import RegsimError, ScenarioError
-from regsim.params import SECTION_CLASSES, Params, all_keys
+from regsim.params import SECTION_CLASSES, Params, all_keys, to_dict
 
 _TOP_LEVEL = ("description", "inherits")
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -230,6 +230,25 @@ def load(name_or_path: str = "baseline", overrides: Iterable[str] = ()) -> Scena
     if params.policy.strategy == "custom" and params.policy.custom_weights_csv is not None:
         read_weights_table(params.policy.custom_weights_csv)  # fail before any run, naming the file
     return Scenario(name=path.stem, path=path, description=description, params=params)
+
+
+def resolved_toml(scen: Scenario) -> str:
+    """A scenario's fully resolved parameters as TOML text (``regsim show``); unset values as comments."""
+    lines = [f"# scenario {scen.name} ({scen.path})"]
+    if scen.description:
+        lines.append(f"description = {scen.description!r}")
+    for section, values in to_dict(scen.params).items():
+        lines += ["", f"[{section}]"]
+        for key, value in values.items():
+            if value is None:
+                lines.append(f"# {key} = (not set)")
+            elif isinstance(value, str):
+                lines.append(f'{key} = "{value}"')
+            elif isinstance(value, bool):
+                lines.append(f"{key} = {str(value).lower()}")
+            else:
+                lines.append(f"{key} = {value!r}")
+    return "\n".join(lines)
 
 
 def read_weights_table(path: str | Path) -> list[tuple[int, int, float]]:

@@ -47,10 +47,12 @@ def earnings(state: State, scaled: bool = True) -> tuple[np.ndarray, np.ndarray]
     """
     hh, cols = state.households, state.cols
     home = hh.settlement
-    skill = hh.skill * state.base.earnings_scale.astype(np.float32)[home] if scaled else hh.skill
-    wage = hh.employed * (cols.resident_wage_som.astype(np.float32)[home] * skill)
-    farm = hh.farming * (cols.farm_income_per_worker_som.astype(np.float32)[home] * skill)
-    return wage, farm
+    wage_rate = cols.resident_wage_som.astype(np.float32)[home]
+    farm_rate = cols.farm_income_per_worker_som.astype(np.float32)[home]
+    if not scaled:  # float32 products in this order, as the scales were calibrated (results bit for bit)
+        return hh.employed * wage_rate * hh.skill, hh.farming * farm_rate * hh.skill
+    skill = hh.skill * state.base.earnings_scale.astype(np.float32)[home]
+    return hh.employed * (wage_rate * skill), hh.farming * (farm_rate * skill)
 
 
 def remittance_per_migrant(state: State, params: Params) -> float:
