@@ -1,5 +1,10 @@
 """The ``regsim`` command: the only place that prints or chooses paths.
 
+Each subcommand is three small pieces: ``_add_<command>(sub)`` declares its arguments,
+``cmd_<command>(args)`` calls the one function of the layer that does the work (``regsim.model``,
+``regsim.batch``, ``regsim.studies``, ``regsim.reporting``) and prints, and an entry in ``COMMANDS``
+names it. Adding a subcommand touches only these three places.
+
 Every user mistake (``RegsimError``) becomes one line on stderr and exit status 2, with no
 traceback and no partial output left behind.
 """
@@ -11,9 +16,9 @@ import errno
 import os
 import sys
 import textwrap
-import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from regsim import __version__
 from regsim.errors import RegsimError
@@ -62,13 +67,21 @@ def one_line(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``regsim`` command."""
+    """The argument parser of the ``regsim`` command: one ``_add_<command>`` per subcommand, in help order."""
     parser = _Parser(prog="regsim", description="Agent-based simulation of regional policy in the "
                      "Kyrgyz Republic: concentrated support of 20 growth centres versus equalisation "
                      "under one budget.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_run, _add_batch, _add_compare, _add_report, _add_explore, _add_optimise, _add_discover,
+                _add_bench, _add_validate, _add_sensitivity, _add_robustness, _add_calibrate, _add_scenarios,
+                _add_show, _add_params):
+        add(sub)
+    return parser
 
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    """``regsim run``: one scenario into a run folder."""
     run = sub.add_parser("run", help="run one scenario and write tidy results",
                          description="Run one scenario from 2018 to time.end_year and write "
                          "national/oblasts/settlements/world Parquet tables and run.json.",
@@ -89,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "regsim run)")
     run.add_argument("--quiet", action="store_true", help="print only the output directory")
 
+
+def _add_batch(sub: argparse._SubParsersAction) -> None:
+    """``regsim batch``: an experiment file into a batch folder."""
     batch = sub.add_parser(
         "batch", help="run an experiment (grid x sample x replications); resumable",
         description="Run every run of an experiment file into DIR: manifest.json, design.parquet, and one "
@@ -116,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--dry-run", action="store_true",
                        help="check the experiment, its design and --out and count its runs; run and write nothing")
 
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    """``regsim compare``: every strategy, the headline table and the report."""
     compare = sub.add_parser(
         "compare", help="the main job: every strategy under one budget, a headline table and a report",
         description="Run every strategy (and a hybrid sweep of the centre share for the growth-equity frontier) "
@@ -149,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "(regsim robustness can add it later)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_explore(sub: argparse._SubParsersAction) -> None:
+    """``regsim explore``: the local web app (issue 16)."""
     explore = sub.add_parser("explore", help="a local web app: move the levers and watch the country respond",
                              description="Start the explorer on 127.0.0.1 and print its address. Without DIR, "
                              "every change of a lever runs the choice (and `none`) on the batch executors, cached "
@@ -161,9 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     explore.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    """``regsim report``: rebuild a comparison's report."""
     report = sub.add_parser("report", help="rebuild the report from a comparison results directory")
     report.add_argument("dir", type=Path, help="a directory written by regsim compare (or a batch with 'none')")
 
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    """``regsim bench``: speed and memory."""
     bench = sub.add_parser("bench", help="measure speed and memory (default and/or full 1:1 scale)",
                            description="Time default runs (best of N) in fresh processes: household-years and firm "
                            "agent-years per second, each phase's share of the step, peak memory, runs per core-hour, "
@@ -176,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write the figures as one JSON object: to FILE (besides the table), or "
                        "without FILE to standard output instead of the table (for tracking over time)")
 
+
+def _add_validate(sub: argparse._SubParsersAction) -> None:
+    """``regsim validate``: simulated 2017-2025 against the data."""
     validate = sub.add_parser("validate", help="compare simulated 2017-2025 with Kyrgyz data; writes validation.csv",
                               description="Run replications of a scenario to 2025 and compare at least 15 targets "
                               "(2017 base year: calibrated; 2018-2022: out of sample; patterns) with the data, within "
@@ -189,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="read the 2020-2022 targets off runs of the scenario with this scenario's shocks "
                           "added (default covid-2020; 'none' skips them)")
 
+
+def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
+    """``regsim sensitivity``: Morris or Sobol indices of a strategy difference."""
     sens = sub.add_parser("sensitivity", help="Morris or Sobol indices of the difference between two strategies",
                           description="Screen the uncertain parameters (plausible ranges from regsim params) for "
                           "their effect on the last-year difference concentrated minus equalisation_uniform in GDP "
@@ -206,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--out", type=Path, default=None, help="default results/sensitivity-METHOD")
     sens.add_argument("--quiet", action="store_true")
 
+
+def _add_robustness(sub: argparse._SubParsersAction) -> None:
+    """``regsim robustness``: strategies across plausible worlds."""
     rob = sub.add_parser("robustness", help="strategies across a Latin hypercube of beliefs: best, regret, satisficing",
                          description="Run every strategy in N worlds drawn by Latin hypercube over the plausible "
                          "ranges of the uncertain parameters; write robustness.csv (share of worlds where each is best "
@@ -226,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     rob.add_argument("--out", type=Path, default=Path("results") / "robustness")
     rob.add_argument("--quiet", action="store_true")
 
+
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
+    """``regsim calibrate``: fit to the 2017 base year."""
     cal = sub.add_parser("calibrate", help="fit uncertain income and labour parameters to the 2017 base year only",
                          description="Fit six parameters (skill dispersion, frictional unemployment, remittance "
                          "share reaching households, consumption smoothing, access to farming or informal work "
@@ -239,14 +279,22 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--max-evaluations", type=int, default=150, help="model builds at most (default 150)")
     cal.add_argument("--out", type=Path, default=Path("results") / "calibration")
 
+
+def _add_scenarios(sub: argparse._SubParsersAction) -> None:
+    """``regsim scenarios``: the named scenarios."""
     sub.add_parser("scenarios", help="list the named scenarios with a one-line description")
+
+
+def _add_show(sub: argparse._SubParsersAction) -> None:
+    """``regsim show``: a scenario's resolved parameters."""
     show = sub.add_parser("show", help="print a scenario's fully resolved parameters")
     show.add_argument("scenario", nargs="?", default="baseline")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+
+def _add_params(sub: argparse._SubParsersAction) -> None:
+    """``regsim params``: every parameter."""
     sub.add_parser("params", help="list every parameter with default, unit, range and source")
-    _add_optimise(sub)
-    _add_discover(sub)
-    return parser
 
 
 def _add_optimise(sub: argparse._SubParsersAction) -> None:
@@ -287,119 +335,31 @@ def _add_discover(sub: argparse._SubParsersAction) -> None:
     dis.add_argument("--out", type=Path, default=None, help="default BATCH/discover")
 
 
-VALIDATE_FILES = frozenset({"validation.csv"})
-CALIBRATE_FILES = frozenset({"calibration.csv", "fit.csv", "calibrated.toml"})
+# ---------------------------------------------------------------- shared by the commands
 
 
-def _check_run_out(out: Path, params: object, seed: int, overwrite: bool) -> None:
-    """Refuse, before the run, an ``--out`` that is not new, empty or a regsim run we may replace.
+def pd_options():
+    """Wide pandas printing for tables in the terminal."""
+    import pandas as pd
 
-    A regsim run of the same parameters and seed is replaced (rerunning a command refreshes its
-    result); one of another configuration only with ``--overwrite``; anything else never.
-    """
-    import json
-
-    from regsim import files
-    from regsim.params import to_dict
-    from regsim.results import is_run_result, run_meta
-
-    files.check_folder(out, is_run_result, "a regsim run (run.json and its tables)", replace=True)
-    meta = run_meta(out)
-    if meta is None or overwrite:
-        return
-    mine = json.loads(json.dumps(to_dict(params), default=str))
-    if meta.get("params") != mine or meta.get("seed") != seed:
-        raise RegsimError(f"--out {out}: holds a regsim run of another configuration (scenario "
-                          f"{meta.get('scenario')!r}, strategy {meta.get('strategy')!r}, seed {meta.get('seed')}); "
-                          "add --overwrite to replace it, or give a new folder")
+    return pd.option_context("display.width", 200, "display.max_colwidth", 60)
 
 
-def _is_batch(folder: Path) -> bool:
-    from regsim.batch.store import MANIFEST
-
-    return (folder / MANIFEST).is_file()
-
-
-def _check_batch_out(out: Path, option: str = "--out") -> None:
-    """Refuse, before any run, an output folder that is not new, empty or a regsim batch (resumed)."""
-    from regsim import files
-
-    files.check_folder(out, _is_batch, "a regsim batch (manifest.json)", option=option)
+def _print_table(frame: pd.DataFrame, float_format: Callable[[float], str]) -> None:
+    with pd_options():
+        print(frame.to_string(index=False, float_format=float_format))
 
 
-def _check_files_out(out: Path, names: frozenset[str], command: str) -> None:
-    """Refuse, before the work, an output folder holding anything but the files ``command`` writes."""
-    from regsim import files
+def _fixed(args: argparse.Namespace, defaults: dict) -> dict:
+    """Overrides for every run: ``defaults`` then the user's ``--set`` values."""
+    from regsim.scenario import parse_override
 
-    files.check_folder(out, files.holds_only(set(names)), f"what {command} writes ({', '.join(sorted(names))})")
-
-
-def _write_files(out: Path, names: frozenset[str], writers: dict) -> None:
-    """Write a command's files into ``out``, each complete or not at all."""
-    from regsim import files
-
-    files.write_files(out, writers, files.holds_only(set(names)))
+    return {**defaults, **dict(parse_override(text) for text in args.overrides)}
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table as CSV atomically."""
-    from regsim import files
-
-    files.atomic_write(path, lambda p: frame.to_csv(p, index=False))
-
-
-def _is_bench_json(path: Path) -> bool:
-    """Whether ``path`` is a JSON file written by ``regsim bench --json`` (so it may be replaced)."""
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and {"machine", "utc"} <= set(data)
-
-
-def _summary(result, out: Path) -> str:
-    from regsim.reporting.summary import headline_table
-
-    return headline_table(result) + f"\n\nresults: {out}/ (national, oblasts, settlements, world .parquet; run.json)"
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """``regsim run``."""
-    from regsim import scenario as scenario_mod
-    from regsim.model.simulation import RegionalModel
-
-    scen = scenario_mod.load(args.scenario, args.overrides)
-    params = scen.params
-    if args.seed < 0:
-        raise RegsimError(f"--seed: {args.seed} is negative; allowed: 0 or more")
-    out = args.out or Path("results") / f"{scen.name}-{params.policy.strategy}-seed{args.seed}"
-    _check_run_out(out, params, args.seed, args.overwrite)
-    started = time.perf_counter()
-    model = RegionalModel(params, seed=args.seed, scenario=scen.name)
-    try:
-        years = range(params.time.start_year, params.time.end_year + 1)
-        show_bar = not args.quiet and sys.stderr.isatty()
-        if show_bar:
-            from tqdm import tqdm
-
-            years = tqdm(years, desc="simulating", unit="year", file=sys.stderr, leave=False)
-        for _ in years:
-            model.step()
-        result = model.result(time.perf_counter() - started)
-        result.meta["overrides"] = list(args.overrides)
-        result.meta["command"] = " ".join(["regsim", *sys.argv[1:]]) if sys.argv else "regsim run"
-        result.save(out)
-    finally:
-        model.release()
-    if args.quiet:
-        print(out)
-    else:
-        print(f"regsim {__version__}: scenario {scen.name!r}, strategy {params.policy.strategy}, "
-              f"seed {args.seed}, {result.meta['model_seconds']:.2f} s")
-        print(_summary(result, out))
-    return 0
+def _executor(args: argparse.Namespace) -> dict[str, Any]:
+    """The executor options of a batch-based command."""
+    return {"executor": args.executor, "workers": args.workers, "progress": not args.quiet}
 
 
 def _interrupted(out: Path) -> int:
@@ -415,21 +375,94 @@ def _interrupted(out: Path) -> int:
     return 130
 
 
+def _runs_failed(failed: int, out: Path) -> None:
+    print(f"regsim: {failed} run(s) failed; see {out}/design.parquet (status, error) and {out}/failed/",
+          file=sys.stderr)
+
+
+def _in_batch(out: Path, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``work(*args, **kwargs)``, which runs a batch into ``out``; None (after a message) if runs failed.
+
+    Ctrl-C says what was kept and exits with status 130.
+    """
+    from regsim.batch import RunsFailed
+
+    try:
+        return work(*args, **kwargs)
+    except KeyboardInterrupt:
+        _interrupted(out)
+        raise SystemExit(130) from None
+    except RunsFailed as failed:
+        _runs_failed(failed.summary["failed_total"], failed.out)
+        return None
+
+
+def _run_experiment(table: dict, out: Path, args: argparse.Namespace) -> dict | None:
+    """Run an experiment table through the batch engine; None (after a message) if runs failed."""
+    from regsim import batch
+
+    return _in_batch(out, batch.run_table, table, out, **_executor(args))
+
+
+def _check_batch_out(out: Path, option: str = "--out") -> None:
+    """Refuse, before any run, an output folder that is not new, empty or a regsim batch (resumed)."""
+    from regsim.batch.store import check_batch_folder
+
+    check_batch_folder(out, option)
+
+
+def _check_worlds(n: int, option: str) -> None:
+    """Raise a one-line error unless ``n`` is a usable number of robustness worlds."""
+    from regsim.studies.robustness import check_worlds
+
+    check_worlds(n, option)
+
+
+def run_robustness(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict, out: Path,
+                   args: argparse.Namespace, seed: int | None = None) -> pd.DataFrame | None:
+    """:func:`regsim.studies.robustness.run` with ``args``' executor options; None (after a message) if runs failed."""
+    from regsim.studies import robustness
+
+    return _in_batch(out, robustness.run, n, strategies, scenario, fixed, out, **_executor(args),
+                     seed=robustness.DEFAULT_SEED if seed is None else seed)
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``regsim run``."""
+    from regsim import scenario as scenario_mod
+    from regsim.model.simulation import run_to_folder
+    from regsim.reporting.summary import headline_table
+
+    scen = scenario_mod.load(args.scenario, args.overrides)
+    out = args.out or Path("results") / f"{scen.name}-{scen.params.policy.strategy}-seed{args.seed}"
+    command = " ".join(["regsim", *sys.argv[1:]]) if sys.argv else "regsim run"
+    result = run_to_folder(scen.params, args.seed, scen.name, out, overwrite=args.overwrite,
+                           progress=not args.quiet and sys.stderr.isatty(),
+                           meta={"overrides": list(args.overrides), "command": command})
+    if args.quiet:
+        print(out)
+        return 0
+    print(f"regsim {__version__}: scenario {scen.name!r}, strategy {scen.params.policy.strategy}, "
+          f"seed {args.seed}, {result.meta['model_seconds']:.2f} s")
+    print(headline_table(result) + f"\n\nresults: {out}/ (national, oblasts, settlements, world .parquet; run.json)")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """``regsim batch``."""
-    import os
-
-    from regsim.batch import run_batch
+    from regsim.batch import default_workers, run_batch
     from regsim.batch.experiment import load
 
     exp = load(args.experiment)
     executor = "dask" if args.scheduler else args.executor
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    announce = None if args.quiet else print
     try:
-        summary = run_batch(exp, args.out, executor=executor, workers=workers, scheduler=args.scheduler,
-                            shard=args.shard, progress=not args.quiet, allow_large=args.allow_large,
-                            announce=announce, dry_run=args.dry_run)
+        summary = run_batch(exp, args.out, executor=executor, workers=default_workers(args.workers),
+                            scheduler=args.scheduler, shard=args.shard, progress=not args.quiet,
+                            allow_large=args.allow_large, announce=None if args.quiet else print,
+                            dry_run=args.dry_run)
     except KeyboardInterrupt:
         return _interrupted(args.out)
     if args.dry_run:
@@ -444,38 +477,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"regsim: skipped {len(summary['unreadable'])} unreadable file(s) in the EMA export: "
               f"{', '.join(summary['unreadable'])}", file=sys.stderr)
     if summary["failed_total"]:
-        print(f"regsim: {summary['failed_total']} run(s) failed; see {args.out}/design.parquet (status, error) "
-              f"and {args.out}/failed/", file=sys.stderr)
+        _runs_failed(summary["failed_total"], args.out)
         return 1
     return 0
-
-
-def _run_experiment(table: dict, out: Path, args: argparse.Namespace) -> dict | None:
-    """Run an experiment table through the batch engine; None (after a message) if runs failed."""
-    import os
-
-    from regsim.batch import run_batch
-    from regsim.batch.experiment import parse
-
-    exp = parse(table, None)
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    try:
-        summary = run_batch(exp, out, executor=args.executor, workers=workers, progress=not args.quiet)
-    except KeyboardInterrupt:
-        _interrupted(out)
-        raise SystemExit(130) from None
-    if summary["failed_total"]:
-        print(f"regsim: {summary['failed_total']} run(s) failed; see {out}/design.parquet (status, error) "
-              f"and {out}/failed/", file=sys.stderr)
-        return None
-    return summary
-
-
-def _fixed(args: argparse.Namespace, defaults: dict) -> dict:
-    """Overrides for every run: ``defaults`` then the user's ``--set`` values."""
-    from regsim.scenario import parse_override
-
-    return {**defaults, **dict(parse_override(text) for text in args.overrides)}
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -555,157 +559,63 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """``regsim bench``."""
     import json
 
-    from regsim import files
     from regsim.studies import bench
 
-    if args.repeats < 1 or args.leak_runs < 0:
-        raise RegsimError("--repeats must be 1 or more and --leak-runs 0 or more")
-    if args.json not in (None, "-"):
-        files.check_file(args.json, _is_bench_json, "a regsim bench JSON file", "--json")
-    result = bench.run(args.scale, args.repeats, args.leak_runs)
+    result = bench.measure(args.scale, args.repeats, args.leak_runs, args.json)
     if args.json == "-":
         print(json.dumps(result, indent=2))
         return 0
     print(bench.format_report(result))
     if args.json:
-        files.write_text(args.json, json.dumps(result, indent=2) + "\n")
         print(f"\nJSON: {args.json}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``regsim validate``."""
-    from regsim import scenario as scenario_mod
-    from regsim.data import loader
-    from regsim.model.simulation import run_one
-    from regsim.rng import replication_seeds
     from regsim.studies import validation
 
-    if args.replications < 1:
-        raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
-    scen = scenario_mod.load(args.scenario, args.overrides)
-    _check_files_out(args.out, VALIDATE_FILES, "regsim validate")
-    params = validation.validation_params(scen.params)
-    shocked = None
-    if args.shocks != "none":  # the 2020-2022 targets: the same scenario under the COVID shocks
-        shocks = scenario_mod.load(args.shocks).params.shocks
-        shocked = validation.shocked_params(params, shocks)
-    seeds = replication_seeds(DEFAULT_SEED, args.replications)
-    runs = [run_one(params, seed, scen.name) for seed in seeds]
-    shocked_runs = [run_one(shocked, seed, f"{scen.name}+{args.shocks}") for seed in seeds] if shocked else None
-    table = validation.validate(runs, validation.targets(loader.load_kyrgyz_data()), shocked_runs)
-    path = args.out / "validation.csv"
-    _write_files(args.out, VALIDATE_FILES, {path.name: lambda p: table.to_csv(p, index=False)})
-    with pd_options():
-        print(table[["target", "year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok", "kind"]]
-              .to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
-    met = int(table.ok.sum())
+    table = validation.run(args.scenario, args.overrides, args.replications, args.out, args.shocks)
+    _print_table(table[["target", "year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok", "kind"]],
+                 lambda v: f"{v:,.2f}")
     by_kind = table.groupby("kind").ok.agg(["sum", "count"])
     parts = ", ".join(f"{kind} {int(r['sum'])}/{int(r['count'])}" for kind, r in by_kind.iterrows())
-    print(f"\n{met} of {len(table)} targets met ({parts}); {args.replications} replications of {scen.name}; "
-          f"written to {path}")
+    print(f"\n{int(table.ok.sum())} of {len(table)} targets met ({parts}); {args.replications} replications of "
+          f"{table.attrs['scenario']}; written to {args.out / 'validation.csv'}")
     return 0
-
-
-def pd_options():
-    """Wide pandas printing for tables in the terminal."""
-    import pandas as pd
-
-    return pd.option_context("display.width", 200, "display.max_colwidth", 60)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``regsim sensitivity``."""
-    from regsim.reporting import plots
     from regsim.scenario import locate
     from regsim.studies import sensitivity
 
-    pair = tuple(s.strip() for s in args.strategies.split(","))
-    if len(pair) != 2:
-        raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
-    fixed = _fixed(args, {"time.end_year": 2035, "scale.household_weight": 20})
+    pair = sensitivity.strategy_pair(args.strategies)
+    fixed = _fixed(args, sensitivity.SCREEN_SETTINGS)
     n = args.trajectories if args.method == "morris" else args.n
-    table = sensitivity.experiment_table(args.method, n, pair, str(locate(args.scenario).resolve()), fixed)
     out = args.out or Path("results") / f"sensitivity-{args.method}"
-    _check_batch_out(out)
-    if _run_experiment(table, out, args) is None:
+    result = _in_batch(out, sensitivity.run, args.method, n, pair, str(locate(args.scenario).resolve()), fixed,
+                       out, **_executor(args))
+    if result is None:
         return 1
-    ranges = sensitivity.plausible_ranges()
-    x, diff = sensitivity.differences(out, pair, ranges)
-    result = sensitivity.analyse(args.method, x, diff, ranges)
-    _write_csv(result, out / "sensitivity.csv")
-    key = "mu_star" if args.method == "morris" else "ST"
-    conf = f"{key}_conf"
-    fig, axes = plots.new_figure(ncols=len(sensitivity.OUTCOMES), width=15, height=4.5)
-    for ax, outcome in zip(axes, sensitivity.OUTCOMES, strict=True):
-        part = result[result.outcome == outcome].assign(lo=lambda f: f[key] - f[conf], hi=lambda f: f[key] + f[conf])
-        plots.plot_bars(part, key, "parameter", error=("lo", "hi"), ax=ax, xlabel=key)
-        ax.set_title(f"{pair[0]} - {pair[1]}: {outcome}", fontsize=9)
-    plots.save(fig, out, "sensitivity")
-    plots.close_all()
-    with pd_options():
-        print(result.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    _print_table(result, lambda v: f"{v:.4g}")
     top = result[result.outcome == "gdp_per_capita_som"].parameter.head(5).tolist()
     print(f"\ntop five for GDP per person ({pair[0]} - {pair[1]}): {', '.join(top)}\n"
           f"written: {out / 'sensitivity.csv'}, {out / 'sensitivity.png'}")
     return 0
 
 
-def _robustness_strategies(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    """Strategies for a robustness run from ``A,B,...`` (``default`` if None), with ``none`` first if absent."""
-    from regsim.params import STRATEGIES
-
-    strategies = tuple(s.strip() for s in text.split(",") if s.strip()) if text is not None else default
-    unknown = [s for s in strategies if s not in STRATEGIES]
-    if unknown:
-        raise RegsimError(f"--strategies: unknown {unknown[0]!r}; allowed: {', '.join(STRATEGIES)}")
-    return strategies if "none" in strategies else ("none", *strategies)
-
-
-def _check_worlds(n: int, option: str) -> None:
-    """Raise a one-line error unless ``n`` is a usable number of robustness worlds."""
-    from regsim.studies.robustness import MIN_WORLDS
-
-    if n < MIN_WORLDS:
-        raise RegsimError(f"{option}: {n} is not allowed; use {MIN_WORLDS} or more worlds")
-
-
-def run_robustness(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict, out: Path,
-                   args: argparse.Namespace, seed: int | None = None) -> pd.DataFrame | None:
-    """Run ``strategies`` (``none`` among them) in ``n`` Latin-hypercube worlds into ``out``.
-
-    Writes ``out/robustness.csv`` (shares of worlds as fractions 0-1, GDP regret in som per person,
-    poverty regret in percentage points) and ``out/robustness.png``/``.svg``; ``args`` gives the
-    executor, workers and quiet options. Returns the table, or None (after a message) if runs failed.
-    """
-    from regsim.reporting import plots
-    from regsim.studies import robustness
-
-    _check_worlds(n, "--n")
-    _check_batch_out(out)
-    table = robustness.experiment_table(n, strategies, scenario, fixed,
-                                        seed=robustness.DEFAULT_SEED if seed is None else seed)
-    if _run_experiment(table, out, args) is None:
-        return None
-    result = robustness.table(robustness.world_outcomes(out))
-    _write_csv(result, out / "robustness.csv")
-    plots.save(plots.plot_robustness(result), out, "robustness")
-    plots.close_all()
-    return result
-
-
 def cmd_robustness(args: argparse.Namespace) -> int:
     """``regsim robustness``."""
     from regsim.scenario import locate
-    from regsim.studies.robustness import DEFAULT_STRATEGIES, SCREEN_SETTINGS
+    from regsim.studies import robustness
 
-    strategies = _robustness_strategies(args.strategies, DEFAULT_STRATEGIES)
-    fixed = _fixed(args, SCREEN_SETTINGS)
+    strategies = robustness.parse_strategies(args.strategies)
+    fixed = _fixed(args, robustness.SCREEN_SETTINGS)
     result = run_robustness(args.n, strategies, str(locate(args.scenario).resolve()), fixed, args.out, args)
     if result is None:
         return 1
-    with pd_options():
-        print(result.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    _print_table(result, lambda v: f"{v:,.3g}")
     print(f"\n{args.n} worlds; written: {args.out / 'robustness.csv'}, {args.out / 'robustness.png'}")
     return 0
 
@@ -740,8 +650,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
     if not 0 < args.min_density <= 1:
         raise RegsimError(f"--min-density {args.min_density}: use a share in (0, 1]")
+    from regsim import files
+
     out = args.out or args.batch / "discover"
-    _check_files_out(out, frozenset(discover.FILES), "regsim discover")
+    files.check_command_folder(out, frozenset(discover.FILES), "regsim discover")
     found, text = discover.run(args.batch, pair[0], pair[1], args.outcome, args.margin, args.min_density)
     discover.write(found, text, out, f"{pair[0]} beats {pair[1]} on {args.outcome}")
     print(f"{text}\nwritten: {out}/discover.md, box.csv, trajectory.csv, discover.png")
@@ -750,29 +662,12 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``regsim calibrate``."""
-    from regsim import scenario as scenario_mod
-    from regsim.data import loader
     from regsim.studies import calibration
 
-    if args.max_evaluations < 5:
-        raise RegsimError(f"--max-evaluations: {args.max_evaluations} is too few; use 5 or more")
-    scen = scenario_mod.load(args.scenario, args.overrides)
-    _check_files_out(args.out, CALIBRATE_FILES, "regsim calibrate")
-    parameters, fit = calibration.calibrate(scen.params, loader.load_kyrgyz_data(), args.max_evaluations)
-    # a named scenario is inherited by name (the file works on any machine); a file by its full path
-    named = scenario_mod.available().get(args.scenario)
-    parent = args.scenario if named is not None else str(Path(args.scenario).resolve())
-    overrides = {key: calibration.toml_value(value)
-                 for key, value in (scenario_mod.parse_override(text) for text in args.overrides)}
-    toml_text = calibration.scenario_text(parent, parameters, overrides)
-    _write_files(args.out, CALIBRATE_FILES, {
-        "calibration.csv": lambda p: parameters.to_csv(p, index=False),
-        "fit.csv": lambda p: fit.to_csv(p, index=False),
-        "calibrated.toml": lambda p: p.write_text(toml_text, encoding="utf-8")})
-    with pd_options():
-        print(parameters.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
-        print()
-        print(fit.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    parameters, fit = calibration.run(args.scenario, args.overrides, args.max_evaluations, args.out)
+    _print_table(parameters, lambda v: f"{v:,.4g}")
+    print()
+    _print_table(fit, lambda v: f"{v:,.2f}")
     print(f"\n{int(fit.ok_after.sum())} of {len(fit)} base-year targets within tolerance after the fit; "
           f"use it: regsim run {args.out / 'calibrated.toml'}")
     return 0
@@ -793,31 +688,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     """``regsim show``: the resolved parameters as TOML."""
     from regsim import scenario as scenario_mod
-    from regsim.params import to_dict
 
-    scen = scenario_mod.load(args.scenario, args.overrides)
-    print(f"# scenario {scen.name} ({scen.path})")
-    if scen.description:
-        print(f"description = {scen.description!r}")
-    for section, values in to_dict(scen.params).items():
-        if section == "shocks":
-            continue
-        print(f"\n[{section}]")
-        for key, value in values.items():
-            if value is None:
-                print(f"# {key} = (not set)")
-            elif isinstance(value, str):
-                print(f'{key} = "{value}"')
-            elif isinstance(value, bool):
-                print(f"{key} = {str(value).lower()}")
-            else:
-                print(f"{key} = {value!r}")
-    for shock in scen.params.shocks:
-        print("\n[[shocks]]")
-        print(f'target = "{shock.target}"\nsize = {shock.size!r}\nyears = {list(shock.years)!r}')
-        for key in ("sector", "oblast"):
-            if getattr(shock, key) is not None:
-                print(f'{key} = "{getattr(shock, key)}"')
+    print(scenario_mod.resolved_toml(scenario_mod.load(args.scenario, args.overrides)))
     return 0
 
 

@@ -21,6 +21,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from regsim.errors import RegsimError
 
@@ -342,3 +343,26 @@ def holds_only(names: set[str]) -> Callable[[Path], bool]:
     def test(folder: Path) -> bool:
         return all(p.name in names for p in folder.iterdir() if not p.name.startswith("."))
     return test
+
+
+def check_command_folder(folder: str | Path, names: frozenset[str], command: str, option: str = "--out") -> None:
+    """Refuse, before the work, an output folder holding anything but the files ``command`` writes.
+
+    Args:
+        folder: The output folder (new, empty, or holding only ``names``).
+        names: The file names the command writes, e.g. ``{"validation.csv"}``.
+        command: The command, for the message, e.g. ``"regsim validate"``.
+        option: The command-line option named in messages.
+    """
+    check_folder(folder, holds_only(set(names)), f"what {command} writes ({', '.join(sorted(names))})", option)
+
+
+def write_command_files(folder: str | Path, names: frozenset[str], writers: dict[str, Callable[[Path], object]]
+                        ) -> None:
+    """Write a command's files (``writers``, named among ``names``) into ``folder``, each complete or not at all."""
+    write_files(folder, writers, holds_only(set(names)))
+
+
+def write_csv(frame: Any, path: str | Path) -> Path:
+    """Write a pandas table as CSV (without its index) atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda p: frame.to_csv(p, index=False))

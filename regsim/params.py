@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -653,6 +654,23 @@ def describe() -> list[dict[str, Any]]:
                 "doc": m["doc"],
             })
     return rows
+
+
+def plausible_ranges(keys: Iterable[str]) -> dict[str, list[float]]:
+    """The plausible range ``[low, high]`` of each ``section.name`` key, from its declaration.
+
+    The one reader of declared plausible ranges: sensitivity and robustness sample them,
+    calibration searches them.
+
+    Raises:
+        ScenarioError: naming every key without a declared plausible range.
+    """
+    declared = {row["key"]: row["plausible"] for row in describe()}
+    keys = list(keys)
+    missing = [k for k in keys if not declared.get(k)]
+    if missing:
+        raise ScenarioError(f"no plausible range declared for {', '.join(missing)}")
+    return {k: [float(declared[k][0]), float(declared[k][1])] for k in keys}
 
 
 def to_dict(params: Params) -> dict[str, dict[str, Any]]:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from regsim import files
 from regsim.errors import RegsimError
+from regsim.params import Params, to_dict
 
 TABLES = ("national", "oblasts", "settlements", "world")
 RUN_JSON = "run.json"
@@ -89,6 +90,26 @@ def is_run_result(run_dir: str | Path) -> bool:
     Only such a folder may be replaced by :meth:`RunResult.save`.
     """
     return run_meta(run_dir) is not None
+
+
+def check_run_folder(out: str | Path, params: Params, seed: int, overwrite: bool = False) -> None:
+    """Refuse, before the run, an ``--out`` that is not new, empty or a regsim run that may be replaced.
+
+    A regsim run of the same parameters and seed is replaced (rerunning a command refreshes its
+    result); one of another configuration only with ``overwrite`` (``--overwrite``); anything else never.
+
+    Raises:
+        RegsimError: (or :class:`~regsim.files.OutputError`) naming the folder and what it holds.
+    """
+    files.check_folder(out, is_run_result, "a regsim run (run.json and its tables)", replace=True)
+    meta = run_meta(out)
+    if meta is None or overwrite:
+        return
+    mine = json.loads(json.dumps(to_dict(params), default=str))
+    if meta.get("params") != mine or meta.get("seed") != seed:
+        raise RegsimError(f"--out {out}: holds a regsim run of another configuration (scenario "
+                          f"{meta.get('scenario')!r}, strategy {meta.get('strategy')!r}, seed {meta.get('seed')}); "
+                          "add --overwrite to replace it, or give a new folder")
 
 
 def load(run_dir: str | Path) -> RunResult:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from regsim.errors import RegsimError, ScenarioError
-from regsim.params import SECTION_CLASSES, Params, ShockParams, all_keys
+from regsim.params import SECTION_CLASSES, Params, ShockParams, all_keys, to_dict
 
 _TOP_LEVEL = ("description", "inherits", "shocks")
 _SHOCK_KEYS = ("target", "size", "years", "start", "end", "sector", "oblast")
@@ -287,6 +287,31 @@ def load(name_or_path: str = "baseline", overrides: Iterable[str] = ()) -> Scena
     if params.policy.strategy == "custom" and params.policy.custom_weights_csv is not None:
         read_weights_table(params.policy.custom_weights_csv)  # fail before any run, naming the file
     return Scenario(name=path.stem, path=path, description=description, params=params)
+
+
+def resolved_toml(scen: Scenario) -> str:
+    """A scenario's fully resolved parameters as TOML text (``regsim show``); unset values as comments."""
+    lines = [f"# scenario {scen.name} ({scen.path})"]
+    if scen.description:
+        lines.append(f"description = {scen.description!r}")
+    for section, values in to_dict(scen.params).items():
+        if section == "shocks":  # an array of tables, written after the sections
+            continue
+        lines += ["", f"[{section}]"]
+        for key, value in values.items():
+            if value is None:
+                lines.append(f"# {key} = (not set)")
+            elif isinstance(value, str):
+                lines.append(f'{key} = "{value}"')
+            elif isinstance(value, bool):
+                lines.append(f"{key} = {str(value).lower()}")
+            else:
+                lines.append(f"{key} = {value!r}")
+    for shock in scen.params.shocks:
+        lines += ["", "[[shocks]]", f'target = "{shock.target}"', f"size = {shock.size!r}",
+                  f"years = {list(shock.years)!r}"]
+        lines += [f'{key} = "{getattr(shock, key)}"' for key in ("sector", "oblast") if getattr(shock, key) is not None]
+    return "\n".join(lines)
 
 
 def read_weights_table(path: str | Path) -> list[tuple[int, int, float]]:

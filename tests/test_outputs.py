@@ -60,6 +60,7 @@ def no_work(monkeypatch):
     monkeypatch.setattr(bench, "run", forbidden)
     monkeypatch.setattr("regsim.cli._run_experiment", forbidden)
     monkeypatch.setattr("regsim.batch.run_batch", forbidden)
+    monkeypatch.setattr("regsim.batch.runner.run_batch", forbidden)
 
 
 @pytest.fixture

@@ -101,3 +101,17 @@ def test_params_round_trip_through_toml(eps, theta, end, budget, strategy):
     again = build_params(tomllib.loads(_toml(params)), "y.toml")
     assert again == params
     assert params_hash(again) == params_hash(params)
+
+
+def test_plausible_ranges_is_the_one_reader_of_declared_ranges():
+    from regsim.params import plausible_ranges
+    from regsim.studies.calibration import FREE
+    from regsim.studies.sensitivity import UNCERTAIN
+
+    for keys in (FREE, UNCERTAIN):
+        ranges = plausible_ranges(keys)
+        assert list(ranges) == list(keys)
+        assert all(isinstance(b, float) for lo_hi in ranges.values() for b in lo_hi)
+        assert all(lo < hi for lo, hi in ranges.values())
+    with pytest.raises(ScenarioError, match="no plausible range declared for time.end_year"):
+        plausible_ranges(["economy.agglomeration_elasticity", "time.end_year"])

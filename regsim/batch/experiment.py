@@ -219,7 +219,8 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
 
     Relative paths (``scenario`` given as a path, ``policy.custom_weights_csv`` values) are resolved
     against the experiment file's folder (the working directory if there is no file), and every
-    weights file named is read and checked here, before any run.
+    weights file named is read and checked here, before any run. The tables are checked in the
+    order ``[experiment]``, ``[grid]``, ``[[cells]]``, ``[sample]``; the first mistake is reported.
 
     Raises:
         ExperimentError: naming the file, the key and what is allowed.
@@ -227,7 +228,31 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
     where = str(path) if path else "experiment"
     base_dir = path.parent if path else Path.cwd()
     _unknown(set(table), _TABLES, where, "table")
-    exp = table.get("experiment")
+    head = _parse_head(table.get("experiment"), path, base_dir, where)
+    grid = _parse_grid(table, where)
+    cells = _parse_cells(table, where)
+    settlement_years = head["exp"].get("settlement_years", "all")
+    if not isinstance(settlement_years, str) or settlement_years not in SETTLEMENT_YEARS:
+        raise _fail(where, f"experiment.settlement_years: unknown value {settlement_years!r}; "
+                    f"allowed: {', '.join(SETTLEMENT_YEARS)}")
+    method, n, levels, ranges = _parse_sample(table.get("sample"), grid, where)
+    fixed = head["fixed"]
+    varied = [*grid, *ranges, *(k for c in cells for k in c)]
+    if clash := next((k for k in fixed if k in varied), None):
+        raise _fail(where, f"{clash!r} is both in [experiment.set] and varied ([grid], [[cells]] or "
+                    "[sample.ranges]); choose one")
+    fixed = _resolve_paths(dict(fixed), base_dir)
+    grid = {k: [_resolve_paths({k: v}, base_dir)[k] for v in vs] for k, vs in grid.items()}
+    cells = [_resolve_paths(dict(c), base_dir) for c in cells]
+    _check_weight_files(head["scenario"], [fixed, *cells, *({k: v} for k, vs in grid.items() for v in vs)], where)
+    return Experiment(name=head["name"], path=path, scenario=head["scenario"], replications=head["replications"],
+                      seed=head["seed"], outputs=tuple(head["outputs"]), fixed=fixed, grid=grid,
+                      method=method, n=int(n or 0), levels=int(levels), ranges=ranges,
+                      description=head["description"], cells=tuple(cells), settlement_years=settlement_years)
+
+
+def _parse_head(exp: Any, path: Path | None, base_dir: Path, where: str) -> dict[str, Any]:
+    """The ``[experiment]`` table's name, description, scenario, replications, seed, outputs and ``set``."""
     if not isinstance(exp, dict):
         raise _fail(where, "missing [experiment] table (with name, scenario, replications, seed)")
     _unknown(set(exp), _EXPERIMENT_KEYS, where, "key in [experiment]")
@@ -258,7 +283,12 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
         raise _fail(where, "[experiment.set] must be a table of \"section.name\" = value")
     for key in fixed:
         _check_key(key, f"{where}: [experiment.set]")
+    return {"exp": exp, "name": name, "description": description, "scenario": scen,
+            "replications": replications, "seed": seed, "outputs": outputs, "fixed": fixed}
 
+
+def _parse_grid(table: dict[str, Any], where: str) -> dict[str, list[Any]]:
+    """The ``[grid]`` table: ``section.name`` -> a non-empty list of distinct values."""
     grid = table.get("grid", {})
     if not isinstance(grid, dict):
         raise _fail(where, "[grid] must be a table of \"section.name\" = [values]")
@@ -269,7 +299,11 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
         if not isinstance(values, list) or not values:
             raise _fail(where, f"[grid] {key!r} must be a non-empty list of values, got {values!r}")
         _check_distinct(values, f"{where}: [grid] {key!r}")
+    return grid
 
+
+def _parse_cells(table: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """The ``[[cells]]`` list: each a non-empty table of ``section.name`` = value."""
     cells = table.get("cells", [])
     if not isinstance(cells, list) or not all(isinstance(c, dict) and c for c in cells):
         raise _fail(where, "[[cells]] must be a list of tables of \"section.name\" = value")
@@ -278,49 +312,39 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
     for cell in cells:
         for key in cell:
             _check_key(key, f"{where}: [[cells]]")
-    settlement_years = exp.get("settlement_years", "all")
-    if not isinstance(settlement_years, str) or settlement_years not in SETTLEMENT_YEARS:
-        raise _fail(where, f"experiment.settlement_years: unknown value {settlement_years!r}; "
-                    f"allowed: {', '.join(SETTLEMENT_YEARS)}")
+    return cells
 
-    method, n, levels, ranges = None, 0, 4, {}
-    sample = table.get("sample")
-    if sample is not None:
-        if not isinstance(sample, dict):
-            raise _fail(where, "[sample] must be a table")
-        _unknown(set(sample), _SAMPLE_KEYS, where, "key in [sample]")
-        method = sample.get("method")
-        if not isinstance(method, str) or method not in METHODS:
-            raise _fail(where, f"sample.method: unknown value {method!r}; allowed: {', '.join(METHODS)}")
-        n = sample.get("n")
-        if not _whole(n, 1):
-            raise _fail(where, f"sample.n must be a whole number >= 1, got {n!r}")
-        if "levels" in sample and method != "morris":
-            raise _fail(where, f"sample.levels is used by method = 'morris' only (this is {method!r}); remove it")
-        levels = sample.get("levels", 4)
-        if not _whole(levels, 2) or levels % 2:
-            raise _fail(where, f"sample.levels must be an even whole number >= 2 (Morris grid levels, "
-                        f"e.g. 4), got {levels!r}")
-        raw_ranges = sample.get("ranges")
-        if not isinstance(raw_ranges, dict) or not raw_ranges:
-            raise _fail(where, "[sample.ranges] must list at least one \"section.name\" = [low, high]")
-        for key, bounds in raw_ranges.items():
-            _check_key(key, f"{where}: [sample.ranges]")
-            if key in grid:
-                raise _fail(where, f"{key!r} is both in [grid] and [sample.ranges]; choose one")
-            ranges[key] = _check_range(key, bounds, where)
-    varied = [*grid, *ranges, *(k for c in cells for k in c)]
-    if clash := next((k for k in fixed if k in varied), None):
-        raise _fail(where, f"{clash!r} is both in [experiment.set] and varied ([grid], [[cells]] or "
-                    "[sample.ranges]); choose one")
-    fixed = _resolve_paths(dict(fixed), base_dir)
-    grid = {k: [_resolve_paths({k: v}, base_dir)[k] for v in vs] for k, vs in grid.items()}
-    cells = [_resolve_paths(dict(c), base_dir) for c in cells]
-    _check_weight_files(scen, [fixed, *cells, *({k: v} for k, vs in grid.items() for v in vs)], where)
-    return Experiment(name=name, path=path, scenario=scen, replications=replications, seed=seed,
-                      outputs=tuple(outputs), fixed=fixed, grid=grid,
-                      method=method, n=int(n or 0), levels=int(levels), ranges=ranges,
-                      description=description, cells=tuple(cells), settlement_years=settlement_years)
+
+def _parse_sample(sample: Any, grid: dict[str, list[Any]], where: str
+                  ) -> tuple[str | None, int, int, dict[str, tuple[float, float]]]:
+    """The ``[sample]`` table: method, n, Morris levels and the ranges (none of them in ``grid``)."""
+    if sample is None:
+        return None, 0, 4, {}
+    if not isinstance(sample, dict):
+        raise _fail(where, "[sample] must be a table")
+    _unknown(set(sample), _SAMPLE_KEYS, where, "key in [sample]")
+    method = sample.get("method")
+    if not isinstance(method, str) or method not in METHODS:
+        raise _fail(where, f"sample.method: unknown value {method!r}; allowed: {', '.join(METHODS)}")
+    n = sample.get("n")
+    if not _whole(n, 1):
+        raise _fail(where, f"sample.n must be a whole number >= 1, got {n!r}")
+    if "levels" in sample and method != "morris":
+        raise _fail(where, f"sample.levels is used by method = 'morris' only (this is {method!r}); remove it")
+    levels = sample.get("levels", 4)
+    if not _whole(levels, 2) or levels % 2:
+        raise _fail(where, f"sample.levels must be an even whole number >= 2 (Morris grid levels, "
+                    f"e.g. 4), got {levels!r}")
+    raw_ranges = sample.get("ranges")
+    if not isinstance(raw_ranges, dict) or not raw_ranges:
+        raise _fail(where, "[sample.ranges] must list at least one \"section.name\" = [low, high]")
+    ranges = {}
+    for key, bounds in raw_ranges.items():
+        _check_key(key, f"{where}: [sample.ranges]")
+        if key in grid:
+            raise _fail(where, f"{key!r} is both in [grid] and [sample.ranges]; choose one")
+        ranges[key] = _check_range(key, bounds, where)
+    return method, n, levels, ranges
 
 
 def _check_weight_files(scenario: str, tables: list[dict[str, Any]], where: str) -> None:

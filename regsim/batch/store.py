@@ -182,6 +182,21 @@ def check_out_dir(out_dir: Path) -> None:
                               "use an empty or new --out")
 
 
+def is_batch(folder: Path) -> bool:
+    """Whether ``folder`` is a regsim batch directory (it holds a manifest)."""
+    return (folder / MANIFEST).is_file()
+
+
+def check_batch_folder(out: Path, option: str = "--out") -> None:
+    """Refuse, before any run, an output folder that is not new, empty or a regsim batch (resumed).
+
+    Stricter than :func:`check_out_dir` (run by every batch): the current folder, its parents and
+    the home folder are refused too (:func:`regsim.files.check_folder`); the commands that create a
+    batch themselves (compare, sensitivity, robustness) check this first.
+    """
+    files.check_folder(out, is_batch, "a regsim batch (manifest.json)", option=option)
+
+
 def _foreign(out_dir: Path) -> bool:
     return any(p for p in out_dir.iterdir() if not p.name.startswith(".") and p.name != MANIFEST)
 

@@ -380,7 +380,7 @@ def _earnings_scale(state: State, params: Params) -> np.ndarray:
     """
     hh = state.households
     n_s = state.n_settlements
-    wage, farm = incomes.earnings(state)
+    wage, farm = incomes.earnings(state, scaled=False)
     earn = (wage + farm).astype(np.float64)
     present = hh.present().astype(np.float64)
     other = (present * params.incomes.transfer_som_per_person

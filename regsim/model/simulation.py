@@ -11,6 +11,7 @@ import functools
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -19,7 +20,7 @@ import pandas as pd
 
 from regsim import __version__, malloc
 from regsim.data import loader
-from regsim.errors import InvariantError
+from regsim.errors import InvariantError, RegsimError
 from regsim.model import shocks
 from regsim.model.firms import Firm
 from regsim.model.initialise import URBAN_KINDS, build_state
@@ -41,7 +42,7 @@ from regsim.model.settlements import Settlement
 from regsim.model.state import CHANNELS, Flows
 from regsim.model.world import World, build_world
 from regsim.params import RUN_SEED, Params, WorldParams, params_hash, to_dict
-from regsim.results import RunResult, git_commit
+from regsim.results import RunResult, check_run_folder, git_commit
 from regsim.rng import stream
 
 BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float rounding only
@@ -258,6 +259,44 @@ def road_table(world: World) -> pd.DataFrame:
              "km": d["km"], "road_class": d["road_class"], "synthetic": d["synthetic"]}
             for a, b, d in world.graph.edges(data=True)]
     return pd.DataFrame(rows)
+
+
+def run_to_folder(params: Params, seed: int, scenario: str, out: Path, overwrite: bool = False,
+                  progress: bool = False, meta: dict[str, Any] | None = None) -> RunResult:
+    """Run one scenario and save it as the run folder ``out`` (what ``regsim run`` does).
+
+    Args:
+        params: The scenario's parameters.
+        seed: The run seed, 0 or more.
+        scenario: The scenario's name (provenance).
+        out: The run folder: new, empty or a regsim run (:func:`regsim.results.check_run_folder`),
+            checked before the model is built; replaced only when the run is complete.
+        overwrite: Also replace a regsim run of another configuration.
+        progress: Show a progress bar of the simulated years on stderr.
+        meta: Entries added to the provenance (``run.json``), e.g. the command line.
+
+    Returns:
+        The result saved; ``meta["model_seconds"]`` counts the build and every step.
+    """
+    if seed < 0:
+        raise RegsimError(f"--seed: {seed} is negative; allowed: 0 or more")
+    check_run_folder(out, params, seed, overwrite)
+    started = time.perf_counter()
+    model = RegionalModel(params, seed=seed, scenario=scenario)
+    try:
+        years = range(params.time.start_year, params.time.end_year + 1)
+        if progress:
+            from tqdm import tqdm
+
+            years = tqdm(years, desc="simulating", unit="year", file=sys.stderr, leave=False)
+        for _ in years:
+            model.step()
+        result = model.result(time.perf_counter() - started)
+        result.meta.update(meta or {})
+        result.save(out)
+    finally:
+        model.release()
+    return result
 
 
 def run_one(params: Params, seed: int, scenario: str = "") -> RunResult:

@@ -310,6 +310,24 @@ def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
     return fig
 
 
+def plot_sensitivity(result: pd.DataFrame, key: str, pair: tuple[str, str], outcomes: tuple[str, ...]) -> Figure:
+    """Sensitivity indices with confidence intervals, one panel per outcome.
+
+    Args:
+        result: One row per outcome and parameter with ``key`` and ``{key}_conf`` columns.
+        key: The index shown, e.g. ``mu_star`` (Morris) or ``ST`` (Sobol total order).
+        pair: The strategies whose difference was analysed (for the titles).
+        outcomes: The outcomes, one panel each, in order.
+    """
+    conf = f"{key}_conf"
+    fig, axes = new_figure(ncols=len(outcomes), width=15, height=4.5)
+    for ax, outcome in zip(np.atleast_1d(axes), outcomes, strict=True):
+        part = result[result.outcome == outcome].assign(lo=lambda f: f[key] - f[conf], hi=lambda f: f[key] + f[conf])
+        plot_bars(part, key, "parameter", error=("lo", "hi"), ax=ax, xlabel=key)
+        ax.set_title(f"{pair[0]} - {pair[1]}: {outcome}", fontsize=9)
+    return fig
+
+
 def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     """Write ``name.png`` (150 dpi) and ``name.svg`` into ``folder``; returns both paths."""
     folder = Path(folder)

@@ -14,12 +14,17 @@ peak memory (``ru_maxrss``) belongs to that scale alone:
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import platform
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any
+
+from regsim import files
+from regsim.errors import RegsimError
 
 SCALES = {"default": 10, "full": 1}
 MESA_AGENTS = 20_000
@@ -154,6 +159,40 @@ def run(scale: str = "default", repeats: int = 3, leak_runs: int = 50) -> dict[s
     if leak_runs:
         out["leaks"] = _in_fresh_process(("leak", leak_runs, 0))
     return out
+
+
+def is_bench_json(path: Path) -> bool:
+    """Whether ``path`` is a JSON file written by ``regsim bench --json`` (so it may be replaced)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"machine", "utc"} <= set(data)
+
+
+def measure(scale: str = "default", repeats: int = 3, leak_runs: int = 50, json_file: str | None = None
+            ) -> dict[str, Any]:
+    """Check the options, run every measurement (:func:`run`) and write them to ``json_file`` if given.
+
+    Args:
+        scale: ``default``, ``full`` or ``both``.
+        repeats: Best of N for the default scale, 1 or more.
+        leak_runs: Runs of the leak check, 0 to skip.
+        json_file: A file to write the figures to as one JSON object (checked before any
+            measurement; a file regsim bench wrote before is replaced); None or ``"-"``: none.
+
+    Raises:
+        RegsimError: for a bad option or a JSON file that may not be written, before any measurement.
+    """
+    if repeats < 1 or leak_runs < 0:
+        raise RegsimError("--repeats must be 1 or more and --leak-runs 0 or more")
+    to_file = json_file not in (None, "-")
+    if to_file:
+        files.check_file(json_file, is_bench_json, "a regsim bench JSON file", "--json")
+    result = run(scale, repeats, leak_runs)
+    if to_file:
+        files.write_text(json_file, json.dumps(result, indent=2) + "\n")
+    return result
 
 
 def format_report(result: dict[str, Any]) -> str:

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from regsim import files
 from regsim.data.loader import KyrgyzData
-from regsim.params import Params, describe, replace
+from regsim.errors import RegsimError
+from regsim.params import Params, plausible_ranges, replace
 
 FREE: Final = (
     "incomes.skill_dispersion",
@@ -36,11 +39,6 @@ FREE: Final = (
 )
 """Parameters fitted; each is searched over its plausible range declared in ``regsim.params``."""
 
-
-def search_ranges() -> dict[str, tuple[float, float]]:
-    """The plausible range of each free parameter (one source of truth: the declarations)."""
-    declared = {row["key"]: row["plausible"] for row in describe()}
-    return {key: tuple(declared[key]) for key in FREE}
 
 INCOME_TOLERANCE_K_SOM: Final = 5.3
 """10% of the 2016 survey income per person: a one-year-old survey mean standing for 2017."""
@@ -130,7 +128,7 @@ def _with(params: Params, values: dict[str, float]) -> Params:
 def calibrate(params: Params, data: KyrgyzData, max_evaluations: int = 150) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit the free parameters; returns (parameter table, fit table)."""
     targets = base_targets(data)
-    ranges = search_ranges()
+    ranges = plausible_ranges(FREE)
     keys = list(FREE)
     lows = np.array([ranges[k][0] for k in keys])
     highs = np.array([ranges[k][1] for k in keys])
@@ -157,6 +155,43 @@ def calibrate(params: Params, data: KyrgyzData, max_evaluations: int = 150) -> t
                          "before": t.read(before), "after": t.read(after),
                          "ok_after": abs(t.read(after) - t.observed) <= t.tolerance} for t in targets])
     return parameter_table, fit
+
+
+FILES: Final = frozenset({"calibration.csv", "fit.csv", "calibrated.toml"})
+"""What ``regsim calibrate`` writes into its output folder."""
+
+
+def run(scenario: str, overrides: list[str], max_evaluations: int, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit a scenario and write ``calibration.csv``, ``fit.csv`` and ``calibrated.toml`` into ``out``.
+
+    ``calibrated.toml`` inherits ``scenario`` (by name if it is a named scenario, so the file works
+    on any machine; a file by its full path), then keeps the ``overrides``, then sets the fit.
+
+    Args:
+        scenario: A scenario name or TOML path.
+        overrides: ``section.name=value`` texts (``--set``).
+        max_evaluations: Model builds at most, 5 or more.
+        out: The output folder: new, empty or holding only ``FILES``; checked before any fit.
+
+    Returns:
+        (parameter table, fit table) of :func:`calibrate`.
+    """
+    from regsim import scenario as scenario_mod
+    from regsim.data import loader
+
+    if max_evaluations < 5:
+        raise RegsimError(f"--max-evaluations: {max_evaluations} is too few; use 5 or more")
+    scen = scenario_mod.load(scenario, overrides)
+    files.check_command_folder(out, FILES, "regsim calibrate")
+    parameters, fit = calibrate(scen.params, loader.load_kyrgyz_data(), max_evaluations)
+    parent = scenario if scenario_mod.available().get(scenario) is not None else str(Path(scenario).resolve())
+    fixed = {key: toml_value(value) for key, value in (scenario_mod.parse_override(text) for text in overrides)}
+    toml_text = scenario_text(parent, parameters, fixed)
+    files.write_command_files(out, FILES, {
+        "calibration.csv": lambda p: parameters.to_csv(p, index=False),
+        "fit.csv": lambda p: fit.to_csv(p, index=False),
+        "calibrated.toml": lambda p: p.write_text(toml_text, encoding="utf-8")})
+    return parameters, fit
 
 
 def scenario_text(scenario: str, parameters: pd.DataFrame, overrides: dict[str, str] | None = None) -> str:

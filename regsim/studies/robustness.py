@@ -14,16 +14,77 @@ from typing import Any, Final
 
 import pandas as pd
 
-from regsim.params import DEFAULT_SEED
+from regsim import files
+from regsim.batch.store import check_batch_folder
+from regsim.errors import RegsimError
+from regsim.params import DEFAULT_SEED, STRATEGIES, plausible_ranges
 from regsim.reporting.analysis import BASELINE, load
-from regsim.studies.sensitivity import plausible_ranges
+from regsim.reporting.plots import close_all, plot_robustness, save
+from regsim.studies.sensitivity import SCREEN_SETTINGS as SCREEN_SETTINGS  # the defaults here too
+from regsim.studies.sensitivity import UNCERTAIN
 
 DEFAULT_STRATEGIES: Final = ("none", "equalisation_uniform", "equalisation_needs", "concentrated",
                              "concentrated_hinterland", "concept_two_stage")
 MIN_WORLDS: Final = 2  # fewer worlds cannot tell robustness from luck
-SCREEN_SETTINGS: Final = {"time.end_year": 2035, "scale.household_weight": 20}
-"""Defaults of ``regsim robustness`` (a cheaper screen: shorter horizon, coarser households);
-``regsim compare --robustness N`` uses the comparison's own settings instead."""
+# SCREEN_SETTINGS (from sensitivity) are also the defaults of ``regsim robustness`` (a cheaper screen:
+# shorter horizon, coarser households); ``regsim compare --robustness N`` uses the comparison's own settings
+
+
+def parse_strategies(text: str | None, default: tuple[str, ...] = DEFAULT_STRATEGIES) -> tuple[str, ...]:
+    """Strategies from ``A,B,...`` (``default`` if None), with ``none`` first if absent (the satisficing threshold).
+
+    Raises:
+        RegsimError: naming an unknown strategy and the allowed ones.
+    """
+    strategies = tuple(s.strip() for s in text.split(",") if s.strip()) if text is not None else default
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise RegsimError(f"--strategies: unknown {unknown[0]!r}; allowed: {', '.join(STRATEGIES)}")
+    return strategies if "none" in strategies else ("none", *strategies)
+
+
+def check_worlds(n: int, option: str = "--n") -> None:
+    """Raise a one-line error unless ``n`` is a usable number of worlds (``option`` names it)."""
+    if n < MIN_WORLDS:
+        raise RegsimError(f"{option}: {n} is not allowed; use {MIN_WORLDS} or more worlds")
+
+
+def run(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict[str, Any], out: Path,
+        executor: str = "serial", workers: int | None = None, progress: bool = True,
+        seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Run ``strategies`` (``none`` among them) in ``n`` Latin-hypercube worlds into the batch folder ``out``.
+
+    Writes ``out/robustness.csv`` (shares of worlds as fractions 0-1, GDP regret in som per person,
+    poverty regret in percentage points) and ``out/robustness.png``/``.svg``. Resumable like a batch.
+
+    Args:
+        n: Worlds (Latin hypercube points), at least ``MIN_WORLDS``.
+        strategies: The strategies compared, ``none`` among them.
+        scenario: Path of the scenario file.
+        fixed: ``section.name`` -> value for every run (``--set``).
+        out: The batch folder (new, empty or this batch, resumed); checked before any run.
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes (None: every local core).
+        progress: Show a progress bar on stderr.
+        seed: Experiment seed.
+
+    Returns:
+        The robustness table (:func:`table`).
+
+    Raises:
+        RegsimError: for a bad ``n`` or ``out``, before any run.
+        regsim.batch.RunsFailed: if runs failed (recorded in ``out``).
+    """
+    from regsim import batch
+
+    check_worlds(n, "--n")
+    check_batch_folder(out)
+    batch.run_table(experiment_table(n, strategies, scenario, fixed, seed=seed), out, executor, workers, progress)
+    result = table(world_outcomes(out))
+    files.write_csv(result, out / "robustness.csv")
+    save(plot_robustness(result), out, "robustness")
+    close_all()
+    return result
 
 
 def experiment_table(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict[str, Any],
@@ -33,14 +94,14 @@ def experiment_table(n: int, strategies: tuple[str, ...], scenario: str, fixed: 
         "experiment": {"name": "robustness", "scenario": scenario, "replications": 1, "seed": seed,
                        "outputs": ["national"], "set": fixed},
         "grid": {"policy.strategy": list(strategies)},
-        "sample": {"method": "lhs", "n": n, "ranges": plausible_ranges()},
+        "sample": {"method": "lhs", "n": n, "ranges": plausible_ranges(UNCERTAIN)},
     }
 
 
 def world_outcomes(out_dir: Path) -> pd.DataFrame:
     """Last-year GDP per person and poverty per (world, strategy)."""
     comp = load(out_dir)
-    keys = list(plausible_ranges())
+    keys = list(UNCERTAIN)
     design = comp.design
     # the same sample point (world) has the same parameter values for every strategy
     world = design.groupby(keys, sort=False).ngroup()

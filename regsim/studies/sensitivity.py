@@ -15,8 +15,11 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from regsim.errors import ExperimentError
-from regsim.params import DEFAULT_SEED, describe
+from regsim import files
+from regsim.batch.store import check_batch_folder
+from regsim.errors import ExperimentError, RegsimError
+from regsim.params import DEFAULT_SEED, plausible_ranges
+from regsim.reporting.plots import close_all, plot_sensitivity, save
 
 UNCERTAIN: Final = (
     "economy.agglomeration_elasticity",
@@ -34,14 +37,64 @@ UNCERTAIN: Final = (
 
 OUTCOMES: Final = ("gdp_per_capita_som", "poverty_rate", "theil_between_oblasts")
 
+SCREEN_SETTINGS: Final = {"time.end_year": 2035, "scale.household_weight": 20}
+"""Defaults of ``regsim sensitivity`` under the ``--set`` values: a shorter horizon, coarser households."""
 
-def plausible_ranges(keys: tuple[str, ...] = UNCERTAIN) -> dict[str, list[float]]:
-    """The plausible range of each key, from the parameter declarations."""
-    table = {row["key"]: row["plausible"] for row in describe()}
-    missing = [k for k in keys if not table.get(k)]
-    if missing:
-        raise ExperimentError(f"no plausible range declared for {', '.join(missing)}")
-    return {k: [float(table[k][0]), float(table[k][1])] for k in keys}
+
+def strategy_pair(text: str) -> tuple[str, str]:
+    """The two strategies ``A,B`` whose difference (A minus B) is analysed.
+
+    Raises:
+        RegsimError: unless ``text`` names exactly two.
+    """
+    pair = tuple(s.strip() for s in text.split(","))
+    if len(pair) != 2:
+        raise RegsimError(f"--strategies: expected two strategies A,B, got {text!r}")
+    return pair
+
+
+def run(method: str, n: int, pair: tuple[str, str], scenario: str, fixed: dict[str, Any], out: Path,
+        executor: str = "serial", workers: int | None = None, progress: bool = True) -> pd.DataFrame:
+    """Run the sample for both strategies into the batch folder ``out`` and analyse the differences.
+
+    Writes ``out/sensitivity.csv`` (:func:`analyse`) and ``out/sensitivity.png``/``.svg`` (one
+    panel per outcome). Resumable like a batch.
+
+    Args:
+        method: ``morris`` or ``sobol``.
+        n: Morris trajectories or the Sobol base sample size.
+        pair: The difference ``pair[0]`` minus ``pair[1]``.
+        scenario: Path of the scenario file.
+        fixed: ``section.name`` -> value for every run (``--set``).
+        out: The batch folder (new, empty or this batch, resumed); checked before any run.
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes (None: every local core).
+        progress: Show a progress bar on stderr.
+
+    Returns:
+        The indices per outcome and parameter, most influential first.
+
+    Raises:
+        RegsimError: for a bad method or ``out``, before any run.
+        regsim.batch.RunsFailed: if runs failed (recorded in ``out``).
+    """
+    from regsim import batch
+
+    table = experiment_table(method, n, pair, scenario, fixed)
+    check_batch_folder(out)
+    batch.run_table(table, out, executor, workers, progress)
+    ranges = plausible_ranges(UNCERTAIN)
+    x, diff = differences(out, pair, ranges)
+    result = analyse(method, x, diff, ranges)
+    files.write_csv(result, out / "sensitivity.csv")
+    save(plot_sensitivity(result, index_column(method), pair, OUTCOMES), out, "sensitivity")
+    close_all()
+    return result
+
+
+def index_column(method: str) -> str:
+    """The column that ranks parameters: ``mu_star`` (Morris) or ``ST`` (Sobol total order)."""
+    return "mu_star" if method == "morris" else "ST"
 
 
 def experiment_table(method: str, n: int, strategies: tuple[str, str], scenario: str,
@@ -53,7 +106,7 @@ def experiment_table(method: str, n: int, strategies: tuple[str, str], scenario:
         "experiment": {"name": f"sensitivity-{method}", "scenario": scenario, "replications": 1, "seed": seed,
                        "outputs": ["national"], "set": fixed},
         "grid": {"policy.strategy": list(strategies)},
-        "sample": {"method": method, "n": n, "ranges": plausible_ranges()},
+        "sample": {"method": method, "n": n, "ranges": plausible_ranges(UNCERTAIN)},
     }
 
 
@@ -101,5 +154,5 @@ def analyse(method: str, x: np.ndarray, diff: pd.DataFrame, ranges: dict[str, li
                              "S1_conf": float(res["S1_conf"][i]), "ST": float(res["ST"][i]),
                              "ST_conf": float(res["ST_conf"][i])})
     table = pd.DataFrame(rows)
-    key = "mu_star" if method == "morris" else "ST"
+    key = index_column(method)
     return table.sort_values(["outcome", key], ascending=[True, False]).reset_index(drop=True)

@@ -11,16 +11,20 @@ those after 2017 are out of sample.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from regsim import files
 from regsim.data.loader import OBLAST_ORDER, KyrgyzData
-from regsim.params import Params, replace
+from regsim.errors import RegsimError
+from regsim.params import DEFAULT_SEED, Params, replace
 from regsim.results import RunResult
+from regsim.rng import replication_seeds
 
 VALIDATION_END_YEAR: Final = 2025
 """Last year run: the NSC population of 1 January 2025 closes the births of calendar 2024."""
@@ -278,3 +282,44 @@ def validate(runs: list[RunResult], target_list: list[Target],
 def validation_params(params: Params) -> Params:
     """The scenario's parameters, run to the end of the validation period."""
     return replace(params, "time.end_year", VALIDATION_END_YEAR)
+
+
+FILES: Final = frozenset({"validation.csv"})
+"""What ``regsim validate`` writes into its output folder."""
+
+
+def run(scenario: str, overrides: Iterable[str], replications: int, out: Path, shocks: str = "covid-2020",
+        seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Run ``replications`` of a scenario to 2025, compare with the data and write ``out/validation.csv``.
+
+    Args:
+        scenario: A scenario name or TOML path (run to ``VALIDATION_END_YEAR``).
+        overrides: ``section.name=value`` texts (``--set``).
+        replications: Runs with replication seeds of ``seed``, 1 or more.
+        out: The output folder: new, empty or holding only ``FILES``; checked before any run.
+        shocks: A scenario whose ``[[shocks]]`` are added for the 2020-2022 targets (the same seeds run
+            again under them), or ``"none"`` to leave those targets out.
+        seed: Base seed of the replications.
+
+    Returns:
+        The table of :func:`validate`; ``attrs["scenario"]`` names the scenario run.
+    """
+    from regsim import scenario as scenario_mod
+    from regsim.data import loader
+    from regsim.model import simulation
+
+    if replications < 1:
+        raise RegsimError(f"--replications: {replications} is not allowed; use 1 or more")
+    scen = scenario_mod.load(scenario, overrides)
+    files.check_command_folder(out, FILES, "regsim validate")
+    params = validation_params(scen.params)
+    shocked = None
+    if shocks != "none":  # the 2020-2022 targets: the same scenario under the COVID shocks
+        shocked = shocked_params(params, scenario_mod.load(shocks).params.shocks)
+    seeds = replication_seeds(seed, replications)
+    runs = [simulation.run_one(params, s, scen.name) for s in seeds]
+    shocked_runs = [simulation.run_one(shocked, s, f"{scen.name}+{shocks}") for s in seeds] if shocked else None
+    table = validate(runs, targets(loader.load_kyrgyz_data()), shocked_runs)
+    files.write_command_files(out, FILES, {"validation.csv": lambda p: table.to_csv(p, index=False)})
+    table.attrs["scenario"] = scen.name
+    return table

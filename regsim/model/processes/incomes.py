@@ -38,23 +38,22 @@ class IncomeOutcome:
     income_pc_som: np.ndarray
 
 
-def earnings(state: State) -> tuple[np.ndarray, np.ndarray]:
-    """Wage and farm income per household row before the calibrated scale, som."""
+def earnings(state: State, scaled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Wage and farm income per household row, som (float32).
+
+    Args:
+        state: Current state.
+        scaled: Multiply by the oblast's calibrated ``earnings_scale`` (ratio); False while the
+            scale itself is being calibrated at initialisation.
+    """
     hh, cols = state.households, state.cols
     home = hh.settlement
-    wage = hh.employed * cols.resident_wage_som.astype(np.float32)[home] * hh.skill
-    farm = hh.farming * cols.farm_income_per_worker_som.astype(np.float32)[home] * hh.skill
-    return wage, farm
-
-
-def scaled_earnings(state: State) -> tuple[np.ndarray, np.ndarray]:
-    """Wage and farm income per household row with the oblast's calibrated scale, som (float32)."""
-    hh, cols = state.households, state.cols
-    home = hh.settlement
+    wage_rate = cols.resident_wage_som.astype(np.float32)[home]
+    farm_rate = cols.farm_income_per_worker_som.astype(np.float32)[home]
+    if not scaled:  # float32 products in this order, as the scales were calibrated (results bit for bit)
+        return hh.employed * wage_rate * hh.skill, hh.farming * farm_rate * hh.skill
     skill = hh.skill * state.base.earnings_scale.astype(np.float32)[home]
-    wage = hh.employed * (cols.resident_wage_som.astype(np.float32)[home] * skill)
-    farm = hh.farming * (cols.farm_income_per_worker_som.astype(np.float32)[home] * skill)
-    return wage, farm
+    return hh.employed * (wage_rate * skill), hh.farming * (farm_rate * skill)
 
 
 def remittance_per_migrant(state: State, params: Params) -> float:
@@ -105,7 +104,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     """Incomes of every household and mean income per person per settlement."""
     hh = state.households
     inc = params.incomes
-    wage, farm = scaled_earnings(state)
+    wage, farm = earnings(state)
     # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
     years = state.year - state.base.year

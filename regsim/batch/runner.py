@@ -1,0 +1,208 @@
+"""Running a batch: the design, the results directory and the executor, in named steps.
+
+``run_batch`` ties the pieces together: the design (``experiment``), the results directory
+(``store``) and the executor (``executors``). Results are identical for a seed whichever
+executor, worker count or sharding ran them, survive crashes and resume. Every argument (shard,
+workers, executor, scheduler, ``--out``, design size) is checked before the results directory is
+created, so a mistake leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from regsim.batch import store
+from regsim.batch.executors import RunSpec, check_arguments, check_scheduler, parse_shard, run_specs
+from regsim.batch.experiment import Experiment, design, parse, run_overrides
+from regsim.errors import ExperimentError
+from regsim.scenario import locate
+
+MAX_RUNS: Final = 100_000  # larger designs need allow_large (--allow-large)
+
+
+def design_size(exp: Experiment) -> int:
+    """Number of runs of an experiment's design, counted without building it.
+
+    Cells (the grid's combinations, then the ``[[cells]]``) x sample points x replications;
+    SALib draws ``n`` points for ``lhs``, ``n (D + 2)`` for ``sobol`` (first order) and
+    ``n (D + 1)`` for ``morris`` (``n`` trajectories), with ``D`` the number of ranges.
+    """
+    grid = math.prod(len(values) for values in exp.grid.values())
+    # with [[cells]]: the grid's cells (if any) then the listed ones; without: the grid (1 if none)
+    cells = (grid if exp.grid else 0) + len(exp.cells) if exp.cells else grid
+    points = 1
+    if exp.ranges:
+        d = len(exp.ranges)
+        points = {"lhs": exp.n, "sobol": exp.n * (d + 2), "morris": exp.n * (d + 1)}.get(exp.method or "", exp.n)
+    return cells * points * exp.replications
+
+
+def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", workers: int = 1,
+              scheduler: str | None = None, shard: str | None = None, progress: bool = True,
+              allow_large: bool = False, announce: Callable[[str], None] | None = None,
+              dry_run: bool = False) -> dict[str, Any]:
+    """Run (or resume) every missing run of an experiment; returns a summary.
+
+    Args:
+        exp: The experiment.
+        out_dir: Results directory (created, or resumed if it holds this experiment).
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes for ``processes`` and a local Dask cluster.
+        scheduler: Address of an existing Dask scheduler (``tcp://host:port``).
+        shard: ``"I/N"``: run only the I-th of N slices of the design.
+        progress: Show a progress bar on stderr.
+        allow_large: Allow designs of more than ``MAX_RUNS`` runs.
+        announce: Called with one line ("N runs (M to do)") before the runs start.
+        dry_run: Check everything (arguments, ``out_dir``, the design and its first run's parameters)
+            and return ``{"dry_run": True, "total", "in_slice"}`` without creating or running anything.
+
+    Raises:
+        ExperimentError: for a bad argument, an unusable ``out_dir``, a design that is too
+            large, or a directory holding another experiment; raised before anything is created.
+    """
+    out = Path(out_dir)
+    slice_ = _check_request(exp, out, executor, workers, scheduler, shard, allow_large)
+    frame = design(exp)
+    rows = frame if slice_ is None else frame[frame.run_id % slice_[1] == slice_[0] - 1]
+    if dry_run:
+        from regsim.batch.experiment import run_params
+
+        run_params(exp, frame.iloc[0].to_dict())  # the parameters of a run validate
+        return {"dry_run": True, "total": len(frame), "in_slice": len(rows)}
+    scenario_path = _open_store(exp, out, frame)
+    specs = _pending_specs(exp, out, rows, scenario_path)
+    if announce is not None:
+        where = f", {len(rows)} in shard {shard}" if slice_ is not None else ""
+        announce(f"{exp.name}: {len(frame)} runs{where} ({len(specs)} to do) in {out}")
+    started = time.perf_counter()
+    counts = _run_specs(specs, f"{exp.name} [{executor}]", executor, workers, scheduler, progress)
+    seconds = time.perf_counter() - started
+    summary = {"executor": executor, "workers": workers, "shard": shard, "ran": counts["done"],
+               "failed": counts["failed"], "already_complete": len(rows) - len(specs) + counts["skipped"],
+               "seconds": round(seconds, 2), "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return _finish(exp, out, frame, len(rows), summary)
+
+
+def _check_request(exp: Experiment, out: Path, executor: str, workers: int, scheduler: str | None,
+                   shard: str | None, allow_large: bool) -> tuple[int, int] | None:
+    """Check every argument and ``out`` before anything is created; returns the shard ``(I, N)`` or None."""
+    check_arguments(executor, workers)
+    slice_ = parse_shard(shard)
+    if scheduler:
+        check_scheduler(scheduler)
+    size = design_size(exp)
+    if size > MAX_RUNS and not allow_large:
+        raise ExperimentError(f"{exp.path or exp.name}: the design has {size:,} runs, more than {MAX_RUNS:,}; "
+                              "reduce the grid, sample or replications, or pass --allow-large to go ahead")
+    store.check_out_dir(out)
+    return slice_
+
+
+def _open_store(exp: Experiment, out: Path, frame: pd.DataFrame) -> str:
+    """Create or resume the results directory (manifest, world and road tables); returns the scenario path."""
+    from regsim.batch.experiment import run_params
+    from regsim.model.simulation import cached_world, road_table, world_table
+    from regsim.params import to_dict
+
+    scenario_path = str(locate(exp.scenario).resolve())
+    base = run_params(exp, frame.iloc[0].to_dict())
+    store.open_or_create(out, exp.name, exp.fingerprint(), frame,
+                         {"scenario": scenario_path, "replications": exp.replications, "seed": exp.seed,
+                          "outputs": list(exp.outputs), "varied": exp.varied_keys(), "fixed": exp.fixed,
+                          "base_params": to_dict(base)})
+    if not (out / "world.parquet").is_file():
+        world = cached_world(base.scale.world_seed, base.world)
+        store.atomic_parquet(road_table(world), out / "roads.parquet")
+        store.atomic_parquet(world_table(world), out / "world.parquet")
+    return scenario_path
+
+
+def _pending_specs(exp: Experiment, out: Path, rows: pd.DataFrame, scenario_path: str) -> list[RunSpec]:
+    """A run specification for each design row whose results are not complete in ``out`` yet."""
+    return [
+        RunSpec(run_id=int(row["run_id"]), scenario=scenario_path, overrides=tuple(run_overrides(exp, row)),
+                seed=int(row["seed"]), outputs=exp.outputs, out_dir=str(out),
+                settlement_years=exp.settlement_years)
+        for row in rows.to_dict("records")
+        if not store.is_complete(out, int(row["run_id"]), exp.outputs)
+    ]
+
+
+def _run_specs(specs: list[RunSpec], label: str, executor: str, workers: int, scheduler: str | None,
+               progress: bool) -> dict[str, int]:
+    """Run ``specs`` on the executor, with a progress bar on stderr; returns counts done, failed, skipped."""
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+    bar = None
+    if progress and specs:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(specs), desc=label, unit="run", file=sys.stderr, dynamic_ncols=True)
+    try:
+        for outcome in run_specs(specs, executor, workers, scheduler) if specs else []:
+            counts[outcome.status] += 1
+            if bar is not None:
+                bar.set_postfix(done=counts["done"] + counts["skipped"], failed=counts["failed"], refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return counts
+
+
+def _finish(exp: Experiment, out: Path, frame: pd.DataFrame, in_slice: int, summary: dict[str, Any]
+            ) -> dict[str, Any]:
+    """Record the batch in the manifest, export for the EMA Workbench when all is done; the full summary."""
+    final = store.finish(out, frame, exp.outputs, summary)
+    skipped: list[Path] = []
+    if (final.status == "done").all():
+        skipped = store.export_ema(out, final, exp.varied_keys())
+    done, seconds = summary["ran"], summary["seconds"]
+    rate = round(60 * done / seconds, 1) if seconds > 0 and done else 0.0
+    summary.update({"total": len(frame), "in_slice": in_slice,
+                    "done_total": int((final.status == "done").sum()),
+                    "failed_total": int((final.status == "failed").sum()),
+                    "pending_total": int((final.status == "pending").sum()),
+                    "runs_per_minute": rate, "unreadable": [str(p) for p in skipped]})
+    return summary
+
+
+class RunsFailed(Exception):  # noqa: N818  (a result of the work, not a user mistake: not a RegsimError)
+    """Some runs of a batch failed; they are recorded in the results directory (``design.parquet``)."""
+
+    def __init__(self, out: Path, summary: dict[str, Any]) -> None:
+        super().__init__(f"{summary['failed_total']} run(s) failed in {out}")
+        self.out = out
+        self.summary = summary
+
+
+def default_workers(workers: int | None) -> int:
+    """``workers``, or every local core if None."""
+    return workers if workers is not None else (os.cpu_count() or 1)
+
+
+def run_table(table: dict[str, Any], out_dir: str | Path, executor: str = "serial", workers: int | None = None,
+              progress: bool = True) -> dict[str, Any]:
+    """Run (or resume) an experiment given as a table (as read from TOML) into ``out_dir``; all must succeed.
+
+    The studies (sensitivity, robustness) and the comparison build their experiments this way.
+
+    Returns:
+        The summary of :func:`run_batch`.
+
+    Raises:
+        RunsFailed: if any run failed (after every other run finished).
+    """
+    out = Path(out_dir)
+    summary = run_batch(parse(table, None), out, executor=executor, workers=default_workers(workers),
+                        progress=progress)
+    if summary["failed_total"]:
+        raise RunsFailed(out, summary)
+    return summary
