@@ -21,7 +21,7 @@ LAYERS = {
     # studies of the model: validation, calibration, sensitivity, robustness, benchmarks
     "studies": 12,
     # reading results: pure table functions (used by studies too), summaries, figures, the report
-    "reporting": 13, "reporting.analysis": 3, "reporting.summary": 3, "reporting.plots": 3,
+    "reporting": 13, "reporting.analysis": 3, "reporting.paired": 3, "reporting.summary": 3, "reporting.plots": 3,
     # the command line and the Python API
     "cli": 14, "__init__": 14,
 }

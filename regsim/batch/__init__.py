@@ -44,7 +44,8 @@ def design_size(exp: Experiment) -> int:
 
 def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", workers: int = 1,
               scheduler: str | None = None, shard: str | None = None, progress: bool = True,
-              allow_large: bool = False, announce: Callable[[str], None] | None = None) -> dict[str, Any]:
+              allow_large: bool = False, announce: Callable[[str], None] | None = None,
+              replications: int | None = None) -> dict[str, Any]:
     """Run (or resume) every missing run of an experiment; returns a summary.
 
     Args:
@@ -57,6 +58,9 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         progress: Show a progress bar on stderr.
         allow_large: Allow designs of more than ``MAX_RUNS`` runs.
         announce: Called with one line ("N runs (M to do)") before the runs start.
+        replications: Run only replications ``0 .. replications - 1`` of every cell (the rounds of
+            ``regsim compare --replications auto``: the design, its seeds and fingerprint stay those of
+            all ``exp.replications``, so a later round extends the same directory and resumes honestly).
 
     Raises:
         ExperimentError: for a bad argument, an unusable ``out_dir``, a design that is too
@@ -66,6 +70,8 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
 
     out = Path(out_dir)
     check_arguments(executor, workers)
+    if replications is not None and not 1 <= replications <= exp.replications:
+        raise ExperimentError(f"replications {replications} is outside 1-{exp.replications} of the experiment")
     slice_ = parse_shard(shard)
     if scheduler:
         check_scheduler(scheduler)
@@ -90,6 +96,8 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         store.atomic_parquet(road_table(world), out / "roads.parquet")
         store.atomic_parquet(world_table(world), out / "world.parquet")
     rows = frame if slice_ is None else frame[frame.run_id % slice_[1] == slice_[0] - 1]
+    if replications is not None:
+        rows = rows[rows.replication < replications]
     specs = [
         RunSpec(run_id=int(row["run_id"]), scenario=scenario_path, overrides=tuple(run_overrides(exp, row)),
                 seed=int(row["seed"]), outputs=exp.outputs, out_dir=str(out),
