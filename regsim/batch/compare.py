@@ -26,11 +26,12 @@ from typing import Any, Final
 
 import pandas as pd
 
+import regsim.reporting.analysis as analysis
+import regsim.reporting.paired as paired
 from regsim.batch import run_batch, store
 from regsim.batch.experiment import parse
 from regsim.errors import ExperimentError
 from regsim.params import DEFAULT_SEED
-from regsim.reporting import analysis, paired
 
 DEFAULT_REPLICATIONS: Final = 10
 DEFAULT_MAX_REPLICATIONS: Final = 50

@@ -15,8 +15,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+import regsim.reporting.paired as paired
 from regsim.errors import ExperimentError
-from regsim.reporting import paired
 
 BASELINE: Final = "none"
 COMPARISON_FILE: Final = "comparison.json"

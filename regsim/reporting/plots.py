@@ -20,6 +20,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from regsim import files
+from regsim.reporting.paired import BAND_ORDER
 
 # Okabe-Ito, with the pale yellow last (it is hard to see on white)
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
@@ -156,7 +157,8 @@ def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str 
         colour = colour_for(label)
         for c, (measure, title, scale, unit) in enumerate(BAND_MEASURES):
             ax = axes[r, c]
-            part = mine[mine.measure == measure].sort_values("band")
+            part = mine[mine.measure == measure]
+            part = part.assign(order=part.band.astype(str).map(BAND_ORDER.index)).sort_values("order")
             y = np.arange(len(part))
             mean = part.mean_diff.to_numpy(float) / scale
             low = np.nan_to_num(part.low.to_numpy(float) / scale, nan=0.0, posinf=0.0, neginf=0.0)

@@ -84,24 +84,27 @@ def outcome_phrase(outcome: str, first: int, last: int, discount_rate: float) ->
             "theil_between_end": f"inequality between oblasts (Theil) in {last}"}[outcome]
 
 
-def amount(outcome: str, value: float, signed: bool = False) -> str:
+READING = {  # outcome -> (scale, format, unit) of a difference as a reader sees it
+    "gdp_per_capita_end": (1.0, ",.0f", "som"),
+    "gdp_pv": (1e9, ",.1f", "bn som"),
+    "poverty_rate_end": (0.01, ",.2f", "points"),
+    "poverty_person_years": (1.0, ",.0f", "person-years"),
+    "theil_between_end": (1.0, ".4f", ""),
+}
+
+
+def amount(outcome: str, value: float, signed: bool = False, unit: bool = True) -> str:
     """A difference in the outcome's reading unit: som, bn som, points, person-years or index."""
-    sign = "+" if signed else ""
     if not math.isfinite(value):
         return "unbounded"
-    if outcome == "gdp_pv":
-        return f"{value / 1e9:{sign},.1f} bn som"
-    if outcome == "poverty_rate_end":
-        return f"{100 * value:{sign},.2f} points"
-    if outcome == "poverty_person_years":
-        return f"{value:{sign},.0f} person-years"
-    if outcome == "theil_between_end":
-        return f"{value:{sign}.4f}"
-    return f"{value:{sign},.0f} som"
+    scale, fmt, name = READING[outcome]
+    text = format(value / scale, ("+" if signed else "") + fmt)
+    return f"{text} {name}" if unit and name else text
 
 
 def _bounds(outcome: str, low: float, high: float) -> str:
-    return f"{amount(outcome, low)} to {amount(outcome, high)}"
+    """``low to high unit``: an interval with its unit once."""
+    return f"{amount(outcome, low, unit=False)} to {amount(outcome, high)}"
 
 
 def verdict_sentence(row: Any, first: int, last: int, discount_rate: float) -> str:
@@ -176,11 +179,13 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
         if best is not None:
             out.append(f"On {what}, <b>{html.escape(best)}</b> is ahead of every other strategy.")
         elif len(top) == 1:
-            out.append(f"On {what}, only <b>{html.escape(top[0])}</b> is behind no other strategy, but it cannot "
-                       "be told apart from, or is practically equal to, some of them (see the table).")
+            out.append(f"On {what}, no other strategy is ahead of <b>{html.escape(top[0])}</b>, but it is not ahead "
+                       f"of all of them either: some cannot be told apart from it with {n} replications, or are "
+                       "practically equal (see the table).")
         else:
-            out.append(f"On {what}, no strategy is ahead of all others: {_names(top)} are behind none of the others "
-                       f"and cannot be told apart from each other, or are practically equal, with {n} replications.")
+            out.append(f"On {what}, no strategy is ahead of every other. The lead group, which no other strategy is "
+                       f"ahead of, is {_names(top)}: within it, the pairs cannot be told apart with {n} replications "
+                       "or are practically equal.")
     focus = [("concentrated", "equalisation_uniform")]
     if CONCEPT in labels:
         focus += [(CONCEPT, BASELINE)]
@@ -192,19 +197,24 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
         for outcome in paired.HEADLINE_OUTCOMES:
             row = SimpleNamespace(**table.loc[(*key, outcome)].to_dict(), a=key[0], b=key[1], outcome=outcome)
             out.append(verdict_sentence(row, first, last, j.discount_rate))
-    cost = whole.set_index("label")
-    cheapest = cost.som_per_person_year_out_of_poverty.dropna()
+    cost = whole[whole.label.isin(mains)].set_index("label")
+    supported = cost[cost.poverty_person_years_avoided_low > 0]  # person-years avoided: interval above zero
+    cheapest = supported.som_per_person_year_out_of_poverty.dropna()
+    unclear = [label for label in cost.index if label not in supported.index]
+    if unclear:
+        out.append(f"Over {first}-{last}, the person-years in poverty avoided by {_names(unclear)} cannot be "
+                   f"told from zero with {n} replications, so no cost per person-year out of poverty is claimed "
+                   "for them (the table below gives the ratio of means for reference).")
     if len(cheapest):
         lab = cheapest.idxmin()
         row = cost.loc[lab]
-        out.append(f"Per som, <b>{html.escape(str(lab))}</b> takes people out of poverty most cheaply: "
+        out.append(f"Per som, <b>{html.escape(str(lab))}</b> takes people out of poverty most cheaply of the "
+                   "strategies whose person-years avoided are above zero by the interval: "
                    f"{_fmt(row.som_per_person_year_out_of_poverty, 0)} som per person-year out of poverty over "
                    f"{first}-{last} ({_fmt(row.poverty_person_years_avoided, 0)} person-years avoided, "
                    f"{j.confidence:.0%} CI {_fmt(row.poverty_person_years_avoided_low, 0)} to "
                    f"{_fmt(row.poverty_person_years_avoided_high, 0)}, for {_fmt(row.budget_allocated_total / 1e9, 1)} "
                    "bn som allocated); a ratio of means, read it with the interval of the person-years.")
-    elif mains:
-        out.append(f"No strategy avoids person-years in poverty against no programme on average over {first}-{last}.")
     out.append("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
                "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
                "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9.")
@@ -223,8 +233,8 @@ def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int,
             word = "cannot tell"
         else:
             word = row.verdict
-        cell = (f"{word}: {amount(row.outcome, row.mean_diff, signed=True)} "
-                f"[{_bounds(row.outcome, row.low, row.high)}]")
+        cell = (f"{word}: {amount(row.outcome, row.mean_diff, signed=True, unit=False)} "
+                f"[{amount(row.outcome, row.low, unit=False)}, {amount(row.outcome, row.high, unit=False)}]")
         data.setdefault(outcome_phrase(row.outcome, first, last, discount_rate), {})[f"{row.a} vs {row.b}"] = cell
     return pd.DataFrame(data)
 
@@ -681,7 +691,7 @@ def build(out_dir: str | Path) -> Path:
         axes = [axes] if len(refs) == 1 else list(axes)
         for ax, ref in zip(axes, refs, strict=True):
             paths = paired.difference_paths(comp.national[comp.national.label.isin(main)], metric, ref, j.confidence)
-            plots.plot_difference_paths(paths, f"{label}, minus {ref}", ax=ax, scale=scale,
+            plots.plot_difference_paths(paths, f"difference: {label}", ax=ax, scale=scale,
                                         title=f"{label}: each strategy minus {ref}")
         plots.save(fig, figures, f"path_diff_{metric}")
         figs.append(_img(fig, f"{label}, difference"))
