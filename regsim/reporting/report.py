@@ -102,6 +102,12 @@ def amount(outcome: str, value: float, signed: bool = False, unit: bool = True) 
     return f"{text} {name}" if unit and name else text
 
 
+def pct(confidence: float) -> str:
+    """A confidence level as a reader sees it: 90%, or 96.7% where the looks of auto adjusted it."""
+    text = f"{100 * confidence:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
 def _bounds(outcome: str, low: float, high: float) -> str:
     """``low to high unit``: an interval with its unit once."""
     return f"{amount(outcome, low, unit=False)} to {amount(outcome, high)}"
@@ -110,7 +116,7 @@ def _bounds(outcome: str, low: float, high: float) -> str:
 def verdict_sentence(row: Any, first: int, last: int, discount_rate: float) -> str:
     """One pair on one outcome in words, with the mean paired difference and its interval."""
     what = outcome_phrase(row.outcome, first, last, discount_rate)
-    ci = f"{row.confidence:.0%} CI {_bounds(row.outcome, row.low, row.high)}"
+    ci = f"{pct(row.confidence)} CI {_bounds(row.outcome, row.low, row.high)}"
     a, b = f"<b>{html.escape(row.a)}</b>", f"<b>{html.escape(row.b)}</b>"
     diff = f"difference {amount(row.outcome, row.mean_diff, signed=True)}"
     if row.verdict.startswith("cannot be told apart"):
@@ -168,7 +174,7 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
     out = [f"All strategies get the same regional development budget ({_fmt(budget, 2)} bn som in {first}, 2017 "
            f"prices), the same world and the same random draws: replication k has the same seed under every "
            f"strategy, so each difference below is taken replication by replication (paired) and shown as the mean "
-           f"over {n} replications with a {j.confidence:.0%} Student-t confidence interval.{how} "
+           f"over {n} replications with a {pct(j.confidence)} Student-t confidence interval.{how} "
            "\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
            "threshold (0.1% of the level without a programme for GDP and person-years in poverty, 0.1 points for the "
            f"poverty rate{'' if j.practical_threshold == 1 else f', here times {j.practical_threshold:g}'})."]
@@ -212,7 +218,7 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
                    "strategies whose person-years avoided are above zero by the interval: "
                    f"{_fmt(row.som_per_person_year_out_of_poverty, 0)} som per person-year out of poverty over "
                    f"{first}-{last} ({_fmt(row.poverty_person_years_avoided, 0)} person-years avoided, "
-                   f"{j.confidence:.0%} CI {_fmt(row.poverty_person_years_avoided_low, 0)} to "
+                   f"{pct(j.confidence)} CI {_fmt(row.poverty_person_years_avoided_low, 0)} to "
                    f"{_fmt(row.poverty_person_years_avoided_high, 0)}, for {_fmt(row.budget_allocated_total / 1e9, 1)} "
                    "bn som allocated); a ratio of means, read it with the interval of the person-years.")
     out.append("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
@@ -241,7 +247,7 @@ def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int,
 
 def whole_period_frame(whole: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """The whole-period table for the report and the terminal, with units."""
-    ci = f"{confidence:.0%} CI"
+    ci = f"{pct(confidence)} CI"
     frame = pd.DataFrame({
         f"GDP present value vs none, bn som ({ci})": [
             f"{r.gdp_pv_gain / 1e9:+,.1f} ({r.gdp_pv_gain_low / 1e9:,.1f} to {r.gdp_pv_gain_high / 1e9:,.1f})"
@@ -266,7 +272,7 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
     verdicts = verdict_frame(pairs, labels, first, last, j.discount_rate)
     main = whole[~whole.label.str.startswith("hybrid ")]
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
-        return (f"pairwise: A minus B, mean over {comp.replications} paired replications [{j.confidence:.0%} t "
+        return (f"pairwise: A minus B, mean over {comp.replications} paired replications [{pct(j.confidence)} t "
                 f"interval]; 'cannot tell' = cannot be told apart with {comp.replications} replications\n"
                 + verdicts.to_string() + f"\n\nwhole period {first}-{last} versus none (GDP discounted at "
                 f"{j.discount_rate:.0%} a year):\n" + whole_period_frame(main, j.confidence).to_string()
@@ -640,7 +646,7 @@ def build(out_dir: str | Path) -> Path:
     sections.append(
         f"<h2>1. The answer</h2><ul class='lead'>{items}</ul>"
         f"<h3>Every pair of strategies</h3><p class='note'>A minus B: verdict, mean paired difference over "
-        f"{comp.replications} replications and its {j.confidence:.0%} Student-t interval in brackets. GDP per person "
+        f"{comp.replications} replications and its {pct(j.confidence)} Student-t interval in brackets. GDP per person "
         "in som (2017 prices), present value of GDP in bn som, poverty rate in percentage points, person-years in "
         "poverty in person-years. All pairs, the hybrid sweep too, are in <code>pairwise.csv</code>.</p>"
         + _table_html(verdicts, index_name="pair")
@@ -675,7 +681,7 @@ def build(out_dir: str | Path) -> Path:
         + f"<h3>Spread and backwash by distance from the nearest growth centre</h3><p class='note'>The Concept "
         "expects the growth centres to pull up their surroundings. Each row: one strategy minus no regional budget "
         f"in {year}, by road distance from the nearest of the 20 growth centres (the centres themselves, 0-30, "
-        f"30-60, 60-120 and over 120 km); bars are mean paired differences, whiskers the {j.confidence:.0%} "
+        f"30-60, 60-120 and over 120 km); bars are mean paired differences, whiskers the {pct(j.confidence)} "
         "interval. A hinterland effect shows as gains that fade with distance; backwash as losses near the "
         "centres. Per run in <code>distance_bands.csv</code>, differences in "
         "<code>distance_bands_versus.csv</code>.</p>"
@@ -703,7 +709,7 @@ def build(out_dir: str | Path) -> Path:
         figs.append(f"<div class='small'>{_img(small, label + ', levels')}</div>")
     sections.append(f"<h2>3. Paths over time</h2><p class='note'>Large figures: each strategy minus no regional "
                     f"budget (left) and minus the Concept as adopted (right, where run), mean paired difference with "
-                    f"its {j.confidence:.0%} interval band; a band that leaves zero is a difference the replications "
+                    f"its {pct(j.confidence)} interval band; a band that leaves zero is a difference the replications "
                     "support in that year. Small figures: levels, median and 10-90% band over replications.</p>"
                     + "".join(figs))
 
