@@ -152,7 +152,20 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
                          help="comma-separated strategies (default: all but custom, plus a hybrid sweep)")
     compare.add_argument("--hybrid-shares", default="0,0.25,0.5,0.75,1", metavar="X,Y,...",
                          help="centre shares of the hybrid sweep (default 0,0.25,0.5,0.75,1; empty to skip)")
-    compare.add_argument("--replications", type=int, default=10, help="replications per strategy (default 10)")
+    compare.add_argument("--replications", default="10", metavar="N|auto",
+                         help="replications per strategy (default 10), or auto: rounds of 10 more (common seeds) "
+                         "until every headline pairwise difference is decided or --max-replications is reached")
+    compare.add_argument("--max-replications", type=int, default=50, metavar="N",
+                         help="cap of --replications auto (default 50)")
+    compare.add_argument("--confidence", type=float, default=0.9,
+                         help="confidence of the paired Student-t intervals (default 0.9); with auto, spread "
+                         "over the planned looks")
+    compare.add_argument("--discount-rate", type=float, default=0.05,
+                         help="real discount rate per year for the present value of GDP (default 0.05)")
+    compare.add_argument("--practical-threshold", type=float, default=1.0, metavar="SCALE",
+                         help="multiplies the practical thresholds below which a difference is 'practically equal' "
+                         "(1: 0.1%% of the level without a programme for GDP and person-years in poverty, 0.1 "
+                         "points of the poverty rate; 0: none)")
     compare.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"experiment seed (default {DEFAULT_SEED})")
     compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     compare.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
@@ -397,12 +410,6 @@ def _in_batch(out: Path, work: Callable[..., Any], *args: Any, **kwargs: Any) ->
         return None
 
 
-def _run_experiment(table: dict, out: Path, args: argparse.Namespace) -> dict | None:
-    """Run an experiment table through the batch engine; None (after a message) if runs failed."""
-    from regsim import batch
-
-    return _in_batch(out, batch.run_table, table, out, **_executor(args))
-
 
 def _check_batch_out(out: Path, option: str = "--out") -> None:
     """Refuse, before any run, an output folder that is not new, empty or a regsim batch (resumed)."""
@@ -483,10 +490,41 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """``regsim compare``: run the comparison batch, print the headline table, write the report."""
-    from regsim.params import STRATEGIES
+    """``regsim compare``: run the comparison (in rounds with ``--replications auto``), print the verdicts, report."""
+    from regsim.batch.compare import run_comparison
     from regsim.reporting import analysis, report
     from regsim.scenario import locate
+
+    settings = _compare_settings(args, locate(args.scenario))
+    out = args.out or Path("results") / f"compare-{Path(settings.scenario).stem}"
+    _check_batch_out(out)
+    if args.robustness:
+        _check_worlds(args.robustness, "--robustness")
+        _check_batch_out(out / report.ROBUSTNESS_DIR, "--out (its robustness/ folder)")
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    try:
+        result = run_comparison(settings, out, args.executor, workers, progress=not args.quiet)
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    if not result.ok:
+        print(f"regsim: run(s) failed; see {out}/design.parquet (status, error) and {out}/failed/", file=sys.stderr)
+        return 1
+    robust_ok = not args.robustness or run_robustness(
+        args.robustness, tuple(s for s in settings.strategies if s != "hybrid"), settings.scenario,
+        settings.fixed, out / report.ROBUSTNESS_DIR, args, seed=args.seed) is not None
+    page = report.build(out)
+    print(report.terminal_text(analysis.load(out)))
+    print(f"\n{result.message(settings)}\nreport: {page}\nsummary: {out / 'summary.csv'}, pairwise: "
+          f"{out / 'pairwise.csv'}, distance bands: {out / 'distance_bands.csv'}; figures: {out / 'figures'}/")
+    if args.robustness and robust_ok:
+        print(f"robustness: {args.robustness} worlds in {out / report.ROBUSTNESS_DIR / 'robustness.csv'}")
+    return 0 if robust_ok else 1
+
+
+def _compare_settings(args: argparse.Namespace, scenario: Path):
+    """The ``CompareSettings`` of ``regsim compare`` from its options (one-line errors)."""
+    from regsim.batch.compare import CompareSettings
+    from regsim.params import STRATEGIES
 
     default = [s for s in STRATEGIES if s not in ("custom", "hybrid")]
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()] if args.strategies else default
@@ -501,38 +539,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise RegsimError(f"--hybrid-shares: expected numbers like 0,0.5,1; got {args.hybrid_shares!r}") from None
     if any(not 0 <= x <= 1 for x in shares):
         raise RegsimError("--hybrid-shares: shares must be between 0 and 1")
-    if args.replications < 1:
-        raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
-    if args.robustness:
-        _check_worlds(args.robustness, "--robustness")
-    path = locate(args.scenario)
-    fixed = _fixed(args, {})
-    cells = [{"policy.strategy": s} for s in strategies if s != "hybrid"]
-    cells += [{"policy.strategy": "hybrid", "policy.centre_share": x} for x in shares]
-    table = {"experiment": {"name": f"compare-{path.stem}", "scenario": str(path.resolve()),
-                            "replications": args.replications, "seed": args.seed,
-                            "outputs": ["national", "oblasts", "settlements"],
-                            "settlement_years": "base_and_last", "set": fixed},
-             "cells": cells}
-    out = args.out or Path("results") / f"compare-{path.stem}"
-    _check_batch_out(out)
-    if args.robustness:
-        _check_batch_out(out / report.ROBUSTNESS_DIR, "--out (its robustness/ folder)")
-    summary = _run_experiment(table, out, args)
-    if summary is None:
-        return 1
-    robust_ok = True
-    if args.robustness:  # the same scenario, --set values and seed as the comparison; hybrid is a sweep, not one
-        robust = tuple(s for s in strategies if s != "hybrid")
-        robust_ok = run_robustness(args.robustness, robust, str(path.resolve()), fixed,
-                                   out / report.ROBUSTNESS_DIR, args, seed=args.seed) is not None
-    page = report.build(out)
-    print(report.headline_text(analysis.load(out)))
-    print(f"\n{summary['total']} runs in {summary['seconds']:.0f} s ({summary['runs_per_minute']} runs/min); "
-          f"report: {page}\nsummary: {out / 'summary.csv'}; figures: {out / 'figures'}/")
-    if args.robustness and robust_ok:
-        print(f"robustness: {args.robustness} worlds in {out / report.ROBUSTNESS_DIR / 'robustness.csv'}")
-    return 0 if robust_ok else 1
+    text = str(args.replications).strip().lower()
+    if text == "auto":
+        replications = None
+    else:
+        try:
+            replications = int(text)
+        except ValueError:
+            raise RegsimError(f"--replications: expected a whole number or auto, got {args.replications!r}") from None
+    settings = CompareSettings(scenario=str(scenario.resolve()), strategies=tuple(strategies),
+                               hybrid_shares=tuple(shares), replications=replications,
+                               max_replications=args.max_replications, seed=args.seed, fixed=_fixed(args, {}),
+                               confidence=args.confidence, discount_rate=args.discount_rate,
+                               practical_threshold=args.practical_threshold)
+    settings.check()
+    return settings
 
 
 def cmd_explore(args: argparse.Namespace) -> int:

@@ -466,6 +466,13 @@ class PolicyParams(_Validated):
                           source="the Concept as adopted (S_SEED)")
     budget_som_per_year: float = param(2.6e9, "som/year", (0.0, 1e12), (0.5e9, 10e9),
                                        source="2.0 bn transfers to subsidised local budgets + 0.6 bn incentive grants (national_macro.csv)")
+    budget_indexation: str = param("real", "name", choices=("real", "gdp_share"),
+                                   source="real: the Concept's fixed amount; gdp_share: a share of GDP (issue 15)",
+                                   doc="How the yearly budget is set: fixed in real som (budget_som_per_year) or "
+                                   "budget_gdp_share of last year's GDP")
+    budget_gdp_share: float = param(0.005, "fraction of GDP", (0.0, 0.1), (0.002, 0.01),
+                                    source="2.6 bn som was 0.49% of 2017 GDP (national_macro.csv)",
+                                    doc="gdp_share: this year's budget as a share of last year's GDP")
     infrastructure_share: float = param(0.5, "fraction of allocation", (0.0, 1.0), source="assumption")
     grants_share: float = param(0.25, "fraction of allocation", (0.0, 1.0),
                                 source="incentive grants 0.6 / 2.6 bn (national_macro.csv)")

@@ -148,6 +148,8 @@ def _merge(base: dict[str, dict[str, Any]], table: Mapping[str, Any], where: str
             if key not in allowed:
                 raise _unknown(f"{section}.{key}", all_keys(), where, "key")
             if base_dir is not None and f"{section}.{key}" in PATH_KEYS:
+                if isinstance(value, str) and "\x00" in value:
+                    raise ScenarioError(f"{where}: {section}.{key}: a path cannot contain a NUL character")
                 value = resolve_path(value, base_dir)
             base[section][key] = value
 

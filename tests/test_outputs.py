@@ -58,7 +58,7 @@ def no_work(monkeypatch):
     monkeypatch.setattr(validation, "validation_params", forbidden)
     monkeypatch.setattr(calibration, "calibrate", forbidden)
     monkeypatch.setattr(bench, "run", forbidden)
-    monkeypatch.setattr("regsim.cli._run_experiment", forbidden)
+    monkeypatch.setattr("regsim.batch.compare.run_comparison", forbidden)
     monkeypatch.setattr("regsim.batch.run_batch", forbidden)
     monkeypatch.setattr("regsim.batch.runner.run_batch", forbidden)
 

@@ -12,7 +12,7 @@ import pytest
 
 from regsim.cli import main
 from regsim.errors import ExperimentError
-from regsim.reporting import analysis, report
+from regsim.reporting import analysis, paired, report
 
 SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2025"]
 WORLDS = 3  # Latin-hypercube worlds of the small robustness analysis
@@ -33,12 +33,19 @@ def compared(tmp_path_factory):
 def test_compare_writes_everything(compared, capsys):
     for name in ("summary.csv", "report.html", "design.parquet", "manifest.json", "world.parquet", "roads.parquet"):
         assert (compared / name).is_file(), name
-    for stem in ("map_income_change", "frontier", "oblasts_heatmap", "money", "path_gdp_som"):
+    for name in report.OUTPUT_FILES:
+        assert (compared / name).is_file(), name
+    for stem in ("map_income_change", "frontier", "oblasts_heatmap", "money", "path_gdp_som", "path_diff_gdp_som",
+                 "distance_bands"):
         assert (compared / "figures" / f"{stem}.png").stat().st_size > 1000
         assert (compared / "figures" / f"{stem}.svg").stat().st_size > 1000
     summary = pd.read_csv(compared / "summary.csv")
     assert list(summary.columns) == ["strategy", "metric", "year", "median", "p10", "p90", "diff_median",
-                                     "diff_p10", "diff_p90"]
+                                     "diff_p10", "diff_p90", "diff_mean", "diff_low", "diff_high", "verdict_vs_none"]
+    assert {"gdp_present_value_som", "poverty_person_years"} <= set(summary.metric)
+    bands = pd.read_csv(compared / "distance_bands.csv")
+    assert set(bands.band) == {"centres", "0-30 km", "30-60 km", "60-120 km", "over 120 km"}
+    assert len(bands) == 5 * 6 * 3  # bands x labels x replications: every run
     assert set(summary.strategy) == {"none", "equalisation_uniform", "concentrated", "concept_two_stage",
                                      "hybrid 0.00", "hybrid 1.00"}
     none = summary[summary.strategy == "none"]
@@ -60,20 +67,27 @@ def test_report_has_every_section_and_is_self_contained(compared):
 
 
 @pytest.mark.slow
-def test_findings_numbers_equal_summary(compared):
-    summary = pd.read_csv(compared / "summary.csv")
+def test_first_section_names_no_winner_the_intervals_do_not_support(compared):
+    pairs = pd.read_csv(compared / "pairwise.csv")
     comp = analysis.load(compared, require=("national", "oblasts", "settlements"))
-    text = " ".join(report.findings(comp, summary))
+    whole = analysis.whole_period_table(comp)
+    text = report.verdict_findings(comp, analysis.pairwise_table(comp), whole)
     page = (compared / "report.html").read_text()
-    year = comp.last_year
-    labels = ["equalisation_uniform", "concentrated", "concept_two_stage"]
-    gdp = {lab: report.summary_value(summary, lab, "gdp_som", year, "diff_median") / 1e9 for lab in labels}
-    best = max(gdp, key=gdp.get)
-    assert f"<b>{best}</b> raises {year} GDP most: by {gdp[best]:,.2f} bn som" in text
-    pov = {lab: 100 * report.summary_value(summary, lab, "poverty_rate", year, "diff_median") for lab in labels}
-    best_pov = min(pov, key=pov.get)
-    assert f"<b>{best_pov}</b> reduces poverty most: the {year} poverty rate changes by {pov[best_pov]:,.2f}" in text
-    assert text.split("Without the programme")[0][:40] in page
+    assert html.unescape(text[1]) in html.unescape(page)
+    labels = [lab for lab in comp.labels if not lab.startswith("hybrid ")]
+    for sentence in text:
+        found = re.search(r"<b>([^<]+)</b> is ahead of every other strategy", sentence)
+        if found:
+            leader = found.group(1)
+            part = pairs[((pairs.a == leader) | (pairs.b == leader)) & pairs.a.isin(labels) & pairs.b.isin(labels)]
+            outcome = next(o for o in paired.HEADLINE_OUTCOMES
+                           if sentence.startswith(f"On {report.outcome_phrase(o, 2018, comp.last_year, 0.05)}"))
+            assert (part[part.outcome == outcome].verdict == f"{leader} ahead").all()
+    row = pairs[(pairs.a == "equalisation_uniform") & (pairs.b == "concentrated")
+                & (pairs.outcome == "gdp_per_capita_end")].iloc[0]
+    expected = report.verdict_sentence(row, 2018, comp.last_year, 0.05)
+    assert expected in text
+    assert f"{row.low:,.0f} to {row.high:,.0f} som" in expected or "unbounded" in expected
 
 
 @pytest.mark.slow

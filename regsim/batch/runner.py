@@ -48,7 +48,7 @@ def design_size(exp: Experiment) -> int:
 def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", workers: int = 1,
               scheduler: str | None = None, shard: str | None = None, progress: bool = True,
               allow_large: bool = False, announce: Callable[[str], None] | None = None,
-              dry_run: bool = False) -> dict[str, Any]:
+              dry_run: bool = False, replications: int | None = None) -> dict[str, Any]:
     """Run (or resume) every missing run of an experiment; returns a summary.
 
     Args:
@@ -63,6 +63,9 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         announce: Called with one line ("N runs (M to do)") before the runs start.
         dry_run: Check everything (arguments, ``out_dir``, the design and its first run's parameters)
             and return ``{"dry_run": True, "total", "in_slice"}`` without creating or running anything.
+        replications: Run only replications ``0 .. replications - 1`` of every cell (the rounds of
+            ``regsim compare --replications auto``: the design, its seeds and fingerprint stay those of
+            all ``exp.replications``, so a later round extends the same directory and resumes honestly).
 
     Raises:
         ExperimentError: for a bad argument, an unusable ``out_dir``, a design that is too
@@ -70,8 +73,12 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
     """
     out = Path(out_dir)
     slice_ = _check_request(exp, out, executor, workers, scheduler, shard, allow_large)
+    if replications is not None and not 1 <= replications <= exp.replications:
+        raise ExperimentError(f"replications {replications} is outside 1-{exp.replications} of the experiment")
     frame = design(exp)
     rows = frame if slice_ is None else frame[frame.run_id % slice_[1] == slice_[0] - 1]
+    if replications is not None:
+        rows = rows[rows.replication < replications]
     if dry_run:
         from regsim.batch.experiment import run_params
 

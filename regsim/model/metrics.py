@@ -375,6 +375,11 @@ class Recorder:
         finally:
             state.metric_cache = None
 
+    def national_value(self, year: int, name: str) -> float:
+        """A national metric as recorded for ``year``."""
+        j = next(k for k, m in enumerate(self.national) if m.name == name)
+        return float(self._nat[self._row[year], j])
+
     def settlement_value(self, year: int, name: str) -> np.ndarray:
         """A settlement metric as recorded for ``year``, shape (S,) (a copy)."""
         j = next(k for k, m in enumerate(self.settlement) if m.name == name)

@@ -147,8 +147,7 @@ class RegionalModel(mesa.Model):
     def allocate(self) -> tuple[np.ndarray, float]:
         """The strategy's allocation for this year, checked against the hard budget constraint."""
         # a budget shock (docs/ODD.md 7.12) scales this year's regional budget
-        available = self.params.policy.budget_som_per_year * shocks.national_factor(self.params, "budget",
-                                                                                     self.state.year)
+        available = self.budget_this_year() * shocks.national_factor(self.params, "budget", self.state.year)
         view = PolicyView(
             population=self.state.cols.population.copy(),
             poverty_rate=self._poverty_rate(),
@@ -168,6 +167,17 @@ class RegionalModel(mesa.Model):
         if amounts.sum() > available + BUDGET_TOLERANCE_SOM:
             raise InvariantError(f"allocation {amounts.sum():.2f} som exceeds the budget {available:.2f}")
         return amounts, available
+
+    def budget_this_year(self) -> float:
+        """This year's regional development budget, som (2017 prices).
+
+        ``policy.budget_indexation = "real"``: ``policy.budget_som_per_year`` every year (its weight
+        falls as GDP grows); ``"gdp_share"``: ``policy.budget_gdp_share`` of last year's recorded GDP.
+        """
+        policy = self.params.policy
+        if policy.budget_indexation == "gdp_share":
+            return policy.budget_gdp_share * self.recorder.national_value(self.state.year - 1, "gdp_som")
+        return policy.budget_som_per_year
 
     def _poverty_rate(self) -> np.ndarray:
         """Poverty rate per settlement as recorded at the end of last year (the state since unchanged)."""

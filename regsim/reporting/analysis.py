@@ -15,9 +15,12 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+import regsim.reporting.paired as paired
 from regsim.errors import ExperimentError
 
 BASELINE: Final = "none"
+COMPARISON_FILE: Final = "comparison.json"
+"""Written by ``regsim compare`` into its directory: settings, rounds, the replications to read."""
 STRATEGY_KEY: Final = "policy.strategy"
 SHARE_KEY: Final = "policy.centre_share"
 QUANTILES: Final = (0.1, 0.5, 0.9)
@@ -49,6 +52,47 @@ class Comparison:
     def replications(self) -> int:
         """Replications per strategy."""
         return int(self.design.replication.nunique())
+
+    @property
+    def judgement(self) -> Judgement:
+        """How differences are judged: from ``comparison.json``, else the defaults."""
+        return Judgement.from_record(self.record)
+
+    record: dict | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Confidence of every interval, discount rate and practical-threshold scale of a comparison."""
+
+    confidence: float = paired.DEFAULT_CONFIDENCE
+    discount_rate: float = paired.DEFAULT_DISCOUNT_RATE
+    practical_threshold: float = 1.0
+    overall_confidence: float = paired.DEFAULT_CONFIDENCE
+    looks: int = 1
+
+    @classmethod
+    def from_record(cls, record: dict | None) -> Judgement:
+        """From ``comparison.json`` (None: the defaults)."""
+        if not record:
+            return cls()
+        return cls(confidence=float(record.get("interval_confidence", paired.DEFAULT_CONFIDENCE)),
+                   discount_rate=float(record.get("discount_rate", paired.DEFAULT_DISCOUNT_RATE)),
+                   practical_threshold=float(record.get("practical_threshold", 1.0)),
+                   overall_confidence=float(record.get("confidence", paired.DEFAULT_CONFIDENCE)),
+                   looks=int(record.get("looks", 1)))
+
+
+def read_record(out_dir: str | Path) -> dict | None:
+    """``DIR/comparison.json`` written by ``regsim compare``, or None (a plain batch, or an older comparison)."""
+    path = Path(out_dir) / COMPARISON_FILE
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise ExperimentError(f"{path}: unreadable; run the comparison command again to rewrite it") from None
+    return record if isinstance(record, dict) else None
 
 
 def labels_of(design: pd.DataFrame) -> pd.Series:
@@ -103,6 +147,9 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
         raise ExperimentError(f"{folder}: unreadable {', '.join(p.name for p in unreadable)}; "
                               "not a usable batch directory")
     design = design.assign(label=labels_of(design))
+    record = read_record(folder)
+    if record and record.get("replications"):  # --replications auto: the rounds run so far
+        design = design[design.replication < int(record["replications"])]
     tables = {name: _read(folder, name, unreadable) for name in ("national", "oblasts", "settlements")}
     if unreadable:
         names = ", ".join(str(p.relative_to(folder)) for p in unreadable[:3])
@@ -128,7 +175,7 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
     return Comparison(national=join(tables["national"]), oblasts=join(tables["oblasts"]),
                       settlements=join(tables["settlements"]), design=design,
                       world=_read(folder, "world.parquet"), roads=_read(folder, "roads.parquet"),
-                      manifest=manifest)
+                      manifest=manifest, record=record)
 
 
 def quantiles(values: pd.Series) -> tuple[float, float, float]:
@@ -277,3 +324,122 @@ def money_by_oblast(comp: Comparison) -> pd.DataFrame:
     med = total.groupby(level=["label", "oblast", "metric"]).median().unstack("metric")
     med.columns = [c.removeprefix("budget_").removesuffix("_som") for c in med.columns]
     return med.reset_index().rename(columns={"oblast": "group"})
+
+
+def run_outcomes(comp: Comparison) -> pd.DataFrame:
+    """Headline outcomes per run (``regsim.reporting.paired.per_run_outcomes``) at the comparison's discount rate."""
+    return paired.per_run_outcomes(comp.national, comp.judgement.discount_rate)
+
+
+def pairwise_table(comp: Comparison, outcome_names: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every pair of labels (each against ``none`` too) on every headline outcome, with the verdict.
+
+    Columns ``a, b, outcome, n, mean_diff, sd_diff, low, high, threshold, confidence, verdict``;
+    ``mean_diff`` is ``a - b`` in the outcome's unit, ``low``/``high`` the paired t interval.
+    """
+    j = comp.judgement
+    return paired.pairwise(run_outcomes(comp), comp.labels, j.confidence, j.practical_threshold, outcome_names)
+
+
+def whole_period_table(comp: Comparison) -> pd.DataFrame:
+    """Per strategy versus ``none`` over the whole period, with paired t intervals.
+
+    GDP present value gain, person-years in poverty avoided (each with the paired t interval), money
+    allocated and som per person-year out of poverty.
+
+    Columns ``label, gdp_pv_gain, gdp_pv_gain_low, gdp_pv_gain_high`` (som),
+    ``poverty_person_years_avoided, ..._low, ..._high`` (person-years), ``budget_allocated_total`` (som),
+    ``som_per_person_year_out_of_poverty`` (not defined where none are avoided).
+    """
+    outcomes = run_outcomes(comp)
+    cost = paired.cost_effectiveness(outcomes).set_index("label")
+    table = outcomes.set_index(["label", "replication"])
+    base = table.xs(BASELINE, level="label")
+    for label in cost.index:
+        mine = table.xs(label, level="label")
+        common = mine.index.intersection(base.index)
+        _, _, lo, hi = paired.t_interval((mine.loc[common, "gdp_pv"] - base.loc[common, "gdp_pv"]).to_numpy(),
+                                         comp.judgement.confidence)
+        cost.loc[label, ["gdp_pv_gain_low", "gdp_pv_gain_high"]] = lo, hi
+        avoided = (base.loc[common, "poverty_person_years"] - mine.loc[common, "poverty_person_years"]).to_numpy()
+        _, _, lo, hi = paired.t_interval(avoided, comp.judgement.confidence)
+        cost.loc[label, ["poverty_person_years_avoided_low", "poverty_person_years_avoided_high"]] = lo, hi
+    cols = ["gdp_pv_gain", "gdp_pv_gain_low", "gdp_pv_gain_high", "poverty_person_years_avoided",
+            "poverty_person_years_avoided_low", "poverty_person_years_avoided_high", "budget_allocated_total",
+            "som_per_person_year_out_of_poverty"]
+    return cost[cols].reset_index()
+
+
+def distance_band_table(comp: Comparison) -> pd.DataFrame:
+    """Population, income per person, employment and poverty by distance band, per run, last year.
+
+    Bands of road distance from the nearest growth centre (``regsim.reporting.paired.distance_bands``).
+    """
+    if comp.settlements is None or comp.world is None:
+        raise ExperimentError("no settlements/ results or world.parquet in this batch (needed for distance bands)")
+    return paired.distance_bands(comp.settlements, comp.world, comp.last_year)
+
+
+def distance_band_versus(comp: Comparison, bands: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each label minus ``none`` per distance band, with the paired t interval (``paired.bands_versus``)."""
+    bands = distance_band_table(comp) if bands is None else bands
+    return paired.bands_versus(bands, comp.judgement.confidence)
+
+
+# summary.csv rows of the whole-period outcomes: outcome column of per_run_outcomes -> metric name
+WHOLE_PERIOD_METRICS: Final = {"gdp_pv": "gdp_present_value_som", "poverty_person_years": "poverty_person_years"}
+# last-year metrics of summary.csv that are headline outcomes with a verdict
+END_YEAR_OUTCOMES: Final = {"gdp_per_capita_som": "gdp_per_capita_end", "poverty_rate": "poverty_rate_end",
+                            "theil_between_oblasts": "theil_between_end"}
+
+
+def paired_columns(comp: Comparison) -> pd.DataFrame:
+    """Mean paired difference versus ``none`` and its t interval per ``label, metric, year``.
+
+    Columns ``strategy, metric, year, diff_mean, diff_low, diff_high`` at the comparison's confidence.
+    """
+    from scipy import stats
+
+    n = comp.national
+    base = n[n.label == BASELINE].set_index(["replication", "metric", "year"]).value
+    diff = n.set_index(["replication", "metric", "year"])
+    diff = diff.assign(d=diff.value - base.reindex(diff.index).to_numpy()).reset_index()
+    g = diff.groupby(["label", "metric", "year"]).d.agg(["mean", "std", "count"])
+    dof = (g["count"] - 1).clip(lower=1)
+    half = stats.t.ppf(0.5 + comp.judgement.confidence / 2, dof) * g["std"].fillna(0) / np.sqrt(g["count"])
+    half = half.where(g["count"] > 1, np.inf)
+    out = pd.DataFrame({"diff_mean": g["mean"], "diff_low": g["mean"] - half, "diff_high": g["mean"] + half})
+    return out.reset_index().rename(columns={"label": "strategy"})
+
+
+def full_summary(comp: Comparison, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``summary.csv``: the summary table with paired intervals, verdicts and whole-period rows.
+
+    :func:`summary_table` with the paired mean and t interval versus ``none`` (``diff_mean,
+    diff_low, diff_high``) and ``verdict_vs_none`` on the headline outcomes, and rows for
+    the whole-period outcomes (metric ``gdp_present_value_som``, discounted to the first policy year, and
+    ``poverty_person_years``; ``year`` is the last year of the period they sum over).
+    """
+    summary = summary_table(comp).merge(paired_columns(comp), on=["strategy", "metric", "year"], how="left")
+    pairs = pairwise_table(comp) if pairs is None else pairs
+    versus = pairs[pairs.b == BASELINE].set_index(["a", "outcome"]).verdict
+    summary["verdict_vs_none"] = ""
+    last = summary.year == comp.last_year
+    for metric, outcome in END_YEAR_OUTCOMES.items():
+        rows = last & (summary.metric == metric) & (summary.strategy != BASELINE)
+        summary.loc[rows, "verdict_vs_none"] = [versus.get((s, outcome), "") for s in summary.loc[rows, "strategy"]]
+    outcomes = run_outcomes(comp)
+    base = outcomes[outcomes.label == BASELINE].set_index("replication")
+    extra = []
+    for label, group in outcomes.groupby("label", sort=False):
+        mine = group.set_index("replication")
+        for outcome, metric in WHOLE_PERIOD_METRICS.items():
+            p10, med, p90 = quantiles(mine[outcome])
+            d = (mine[outcome] - base[outcome].reindex(mine.index)).dropna()
+            dp10, dmed, dp90 = quantiles(d)
+            mean, _, low, high = paired.t_interval(d.to_numpy(), comp.judgement.confidence)
+            extra.append({"strategy": label, "metric": metric, "year": comp.last_year, "median": med, "p10": p10,
+                          "p90": p90, "diff_median": dmed, "diff_p10": dp10, "diff_p90": dp90, "diff_mean": mean,
+                          "diff_low": low, "diff_high": high,
+                          "verdict_vs_none": versus.get((label, outcome), "") if label != BASELINE else ""})
+    return pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)

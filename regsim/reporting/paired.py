@@ -72,6 +72,21 @@ OUTCOMES: Final = (
             relative=False),
 )
 OUTCOME_BY_NAME: Final = {o.name: o for o in OUTCOMES}
+HEADLINE_OUTCOMES: Final = ("gdp_per_capita_end", "gdp_pv", "poverty_rate_end", "poverty_person_years")
+"""The outcomes ``regsim compare --replications auto`` must decide for every pair of strategies."""
+
+
+def look_confidence(confidence: float, looks: int) -> float:
+    """Confidence of each interval when the data are looked at ``looks`` times (Bonferroni over looks).
+
+    Adding replications until an interval excludes zero and stopping there ("optional stopping")
+    makes a spurious verdict more likely with every look: five looks at 90% can call a null
+    difference in about a quarter of cases. Spending the error ``1 - confidence`` evenly over the
+    planned looks keeps the chance of a spurious verdict on a difference at most ``1 - confidence``.
+    """
+    if not 0 < confidence < 1:
+        raise ExperimentError(f"confidence {confidence} is not allowed; use a value in (0, 1), e.g. 0.9")
+    return 1.0 - (1.0 - confidence) / max(1, int(looks))
 
 
 def per_run_outcomes(national: pd.DataFrame, discount_rate: float = DEFAULT_DISCOUNT_RATE,

@@ -20,6 +20,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from regsim import files
+from regsim.reporting.paired import BAND_ORDER
 
 # Okabe-Ito, with the pale yellow last (it is hard to see on white)
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
@@ -91,6 +92,91 @@ def plot_paths(bands: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: 
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     return ax
+
+
+def plot_difference_paths(paths: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: float = 1.0,
+                          title: str = "") -> Axes:
+    """Mean paired difference per label by year with its confidence band, around a zero line.
+
+    Args:
+        paths: Columns ``label, year, mean, low, high`` (``regsim.reporting.paired.difference_paths``).
+        ylabel: Axis label (with the unit after scaling).
+        ax: Axes to draw on (a new figure if None).
+        scale: Values are divided by this.
+        title: Axes title.
+    """
+    if ax is None:
+        _, ax = new_figure()
+    ax.axhline(0, color="grey", linewidth=0.8)
+    for label, group in paths.groupby("label", sort=False):
+        group = group.sort_values("year")
+        style = style_for(str(label))
+        low = group.low.replace([np.inf, -np.inf], np.nan) / scale
+        high = group.high.replace([np.inf, -np.inf], np.nan) / scale
+        ax.plot(group.year, group["mean"] / scale, label=str(label), color=style["color"],
+                linestyle=style["linestyle"], marker=style["marker"], markevery=max(1, len(group) // 6), markersize=4)
+        ax.fill_between(group.year, low, high, color=style["color"], alpha=0.15, linewidth=0)
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    return ax
+
+
+BAND_MEASURES = (  # measure of paired.bands_versus, panel title, scale, unit
+    ("income_per_capita_som", "Income per person", 1.0, "som per person"),
+    ("poverty_rate", "Poverty rate", 0.01, "points"),
+    ("employment_rate", "Employment per resident", 0.01, "points"),
+    ("population", "Population", 1e3, "thousand persons"),
+)
+
+
+def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str = "none",
+                        fig: Figure | None = None) -> Figure:
+    """Each strategy minus ``reference`` by distance band from the nearest growth centre, with intervals.
+
+    One row of panels per strategy and one column per measure of :data:`BAND_MEASURES`; bars are
+    the mean paired differences per band (centres, 0-30, 30-60, 60-120, over 120 km by road),
+    whiskers the confidence interval.
+
+    Args:
+        versus: ``regsim.reporting.paired.bands_versus`` (``label, band, measure, mean_diff, low, high``).
+        labels: Strategies to draw, one row each.
+        reference: What the differences are taken from (for the titles).
+        fig: Figure to draw into (a new one if None).
+    """
+    labels = [label for label in labels if label in set(versus.label)]
+    nrows = max(1, len(labels))
+    if fig is None:
+        fig = plt.figure(figsize=(14, 2.3 * nrows + 0.8), layout="constrained")
+    axes = fig.subplots(nrows, len(BAND_MEASURES), squeeze=False)
+    for r, label in enumerate(labels):
+        mine = versus[versus.label == label]
+        colour = colour_for(label)
+        for c, (measure, title, scale, unit) in enumerate(BAND_MEASURES):
+            ax = axes[r, c]
+            part = mine[mine.measure == measure]
+            part = part.assign(order=part.band.astype(str).map(BAND_ORDER.index)).sort_values("order")
+            y = np.arange(len(part))
+            mean = part.mean_diff.to_numpy(float) / scale
+            low = np.nan_to_num(part.low.to_numpy(float) / scale, nan=0.0, posinf=0.0, neginf=0.0)
+            high = np.nan_to_num(part.high.to_numpy(float) / scale, nan=0.0, posinf=0.0, neginf=0.0)
+            err = np.vstack([np.clip(mean - low, 0, None), np.clip(high - mean, 0, None)])
+            ax.barh(y, mean, xerr=err, color=colour, alpha=0.8, capsize=3, edgecolor="black", linewidth=0.4)
+            ax.axvline(0, color="grey", linewidth=0.8)
+            ax.set_yticks(y, [str(b) for b in part.band], fontsize=8)
+            ax.invert_yaxis()
+            ax.grid(axis="x", alpha=0.3)
+            ax.tick_params(axis="x", labelsize=7)
+            if c:
+                ax.tick_params(labelleft=False)
+            if r == 0:
+                ax.set_title(f"{title}, {unit}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{label}\nminus {reference}", fontsize=8)
+    return fig
 
 
 def plot_frontier(points: pd.DataFrame, hybrid: pd.DataFrame | None, xlabel: str, ylabel: str,

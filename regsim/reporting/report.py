@@ -13,6 +13,7 @@ import json
 import math
 import shlex
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -20,7 +21,7 @@ import pandas as pd
 from regsim import files
 from regsim.errors import ExperimentError
 from regsim.params import describe
-from regsim.reporting import analysis, plots
+from regsim.reporting import analysis, paired, plots
 from regsim.reporting.analysis import BASELINE, Comparison
 
 PATH_METRICS = (
@@ -68,6 +69,214 @@ def summary_value(summary: pd.DataFrame, strategy: str, metric: str, year: int, 
     if row.empty:
         raise ExperimentError(f"summary has no {metric} for {strategy} in {year}")
     return float(row[column].iloc[0])
+
+
+CONCEPT = "concept_two_stage"
+OUTPUT_FILES = ("summary.csv", "pairwise.csv", "whole_period.csv", "distance_bands.csv", "distance_bands_versus.csv")
+
+
+def outcome_phrase(outcome: str, first: int, last: int, discount_rate: float) -> str:
+    """What an outcome is, in words with its years: "GDP per person in 2040"."""
+    return {"gdp_per_capita_end": f"GDP per person in {last}",
+            "gdp_pv": f"GDP over {first}-{last} (present value at {discount_rate:.0%} a year)",
+            "poverty_rate_end": f"the poverty rate in {last}",
+            "poverty_person_years": f"person-years in poverty over {first}-{last}",
+            "theil_between_end": f"inequality between oblasts (Theil) in {last}"}[outcome]
+
+
+READING = {  # outcome -> (scale, format, unit) of a difference as a reader sees it
+    "gdp_per_capita_end": (1.0, ",.0f", "som"),
+    "gdp_pv": (1e9, ",.1f", "bn som"),
+    "poverty_rate_end": (0.01, ",.2f", "points"),
+    "poverty_person_years": (1.0, ",.0f", "person-years"),
+    "theil_between_end": (1.0, ".4f", ""),
+}
+
+
+def amount(outcome: str, value: float, signed: bool = False, unit: bool = True) -> str:
+    """A difference in the outcome's reading unit: som, bn som, points, person-years or index."""
+    if not math.isfinite(value):
+        return "unbounded"
+    scale, fmt, name = READING[outcome]
+    text = format(value / scale, ("+" if signed else "") + fmt)
+    return f"{text} {name}" if unit and name else text
+
+
+def pct(confidence: float) -> str:
+    """A confidence level as a reader sees it: 90%, or 96.7% where the looks of auto adjusted it."""
+    text = f"{100 * confidence:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _bounds(outcome: str, low: float, high: float) -> str:
+    """``low to high unit``: an interval with its unit once."""
+    return f"{amount(outcome, low, unit=False)} to {amount(outcome, high)}"
+
+
+def verdict_sentence(row: Any, first: int, last: int, discount_rate: float) -> str:
+    """One pair on one outcome in words, with the mean paired difference and its interval."""
+    what = outcome_phrase(row.outcome, first, last, discount_rate)
+    ci = f"{pct(row.confidence)} CI {_bounds(row.outcome, row.low, row.high)}"
+    a, b = f"<b>{html.escape(row.a)}</b>", f"<b>{html.escape(row.b)}</b>"
+    diff = f"difference {amount(row.outcome, row.mean_diff, signed=True)}"
+    if row.verdict.startswith("cannot be told apart"):
+        return f"On {what}, {a} and {b} {row.verdict} ({diff}, {ci})."
+    if row.verdict == paired.EQUAL:
+        return (f"On {what}, {a} and {b} are practically equal ({diff}, {ci}, inside the practical threshold of "
+                f"&plusmn;{amount(row.outcome, row.threshold)}).")
+    leader = row.a if row.verdict == f"{row.a} ahead" else row.b
+    other = row.b if leader == row.a else row.a
+    return (f"On {what}, <b>{html.escape(leader)}</b> is ahead of <b>{html.escape(other)}</b> ({row.a} minus "
+            f"{row.b}: {amount(row.outcome, row.mean_diff, signed=True)}, {ci}).")
+
+
+def leaders(pairs: pd.DataFrame, labels: list[str], outcome: str) -> tuple[str | None, list[str]]:
+    """The label ahead of every other on ``outcome`` by the intervals (or None), and the top group.
+
+    The top group: labels that no other label is ahead of.
+    """
+    part = pairs[(pairs.outcome == outcome) & pairs.a.isin(labels) & pairs.b.isin(labels)]
+    behind = set()
+    wins: dict[str, int] = dict.fromkeys(labels, 0)
+    for row in part.itertuples():
+        if row.verdict == f"{row.a} ahead":
+            behind.add(row.b)
+            wins[row.a] += 1
+        elif row.verdict == f"{row.b} ahead":
+            behind.add(row.a)
+            wins[row.b] += 1
+    top = [label for label in labels if label not in behind]
+    best = next((label for label in labels if wins[label] == len(labels) - 1), None)
+    return best, top
+
+
+def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame) -> list[str]:
+    """The first section: what the intervals support, and nothing more.
+
+    No strategy is called best unless its interval is ahead of every other strategy's; pairs that
+    cannot be told apart are said to be so, with the number of replications.
+    """
+    j = comp.judgement
+    years = sorted(comp.national.year.unique())
+    first, last = (years[1] if len(years) > 1 else years[0]), comp.last_year
+    labels = [label for label in comp.labels if not label.startswith("hybrid ")]
+    if len(labels) < 2:
+        return ["Only the counterfactual was run: nothing to compare."]
+    n = comp.replications
+    budget_rows = comp.national[(comp.national.metric == "budget_available_som") & (comp.national.year == first)]
+    budget = float(budget_rows.value.median()) / 1e9 if len(budget_rows) else float("nan")
+    rounds = comp.record or {}
+    how = (f" Replications were added in rounds ({', '.join(str(k) for k in rounds.get('rounds', []))}) until every "
+           "headline difference was decided" + (" and stopped there" if rounds.get("stopped") == "decided" else
+                                              f"; the cap of {rounds.get('max_replications')} was reached first")
+           + f"; each interval is at {j.confidence:.1%} so that the {j.looks} planned looks keep the overall "
+           f"{j.overall_confidence:.0%}." if rounds.get("replications_mode") == "auto" else "")
+    out = [f"All strategies get the same regional development budget ({_fmt(budget, 2)} bn som in {first}, 2017 "
+           f"prices), the same world and the same random draws: replication k has the same seed under every "
+           f"strategy, so each difference below is taken replication by replication (paired) and shown as the mean "
+           f"over {n} replications with a {pct(j.confidence)} Student-t confidence interval.{how} "
+           "\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
+           "threshold (0.1% of the level without a programme for GDP and person-years in poverty, 0.1 points for the "
+           f"poverty rate{'' if j.practical_threshold == 1 else f', here times {j.practical_threshold:g}'})."]
+    mains = [label for label in labels if label != BASELINE]
+    for outcome in paired.HEADLINE_OUTCOMES:
+        what = outcome_phrase(outcome, first, last, j.discount_rate)
+        best, top = leaders(pairs, labels, outcome)
+        if best is not None:
+            out.append(f"On {what}, <b>{html.escape(best)}</b> is ahead of every other strategy.")
+        elif len(top) == 1:
+            out.append(f"On {what}, no other strategy is ahead of <b>{html.escape(top[0])}</b>, but it is not ahead "
+                       f"of all of them either: some cannot be told apart from it with {n} replications, or are "
+                       "practically equal (see the table).")
+        else:
+            out.append(f"On {what}, no strategy is ahead of every other. The lead group, which no other strategy is "
+                       f"ahead of, is {_names(top)}: within it, the pairs cannot be told apart with {n} replications "
+                       "or are practically equal.")
+    focus = [("concentrated", "equalisation_uniform")]
+    if CONCEPT in labels:
+        focus += [(CONCEPT, BASELINE)]
+    table = pairs.set_index(["a", "b", "outcome"])
+    for a, b in focus:
+        if a not in labels or b not in labels:
+            continue
+        key = (a, b) if (a, b, paired.HEADLINE_OUTCOMES[0]) in table.index else (b, a)
+        for outcome in paired.HEADLINE_OUTCOMES:
+            row = SimpleNamespace(**table.loc[(*key, outcome)].to_dict(), a=key[0], b=key[1], outcome=outcome)
+            out.append(verdict_sentence(row, first, last, j.discount_rate))
+    cost = whole[whole.label.isin(mains)].set_index("label")
+    supported = cost[cost.poverty_person_years_avoided_low > 0]  # person-years avoided: interval above zero
+    cheapest = supported.som_per_person_year_out_of_poverty.dropna()
+    unclear = [label for label in cost.index if label not in supported.index]
+    if unclear:
+        out.append(f"Over {first}-{last}, the person-years in poverty avoided by {_names(unclear)} cannot be "
+                   f"told from zero with {n} replications, so no cost per person-year out of poverty is claimed "
+                   "for them (the table below gives the ratio of means for reference).")
+    if len(cheapest):
+        lab = cheapest.idxmin()
+        row = cost.loc[lab]
+        out.append(f"Per som, <b>{html.escape(str(lab))}</b> takes people out of poverty most cheaply of the "
+                   "strategies whose person-years avoided are above zero by the interval: "
+                   f"{_fmt(row.som_per_person_year_out_of_poverty, 0)} som per person-year out of poverty over "
+                   f"{first}-{last} ({_fmt(row.poverty_person_years_avoided, 0)} person-years avoided, "
+                   f"{pct(j.confidence)} CI {_fmt(row.poverty_person_years_avoided_low, 0)} to "
+                   f"{_fmt(row.poverty_person_years_avoided_high, 0)}, for {_fmt(row.budget_allocated_total / 1e9, 1)} "
+                   "bn som allocated); a ratio of means, read it with the interval of the person-years.")
+    out.append("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
+               "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
+               "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9.")
+    return out
+
+
+def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int, discount_rate: float,
+                  html_cells: bool = True) -> pd.DataFrame:
+    """Pairs (rows) by headline outcome (columns): verdict, mean difference and interval in each cell."""
+    part = pairs[pairs.a.isin(labels) & pairs.b.isin(labels) & pairs.outcome.isin(paired.HEADLINE_OUTCOMES)]
+    data: dict[str, dict[str, str]] = {}
+    for row in part.itertuples():
+        if row.verdict == paired.EQUAL:
+            word = "practically equal"
+        elif row.verdict.startswith("cannot"):
+            word = "cannot tell"
+        else:
+            word = row.verdict
+        cell = (f"{word}: {amount(row.outcome, row.mean_diff, signed=True, unit=False)} "
+                f"[{amount(row.outcome, row.low, unit=False)}, {amount(row.outcome, row.high, unit=False)}]")
+        data.setdefault(outcome_phrase(row.outcome, first, last, discount_rate), {})[f"{row.a} vs {row.b}"] = cell
+    return pd.DataFrame(data)
+
+
+def whole_period_frame(whole: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """The whole-period table for the report and the terminal, with units."""
+    ci = f"{pct(confidence)} CI"
+    frame = pd.DataFrame({
+        f"GDP present value vs none, bn som ({ci})": [
+            f"{r.gdp_pv_gain / 1e9:+,.1f} ({r.gdp_pv_gain_low / 1e9:,.1f} to {r.gdp_pv_gain_high / 1e9:,.1f})"
+            for r in whole.itertuples()],
+        f"person-years in poverty avoided ({ci})": [
+            f"{r.poverty_person_years_avoided:+,.0f} ({r.poverty_person_years_avoided_low:,.0f} to "
+            f"{r.poverty_person_years_avoided_high:,.0f})" for r in whole.itertuples()],
+        "budget allocated, bn som": [_fmt(v / 1e9, 1) for v in whole.budget_allocated_total],
+        "som per person-year out of poverty": [_fmt(v, 0) for v in whole.som_per_person_year_out_of_poverty],
+    }, index=pd.Index(whole.label, name="strategy"))
+    return frame
+
+
+def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd.DataFrame | None = None) -> str:
+    """What ``regsim compare`` prints: the pairwise verdicts, whole-period outcomes and the headline medians."""
+    j = comp.judgement
+    pairs = analysis.pairwise_table(comp) if pairs is None else pairs
+    whole = analysis.whole_period_table(comp) if whole is None else whole
+    years = sorted(comp.national.year.unique())
+    first, last = (years[1] if len(years) > 1 else years[0]), comp.last_year
+    labels = [label for label in comp.labels if not label.startswith("hybrid ")]
+    verdicts = verdict_frame(pairs, labels, first, last, j.discount_rate)
+    main = whole[~whole.label.str.startswith("hybrid ")]
+    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
+        return (f"pairwise: A minus B, mean over {comp.replications} paired replications [{pct(j.confidence)} t "
+                f"interval]; 'cannot tell' = cannot be told apart with {comp.replications} replications\n"
+                + verdicts.to_string() + f"\n\nwhole period {first}-{last} versus none (GDP discounted at "
+                f"{j.discount_rate:.0%} a year):\n" + whole_period_frame(main, j.confidence).to_string()
+                + "\n\n" + headline_text(comp))
 
 
 def findings(comp: Comparison, summary: pd.DataFrame) -> list[str]:
@@ -188,7 +397,7 @@ table{border-collapse:collapse;font-family:'DejaVu Sans',Arial,sans-serif;font-s
 th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}th{background:#eee}
 td:first-child,th:first-child{text-align:left}
 table.sortable th{cursor:pointer}.wide{overflow-x:auto}.note{color:#555;font-size:.9em}code{font-size:.9em}
-.nowrap{white-space:nowrap}
+.nowrap{white-space:nowrap}.small img{max-width:560px}
 @media print{h2{page-break-before:auto}img{page-break-inside:avoid}details{display:block}}
 """
 SORT_JS = """
@@ -412,44 +621,96 @@ def build(out_dir: str | Path) -> Path:
     comp = analysis.load(folder, require=("national", "oblasts", "settlements"))
     if comp.world is None:
         raise ExperimentError(f"{folder}: missing world.parquet (needed for the map)")
-    summary = analysis.summary_table(comp)
-    if "diff_median" not in summary:
+    if BASELINE not in comp.labels:
         raise ExperimentError(f"{folder}: the batch has no 'none' runs; a report compares against 'none'")
-    files.atomic_write(folder / "summary.csv", lambda p: summary.to_csv(p, index=False))
+    j = comp.judgement
+    pairs = analysis.pairwise_table(comp)
+    whole = analysis.whole_period_table(comp)
+    summary = analysis.full_summary(comp, pairs)
+    bands = analysis.distance_band_table(comp)
+    versus = analysis.distance_band_versus(comp, bands)
+    for name, frame in zip(OUTPUT_FILES, (summary, pairs, whole, bands, versus), strict=True):
+        files.atomic_write(folder / name, lambda p, f=frame: f.to_csv(p, index=False))
     figures = folder / "figures"
     year = comp.last_year
+    years = sorted(comp.national.year.unique())
+    first = years[1] if len(years) > 1 else years[0]
     main = [label for label in (BASELINE, *MAIN_ORDER) if label in comp.labels]
     main += [label for label in comp.labels if label not in main and not label.startswith("hybrid ")]
     sections: list[str] = []
     heads = analysis.headline(comp)
 
-    # 1. findings
-    items = "".join(f"<li>{f}</li>" for f in findings(comp, summary))
-    sections.append(f"<h2>1. The answer</h2><ul class='lead'>{items}</ul>"
-                    f"<h3>Headline table</h3><p class='note'>Versus no regional budget in {year}, median "
-                    f"(10% to 90%) over {comp.replications} replications.</p>"
-                    + _table_html(_headline_frame(heads)[[h.label for h in heads
-                                                          if not h.label.startswith('hybrid ')]], index_name="measure"))
+    # 1. findings: only what the paired intervals support
+    items = "".join(f"<li>{f}</li>" for f in verdict_findings(comp, pairs, whole))
+    verdicts = verdict_frame(pairs, main, first, year, j.discount_rate)
+    sections.append(
+        f"<h2>1. The answer</h2><ul class='lead'>{items}</ul>"
+        f"<h3>Every pair of strategies</h3><p class='note'>A minus B: verdict, mean paired difference over "
+        f"{comp.replications} replications and its {pct(j.confidence)} Student-t interval in brackets. GDP per person "
+        "in som (2017 prices), present value of GDP in bn som, poverty rate in percentage points, person-years in "
+        "poverty in person-years. All pairs, the hybrid sweep too, are in <code>pairwise.csv</code>.</p>"
+        + _table_html(verdicts, index_name="pair")
+        + f"<h3>Over the whole period, {first}-{year}</h3><p class='note'>Versus no regional budget, mean over "
+        "paired replications with the interval; the cost is the money allocated over the period divided by the "
+        "person-years in poverty avoided (a ratio of means; not defined where none are avoided).</p>"
+        + _table_html(whole_period_frame(whole[whole.label.isin(main)], j.confidence), index_name="strategy")
+        + f"<h3>Headline table</h3><p class='note'>Versus no regional budget in {year}, median (10% to 90%) over "
+        f"{comp.replications} replications: the spread of the paired differences, not a confidence interval.</p>"
+        + _table_html(_headline_frame(heads)[[h.label for h in heads if not h.label.startswith('hybrid ')]],
+                      index_name="measure"))
 
-    # 2. map
+    # 2. map, and spread and backwash by distance from the nearest growth centre
     change = analysis.settlement_change(comp)
     change = change[change.label.isin(main)]
-    world = comp.world.rename(columns={"population_2017": "population_2017"})
-    fig = plots.plot_maps(world, change, comp.roads, title=f"Income per person in {year}, % change versus none")
+    fig = plots.plot_maps(comp.world, change, comp.roads, title=f"Income per person in {year}, % change versus none")
     plots.save(fig, figures, "map_income_change")
-    sections.append("<h2>2. Where incomes change</h2><p class='note'>Each dot is a settlement (size: population; "
-                    "black outline: growth centre); village clusters are synthetic, placed within their rayon.</p>"
-                    + _img(fig, "map of income change by settlement"))
+    strategies = [label for label in main if label != BASELINE]
+    fig_bands = plots.plot_distance_bands(versus, strategies)
+    plots.save(fig_bands, figures, "distance_bands")
+    base_bands = bands[bands.label == BASELINE].groupby("band", observed=True)[
+        ["population", "income_per_capita_som", "poverty_rate", "employment_rate"]].mean()
+    base_bands = base_bands.assign(population=base_bands.population.map(lambda v: f"{v:,.0f}"),
+                                   income_per_capita_som=base_bands.income_per_capita_som.map(lambda v: f"{v:,.0f}"),
+                                   poverty_rate=(100 * base_bands.poverty_rate).map(lambda v: f"{v:.1f}%"),
+                                   employment_rate=(100 * base_bands.employment_rate).map(lambda v: f"{v:.1f}%"))
+    base_bands.columns = ["population", "income per person, som", "poverty rate", "employment per resident"]
+    sections.append(
+        "<h2>2. Where incomes change</h2><p class='note'>Each dot is a settlement (size: population; "
+        "black outline: growth centre); village clusters are synthetic, placed within their rayon.</p>"
+        + _img(fig, "map of income change by settlement")
+        + f"<h3>Spread and backwash by distance from the nearest growth centre</h3><p class='note'>The Concept "
+        "expects the growth centres to pull up their surroundings. Each row: one strategy minus no regional budget "
+        f"in {year}, by road distance from the nearest of the 20 growth centres (the centres themselves, 0-30, "
+        f"30-60, 60-120 and over 120 km); bars are mean paired differences, whiskers the {pct(j.confidence)} "
+        "interval. A hinterland effect shows as gains that fade with distance; backwash as losses near the "
+        "centres. Per run in <code>distance_bands.csv</code>, differences in "
+        "<code>distance_bands_versus.csv</code>.</p>"
+        + _img(fig_bands, "differences by distance band from the nearest growth centre")
+        + f"<p class='note'>Without a regional budget in {year} (mean over replications):</p>"
+        + _table_html(base_bands, index_name="distance band"))
 
-    # 3. paths
+    # 3. paths: differences with intervals; levels in a smaller figure
     figs = []
     for metric, label, scale in PATH_METRICS:
-        fig, ax = plots.new_figure()
+        refs = [BASELINE] + ([CONCEPT] if CONCEPT in comp.labels and len(main) > 2 else [])
+        fig, axes = plots.new_figure(ncols=len(refs), width=7 * len(refs), height=4)
+        axes = [axes] if len(refs) == 1 else list(axes)
+        for ax, ref in zip(axes, refs, strict=True):
+            paths = paired.difference_paths(comp.national[comp.national.label.isin(main)], metric, ref, j.confidence)
+            plots.plot_difference_paths(paths, f"difference: {label}", ax=ax, scale=scale,
+                                        title=f"{label}: each strategy minus {ref}")
+        plots.save(fig, figures, f"path_diff_{metric}")
+        figs.append(_img(fig, f"{label}, difference"))
+        small, ax = plots.new_figure(width=5.5, height=2.8)
         plots.plot_paths(analysis.bands(comp, metric, main), label, ax=ax, scale=scale)
-        ax.set_title(label)
-        plots.save(fig, figures, f"path_{metric}")
-        figs.append(_img(fig, label))
-    sections.append("<h2>3. Paths over time</h2><p class='note'>Median and 10-90% band over replications.</p>"
+        ax.set_title(f"{label}: levels", fontsize=9)
+        ax.legend(fontsize=6, loc="best")
+        plots.save(small, figures, f"path_{metric}")
+        figs.append(f"<div class='small'>{_img(small, label + ', levels')}</div>")
+    sections.append(f"<h2>3. Paths over time</h2><p class='note'>Large figures: each strategy minus no regional "
+                    f"budget (left) and minus the Concept as adopted (right, where run), mean paired difference with "
+                    f"its {pct(j.confidence)} interval band; a band that leaves zero is a difference the replications "
+                    "support in that year. Small figures: levels, median and 10-90% band over replications.</p>"
                     + "".join(figs))
 
     # 4. frontier
