@@ -7,12 +7,12 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_model, small_params
 
 from regsim.data import loader
 from regsim.errors import DataError, ScenarioError
 from regsim.model.processes.demography import crude_rates
 from regsim.params import Params, replace
-from tests.helpers import run_model, small_params
 
 
 def test_rates_in_the_data_file_are_sane():
