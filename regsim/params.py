@@ -215,6 +215,13 @@ class EconomyParams(_Validated):
     public_capital_elasticity: float = param(0.08, "elasticity", (0.0, 0.5), (0.05, 0.20),
                                              source="Bom & Ligthart 2014 meta-analysis mean about 0.08",
                                              doc="Output elasticity of public capital per person")
+    productivity_per_output_elasticity: float = param(
+        0.65, "ratio", (0.0, 5.0), (0.4, 1.0),
+        source="fitted with regsim elasticity: the 1% experiment then returns the output elasticities "
+               "public_capital_elasticity and services_elasticity (issue 13)",
+        doc="Exponent of public and service capital in firm and farm productivity per unit of the target OUTPUT "
+            "elasticity: firms then hire and invest, so output responds more (or, with wages rising, less) "
+            "than productivity")
     public_capital_depreciation_rate: float = param(0.04, "1/year", (0.0, 0.5), (0.02, 0.06),
                                                     source="IMF Investment and Capital Stock Dataset convention")
     public_capital_to_output: float = param(1.0, "years of output", (0.1, 5.0), (0.6, 1.5),
@@ -430,10 +437,19 @@ class PolicyParams(_Validated):
                                          source="assumption")
     absorption_share_village: float = param(0.015, "fraction of own output", (0.0, 1.0), (0.005, 0.04),
                                             source="assumption: ayil aimaks have thin administrations")
+    unabsorbed: str = param("carry_over", "name", choices=("carry_over", "reallocate"),
+                            source="issue 13: only administrative leakage is lost",
+                            doc="Money a settlement cannot absorb: 'carry_over' keeps it for the same settlement "
+                                "next year; 'reallocate' offers it this year to the strategy's other recipients "
+                                "with spare capacity (in proportion to its allocation), carrying over the rest")
     hinterland_share: float = param(0.3, "fraction of budget", (0.0, 1.0), source="assumption",
                                     doc="concentrated_hinterland: share going to villages within catchment_km")
     catchment_km: float = param(60.0, "km", (0.0, 1000.0), (30.0, 120.0), source="assumption",
                                 doc="Road distance defining a growth centre's rural hinterland")
+    include_capital_cities: bool = param(
+        True, "switch", source="the Concept's 20 growth centres include Bishkek and Osh (S_SEED)",
+        doc="false: every centre-based strategy (concentrated, concentrated_hinterland, concept_two_stage, "
+            "hybrid) uses the 18 regional centres only, without the two cities of republican significance")
     centre_share: float = param(0.5, "fraction of budget", (0.0, 1.0), source="knob of the frontier",
                                 doc="hybrid: share to the 20 growth centres, the rest equal per person")
     stage1_end_year: int = param(2019, "year", (2017, 2100), source="Concept stage 1: pilots (S_SEED)",
@@ -459,6 +475,51 @@ class PolicyParams(_Validated):
             )
         if self.strategy == "custom" and not self.custom_weights_csv:
             raise ScenarioError("policy.custom_weights_csv: required when policy.strategy = 'custom'")
+
+
+@dataclass(frozen=True)
+class GovernmentParams(_Validated):
+    """National accounts and the government: taxes, ordinary spending, public capital upkeep.
+
+    Issue 13 ("money that adds up"): GDP by production equals GDP by income every year; every som
+    of operating surplus has a named owner; taxes finance ordinary spending and, if so chosen, the
+    regional budget (docs/ODD.md 7.6a).
+    """
+
+    SECTION = "government"
+    tax_revenue_share_gdp: float = param(0.195, "fraction of GDP", (0.0, 0.6), (0.17, 0.23),
+                                         source="national_macro.csv gov_revenue_share_gdp 2017: tax revenue 19.5% "
+                                                "of GDP (S_SDG_KG); total revenue incl. grants 28.2%",
+                                         doc="Taxes in the base year; afterwards the tax rate moves so that taxes pay "
+                                             "for ordinary spending (and the regional budget if tax-financed)")
+    public_investment_share_gdp: float = param(
+        0.06, "fraction of last year's GDP", (0.0, 0.3), (0.04, 0.08),
+        source="estimate: public investment about 5-7% of GDP in 2015-2019, most of it the externally financed "
+               "public investment programme (IMF Article IV reports); the domestic capital budget alone was "
+               "2.9 bn som + ~1 bn for roads in 2017 (national_macro.csv)",
+        doc="Ordinary (non-regional) public investment, spread over settlements by last year's output; it "
+            "enters the construction pipeline like regional money")
+    services_spending_share_gdp: float = param(
+        0.025, "fraction of last year's GDP", (0.0, 0.3), (0.015, 0.04),
+        source="derived: keeps the base-year service stock (economy.services_to_output 0.15 x depreciation 0.15 "
+               "= 2.25% of output) growing with the economy",
+        doc="Ordinary additions to the public-service stock, spread by last year's output")
+    upkeep_rate_per_year: float = param(
+        0.015, "fraction of the public capital stock per year", (0.0, 0.2), (0.01, 0.03),
+        source="road and network maintenance needs about 1-2% of asset value a year (World Bank ROCKS; "
+               "Rioja 2003, estimate)",
+        doc="Recurrent upkeep the government pays on every som of public capital (what is built costs money)")
+    mining_surplus_abroad_share: float = param(
+        1.0, "fraction of mining operating surplus", (0.0, 1.0), (0.7, 1.0),
+        source="Kumtor was owned by Centerra Gold (Canada) until May 2021 (S_24KG_KUMTOR); the state's take is "
+               "in the taxes",
+        doc="Share of the mine's operating surplus paid to foreign owners; the rest is distributed at home")
+    budget_financing: str = param(
+        "taxes", "name", choices=("taxes", "external"),
+        source="default: the Concept's money is the republican budget's (transfers to local budgets and "
+               "incentive grants, national_macro.csv), i.e. domestic taxes",
+        doc="'taxes': the regional budget raises taxes by what it pays out (under 'none' households keep it); "
+            "'external': donors or loans pay it (under 'none' it is not received)")
 
 
 @dataclass(frozen=True)
@@ -500,6 +561,7 @@ class Params:
     incomes: IncomeParams = field(default_factory=IncomeParams)
     policy: PolicyParams = field(default_factory=PolicyParams)
     world: WorldParams = field(default_factory=WorldParams)
+    government: GovernmentParams = field(default_factory=GovernmentParams)
 
 
 SECTIONS: Final[dict[str, type]] = {f.name: f.type for f in dataclasses.fields(Params)}  # type: ignore[misc]
@@ -513,6 +575,7 @@ SECTION_CLASSES: Final[dict[str, type]] = {
     "incomes": IncomeParams,
     "policy": PolicyParams,
     "world": WorldParams,
+    "government": GovernmentParams,
 }
 
 

@@ -12,8 +12,10 @@ STRATEGIES_NO_CUSTOM = [s for s in STRATEGIES if s != "custom"]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES_NO_CUSTOM)
-def test_budget_identity_and_stocks_every_year(strategy):
-    params = small_params(policy__strategy=strategy, policy__budget_som_per_year=8e9, time__end_year=2022)
+@pytest.mark.parametrize("unabsorbed", ["carry_over", "reallocate"])
+def test_budget_identity_and_stocks_every_year(strategy, unabsorbed):
+    params = small_params(policy__strategy=strategy, policy__budget_som_per_year=8e9, time__end_year=2022,
+                          policy__unabsorbed=unabsorbed)
     model = RegionalModel(params, seed=3)
     try:
         while model.state.year < params.time.end_year:
@@ -23,7 +25,9 @@ def test_budget_identity_and_stocks_every_year(strategy):
             allocated = ledger.allocated.sum()
             assert allocated <= budget + 1e-3
             accounted = ledger.absorbed.sum() + ledger.returned.sum() + ledger.lost.sum() + ledger.unallocated
-            assert accounted == pytest.approx(budget, abs=1.0)  # to the som
+            # budget + carried in = absorbed + carried over + lost + unallocated, to the som
+            assert accounted == pytest.approx(budget + ledger.carried_in.sum(), abs=1.0)
+            assert ledger.lost.sum() == pytest.approx(params.policy.admin_loss_share * allocated, rel=1e-9, abs=1e-6)
             assert (ledger.absorbed >= 0).all() and (ledger.returned >= -1e-6).all() and (ledger.lost >= 0).all()
             cols, firms, hh = model.state.cols, model.state.firms, model.state.households
             for name in ("public_capital_som", "services_som", "output_som", "population", "grant_credit_som"):
@@ -94,10 +98,10 @@ def test_base_year_reproduces_2017_data(world):
     pop = base[base.metric == "population"].set_index("oblast").value
     data = world.oblasts.set_index("oblast").pop_2017_jan1
     np.testing.assert_allclose(pop[data.index], data, rtol=0.002)  # rounding to whole household rows
-    poverty = base[base.metric == "poverty_rate"].set_index("oblast").value
-    np.testing.assert_allclose(poverty[data.index], world.oblasts.set_index("oblast").poverty_rate_2017_pct / 100,
-                               atol=0.01)
-    assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.01)
+    # one national survey-to-accounts ratio reproduces national poverty; oblast rates come from the
+    # mechanisms (productivity, jobs, ownership, remittances) and are compared in docs/validation.md
+    assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.003)
+    assert 0.2 < result.value("survey_to_accounts_ratio", 2017) < 1.0
     assert result.value("unemployment_rate", 2017) == pytest.approx(0.069, abs=0.02)
     assert result.value("migrants_abroad", 2017) == pytest.approx(800_000, rel=0.02)
     assert result.value("gdp_som", 2017) == pytest.approx(5.08e11, rel=0.03)

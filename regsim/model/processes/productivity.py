@@ -68,8 +68,12 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productiv
     public = relative(cols.public_capital_som / pop, state.base.public_capital_som / pop0)
     services = relative(cols.services_som / pop, state.base.services_som / pop0)
     leverage = state.base.public_capital_leverage
-    common = (public ** (econ.public_capital_elasticity * leverage)
-              * services ** (econ.services_elasticity * leverage))
+    # the elasticities are of OUTPUT (Bom & Ligthart 2014 measure output): firms and farms respond
+    # to productivity by hiring and investing, and wages rise, so the productivity exponent is the
+    # output elasticity times a ratio fitted by the experiment of regsim.studies.elasticity
+    ratio = econ.productivity_per_output_elasticity
+    common = (public ** (econ.public_capital_elasticity * ratio * leverage)
+              * services ** (econ.services_elasticity * ratio * leverage))
     congestion = (pop / pop0) ** (-econ.congestion_elasticity)
     trend = np.full(len(pop), (1 + econ.tfp_growth_rate_per_year) ** (state.year - state.base.year))
     tfp = state.base.tfp * trend * access ** econ.agglomeration_elasticity * common * congestion
