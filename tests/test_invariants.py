@@ -92,16 +92,20 @@ def test_base_year_reproduces_2017_data(world):
     model = RegionalModel(params, seed=0)
     try:
         result = model.result(0.0)
+        model_ratio = model.state.base.survey_ratio.copy()
     finally:
         model.release()
     base = result.oblasts[result.oblasts.year == 2017]
     pop = base[base.metric == "population"].set_index("oblast").value
     data = world.oblasts.set_index("oblast").pop_2017_jan1
     np.testing.assert_allclose(pop[data.index], data, rtol=0.002)  # rounding to whole household rows
-    # one national survey-to-accounts ratio reproduces national poverty; oblast rates come from the
-    # mechanisms (productivity, jobs, ownership, remittances) and are compared in docs/validation.md
-    assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.003)
-    assert 0.2 < result.value("survey_to_accounts_ratio", 2017) < 1.0
+    # a survey-to-accounts ratio per oblast (the default scope) reproduces the 2017 poverty map
+    poverty = base[base.metric == "poverty_rate"].set_index("oblast").value
+    np.testing.assert_allclose(poverty[data.index], world.oblasts.set_index("oblast").poverty_rate_2017_pct / 100,
+                               atol=0.01)
+    assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.01)
+    assert 0.1 < result.value("survey_to_accounts_ratio", 2017) < 1.5
+    assert len(np.unique(model_ratio[world.oblast_index == 0])) == 1  # one value per oblast
     assert result.value("unemployment_rate", 2017) == pytest.approx(0.069, abs=0.02)
     assert result.value("migrants_abroad", 2017) == pytest.approx(800_000, rel=0.02)
     assert result.value("gdp_som", 2017) == pytest.approx(5.08e11, rel=0.03)
@@ -129,3 +133,16 @@ def test_members_abroad_start_spread_as_the_run_spreads_them():
         assert stock == pytest.approx(stock_2017, rel=0.05)
     finally:
         model.release()
+
+
+def test_one_national_survey_ratio_reproduces_national_poverty(world):
+    """incomes.survey_ratio_scope = "country": ONE ratio; oblast poverty then comes from the mechanisms."""
+    params = small_params(incomes__survey_ratio_scope="country")
+    model = RegionalModel(params, seed=0)
+    try:
+        result = model.result(0.0)
+        ratio = model.state.base.survey_ratio.copy()
+    finally:
+        model.release()
+    assert np.ptp(ratio) == 0.0
+    assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.003)

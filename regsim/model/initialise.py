@@ -29,7 +29,7 @@ import numpy as np
 from regsim.errors import DataError, ScenarioError
 from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
-from regsim.model.processes import incomes, labour, migration, production
+from regsim.model.processes import incomes, labour, migration, production, productivity
 from regsim.model.processes import investment as investment_process
 from regsim.model.state import BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
@@ -297,6 +297,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
     industry = np.bincount(firms.settlement[alive], weights=np.where(firms.sector[alive] == SECTOR_INDUSTRY,
                                                                       firms.output_som[alive], 0.0), minlength=n_s)
     output_total = targets.firm_som + targets.farm_som + targets.mining_som
+    local_sales = productivity.local_farm_sales(targets.firm_som, industry, targets.farm_som, spread_kernel, params)
     zeros = np.zeros(n_s)
     farm_income = np.divide(targets.farm_som, targets.farmers, out=zeros.copy(), where=targets.farmers > 0)
     base = BaseYear(
@@ -304,10 +305,10 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         public_capital_som=econ.public_capital_to_output * output_total,
         services_som=econ.services_to_output * output_total,
         public_capital_leverage=_leverage(access_kernel @ pop0, pop0, econ),
-        tfp=tfp, industry_access=np.maximum(spread_kernel @ industry, 1.0),
+        tfp=tfp, farm_local_share=productivity.local_share(local_sales, targets.farm_som),
         profitability=np.ones(n_s), income_pc_som=np.ones(n_s), reservation_wage_som=wage,
         farm_income_per_worker_som=farm_income, farm_tfp=farm_income, land=targets.farmers,
-        farm_access=targets.farm_access, mining_output_som=targets.mining_som,
+        farm_access=targets.farm_access, mining_output_som=targets.mining_som, survey_ratio=np.ones(n_s),
         household_size=_mean_household_size(hh, n_s), abroad_base_rate=0.0,
     )
     cols = SettlementColumns(
@@ -316,6 +317,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         services_som=econ.services_to_output * output_total,
         pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)), grant_credit_som=zeros.copy(),
         tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
+        farm_local_sales_som=local_sales,
         living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
         demand_index=np.ones(n_s), market_wage_som=wage, reservation_wage_som=wage.copy(),
         resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=targets.firm_som.copy(),
@@ -408,14 +410,15 @@ def _other_spending_share(state: State, params: Params) -> float:
     return share
 
 
-def _survey_ratio(state: State, params: Params) -> float:
-    """The one national survey-to-accounts ratio that reproduces the 2017 national poverty rate (bisection).
+def _survey_ratio(state: State, params: Params) -> np.ndarray:
+    """The survey-to-accounts ratio per settlement that reproduces 2017 poverty (bisection), ratio, shape (S,).
 
-    Poverty is measured on consumption (``incomes.consumption_per_person``), which is linear in
-    the ratio: ``c = ratio * a + b`` per row, with ``a`` the household's after-tax primary income
-    and ``b`` transfers and remittances, each mixed with the settlement means. So the national
-    rate falls monotonically in the ratio. The target is the population-weighted mean of the 2017
-    oblast rates (25.6%, NSC).
+    ``incomes.survey_ratio_scope = "country"``: ONE ratio for the national rate (the
+    population-weighted mean of the 2017 oblast rates, 25.6%, NSC); ``"oblast"``: one per oblast for
+    its rate. Poverty is measured on consumption (``incomes.consumption_per_person``), which is
+    linear in the ratio: ``c = ratio * a + b`` per row, with ``a`` the household's after-tax primary
+    income and ``b`` transfers and remittances, each mixed with the settlement means. So each
+    rate falls monotonically in its ratio.
     """
     hh = state.households
     n_s = state.n_settlements
@@ -433,14 +436,22 @@ def _survey_ratio(state: State, params: Params) -> float:
     a = (1 - smoothing) * earn / safe + smoothing * (hh.per_settlement(earn, n_s) / people)[home]
     b = (1 - smoothing) * other / safe + smoothing * (hh.per_settlement(other, n_s) / people)[home]
     oblasts = state.world.oblasts
-    target = float(np.average(oblasts.poverty_rate_2017_pct.to_numpy(float) / 100.0,
-                              weights=oblasts.pop_2017_jan1.to_numpy(float)))
+    rates = oblasts.poverty_rate_2017_pct.to_numpy(float) / 100.0
+    if params.incomes.survey_ratio_scope == "country":
+        group = np.zeros(n_s, dtype=int)
+        targets = [float(np.average(rates, weights=oblasts.pop_2017_jan1.to_numpy(float)))]
+    else:
+        group = np.asarray(state.world.oblast_index)
+        targets = list(rates)
     line = params.incomes.poverty_line_som
-    rows = hh.alive & (present > 0)
-    ao, bo, p = a[rows], b[rows], present[rows]
-    lo, hi = 1e-3, 1e3
-    for _ in range(BISECTION_STEPS):
-        mid = np.sqrt(lo * hi)
-        rate = p[mid * ao + bo < line].sum() / p.sum()
-        lo, hi = (mid, hi) if rate > target else (lo, mid)
-    return float(np.sqrt(lo * hi))
+    ratio = np.ones(len(targets))
+    for g, target in enumerate(targets):
+        rows = hh.alive & (group[home] == g) & (present > 0)
+        ao, bo, p = a[rows], b[rows], present[rows]
+        lo, hi = 1e-3, 1e3
+        for _ in range(BISECTION_STEPS):
+            mid = np.sqrt(lo * hi)
+            rate = p[mid * ao + bo < line].sum() / p.sum()
+            lo, hi = (mid, hi) if rate > target else (lo, mid)
+        ratio[g] = np.sqrt(lo * hi)
+    return ratio[group]

@@ -333,10 +333,14 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("tax_rate", "fraction", "national", "Taxes over GDP: the rate that pays for this year's spending",
        lambda s, p: float(s.accounts.tax_rate)),
     _m("survey_to_accounts_ratio", "ratio", "national",
-       "Household survey income per som of after-tax primary income in the accounts (base year)",
-       lambda s, p: float(s.base.survey_ratio)),
+       "Household survey income per som of after-tax primary income in the accounts (base year; "
+       "population-weighted mean if per oblast)",
+       lambda s, p: float(np.average(s.base.survey_ratio, weights=np.maximum(s.base.population, 1e-9)))),
     _m("services_capital_som", "som", "national", "Public-service capital stock",
        lambda s, p: float(s.cols.services_som.sum())),
+    _m("farm_local_sales_som", "som", "national",
+       "Farm products bought by firms within reach (intermediate demand; the paid spread effect), base prices",
+       lambda s, p: float(s.cols.farm_local_sales_som.sum())),
     # oblast
     _m("population", "persons", "oblast", "Residents", lambda s, p: _by_oblast(s, population(s))),
     _m("gdp_som", "som", "oblast", "Gross regional product", lambda s, p: _by_oblast(s, s.cols.output_som)),

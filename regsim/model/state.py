@@ -56,8 +56,8 @@ class BaseYear:
             relative to the average place, ratio (population-weighted mean 1).
         tfp: Firm total factor productivity solved so that the firms produce the 2017 output,
             ratio (som of output per unit of ``K^a L^b``).
-        industry_access: Industrial output within reach, ``spread_kernel @ industry output``
-            (at least 1), som.
+        farm_local_share: Share of farm output sold to buyers within reach (intermediate demand of
+            firms), fraction; the farm price index is 1 at this share.
         profitability: Optimal profit of a firm of average productivity, up to a constant,
             ``(tfp w^-b)^(1/(1-a-b))``, som-based index.
         income_pc_som: Mean income per person at home (at least 1), som per person per year.
@@ -71,9 +71,10 @@ class BaseYear:
             fraction (``labour.village_farm_access`` or ``labour.urban_farm_access``).
         mining_output_som: Exogenous mining output (Kumtor, Jeti-Oguz rayon), constant, som per
             year.
-        survey_ratio: The one national survey-to-accounts ratio: household survey income per som of
-            the households' disposable primary income in the accounts, solved so that the 2017
-            national poverty rate is reproduced (surveys miss much income: Deaton 2005), ratio.
+        survey_ratio: Survey-to-accounts ratio per settlement: household survey income per som of
+            the households' disposable primary income in the accounts (surveys miss much income:
+            Deaton 2005), ratio. One national value solved for the 2017 national poverty rate
+            (``incomes.survey_ratio_scope = "country"``), or one per oblast for its poverty rate.
         other_spending_share: Government spending other than transfers, ordinary investment,
             services and upkeep, as a share of GDP (public administration; the 2017 residual of
             ``government.tax_revenue_share_gdp``), fraction.
@@ -90,7 +91,7 @@ class BaseYear:
     services_som: np.ndarray
     public_capital_leverage: np.ndarray
     tfp: np.ndarray
-    industry_access: np.ndarray
+    farm_local_share: np.ndarray
     profitability: np.ndarray
     income_pc_som: np.ndarray
     reservation_wage_som: np.ndarray
@@ -101,7 +102,7 @@ class BaseYear:
     mining_output_som: np.ndarray
     household_size: np.ndarray
     abroad_base_rate: float
-    survey_ratio: float = 1.0
+    survey_ratio: np.ndarray = field(default_factory=lambda: np.ones(0))
     other_spending_share: float = 0.0
 
     def __post_init__(self) -> None:
@@ -133,8 +134,10 @@ class SettlementColumns:
             same everywhere, ratio (productivity).
         farm_public_capital_factor: The public-capital and service terms of productivity that farms
             share with firms, ratio (productivity).
-        farm_price: Farm price index, ``(industry access / base)^spread_elasticity``, ratio
-            (productivity).
+        farm_price: Farm-gate price index: sales to buyers within reach pay the full price, others
+            lose ``economy.farm_marketing_margin``; 1 at the base-year local share, ratio (productivity).
+        farm_local_sales_som: Farm products bought by firms within reach (intermediate demand),
+            som at base prices (productivity).
         living_cost: Living-cost index, ``(population / median base population)^congestion``,
             ratio (productivity).
         demand_index: Local demand for services, ``(income per person / base)^elasticity``,
@@ -168,6 +171,7 @@ class SettlementColumns:
     trend: np.ndarray
     farm_public_capital_factor: np.ndarray
     farm_price: np.ndarray
+    farm_local_sales_som: np.ndarray
     living_cost: np.ndarray
     demand_index: np.ndarray
     market_wage_som: np.ndarray

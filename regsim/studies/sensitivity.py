@@ -28,7 +28,7 @@ UNCERTAIN: Final = (
     "migration.move_propensity_per_year",
     "migration.distance_elasticity",
     "labour.commuting_radius_km",
-    "economy.spread_elasticity",
+    "economy.farm_marketing_margin",
     # issue 13: the return on public money and who pays for it; absorption by kind of settlement
     "economy.productivity_per_output_elasticity",
     "economy.services_elasticity",

@@ -9,7 +9,7 @@ agent). What a settlement cannot absorb is, by ``policy.unabsorbed``:
 * ``"carry_over"``: kept for the same settlement and channel and offered again next year;
 * ``"reallocate"``: offered this year to the settlements the strategy funds that still have
   spare capacity, in proportion to the strategy's own allocation (its rule), in up to
-  ``REALLOCATION_ROUNDS`` rounds; what is left after that is carried over.
+  ``policy.reallocation_rounds`` rounds; what is left after that is carried over.
 
 Identity, every year, to the som: budget + carried in = absorbed + carried over + lost +
 unallocated (the ledger's ``returned`` is the money carried over to next year).
@@ -25,7 +25,6 @@ from regsim.model.state import Channel, Ledger, State
 from regsim.params import Params
 
 STREAM = "budget"
-REALLOCATION_ROUNDS = 5  # each round fills the spare capacity of the strategy's recipients in proportion
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
     if params.policy.unabsorbed == "reallocate":
         weights = allocation.sum(axis=1)  # the strategy's own rule this year
         pool = left.sum(axis=0)  # unabsorbed money per channel
-        for _ in range(REALLOCATION_ROUNDS):
+        for _ in range(params.policy.reallocation_rounds):
             spare = capacity - absorbed.sum(axis=1)
             receivers = np.where(spare > 1e-9, weights, 0.0)
             if pool.sum() <= 1e-6 or receivers.sum() <= 0:

@@ -28,7 +28,8 @@ Household income as the survey records it: each household's share of its settlem
 compensation (by ``employed x skill``), mixed income (by ``farming x skill``) and of its oblast's
 distributed surplus, after tax, times ONE national survey-to-accounts ratio
 (``base.survey_ratio``, solved at initialisation for the 2017 national poverty rate: household
-surveys capture a fraction of accounts income, Deaton 2005), plus transfers per person (growing
+surveys capture a fraction of accounts income, Deaton 2005; ``incomes.survey_ratio_scope =
+"oblast"`` solves one per oblast for its 2017 poverty rate instead), plus transfers per person (growing
 at ``transfer_growth_rate_per_year``) and the share ``remittance_share_to_household`` of what
 members abroad send. Regional income differences therefore come from productivity, prices,
 employment, ownership and remittances, not from fitted regional scales.
@@ -191,7 +192,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     hh = state.households
     inc = params.incomes
     accounts, primary = primary_income(state, params)
-    survey = np.float32(state.base.survey_ratio * (1.0 - accounts.tax_rate))
+    survey = (state.base.survey_ratio * (1.0 - accounts.tax_rate)).astype(np.float32)[hh.settlement]
     # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
     transfer = present * np.float32(transfer_per_person(state, params))
