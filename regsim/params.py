@@ -325,7 +325,7 @@ class LabourParams(_Validated):
                                        doc="Road distance within which residents look for jobs in another settlement")
     commuting_share: float = param(0.3, "fraction", (0.0, 1.0), (0.0, 0.5), source="assumption",
                                    doc="Weight of a neighbouring job market (at zero km) relative to one's own")
-    frictional_unemployment_rate: float = param(0.0133, "fraction", (0.0, 0.5), (0.01, 0.06),
+    frictional_unemployment_rate: float = param(0.0126, "fraction", (0.0, 0.5), (0.01, 0.06),
                                                 source="fitted by regsim calibrate to 2017 (docs/validation.md); "
                                                        "below ILO unemployment 6.9%")
     wage_job_share_urban: float = param(0.88, "fraction of job seekers", (0.0, 1.0), (0.8, 0.95),
@@ -334,7 +334,7 @@ class LabourParams(_Validated):
     wage_job_share_village: float = param(0.40, "fraction of job seekers", (0.0, 1.0), (0.3, 0.6),
                                           source="agriculture about 27% of employment, mostly rural (estimate)",
                                           doc="Base-year share of job seekers in wage jobs in villages")
-    urban_farm_access: float = param(0.620, "fraction", (0.0, 1.0), (0.15, 0.9),
+    urban_farm_access: float = param(0.618, "fraction", (0.0, 1.0), (0.15, 0.9),
                                      source="fitted by regsim calibrate to 2017 unemployment in Bishkek and Osh city "
                                             "(6.4%, NSC); informal employment is most of Kyrgyz urban employment",
                                      doc="Share of non-employed town and city residents with an own-account alternative "
@@ -411,13 +411,13 @@ class IncomeParams(_Validated):
                                             source="NSC 2017 extreme poverty line (S_KNEWS_POV2017)")
     transfer_som_per_person: float = param(6_000.0, "som/person/year", (0.0, 1e6),
                                            source="pensions and benefits about 37 bn som / 6.1 M (estimate)")
-    skill_dispersion: float = param(0.325, "log s.d.", (0.0, 3.0), (0.3, 0.6),
+    skill_dispersion: float = param(0.444, "log s.d.", (0.0, 3.0), (0.3, 0.6),
                                     source="fitted by regsim calibrate to the 2017 Gini of consumption 27.3, "
                                            "extreme poverty 0.8% and income 53.2k som per person")
     transfer_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
                                                  source="pensions indexed to wages (estimate)",
                                                  doc="Real growth of transfers per person")
-    remittance_share_to_household: float = param(0.673, "fraction", (0.0, 1.0), (0.4, 0.9),
+    remittance_share_to_household: float = param(0.754, "fraction", (0.0, 1.0), (0.4, 0.9),
                                                  source="fitted by regsim calibrate to 2017 remittances/GDP and "
                                                         "income per person; the rest is saved or spent abroad")
     survey_ratio_scope: str = param(
@@ -428,7 +428,7 @@ class IncomeParams(_Validated):
             "solved for each oblast's 2017 poverty (the accounts-based successor of the old earnings scales, "
             "which keeps the 2017 poverty map; docs/validation.md compares the two)")
     consumption_smoothing: float = param(
-        0.418, "fraction", (0.0, 1.0), (0.1, 0.5),
+        0.295, "fraction", (0.0, 1.0), (0.1, 0.5),
         source="fitted by regsim calibrate to 2017 extreme poverty and Gini; partial risk sharing "
                "(Townsend 1994, Econometrica 62: 539-591); Kyrgyz poverty is measured on consumption (NSC)",
         doc="Consumption per person = (1 - s) x own income per person + s x the settlement's mean income "
