@@ -76,19 +76,21 @@ class PrimaryIncome:
     surplus_som: np.ndarray
 
 
-def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: np.ndarray, group: np.ndarray,
+def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: np.ndarray, group_of: np.ndarray,
             n_groups: int) -> np.ndarray:
     """Split ``pool`` (som per group) over household rows in proportion to ``key``, som per real household.
 
     Where no row of a group has a positive key, ``fallback`` splits it instead (so no som is lost
-    to rounding of people to jobs). ``group`` is each row's group (settlement or oblast).
+    to rounding of people to jobs). ``group_of`` maps each settlement to its group (itself, or its
+    oblast), shape (S,). Sums per settlement use the households' sparse membership index.
     """
-    members = hh.alive.astype(np.float64) * hh.weight
-    total = np.bincount(group, weights=key * members, minlength=n_groups)
-    spare = np.bincount(group, weights=fallback * members, minlength=n_groups)
+    n_s = len(group_of)
+    total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
+    spare = np.bincount(group_of, weights=hh.per_settlement(fallback, n_s), minlength=n_groups)
     use_key = total > 0
     denominator = np.where(use_key, total, spare)
     per_unit = np.divide(pool, denominator, out=np.zeros(n_groups), where=denominator > 0)
+    group = group_of[hh.settlement]
     return np.where(use_key[group], key, fallback) * per_unit[group] * hh.alive
 
 
@@ -119,13 +121,13 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
 
     oblast = state.world.oblast_index
     n_o = len(state.world.oblasts)
-    home = hh.settlement
     skill = hh.skill.astype(np.float64)
     labour = hh.labour.astype(np.float64)
-    wage = _shares(hh, compensation_home, hh.employed * skill, labour * skill, home, n_s)
-    farm = _shares(hh, cols.farm_output_som, hh.farming * skill, labour * skill, home, n_s)
+    itself = np.arange(n_s)
+    wage = _shares(hh, compensation_home, hh.employed * skill, labour * skill, itself, n_s)
+    farm = _shares(hh, cols.farm_output_som, hh.farming * skill, labour * skill, itself, n_s)
     pool = np.bincount(oblast, weights=distributed, minlength=n_o)
-    surplus = _shares(hh, pool, labour * skill, np.asarray(hh.size, np.float64), oblast[home], n_o)
+    surplus = _shares(hh, pool, labour * skill, np.asarray(hh.size, np.float64), np.asarray(oblast), n_o)
 
     present = float(hh.per_settlement(hh.present(), n_s).sum())
     transfers = present * transfer_per_person(state, params)
