@@ -86,11 +86,15 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: np.ndar
     """
     n_s = len(group_of)
     total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
+    group = group_of[hh.settlement]
+    orphan = (total <= 0) & (pool != 0)
+    if not orphan.any():  # the usual case: every group with money has a row with a positive key
+        per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
+        return key * per_unit[group]  # dead rows hold a zero key
     spare = np.bincount(group_of, weights=hh.per_settlement(fallback, n_s), minlength=n_groups)
     use_key = total > 0
     denominator = np.where(use_key, total, spare)
     per_unit = np.divide(pool, denominator, out=np.zeros(n_groups), where=denominator > 0)
-    group = group_of[hh.settlement]
     return np.where(use_key[group], key, fallback) * per_unit[group] * hh.alive
 
 
