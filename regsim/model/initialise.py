@@ -286,7 +286,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
 
     Public capital and service stocks are ``public_capital_to_output`` and ``services_to_output``
     times the output targets; leverage, market and industrial access come from the 2017
-    population and industry; profitability, income, earnings scale and the migration base rate
+    population and industry; profitability, income, the survey-to-accounts ratio and the migration base rate
     are placeholders until :func:`_calibrate`.
     """
     econ = params.economy
