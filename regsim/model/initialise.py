@@ -285,9 +285,9 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
     """The state before calibration: the base year (provisional farm anchors) and the settlement columns.
 
     Public capital and service stocks are ``public_capital_to_output`` and ``services_to_output``
-    times the output targets; leverage, market and industrial access come from the 2017
-    population and industry; profitability, income, the survey-to-accounts ratio and the migration base rate
-    are placeholders until :func:`_calibrate`.
+    times the output targets; leverage and market access come from the 2017 population, the farms'
+    local sales share from the 2017 firm and farm output; profitability, income, the
+    survey-to-accounts ratio and the migration base rate are placeholders until :func:`_calibrate`.
     """
     econ = params.economy
     n_s = world.n
