@@ -43,6 +43,7 @@ alone overstates against consumption (extreme poverty 0.8% in 2017).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,13 +77,14 @@ class PrimaryIncome:
     surplus_som: np.ndarray
 
 
-def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: np.ndarray, group_of: np.ndarray,
-            n_groups: int) -> np.ndarray:
+def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callable[[], np.ndarray],
+            group_of: np.ndarray, n_groups: int) -> np.ndarray:
     """Split ``pool`` (som per group) over household rows in proportion to ``key``, som per real household.
 
-    Where no row of a group has a positive key, ``fallback`` splits it instead (so no som is lost
-    to rounding of people to jobs). ``group_of`` maps each settlement to its group (itself, or its
-    oblast), shape (S,). Sums per settlement use the households' sparse membership index.
+    Where no row of a group has a positive key, ``fallback()`` splits it instead (so no som is
+    lost to rounding of people to jobs; computed only then). ``group_of`` maps each settlement to
+    its group (itself, or its oblast), shape (S,). Sums per settlement use the households' sparse
+    membership index.
     """
     n_s = len(group_of)
     total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
@@ -91,11 +93,12 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: np.ndar
     if not orphan.any():  # the usual case: every group with money has a row with a positive key
         per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
         return key * per_unit[group]  # dead rows hold a zero key
-    spare = np.bincount(group_of, weights=hh.per_settlement(fallback, n_s), minlength=n_groups)
+    other = fallback()
+    spare = np.bincount(group_of, weights=hh.per_settlement(other, n_s), minlength=n_groups)
     use_key = total > 0
     denominator = np.where(use_key, total, spare)
     per_unit = np.divide(pool, denominator, out=np.zeros(n_groups), where=denominator > 0)
-    return np.where(use_key[group], key, fallback) * per_unit[group] * hh.alive
+    return np.where(use_key[group], key, other) * per_unit[group] * hh.alive
 
 
 def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncome]:
@@ -125,13 +128,13 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
 
     oblast = state.world.oblast_index
     n_o = len(state.world.oblasts)
-    skill = hh.skill.astype(np.float64)
-    labour = hh.labour.astype(np.float64)
+    skill = hh.skill  # float32: keys in float32 halve the memory traffic (sums are float64)
     itself = np.arange(n_s)
-    wage = _shares(hh, compensation_home, hh.employed * skill, labour * skill, itself, n_s)
-    farm = _shares(hh, cols.farm_output_som, hh.farming * skill, labour * skill, itself, n_s)
+    workers = hh.labour * skill
+    wage = _shares(hh, compensation_home, hh.employed * skill, lambda: workers, itself, n_s)
+    farm = _shares(hh, cols.farm_output_som, hh.farming * skill, lambda: workers, itself, n_s)
     pool = np.bincount(oblast, weights=distributed, minlength=n_o)
-    surplus = _shares(hh, pool, labour * skill, np.asarray(hh.size, np.float64), np.asarray(oblast), n_o)
+    surplus = _shares(hh, pool, workers, lambda: hh.size.astype(np.float32), np.asarray(oblast), n_o)
 
     present = float(hh.per_settlement(hh.present(), n_s).sum())
     transfers = present * transfer_per_person(state, params)
