@@ -25,9 +25,9 @@ def test_different_seeds_differ():
 def test_no_usable_money_gives_identical_results_for_every_strategy(knob):
     if knob == "budget":
         base = small_params(policy__budget_som_per_year=0.0)
-    else:  # every som returned: nothing reaches the economy
+    else:  # every som carried over and none lost: nothing reaches the economy nor is raised in taxes
         base = small_params(policy__absorption_share_city=0.0, policy__absorption_share_town=0.0,
-                            policy__absorption_share_village=0.0)
+                            policy__absorption_share_village=0.0, policy__admin_loss_share=0.0)
     reference = run_model(small_params(policy__strategy="none"), seed=4).national
     keep = ~reference.metric.str.startswith("budget_")
     for strategy in (s for s in STRATEGIES if s != "custom"):

@@ -18,8 +18,12 @@ def gdp_pc(result, year):
 
 @pytest.mark.slow
 def test_more_budget_does_not_lower_gdp_under_defaults():
+    # externally financed (donors, loans): more money is more resources. Tax-financed money is a
+    # transfer from households (issue 13), whose lower spending on services can outweigh a small
+    # budget's return for years: measured, 2.6 bn som a year lowered 2030 GDP by 0.016% on seed 1
     for seed in SEEDS:
-        values = [run_model(small_params(policy__budget_som_per_year=b, time__end_year=2030), seed=seed)
+        values = [run_model(small_params(policy__budget_som_per_year=b, time__end_year=2030,
+                                         government__budget_financing="external"), seed=seed)
                   .value("gdp_som", 2030) for b in (0.0, 2.6e9, 10e9)]
         assert values[0] <= values[1] <= values[2], (seed, values)
 
@@ -87,6 +91,11 @@ def _last_year_gaps(args: tuple[str, int]) -> tuple[float, float]:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason=(
+    "issue 13: with returns on public money at the literature's elasticity (a quarter of before) and "
+    "tax financing, the default budget (0.5% of GDP) no longer separates the two belief sets by 2040: "
+    "measured on seeds 1-10, strong agglomeration +195 som per person (6 of 10 seeds), strong congestion "
+    "+3 som (5 of 10), and poverty is about 0.1% in 2040 (docs/validation.md, Regimes)"))
 def test_issue_regimes_agglomeration_and_congestion_decide_the_gdp_ranking():
     """The issue's two belief sets, alone, at the defaults otherwise (1:10 scale, to 2040, default budget).
 

@@ -12,8 +12,10 @@ STRATEGIES_NO_CUSTOM = [s for s in STRATEGIES if s != "custom"]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES_NO_CUSTOM)
-def test_budget_identity_and_stocks_every_year(strategy):
-    params = small_params(policy__strategy=strategy, policy__budget_som_per_year=8e9, time__end_year=2022)
+@pytest.mark.parametrize("unabsorbed", ["carry_over", "reallocate"])
+def test_budget_identity_and_stocks_every_year(strategy, unabsorbed):
+    params = small_params(policy__strategy=strategy, policy__budget_som_per_year=8e9, time__end_year=2022,
+                          policy__unabsorbed=unabsorbed)
     model = RegionalModel(params, seed=3)
     try:
         while model.state.year < params.time.end_year:
@@ -23,7 +25,9 @@ def test_budget_identity_and_stocks_every_year(strategy):
             allocated = ledger.allocated.sum()
             assert allocated <= budget + 1e-3
             accounted = ledger.absorbed.sum() + ledger.returned.sum() + ledger.lost.sum() + ledger.unallocated
-            assert accounted == pytest.approx(budget, abs=1.0)  # to the som
+            # budget + carried in = absorbed + carried over + lost + unallocated, to the som
+            assert accounted == pytest.approx(budget + ledger.carried_in.sum(), abs=1.0)
+            assert ledger.lost.sum() == pytest.approx(params.policy.admin_loss_share * allocated, rel=1e-9, abs=1e-6)
             assert (ledger.absorbed >= 0).all() and (ledger.returned >= -1e-6).all() and (ledger.lost >= 0).all()
             cols, firms, hh = model.state.cols, model.state.firms, model.state.households
             for name in ("public_capital_som", "services_som", "output_som", "population", "grant_credit_som"):
@@ -88,16 +92,20 @@ def test_base_year_reproduces_2017_data(world):
     model = RegionalModel(params, seed=0)
     try:
         result = model.result(0.0)
+        model_ratio = model.state.base.survey_ratio.copy()
     finally:
         model.release()
     base = result.oblasts[result.oblasts.year == 2017]
     pop = base[base.metric == "population"].set_index("oblast").value
     data = world.oblasts.set_index("oblast").pop_2017_jan1
     np.testing.assert_allclose(pop[data.index], data, rtol=0.002)  # rounding to whole household rows
+    # a survey-to-accounts ratio per oblast (the default scope) reproduces the 2017 poverty map
     poverty = base[base.metric == "poverty_rate"].set_index("oblast").value
     np.testing.assert_allclose(poverty[data.index], world.oblasts.set_index("oblast").poverty_rate_2017_pct / 100,
                                atol=0.01)
     assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.01)
+    assert 0.1 < result.value("survey_to_accounts_ratio", 2017) < 1.5
+    assert len(np.unique(model_ratio[world.oblast_index == 0])) == 1  # one value per oblast
     assert result.value("unemployment_rate", 2017) == pytest.approx(0.069, abs=0.02)
     assert result.value("migrants_abroad", 2017) == pytest.approx(800_000, rel=0.02)
     assert result.value("gdp_som", 2017) == pytest.approx(5.08e11, rel=0.03)
@@ -125,3 +133,16 @@ def test_members_abroad_start_spread_as_the_run_spreads_them():
         assert stock == pytest.approx(stock_2017, rel=0.05)
     finally:
         model.release()
+
+
+def test_one_national_survey_ratio_reproduces_national_poverty(world):
+    """incomes.survey_ratio_scope = "country": ONE ratio; oblast poverty then comes from the mechanisms."""
+    params = small_params(incomes__survey_ratio_scope="country")
+    model = RegionalModel(params, seed=0)
+    try:
+        result = model.result(0.0)
+        ratio = model.state.base.survey_ratio.copy()
+    finally:
+        model.release()
+    assert np.ptp(ratio) == 0.0
+    assert result.value("poverty_rate", 2017) == pytest.approx(0.256, abs=0.003)

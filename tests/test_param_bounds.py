@@ -46,6 +46,9 @@ def bound_cases() -> list[tuple[str, object]]:
             if f.metadata.get("choices"):
                 cases += [(key, choice) for choice in f.metadata["choices"]]
                 continue
+            if isinstance(f.default, bool):  # a switch: both positions
+                cases += [(key, True), (key, False)]
+                continue
             integer = isinstance(f.default, int) or key == "policy.sunset_year"
             for bound in dict.fromkeys(f.metadata["bounds"]):  # (2018, 2018) gives one case
                 if bound is not None:

@@ -85,7 +85,10 @@ def _toml(params: Params) -> str:
         for key, value in values.items():
             if value is None:
                 continue
-            lines.append(f'{key} = "{value}"' if isinstance(value, str) else f"{key} = {value!r}")
+            if isinstance(value, bool):  # the first switch: policy.include_capital_cities
+                lines.append(f"{key} = {str(value).lower()}")
+            else:
+                lines.append(f'{key} = "{value}"' if isinstance(value, str) else f"{key} = {value!r}")
     return "\n".join(lines)
 
 

@@ -107,3 +107,26 @@ def test_strategies_take_their_numbers_from_policy_params_only():
     for name in ("ConcentratedHinterland", "ConceptTwoStage", "Hybrid", "Custom"):
         cls = getattr(policy_module, name)
         assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(cls)), name
+
+
+@pytest.mark.parametrize("strategy", ["concentrated", "concentrated_hinterland", "concept_two_stage", "hybrid"])
+def test_without_capital_cities_no_centre_money_goes_to_bishkek_or_osh(strategy):
+    from helpers import small_params
+
+    from regsim.model.simulation import RegionalModel
+
+    params = small_params(policy__strategy=strategy, policy__include_capital_cities=False,
+                          policy__centre_share=1.0, time__end_year=2018)
+    model = RegionalModel(params, seed=1)
+    try:
+        model.state.year += 1  # as step() does before it allocates
+        allocation, _ = model.allocate()
+        s = model.world.settlements
+        cities = s.oblast.isin(["Bishkek", "Osh city"]).to_numpy() & s.growth_centre.to_numpy()
+        assert allocation[cities].sum() == 0.0
+        assert allocation.sum() == pytest.approx(model.params.policy.budget_som_per_year
+                                                 * (params.policy.stage1_budget_share
+                                                    if strategy == "concept_two_stage" else 1.0))
+        assert (allocation[s.growth_centre.to_numpy() & ~cities].sum(axis=1) > 0).sum() == 18
+    finally:
+        model.release()

@@ -31,7 +31,11 @@ class Households:
         farming: Members farming, persons.
         skill: Earnings multiplier (log-normal, mean 1), fixed for the household.
         u_labour: A fixed uniform draw deciding rounding of labour-force membership.
-        wage_som, farm_som, transfer_som, remittance_som: Income by source this year, som.
+        wage_som, farm_som, transfer_som, remittance_som: Income by source this year, som (as the
+            household survey records it: wages and farm income are the accounts' flows times the
+            survey-to-accounts ratio, after tax).
+        surplus_som: Distributed operating surplus (owners' drawings and dividends) this year, som,
+            on the same survey basis.
     """
 
     alive: np.ndarray
@@ -47,6 +51,7 @@ class Households:
     farm_som: np.ndarray
     transfer_som: np.ndarray
     remittance_som: np.ndarray
+    surplus_som: np.ndarray
     weight: int
     _members: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
 
@@ -67,6 +72,7 @@ class Households:
             farm_som=np.zeros(capacity, np.float32),
             transfer_som=np.zeros(capacity, np.float32),
             remittance_som=np.zeros(capacity, np.float32),
+            surplus_som=np.zeros(capacity, np.float32),
             weight=weight,
         )
 
@@ -142,12 +148,12 @@ class Households:
         self.alive[rows] = False
         self.invalidate()
         for column in (self.size, self.abroad, self.labour, self.employed, self.farming,
-                       self.wage_som, self.farm_som, self.transfer_som, self.remittance_som):
+                       self.wage_som, self.farm_som, self.transfer_som, self.remittance_som, self.surplus_som):
             column[rows] = 0
 
     def income_som(self) -> np.ndarray:
         """Total household income this year, som per household row (one real household)."""
-        return self.wage_som + self.farm_som + self.transfer_som + self.remittance_som
+        return self.wage_som + self.farm_som + self.surplus_som + self.transfer_som + self.remittance_som
 
     def income_per_person(self) -> np.ndarray:
         """Income per member at home, som per person per year (0 for dead rows)."""

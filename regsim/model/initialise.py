@@ -14,9 +14,10 @@ every strategy and replication), in the order of :func:`build_state`:
    level, productivity per settlement solved so that the firms produce that output with the
    base-year jobs, and wages equal to the marginal product;
 5. the base year (``BaseYear``) and the settlement columns assembled into a ``State``;
-6. calibration: the 2017 labour market, an earnings scale per oblast such that its 2017 poverty
-   rate is reproduced exactly, incomes, and the base rate of labour migration that keeps the 2017
-   stock abroad steady.
+6. calibration: the 2017 labour market, the government's other spending (the residual of 2017
+   taxes), ONE national survey-to-accounts ratio such that the 2017 national poverty rate is
+   reproduced (regional differences come from the mechanisms), incomes, and the base rate of
+   labour migration that keeps the 2017 stock abroad steady.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import numpy as np
 from regsim.errors import DataError, ScenarioError
 from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
-from regsim.model.processes import incomes, labour, migration, production
+from regsim.model.processes import incomes, labour, migration, production, productivity
+from regsim.model.processes import investment as investment_process
 from regsim.model.state import BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
 from regsim.params import EconomyParams, Params
@@ -146,8 +148,8 @@ def build_state(world: World, params: Params) -> State:
     3. base-year jobs and farmers expected from the wage-job shares, and the output targets;
     4. firms sized to the firm output, with the tfp that produces it;
     5. the base year and the settlement columns assembled into a ``State``;
-    6. calibration on the state: the 2017 labour market, farm anchors, earnings scale, incomes
-       and the base rate of labour migration.
+    6. calibration on the state: the 2017 labour market, farm anchors, the government's other
+       spending, the survey-to-accounts ratio, incomes and the base rate of labour migration.
 
     Raises:
         DataError: if mining and farming leave an oblast less than 10% of its GRP for firms.
@@ -161,6 +163,7 @@ def build_state(world: World, params: Params) -> State:
     targets = _output_targets(world, params, hh, population, kernels[0])
     firms, firm_tfp, wage = _firms(params, targets, stream(params.scale.world_seed, "firms", 0))
     state = _assemble(world, params, hh, firms, kernels, targets, firm_tfp, wage)
+    _ordinary_spending_path(state, params)
     _calibrate(state, params, targets)
     return state
 
@@ -288,9 +291,9 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
     """The state before calibration: the base year (provisional farm anchors) and the settlement columns.
 
     Public capital and service stocks are ``public_capital_to_output`` and ``services_to_output``
-    times the output targets; leverage, market and industrial access come from the 2017
-    population and industry; profitability, income, earnings scale and the migration base rate
-    are placeholders until :func:`_calibrate`.
+    times the output targets; leverage and market access come from the 2017 population, the farms'
+    local sales share from the 2017 firm and farm output; profitability, income, the
+    survey-to-accounts ratio and the migration base rate are placeholders until :func:`_calibrate`.
     """
     econ = params.economy
     n_s = world.n
@@ -300,6 +303,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
     industry = np.bincount(firms.settlement[alive], weights=np.where(firms.sector[alive] == SECTOR_INDUSTRY,
                                                                       firms.output_som[alive], 0.0), minlength=n_s)
     output_total = targets.firm_som + targets.farm_som + targets.mining_som
+    local_sales = productivity.local_farm_sales(targets.firm_som, industry, targets.farm_som, spread_kernel, params)
     zeros = np.zeros(n_s)
     farm_income = np.divide(targets.farm_som, targets.farmers, out=zeros.copy(), where=targets.farmers > 0)
     base = BaseYear(
@@ -307,10 +311,10 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         public_capital_som=econ.public_capital_to_output * output_total,
         services_som=econ.services_to_output * output_total,
         public_capital_leverage=_leverage(access_kernel @ pop0, pop0, econ),
-        tfp=tfp, industry_access=np.maximum(spread_kernel @ industry, 1.0),
+        tfp=tfp, farm_local_share=productivity.local_share(local_sales, targets.farm_som),
         profitability=np.ones(n_s), income_pc_som=np.ones(n_s), reservation_wage_som=wage,
         farm_income_per_worker_som=farm_income, farm_tfp=farm_income, land=targets.farmers,
-        farm_access=targets.farm_access, mining_output_som=targets.mining_som, earnings_scale=np.ones(n_s),
+        farm_access=targets.farm_access, mining_output_som=targets.mining_som, survey_ratio=np.ones(n_s),
         household_size=_mean_household_size(hh, n_s), abroad_base_rate=0.0,
     )
     cols = SettlementColumns(
@@ -319,12 +323,17 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         services_som=econ.services_to_output * output_total,
         pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)), grant_credit_som=zeros.copy(),
         tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
+        farm_local_sales_som=local_sales,
         living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
         demand_index=np.ones(n_s), market_wage_som=wage, reservation_wage_som=wage.copy(),
         resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=targets.firm_som.copy(),
         industry_output_som=industry, farm_output_som=targets.farm_som.copy(),
         farm_income_per_worker_som=farm_income, output_som=output_total, income_pc_som=zeros.copy(),
         in_migrant_stock=zeros.copy(),
+        # on the balanced-growth path firms invest (growth + depreciation) x capital of their own
+        firm_investment_som=np.bincount(firms.settlement[alive], weights=firms.capital_som[alive], minlength=n_s)
+        * (econ.capital_growth_on_path_per_year + econ.firm_capital_depreciation_rate),
+        carry_over_som=np.zeros((n_s, 3)),
     )
     state = State(world=world, households=hh, firms=firms, base=base, cols=cols, commute=commute,
                   access_kernel=access_kernel, spread_kernel=spread_kernel,
@@ -339,7 +348,8 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
 
     Sets ``base.profitability`` (entry's anchor), then runs the labour market (stream ``labour``
     of ``world_seed``), anchors land, farm productivity and farm income on the farmers it assigns,
-    solves each oblast's earnings scale for its 2017 poverty rate, computes incomes
+    sets the government's other spending and solves the national survey-to-accounts ratio for
+    the 2017 poverty rate, computes incomes
     (``base.income_pc_som``) and the base rate of labour migration that keeps the 2017 stock abroad
     steady (``base.abroad_base_rate``).
     """
@@ -356,7 +366,8 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     cols.farm_income_per_worker_som = farm_tfp.copy()
     cols.farm_output_som = np.where(has_farmers, targets.farm_som, 0.0)
     cols.output_som = cols.firm_output_som + cols.farm_output_som + targets.mining_som
-    state.base = replace(state.base, earnings_scale=_earnings_scale(state, params))
+    state.base = replace(state.base, other_spending_share=_other_spending_share(state, params))
+    state.base = replace(state.base, survey_ratio=_survey_ratio(state, params))
     income = incomes.compute(state, params, base_rng)
     incomes.apply(state, income)
     eligible = hh.per_settlement((hh.labour >= 2).astype(np.float64), n_s).sum()
@@ -371,17 +382,55 @@ def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:
     return np.divide(hh.per_settlement(hh.size, n_s), households, out=np.ones(n_s), where=households > 0)
 
 
-def _earnings_scale(state: State, params: Params) -> np.ndarray:
-    """Per settlement, its oblast's earnings scale that reproduces the 2017 poverty rate (bisection), ratio.
+def _ordinary_spending_path(state: State, params: Params) -> None:
+    """Fill the construction pipeline with the ordinary public investment of the years before 2018.
 
-    Poverty is measured on consumption (``incomes.consumption_per_person``), which is linear in
-    the scale: ``c = scale * a + b`` per row, with ``a`` and ``b`` the earnings and other income
-    parts mixed with the settlement means. So each oblast's rate falls monotonically in its scale.
+    Money started in the last ``time_to_build_years`` years is still being built, so the first
+    simulated years complete ordinary investment as every later year does (no dip at the start).
+    """
+    investment, services = investment_process.ordinary_spending(state.cols.output_som, params)
+    state.cols.pipeline_som[:-1] = investment
+    state.ordinary_spending_som = (float(investment.sum()), float(services.sum()))
+
+
+def _other_spending_share(state: State, params: Params) -> float:
+    """Government spending other than transfers, ordinary investment and services and upkeep, share of GDP.
+
+    The 2017 residual: taxes (``government.tax_revenue_share_gdp`` of GDP) less what the model
+    spends explicitly; it then stays a constant share of GDP.
+
+    Raises:
+        ScenarioError: if the explicit spending alone exceeds the 2017 taxes.
+    """
+    gov = params.government
+    cols = state.cols
+    gdp = float(cols.output_som.sum())
+    accounts, _ = incomes.primary_income(state, params)
+    explicit = (accounts.transfers_som + accounts.public_investment_som + accounts.services_spending_som
+                + accounts.upkeep_som)
+    share = gov.tax_revenue_share_gdp - explicit / gdp
+    if share < 0:
+        raise ScenarioError(
+            f"government.tax_revenue_share_gdp: {gov.tax_revenue_share_gdp:g} does not cover the 2017 transfers, "
+            f"ordinary investment and services and upkeep ({explicit / gdp:.3f} of GDP); allowed: at least that")
+    return share
+
+
+def _survey_ratio(state: State, params: Params) -> np.ndarray:
+    """The survey-to-accounts ratio per settlement that reproduces 2017 poverty (bisection), ratio, shape (S,).
+
+    ``incomes.survey_ratio_scope = "country"``: ONE ratio for the national rate (the
+    population-weighted mean of the 2017 oblast rates, 25.6%, NSC); ``"oblast"``: one per oblast for
+    its rate. Poverty is measured on consumption (``incomes.consumption_per_person``), which is
+    linear in the ratio: ``c = ratio * a + b`` per row, with ``a`` the household's after-tax primary
+    income and ``b`` transfers and remittances, each mixed with the settlement means. So each
+    rate falls monotonically in its ratio.
     """
     hh = state.households
     n_s = state.n_settlements
-    wage, farm = incomes.earnings(state, scaled=False)
-    earn = (wage + farm).astype(np.float64)
+    accounts, primary = incomes.primary_income(state, params)
+    earn = ((primary.wage_som + primary.farm_som + primary.surplus_som).astype(np.float64)
+            * (1.0 - accounts.tax_rate))
     present = hh.present().astype(np.float64)
     other = (present * params.incomes.transfer_som_per_person
              + hh.abroad * params.migration.remittance_som_per_migrant
@@ -392,17 +441,23 @@ def _earnings_scale(state: State, params: Params) -> np.ndarray:
     home = hh.settlement
     a = (1 - smoothing) * earn / safe + smoothing * (hh.per_settlement(earn, n_s) / people)[home]
     b = (1 - smoothing) * other / safe + smoothing * (hh.per_settlement(other, n_s) / people)[home]
-    oblast_of_row = state.world.oblast_index[home]
+    oblasts = state.world.oblasts
+    rates = oblasts.poverty_rate_2017_pct.to_numpy(float) / 100.0
+    if params.incomes.survey_ratio_scope == "country":
+        group = np.zeros(n_s, dtype=int)
+        targets = [float(np.average(rates, weights=oblasts.pop_2017_jan1.to_numpy(float)))]
+    else:
+        group = np.asarray(state.world.oblast_index)
+        targets = list(rates)
     line = params.incomes.poverty_line_som
-    scale = np.ones(len(state.world.oblasts))
-    targets = state.world.oblasts.poverty_rate_2017_pct.to_numpy(float) / 100.0
-    for o, target in enumerate(targets):
-        rows = hh.alive & (oblast_of_row == o) & (present > 0)
+    ratio = np.ones(len(targets))
+    for g, target in enumerate(targets):
+        rows = hh.alive & (group[home] == g) & (present > 0)
         ao, bo, p = a[rows], b[rows], present[rows]
         lo, hi = 1e-3, 1e3
         for _ in range(BISECTION_STEPS):
             mid = np.sqrt(lo * hi)
             rate = p[mid * ao + bo < line].sum() / p.sum()
             lo, hi = (mid, hi) if rate > target else (lo, mid)
-        scale[o] = np.sqrt(lo * hi)
-    return scale[state.world.oblast_index]
+        ratio[g] = np.sqrt(lo * hi)
+    return ratio[group]

@@ -238,6 +238,10 @@ def _flows(state: State, name: str) -> np.ndarray:
     return np.zeros(state.n_settlements) if flows is None else getattr(flows, name)
 
 
+def _account(state: State, params: Params, name: str) -> float:
+    return float(getattr(state.accounts, name))
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 def _m(name: str, unit: str, scope: str, description: str, fn: Callable[[State, Params], Value]) -> Metric:
@@ -302,12 +306,43 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: float(_ledger_by_settlement(s, "allocated").sum())),
     _m("budget_absorbed_som", "som", "national", "Absorbed: put to use by settlements",
        lambda s, p: float(_ledger_by_settlement(s, "absorbed").sum())),
-    _m("budget_returned_som", "som", "national", "Returned: beyond absorption capacity",
+    _m("budget_carried_in_som", "som", "national", "Carried in: last year's unabsorbed money offered again",
+       lambda s, p: float(s.ledger.carried_in.sum())),
+    _m("budget_returned_som", "som", "national", "Carried over: beyond absorption capacity, kept for next year",
        lambda s, p: float(_ledger_by_settlement(s, "returned").sum())),
     _m("budget_lost_som", "som", "national", "Lost to administration and leakage",
        lambda s, p: float(_ledger_by_settlement(s, "lost").sum())),
     _m("budget_unallocated_som", "som", "national", "Budget the strategy did not allocate",
        lambda s, p: float(s.ledger.unallocated)),
+    # national accounts and the government (issue 13; incomes.primary_income)
+    *(_m(name, "som", "national", description, functools.partial(_account, name=name)) for name, description in (
+        ("gdp_production_som", "GDP by production: value added of firms, farms and the mine"),
+        ("compensation_som", "Compensation of employees: the firms' wage bill"),
+        ("mixed_income_som", "Mixed income: farm output (farms and own-account work)"),
+        ("operating_surplus_som", "Operating surplus of firms and the mine (value added less wages)"),
+        ("surplus_distributed_som", "Operating surplus distributed to households (owners) at home"),
+        ("surplus_retained_som", "Operating surplus retained for the firms' own investment"),
+        ("surplus_abroad_som", "Operating surplus paid to foreign owners (the mine)"),
+        ("taxes_som", "Taxes: a flat rate on every primary income"),
+        ("household_primary_income_som", "Households' primary income in the accounts, before tax"),
+        ("transfers_som", "Government transfers to households (pensions, benefits)"),
+        ("public_investment_som", "Ordinary public investment (started this year)"),
+        ("services_spending_som", "Ordinary additions to the public-service stock"),
+        ("upkeep_som", "Upkeep of the public capital stock"),
+        ("regional_tax_financed_som", "Regional budget paid out of taxes this year (budget_financing = taxes)"),
+        ("other_spending_som", "Other government spending (public administration; a constant share of GDP)"),
+    )),
+    _m("tax_rate", "fraction", "national", "Taxes over GDP: the rate that pays for this year's spending",
+       lambda s, p: float(s.accounts.tax_rate)),
+    _m("survey_to_accounts_ratio", "ratio", "national",
+       "Household survey income per som of after-tax primary income in the accounts (base year; "
+       "population-weighted mean if per oblast)",
+       lambda s, p: float(np.average(s.base.survey_ratio, weights=np.maximum(s.base.population, 1e-9)))),
+    _m("services_capital_som", "som", "national", "Public-service capital stock",
+       lambda s, p: float(s.cols.services_som.sum())),
+    _m("farm_local_sales_som", "som", "national",
+       "Farm products bought by firms within reach (intermediate demand; the paid spread effect), base prices",
+       lambda s, p: float(s.cols.farm_local_sales_som.sum())),
     # oblast
     _m("population", "persons", "oblast", "Residents", lambda s, p: _by_oblast(s, population(s))),
     _m("gdp_som", "som", "oblast", "Gross regional product", lambda s, p: _by_oblast(s, s.cols.output_som)),
@@ -324,7 +359,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "allocated"))),
     _m("budget_absorbed_som", "som", "oblast", "Absorbed",
        lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "absorbed"))),
-    _m("budget_returned_som", "som", "oblast", "Returned",
+    _m("budget_returned_som", "som", "oblast", "Carried over to next year",
        lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "returned"))),
     _m("budget_lost_som", "som", "oblast", "Lost",
        lambda s, p: _by_oblast(s, _ledger_by_settlement(s, "lost"))),

@@ -30,7 +30,8 @@ class PolicyView:
     Attributes:
         population: Residents, persons.
         poverty_rate: Share of residents below the poverty line last year.
-        growth_centre: True for the 20 growth centres.
+        growth_centre: True for the growth centres the strategies fund: the 20, or the 18 regional
+            centres when ``policy.include_capital_cities`` is false.
         hinterland: True for settlements (not centres) within ``catchment_km`` of a centre.
         channel_shares: Share of money per channel, shape (3,).
     """

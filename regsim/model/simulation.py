@@ -45,6 +45,7 @@ from regsim.params import RUN_SEED, Params, WorldParams, params_hash, to_dict
 from regsim.results import RunResult, check_run_folder, git_commit
 from regsim.rng import stream
 
+CAPITAL_CITIES = ("Bishkek", "Osh city")  # the two cities of republican significance (oblast units)
 BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float rounding only
 
 
@@ -104,11 +105,22 @@ class RegionalModel(mesa.Model):
         for row in turnover.entered:
             self.firm_agents[int(row)] = Firm(self, int(row))
 
-    def _hinterland_mask(self) -> np.ndarray:
+    def _centre_mask(self) -> np.ndarray:
+        """The growth centres the strategies may fund, shape (S,).
+
+        All 20, or the 18 regional centres without Bishkek and Osh city
+        (``policy.include_capital_cities = false``).
+        """
         s = self.world.settlements
-        centres = s.growth_centre.to_numpy()
+        centres = s.growth_centre.to_numpy().copy()
+        if not self.params.policy.include_capital_cities:
+            centres &= ~s.oblast.isin(CAPITAL_CITIES).to_numpy()
+        return centres
+
+    def _hinterland_mask(self) -> np.ndarray:
+        centres = self._centre_mask()
         near = (self.world.road_km[:, centres] <= self.params.policy.catchment_km).any(axis=1)
-        return near & ~centres
+        return near & ~self.world.settlements.growth_centre.to_numpy()  # no centre is hinterland
 
     # --- the year ---------------------------------------------------------------------------
     def step(self) -> None:
@@ -151,7 +163,7 @@ class RegionalModel(mesa.Model):
         view = PolicyView(
             population=self.state.cols.population.copy(),
             poverty_rate=self._poverty_rate(),
-            growth_centre=self.world.settlements.growth_centre.to_numpy().copy(),
+            growth_centre=self._centre_mask(),
             hinterland=self._hinterland.copy(),
             channel_shares=np.array([self.params.policy.infrastructure_share,
                                      self.params.policy.grants_share,
@@ -184,10 +196,10 @@ class RegionalModel(mesa.Model):
         return self.recorder.settlement_value(self.state.year - 1, "poverty_rate")
 
     def check_budget(self) -> None:
-        """Budget identity: budget = absorbed + returned + lost + unallocated, to the som."""
+        """Budget identity: budget + carried in = absorbed + carried over + lost + unallocated, to the som."""
         ledger = self.state.ledger
         total = ledger.absorbed.sum() + ledger.returned.sum() + ledger.lost.sum() + ledger.unallocated
-        if abs(total - ledger.available) > max(1.0, 1e-9 * ledger.available):
+        if abs(total - ledger.available - ledger.carried_in.sum()) > max(1.0, 1e-9 * ledger.available):
             raise InvariantError(f"{self.state.year}: budget {ledger.available} != accounted {total}")
         if (ledger.absorbed < -1e-9).any() or (ledger.returned < -1e-6).any():
             raise InvariantError(f"{self.state.year}: negative absorbed or returned money")

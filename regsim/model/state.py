@@ -56,8 +56,8 @@ class BaseYear:
             relative to the average place, ratio (population-weighted mean 1).
         tfp: Firm total factor productivity solved so that the firms produce the 2017 output,
             ratio (som of output per unit of ``K^a L^b``).
-        industry_access: Industrial output within reach, ``spread_kernel @ industry output``
-            (at least 1), som.
+        farm_local_share: Share of farm output sold to buyers within reach (intermediate demand of
+            firms), fraction; the farm price index is 1 at this share.
         profitability: Optimal profit of a firm of average productivity, up to a constant,
             ``(tfp w^-b)^(1/(1-a-b))``, som-based index.
         income_pc_som: Mean income per person at home (at least 1), som per person per year.
@@ -71,8 +71,13 @@ class BaseYear:
             fraction (``labour.village_farm_access`` or ``labour.urban_farm_access``).
         mining_output_som: Exogenous mining output (Kumtor, Jeti-Oguz rayon), constant, som per
             year.
-        earnings_scale: The oblast's calibrated earnings scale (reproduces its 2017 poverty rate),
-            ratio.
+        survey_ratio: Survey-to-accounts ratio per settlement: household survey income per som of
+            the households' disposable primary income in the accounts (surveys miss much income:
+            Deaton 2005), ratio. One national value solved for the 2017 national poverty rate
+            (``incomes.survey_ratio_scope = "country"``), or one per oblast for its poverty rate.
+        other_spending_share: Government spending other than transfers, ordinary investment,
+            services and upkeep, as a share of GDP (public administration; the 2017 residual of
+            ``government.tax_revenue_share_gdp``), fraction.
         household_size: Mean members per household (de jure), persons; household formation keeps
             it.
         abroad_base_rate: Probability a household with two or more in the labour force sends a
@@ -86,7 +91,7 @@ class BaseYear:
     services_som: np.ndarray
     public_capital_leverage: np.ndarray
     tfp: np.ndarray
-    industry_access: np.ndarray
+    farm_local_share: np.ndarray
     profitability: np.ndarray
     income_pc_som: np.ndarray
     reservation_wage_som: np.ndarray
@@ -95,9 +100,10 @@ class BaseYear:
     land: np.ndarray
     farm_access: np.ndarray
     mining_output_som: np.ndarray
-    earnings_scale: np.ndarray
     household_size: np.ndarray
     abroad_base_rate: float
+    survey_ratio: np.ndarray = field(default_factory=lambda: np.ones(0))
+    other_spending_share: float = 0.0
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -128,8 +134,10 @@ class SettlementColumns:
             same everywhere, ratio (productivity).
         farm_public_capital_factor: The public-capital and service terms of productivity that farms
             share with firms, ratio (productivity).
-        farm_price: Farm price index, ``(industry access / base)^spread_elasticity``, ratio
-            (productivity).
+        farm_price: Farm-gate price index: sales to buyers within reach pay the full price, others
+            lose ``economy.farm_marketing_margin``; 1 at the base-year local share, ratio (productivity).
+        farm_local_sales_som: Farm products bought by firms within reach (intermediate demand),
+            som at base prices (productivity).
         living_cost: Living-cost index, ``(population / median base population)^congestion``,
             ratio (productivity).
         demand_index: Local demand for services, ``(income per person / base)^elasticity``,
@@ -147,6 +155,11 @@ class SettlementColumns:
         income_pc_som: Mean income per person at home, som per person per year (incomes).
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
             (migration).
+        carry_over_som: Regional money absorbed nowhere yet, kept for each settlement and channel,
+            som, shape (S, 3) (budget).
+        firm_investment_som: Firms' gross investment this year out of their own funds (capital
+            built beyond the worn stock, and entrants' capital, excluding grant money), som
+            (production).
     """
 
     population: np.ndarray
@@ -158,6 +171,7 @@ class SettlementColumns:
     trend: np.ndarray
     farm_public_capital_factor: np.ndarray
     farm_price: np.ndarray
+    farm_local_sales_som: np.ndarray
     living_cost: np.ndarray
     demand_index: np.ndarray
     market_wage_som: np.ndarray
@@ -171,17 +185,58 @@ class SettlementColumns:
     output_som: np.ndarray
     income_pc_som: np.ndarray
     in_migrant_stock: np.ndarray
+    firm_investment_som: np.ndarray
+    carry_over_som: np.ndarray
+
+
+@dataclass
+class Accounts:
+    """This year's national accounts and government budget, som (written by ``incomes``).
+
+    GDP by production (value added of firms, farms and the mine) equals GDP by income:
+    compensation of employees + mixed income (farms and own-account work) + operating surplus
+    (firms and mining); the operating surplus goes to named uses: distributed to households,
+    retained for the firms' own investment, or paid to foreign owners. Taxes are a flat rate
+    ``tax_rate`` on every primary income, so they equal ``tax_rate x GDP``; they pay for
+    transfers, ordinary public investment and services, upkeep, other spending and (if
+    tax-financed) the regional budget. Per-settlement arrays have shape (S,).
+    """
+
+    gdp_production_som: float = 0.0
+    compensation_som: float = 0.0
+    mixed_income_som: float = 0.0
+    operating_surplus_som: float = 0.0
+    surplus_distributed_som: float = 0.0
+    surplus_retained_som: float = 0.0
+    surplus_abroad_som: float = 0.0
+    tax_rate: float = 0.0
+    taxes_som: float = 0.0
+    household_primary_income_som: float = 0.0
+    transfers_som: float = 0.0
+    public_investment_som: float = 0.0
+    services_spending_som: float = 0.0
+    upkeep_som: float = 0.0
+    regional_tax_financed_som: float = 0.0
+    other_spending_som: float = 0.0
+    compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
 class Ledger:
-    """This year's budget accounting, som. Identity: budget = absorbed + returned + lost + unallocated."""
+    """This year's budget accounting, som.
+
+    Identity: budget + carried_in = absorbed + returned + lost + unallocated, where ``returned`` is
+    the money not absorbed and carried over to next year and ``carried_in`` what last year's
+    carried over brought (shape (S,)).
+    """
 
     available: float = 0.0
     allocated: np.ndarray = field(default_factory=lambda: np.zeros((0, len(CHANNELS))))
     absorbed: np.ndarray = field(default_factory=lambda: np.zeros((0, len(CHANNELS))))
     returned: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    carried_in: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def unallocated(self) -> float:
@@ -229,6 +284,8 @@ class State:
     move_kernel: np.ndarray  # (S, S) fixed part of the migration logit weights (processes.migration)
     year: int
     ledger: Ledger = field(default_factory=Ledger)
+    accounts: Accounts = field(default_factory=Accounts)
+    ordinary_spending_som: tuple[float, float] = (0.0, 0.0)  # this year's ordinary public investment, services
     flows: Flows | None = None
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 

@@ -1,10 +1,18 @@
 """Budget: the allocation meets administrative loss and each settlement's absorption capacity.
 
 Hard constraint: allocated <= budget (checked by the model before this runs). Of what is
-allocated, ``policy.admin_loss_share`` is lost; of the rest, a settlement uses at most its
-absorption capacity (a share of its own output, decided by its ``Settlement`` agent) and returns
-the remainder to the treasury. Identity, every year, to the som:
-budget = absorbed + returned + lost + unallocated.
+allocated, ``policy.admin_loss_share`` is lost (administrative leakage: the only money that
+disappears). The rest, plus what each settlement carried over from last year, is used up to the
+settlement's absorption capacity (a share of its own output, decided by its ``Settlement``
+agent). What a settlement cannot absorb is, by ``policy.unabsorbed``:
+
+* ``"carry_over"``: kept for the same settlement and channel and offered again next year;
+* ``"reallocate"``: offered this year to the settlements the strategy funds that still have
+  spare capacity, in proportion to the strategy's own allocation (its rule), in up to
+  ``policy.reallocation_rounds`` rounds; what is left after that is carried over.
+
+Identity, every year, to the som: budget + carried in = absorbed + carried over + lost +
+unallocated (the ledger's ``returned`` is the money carried over to next year).
 """
 
 from __future__ import annotations
@@ -26,16 +34,17 @@ class BudgetOutcome:
     available: float
     allocated: np.ndarray
     absorbed: np.ndarray
-    returned: np.ndarray
+    carried_in: np.ndarray
+    carried_over: np.ndarray
     lost: np.ndarray
 
 
 def compute(state: State, params: Params, rng: np.random.Generator, allocation: np.ndarray,
             capacity_som: np.ndarray, available_som: float) -> BudgetOutcome:
-    """Split the allocation into lost, absorbed and returned money.
+    """Split the allocation into lost, absorbed and carried-over money.
 
     Args:
-        state: Current state (unused: absorption capacity comes in ``capacity_som``).
+        state: Current state (``cols.carry_over_som``: money carried in from last year).
         params: Run parameters.
         rng: This process's stream (draws nothing).
         allocation: Som per settlement and channel, shape (S, 3).
@@ -43,25 +52,49 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
         available_som: This year's budget, som.
     """
     lost = allocation * params.policy.admin_loss_share
-    net = allocation - lost
-    net_total = net.sum(axis=1)
-    absorbed_total = np.minimum(net_total, np.maximum(capacity_som, 0.0))
-    fraction = np.divide(absorbed_total, net_total, out=np.zeros_like(net_total), where=net_total > 0)
-    absorbed = net * fraction[:, None]
-    returned = net_total - absorbed.sum(axis=1)
-    return BudgetOutcome(available=available_som, allocated=allocation, absorbed=absorbed,
-                         returned=returned, lost=lost.sum(axis=1))
+    carried_in = state.cols.carry_over_som.copy()
+    offered = allocation - lost + carried_in  # (S, 3)
+    capacity = np.maximum(capacity_som, 0.0)
+    absorbed = _absorb(offered, capacity)
+    left = offered - absorbed
+    if params.policy.unabsorbed == "reallocate":
+        weights = allocation.sum(axis=1)  # the strategy's own rule this year
+        pool = left.sum(axis=0)  # unabsorbed money per channel
+        for _ in range(params.policy.reallocation_rounds):
+            spare = capacity - absorbed.sum(axis=1)
+            receivers = np.where(spare > 1e-9, weights, 0.0)
+            if pool.sum() <= 1e-6 or receivers.sum() <= 0:
+                break
+            taken = _absorb(receivers[:, None] / receivers.sum() * pool[None, :], spare)
+            absorbed = absorbed + taken
+            pool = np.maximum(pool - taken.sum(axis=0), 0.0)
+        # what no recipient could use is carried over where it came from, in proportion
+        origin = left.sum(axis=0)
+        left = left * np.divide(pool, origin, out=np.zeros_like(pool), where=origin > 0)[None, :]
+    return BudgetOutcome(available=available_som, allocated=allocation, absorbed=absorbed, carried_in=carried_in,
+                         carried_over=left, lost=lost.sum(axis=1))
+
+
+def _absorb(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """What each settlement uses of what it is offered, channels in proportion, som, shape (S, 3)."""
+    total = offered.sum(axis=1)
+    used = np.minimum(total, capacity)
+    fraction = np.divide(used, total, out=np.zeros_like(total), where=total > 0)
+    return offered * fraction[:, None]
 
 
 def apply(state: State, outcome: BudgetOutcome) -> None:
     """Book the ledger and put absorbed money to work.
 
     Infrastructure enters the construction pipeline, services the service stock, grants the
-    capital of local firms (or a credit that funds an entrant where there is no firm).
+    capital of local firms (or a credit that funds an entrant where there is no firm); money not
+    absorbed waits for next year.
     """
     state.ledger = Ledger(available=outcome.available, allocated=outcome.allocated,
-                          absorbed=outcome.absorbed, returned=outcome.returned, lost=outcome.lost)
+                          absorbed=outcome.absorbed, returned=outcome.carried_over.sum(axis=1), lost=outcome.lost,
+                          carried_in=outcome.carried_in.sum(axis=1))
     cols = state.cols
+    cols.carry_over_som = outcome.carried_over
     cols.pipeline_som[-1] += outcome.absorbed[:, Channel.INFRASTRUCTURE]
     cols.services_som += outcome.absorbed[:, Channel.SERVICES]
     grants = outcome.absorbed[:, Channel.GRANTS]

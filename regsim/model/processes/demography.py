@@ -134,7 +134,7 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
             taken = (column[split] * moving // np.maximum(home, 1)).astype(np.int16)
             column[rows] = taken
             column[split] -= taken
-        for column in (hh.wage_som, hh.farm_som, hh.transfer_som):
+        for column in (hh.wage_som, hh.farm_som, hh.surplus_som, hh.transfer_som):
             taken = column[split] * share
             column[rows] = taken
             column[split] -= taken

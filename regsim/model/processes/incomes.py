@@ -1,11 +1,38 @@
-"""Household incomes: wages + farm income + transfers + remittances, and poverty.
+"""National accounts, the government's budget, and household incomes and poverty.
 
-Earnings (wages and farm income) are multiplied by the household's skill and by the oblast's
-``earnings_scale``, calibrated at initialisation so that each oblast's 2017 poverty rate is
-reproduced (survey incomes differ from national-accounts earnings; the scale maps one onto the
-other). Transfers per person grow at ``transfer_growth_rate_per_year``. Members abroad send
-``remittance_som_per_migrant`` (growing at ``remittance_growth_rate_per_year``), of which
-``remittance_share_to_household`` reaches the household's budget.
+Accounts (issue 13: money that adds up). GDP by production (value added of firms, farms and the
+mine) equals GDP by income every year:
+
+* compensation of employees: the firms' wage bill, ``market wage x employees`` in each job market,
+  earned by residents where they live (commuters bring it home: ``LF_i x employment rate_i x
+  resident wage_i`` sums to the wage bill exactly);
+* mixed income: farm output (farms and own-account work), earned by the settlement's farmers;
+* operating surplus: firm output minus the wage bill, and the mine's output (its workforce is
+  not modelled). Each som goes to a named use: **retained** for the firms' own investment (their
+  gross investment this year, at most the local surplus), **abroad** to foreign owners of the mine
+  (``government.mining_surplus_abroad_share``: Kumtor's owner was foreign until 2021), and the
+  rest **distributed** to households of the firms' oblast in proportion to ``skill x labour
+  force`` (owners of small and medium enterprises live and work where their firms are, and
+  ownership rises with skill; Kyrgyz enterprises are mostly owner-managed).
+
+The government levies one flat rate on every primary income, so taxes are ``tax_rate x GDP``. The
+rate pays, every year, for transfers, ordinary public investment and services
+(``government.public_investment_share_gdp``, ``services_spending_share_gdp`` of last year's GDP),
+upkeep of the whole public capital stock (``upkeep_rate_per_year``), other spending (the 2017
+residual share of ``tax_revenue_share_gdp``) and, if ``budget_financing = "taxes"``, the
+regional money spent this year (absorbed plus lost; money carried over is raised when it is
+spent). So a strategy that builds more pays more upkeep, and under ``none`` households keep the
+regional budget.
+
+Household income as the survey records it: each household's share of its settlement's
+compensation (by ``employed x skill``), mixed income (by ``farming x skill``) and of its oblast's
+distributed surplus, after tax, times ONE national survey-to-accounts ratio
+(``base.survey_ratio``, solved at initialisation for the 2017 national poverty rate: household
+surveys capture a fraction of accounts income, Deaton 2005; ``incomes.survey_ratio_scope =
+"oblast"`` solves one per oblast for its 2017 poverty rate instead), plus transfers per person (growing
+at ``transfer_growth_rate_per_year``) and the share ``remittance_share_to_household`` of what
+members abroad send. Regional income differences therefore come from productivity, prices,
+employment, ownership and remittances, not from fitted regional scales.
 
 Poverty, as in the Kyrgyz household survey, is measured on consumption: consumption per person
 at home is ``(1 - s)`` times the household's own income per person plus ``s`` times its
@@ -16,12 +43,14 @@ alone overstates against consumption (extreme poverty 0.8% in 2017).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from regsim.model import shocks
-from regsim.model.state import State
+from regsim.model.households import Households
+from regsim.model.state import Accounts, State
 from regsim.params import Params
 
 STREAM = "incomes"
@@ -29,31 +58,113 @@ STREAM = "incomes"
 
 @dataclass(frozen=True)
 class IncomeOutcome:
-    """Income by source per household row, som per year; mean income per person per settlement."""
+    """Income by source per household row, som per year; mean income per person per settlement; the accounts."""
 
     wage_som: np.ndarray
     farm_som: np.ndarray
+    surplus_som: np.ndarray
     transfer_som: np.ndarray
     remittance_som: np.ndarray
     income_pc_som: np.ndarray
+    accounts: Accounts
 
 
-def earnings(state: State, scaled: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Wage and farm income per household row, som (float32).
+@dataclass(frozen=True)
+class PrimaryIncome:
+    """Accounts-basis primary income per household row before tax, som per real household."""
+
+    wage_som: np.ndarray
+    farm_som: np.ndarray
+    surplus_som: np.ndarray
+
+
+def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callable[[], np.ndarray],
+            group_of: np.ndarray, n_groups: int) -> np.ndarray:
+    """Split ``pool`` (som per group) over household rows in proportion to ``key``, som per real household.
+
+    Where no row of a group has a positive key, ``fallback()`` splits it instead (so no som is
+    lost to rounding of people to jobs; computed only then). ``group_of`` maps each settlement to
+    its group (itself, or its oblast), shape (S,). Sums per settlement use the households' sparse
+    membership index.
+    """
+    n_s = len(group_of)
+    total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
+    group = group_of[hh.settlement]
+    orphan = (total <= 0) & (pool != 0)
+    if not orphan.any():  # the usual case: every group with money has a row with a positive key
+        per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
+        return key * per_unit[group]  # dead rows hold a zero key
+    other = fallback()
+    spare = np.bincount(group_of, weights=hh.per_settlement(other, n_s), minlength=n_groups)
+    use_key = total > 0
+    denominator = np.where(use_key, total, spare)
+    per_unit = np.divide(pool, denominator, out=np.zeros(n_groups), where=denominator > 0)
+    return np.where(use_key[group], key, other) * per_unit[group] * hh.alive
+
+
+def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncome]:
+    """The national accounts and each household's primary income (before tax, accounts basis).
 
     Args:
-        state: Current state.
-        scaled: Multiply by the oblast's calibrated ``earnings_scale`` (ratio); False while the
-            scale itself is being calibrated at initialisation.
+        state: State after this year's labour market.
+        params: Run parameters.
+
+    Returns:
+        The accounts of the year (taxes and government included) and primary income per row.
     """
-    hh, cols = state.households, state.cols
-    home = hh.settlement
-    wage_rate = cols.resident_wage_som.astype(np.float32)[home]
-    farm_rate = cols.farm_income_per_worker_som.astype(np.float32)[home]
-    if not scaled:  # float32 products in this order, as the scales were calibrated (results bit for bit)
-        return hh.employed * wage_rate * hh.skill, hh.farming * farm_rate * hh.skill
-    skill = hh.skill * state.base.earnings_scale.astype(np.float32)[home]
-    return hh.employed * (wage_rate * skill), hh.farming * (farm_rate * skill)
+    gov = params.government
+    hh, cols, firms = state.households, state.cols, state.firms
+    n_s = state.n_settlements
+    alive = firms.alive
+    wage_bill = np.bincount(firms.settlement[alive], weights=cols.market_wage_som[firms.settlement[alive]]
+                            * firms.employees[alive], minlength=n_s)
+    labour_force = hh.per_settlement(hh.labour, n_s)
+    compensation_home = labour_force * cols.employment_rate * cols.resident_wage_som
+    firm_surplus = cols.firm_output_som - wage_bill
+    retained = np.clip(cols.firm_investment_som, 0.0, np.maximum(firm_surplus, 0.0))
+    mining = np.asarray(state.base.mining_output_som, dtype=float)
+    abroad = mining * gov.mining_surplus_abroad_share
+    distributed = firm_surplus - retained + mining - abroad
+    gdp = float(cols.output_som.sum())
+
+    oblast = state.world.oblast_index
+    n_o = len(state.world.oblasts)
+    skill = hh.skill  # float32: keys in float32 halve the memory traffic (sums are float64)
+    itself = np.arange(n_s)
+    workers = hh.labour * skill
+    wage = _shares(hh, compensation_home, hh.employed * skill, lambda: workers, itself, n_s)
+    farm = _shares(hh, cols.farm_output_som, hh.farming * skill, lambda: workers, itself, n_s)
+    pool = np.bincount(oblast, weights=distributed, minlength=n_o)
+    surplus = _shares(hh, pool, workers, lambda: hh.size.astype(np.float32), np.asarray(oblast), n_o)
+
+    present = float(hh.per_settlement(hh.present(), n_s).sum())
+    transfers = present * transfer_per_person(state, params)
+    investment, services = state.ordinary_spending_som
+    upkeep = gov.upkeep_rate_per_year * float(cols.public_capital_som.sum())
+    ledger = state.ledger
+    regional = 0.0
+    if gov.budget_financing == "taxes" and ledger.allocated.size:
+        regional = float(ledger.absorbed.sum() + ledger.lost.sum())
+    other = state.base.other_spending_share * gdp
+    taxes = transfers + investment + services + upkeep + regional + other
+    accounts = Accounts(
+        gdp_production_som=gdp, compensation_som=float(wage_bill.sum()),
+        mixed_income_som=float(cols.farm_output_som.sum()),
+        operating_surplus_som=float(firm_surplus.sum() + mining.sum()),
+        surplus_distributed_som=float(distributed.sum()), surplus_retained_som=float(retained.sum()),
+        surplus_abroad_som=float(abroad.sum()), tax_rate=taxes / gdp if gdp > 0 else 0.0, taxes_som=taxes,
+        household_primary_income_som=float(compensation_home.sum() + cols.farm_output_som.sum() + pool.sum()),
+        transfers_som=transfers, public_investment_som=investment, services_spending_som=services,
+        upkeep_som=upkeep, regional_tax_financed_som=regional, other_spending_som=other,
+        compensation_by_residence_som=compensation_home, operating_surplus_by_location_som=firm_surplus + mining,
+    )
+    return accounts, PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32))
+
+
+def transfer_per_person(state: State, params: Params) -> float:
+    """Transfers (pensions, benefits) per person at home this year, som (real growth from 2017)."""
+    inc = params.incomes
+    return inc.transfer_som_per_person * (1 + inc.transfer_growth_rate_per_year) ** (state.year - state.base.year)
 
 
 def remittance_per_migrant(state: State, params: Params) -> float:
@@ -101,30 +212,33 @@ def deflate_by_price_shock(state: State, params: Params, *sources: np.ndarray) -
 
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOutcome:
-    """Incomes of every household and mean income per person per settlement."""
+    """The accounts, and incomes of every household and mean income per person per settlement."""
     hh = state.households
     inc = params.incomes
-    wage, farm = earnings(state)
+    accounts, primary = primary_income(state, params)
+    survey = (state.base.survey_ratio * (1.0 - accounts.tax_rate)).astype(np.float32)[hh.settlement]
     # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
-    years = state.year - state.base.year
-    transfer_pp = inc.transfer_som_per_person * (1 + inc.transfer_growth_rate_per_year) ** years
-    transfer = present * np.float32(transfer_pp)
+    transfer = present * np.float32(transfer_per_person(state, params))
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
-    wage, farm, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, transfer, remittance)
-    total = wage.astype(np.float64) + farm + transfer + remittance
+    wage, farm, surplus = survey * primary.wage_som, survey * primary.farm_som, survey * primary.surplus_som
+    wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
+                                                                       transfer, remittance)
+    total = wage.astype(np.float64) + farm + surplus + transfer + remittance
     n_s = state.n_settlements
     people = hh.per_settlement(present, n_s)
     income = hh.per_settlement(total, n_s)
     income_pc = np.divide(income, people, out=np.zeros(n_s), where=people > 0)
-    return IncomeOutcome(wage, farm, transfer, remittance, income_pc)
+    return IncomeOutcome(wage, farm, surplus, transfer, remittance, income_pc, accounts)
 
 
 def apply(state: State, outcome: IncomeOutcome) -> None:
-    """Write incomes."""
+    """Write incomes and the accounts."""
     hh = state.households
     hh.wage_som = outcome.wage_som
     hh.farm_som = outcome.farm_som
+    hh.surplus_som = outcome.surplus_som
     hh.transfer_som = outcome.transfer_som
     hh.remittance_som = outcome.remittance_som
     state.cols.income_pc_som = outcome.income_pc_som
+    state.accounts = outcome.accounts

@@ -1,10 +1,15 @@
-"""Public capital: time to build, depreciation, and ordinary maintenance; service stock wear.
+"""Public capital: ordinary investment that follows GDP, time to build, depreciation; services.
 
-``G(t+1) = (1 - depreciation) G(t) + depreciation * G_2017 + completed(t)``: the ordinary budget
-(outside the regional programme) maintains the base-year stock, so the counterfactual ``none``
-keeps public capital steady and every extra som of regional money adds to it, then wears off.
-Infrastructure money absorbed in year t is usable after ``economy.time_to_build_years``.
-The public-service stock wears off the same way at ``economy.services_depreciation_rate``.
+``G(t+1) = (1 - depreciation) G(t) + completed(t)``, where ``completed`` is the money that
+entered the construction pipeline ``economy.time_to_build_years`` ago: the regional budget's
+absorbed infrastructure money (``budget``) and the government's ordinary public investment,
+``government.public_investment_share_gdp`` of last year's GDP, spread over settlements by last
+year's output. So the counterfactual ``none`` keeps public capital growing with the economy, and
+regional money adds to that baseline. The public-service stock wears off at
+``economy.services_depreciation_rate`` and receives ``government.services_spending_share_gdp`` of
+last year's GDP the same way (regional service money is added when absorbed). What is built
+costs upkeep (``government.upkeep_rate_per_year`` of the stock), paid out of taxes
+(``incomes``).
 """
 
 from __future__ import annotations
@@ -21,29 +26,45 @@ STREAM = "investment"
 
 @dataclass(frozen=True)
 class InvestmentOutcome:
-    """New stocks, som, shape (S,), and the pipeline after this year's completions."""
+    """New stocks, som, shape (S,), the pipeline after this year's completions, ordinary spending."""
 
     public_capital_som: np.ndarray
     services_som: np.ndarray
     pipeline_som: np.ndarray
+    ordinary_investment_som: float
+    ordinary_services_som: float
+
+
+def ordinary_spending(output_som: np.ndarray, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Ordinary public investment and service spending per settlement, som, shape (S,) each.
+
+    Args:
+        output_som: Last year's output per settlement, som, shape (S,).
+        params: Run parameters (``government.*_share_gdp``).
+    """
+    gov = params.government
+    output = np.maximum(np.asarray(output_som, dtype=float), 0.0)
+    return gov.public_investment_share_gdp * output, gov.services_spending_share_gdp * output
 
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> InvestmentOutcome:
-    """Complete the oldest pipeline slot, depreciate and maintain the stocks."""
+    """Start this year's ordinary investment, complete the oldest pipeline slot, depreciate."""
     econ = params.economy
     cols = state.cols
-    completed = cols.pipeline_som[0]
-    depreciation = econ.public_capital_depreciation_rate
-    capital = (1 - depreciation) * cols.public_capital_som + depreciation * state.base.public_capital_som
-    wear = econ.services_depreciation_rate
-    services = (1 - wear) * cols.services_som + wear * state.base.services_som
-    pipeline = np.roll(cols.pipeline_som, -1, axis=0)
+    investment, services_spending = ordinary_spending(cols.output_som, params)
+    pipeline = cols.pipeline_som.copy()
+    pipeline[-1] += investment
+    completed = pipeline[0]
+    capital = (1 - econ.public_capital_depreciation_rate) * cols.public_capital_som + completed
+    services = (1 - econ.services_depreciation_rate) * cols.services_som + services_spending
+    pipeline = np.roll(pipeline, -1, axis=0)
     pipeline[-1] = 0.0
-    return InvestmentOutcome(capital + completed, services, pipeline)
+    return InvestmentOutcome(capital, services, pipeline, float(investment.sum()), float(services_spending.sum()))
 
 
 def apply(state: State, outcome: InvestmentOutcome) -> None:
-    """Write the new stocks."""
+    """Write the new stocks and this year's ordinary spending (the government pays it: ``incomes``)."""
     state.cols.public_capital_som = outcome.public_capital_som
     state.cols.services_som = outcome.services_som
     state.cols.pipeline_som = outcome.pipeline_som
+    state.ordinary_spending_som = (outcome.ordinary_investment_som, outcome.ordinary_services_som)

@@ -68,7 +68,7 @@ def attraction(state: State, params: Params) -> np.ndarray:
     mig = params.migration
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
-    real = np.maximum(expected_earnings(state) * state.base.earnings_scale, 1.0) / cols.living_cost
+    real = np.maximum(expected_earnings(state) * state.base.survey_ratio, 1.0) / cols.living_cost
     services = relative(cols.services_som / pop, state.base.services_som / np.maximum(state.base.population, 1.0))
     services = np.maximum(services, 1e-9)
     network = np.log1p(cols.in_migrant_stock / pop)

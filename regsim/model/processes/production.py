@@ -46,6 +46,7 @@ class ProductionOutcome:
     entrant_productivity: np.ndarray
     entrant_exit_year: np.ndarray
     grant_credit_som: np.ndarray
+    firm_investment_som: np.ndarray
 
 
 def profitability(state: State, params: Params) -> np.ndarray:
@@ -123,6 +124,10 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
     cells = np.repeat(np.arange(n_cells), entrants)
     rank = np.arange(len(cells)) - np.repeat(np.cumsum(entrants) - entrants, entrants)
     entrant_capital = econ.entrant_capital_share * typical_capital(state)[cells // n_sectors]
+    # gross investment out of the firms' own funds (the accounts' retained surplus): capital built
+    # beyond the worn stock, and profit-driven entrants' capital; grant money is the government's
+    own_funds = np.bincount(firms.settlement, weights=np.where(alive, capital - worn, 0.0), minlength=n_s)
+    own_funds += np.bincount(cells // n_sectors, weights=entrant_capital, minlength=n_s)
 
     unit_cost = econ.grant_entry_som * params.scale.firm_weight
     funded = np.floor(state.cols.grant_credit_som / unit_cost).astype(int)
@@ -141,7 +146,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
                              entrant_sector=(cells % n_sectors).astype(np.int8),
                              entrant_capital_som=entrant_capital, entrant_productivity=productivity,
                              entrant_exit_year=exit_year,
-                             grant_credit_som=credit)
+                             grant_credit_som=credit, firm_investment_som=own_funds)
 
 
 @dataclass(frozen=True)
@@ -176,4 +181,5 @@ def apply(state: State, outcome: ProductionOutcome) -> FirmTurnover:
     firms.age[rows] = 0
     firms.exit_year[rows] = outcome.entrant_exit_year
     state.cols.grant_credit_som = outcome.grant_credit_som
+    state.cols.firm_investment_som = outcome.firm_investment_som
     return FirmTurnover(exited=outcome.exits, entered=rows)

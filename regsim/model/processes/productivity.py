@@ -13,8 +13,11 @@ where ``leverage_s = (MA_s / median)^agglomeration_elasticity * (pop_s / median)
 mass and less where more people share it (see ``initialise._leverage``). Market access is
 ``MA_s = sum_j pop_j exp(-road_km_sj / access_decay_km)``, public capital per
 person ``g`` and service capital per person ``h``. Farms share the public-capital and service
-terms; their price rises with industrial output within reach (the spread effect the Concept
-counts on: raw materials processed locally), ``(IA_s / IA_s,2017)^spread_elasticity``. Living
+terms. The spread effect the Concept counts on (raw materials processed locally) is paid for:
+firms buy farm products, ``farm_input_share_industry`` / ``_services`` of last year's output, from
+farms within reach (weights ``exp(-km / spread_decay_km) x farm output``); a farm's sales to them
+pay the full market price, its other sales lose ``farm_marketing_margin`` to transport and
+traders, so its price index is ``(1 - m (1 - local share)) / (1 - m (1 - local share_2017))``. Living
 cost rises with size, ``(pop_s / median pop)^congestion_elasticity``. Services sell locally:
 their demand index is ``(income per person / base)^services_demand_elasticity``.
 """
@@ -41,6 +44,7 @@ class ProductivityOutcome:
     farm_price: np.ndarray
     living_cost: np.ndarray
     demand_index: np.ndarray
+    farm_local_sales_som: np.ndarray
 
 
 def market_access(population: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -68,18 +72,62 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productiv
     public = relative(cols.public_capital_som / pop, state.base.public_capital_som / pop0)
     services = relative(cols.services_som / pop, state.base.services_som / pop0)
     leverage = state.base.public_capital_leverage
-    common = (public ** (econ.public_capital_elasticity * leverage)
-              * services ** (econ.services_elasticity * leverage))
+    # the elasticities are of OUTPUT (Bom & Ligthart 2014 measure output): firms and farms respond
+    # to productivity by hiring and investing, and wages rise, so the productivity exponent is the
+    # output elasticity times a ratio fitted by the experiment of regsim.studies.elasticity
+    ratio = econ.productivity_per_output_elasticity
+    common = (public ** (econ.public_capital_elasticity * ratio * leverage)
+              * services ** (econ.services_elasticity * ratio * leverage))
     congestion = (pop / pop0) ** (-econ.congestion_elasticity)
     trend = np.full(len(pop), (1 + econ.tfp_growth_rate_per_year) ** (state.year - state.base.year))
     tfp = state.base.tfp * trend * access ** econ.agglomeration_elasticity * common * congestion
-    industry_access = state.spread_kernel @ cols.industry_output_som
-    farm_price = (industry_access / state.base.industry_access) ** econ.spread_elasticity
+    local_sales = local_farm_sales(cols.firm_output_som, cols.industry_output_som, cols.farm_output_som / np.maximum(
+        cols.farm_price, 1e-12), state.spread_kernel, params)
+    farm_price = farm_price_index(local_sales, cols.farm_output_som / np.maximum(cols.farm_price, 1e-12),
+                                  state.base.farm_local_share, params)
     living_cost = (pop / np.median(pop0)) ** econ.congestion_elasticity
     income = np.maximum(cols.income_pc_som, 1.0) / state.base.income_pc_som
     demand = income ** econ.services_demand_elasticity
     return ProductivityOutcome(tfp=tfp, trend=trend, farm_tfp_factor=common, farm_price=farm_price,
-                               living_cost=living_cost, demand_index=demand)
+                               living_cost=living_cost, demand_index=demand, farm_local_sales_som=local_sales)
+
+
+def local_farm_sales(firm_output: np.ndarray, industry_output: np.ndarray, farm_quantity: np.ndarray,
+                     kernel: np.ndarray, params: Params) -> np.ndarray:
+    """Farm products bought by firms within reach, per farm settlement, som at base prices, shape (S,).
+
+    Buyers in j spend ``farm_input_share_industry x industry_j + farm_input_share_services x
+    services_j`` on farm products, split over farms i by ``kernel_ij x farm_quantity_i``; a farm
+    sells at most its output (what it cannot supply, buyers get from elsewhere).
+
+    Args:
+        firm_output: Firm output per settlement, som, shape (S,).
+        industry_output: Industrial part of it, som, shape (S,).
+        farm_quantity: Farm output at base prices, som, shape (S,).
+        kernel: ``exp(-road_km / spread_decay_km)``, shape (S, S), symmetric.
+        params: Run parameters.
+    """
+    econ = params.economy
+    demand = (econ.farm_input_share_industry * industry_output
+              + econ.farm_input_share_services * np.maximum(firm_output - industry_output, 0.0))
+    reach = kernel.T @ farm_quantity
+    per_unit = np.divide(demand, reach, out=np.zeros_like(demand), where=reach > 0)
+    return np.minimum(farm_quantity * (kernel @ per_unit), farm_quantity)
+
+
+def local_share(sales: np.ndarray, farm_quantity: np.ndarray) -> np.ndarray:
+    """Share of farm output sold to buyers within reach, fraction, shape (S,)."""
+    return np.divide(sales, farm_quantity, out=np.zeros_like(sales), where=farm_quantity > 0)
+
+
+def farm_price_index(sales: np.ndarray, farm_quantity: np.ndarray, base_share: np.ndarray,
+                     params: Params) -> np.ndarray:
+    """Farm-gate price relative to the base year, ratio, shape (S,).
+
+    Local sales pay the full price; other sales lose ``farm_marketing_margin``.
+    """
+    m = params.economy.farm_marketing_margin
+    return (1 - m * (1 - local_share(sales, farm_quantity))) / (1 - m * (1 - base_share))
 
 
 def apply(state: State, outcome: ProductivityOutcome) -> None:
@@ -91,3 +139,4 @@ def apply(state: State, outcome: ProductivityOutcome) -> None:
     cols.farm_price = outcome.farm_price
     cols.living_cost = outcome.living_cost
     cols.demand_index = outcome.demand_index
+    cols.farm_local_sales_som = outcome.farm_local_sales_som
