@@ -12,6 +12,7 @@ import html
 import json
 import math
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -611,8 +612,28 @@ def _robustness_section(comp: Comparison, folder: Path, figures: Path) -> str:
             + _img(fig, "robustness: share of worlds best and regret per strategy"))
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every report section reads: the comparison, its derived tables and where figures go."""
+
+    comp: analysis.Comparison
+    pairs: pd.DataFrame
+    whole: pd.DataFrame
+    bands: pd.DataFrame
+    versus: pd.DataFrame
+    heads: list
+    main: list[str]
+    first: int
+    year: int
+    figures: Path
+    folder: Path
+
+
 def build(out_dir: str | Path) -> Path:
     """Write ``summary.csv``, ``figures/`` and ``report.html`` into a comparison batch directory.
+
+    The report's sections, in order: the answer (verdicts), where incomes change (map and distance
+    bands), paths, the growth-equity frontier, oblasts, the money, assumptions, validation, robustness.
 
     Raises:
         ExperimentError: naming what the directory lacks (national/, oblasts/, settlements/, none).
@@ -623,27 +644,42 @@ def build(out_dir: str | Path) -> Path:
         raise ExperimentError(f"{folder}: missing world.parquet (needed for the map)")
     if BASELINE not in comp.labels:
         raise ExperimentError(f"{folder}: the batch has no 'none' runs; a report compares against 'none'")
-    j = comp.judgement
-    pairs = analysis.pairwise_table(comp)
-    whole = analysis.whole_period_table(comp)
-    summary = analysis.full_summary(comp, pairs)
-    bands = analysis.distance_band_table(comp)
-    versus = analysis.distance_band_versus(comp, bands)
-    for name, frame in zip(OUTPUT_FILES, (summary, pairs, whole, bands, versus), strict=True):
+    c = _context(comp, folder)
+    summary = analysis.full_summary(comp, c.pairs)
+    for name, frame in zip(OUTPUT_FILES, (summary, c.pairs, c.whole, c.bands, c.versus), strict=True):
         files.atomic_write(folder / name, lambda p, f=frame: f.to_csv(p, index=False))
-    figures = folder / "figures"
-    year = comp.last_year
+    sections = [_answer(c), _where_incomes_change(c), _paths(c), _frontier(c), _oblasts(c), _money(c),
+                _assumptions(c), _validation_section(comp, folder), _robustness_section(comp, folder, c.figures)]
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>regsim: concentration or "
+            f"equalisation</title><style>{CSS}</style></head><body><h1>Concentrated support or equalisation?</h1>"
+            f"<p class='note'>regsim comparison of budget allocations for the Kyrgyz Republic, 2018-{c.year}. "
+            "An agent-based model: results depend on the stated assumptions (section 7).</p>"
+            + "".join(sections) + f"<script>{SORT_JS}</script></body></html>")
+    path = folder / "report.html"
+    files.write_text(path, page)
+    plots.close_all()
+    return path
+
+
+def _context(comp: analysis.Comparison, folder: Path) -> _Context:
+    """The comparison's derived tables (pairs, whole period, distance bands) and the labels shown."""
+    pairs = analysis.pairwise_table(comp)
+    bands = analysis.distance_band_table(comp)
     years = sorted(comp.national.year.unique())
-    first = years[1] if len(years) > 1 else years[0]
     main = [label for label in (BASELINE, *MAIN_ORDER) if label in comp.labels]
     main += [label for label in comp.labels if label not in main and not label.startswith("hybrid ")]
-    sections: list[str] = []
-    heads = analysis.headline(comp)
+    return (_Context(comp=comp, pairs=pairs, whole=analysis.whole_period_table(comp), bands=bands,
+        versus=analysis.distance_band_versus(comp, bands), heads=analysis.headline(comp), main=main,
+        first=years[1] if len(years) > 1 else years[0], year=comp.last_year,
+        figures=folder / "figures", folder=folder))
 
-    # 1. findings: only what the paired intervals support
-    items = "".join(f"<li>{f}</li>" for f in verdict_findings(comp, pairs, whole))
-    verdicts = verdict_frame(pairs, main, first, year, j.discount_rate)
-    sections.append(
+
+def _answer(c: _Context) -> str:
+    """Section 1, the answer: only what the paired intervals support."""
+    comp, j, main, year, first = c.comp, c.comp.judgement, c.main, c.year, c.first
+    items = "".join(f"<li>{f}</li>" for f in verdict_findings(comp, c.pairs, c.whole))
+    verdicts = verdict_frame(c.pairs, main, first, year, j.discount_rate)
+    return (
         f"<h2>1. The answer</h2><ul class='lead'>{items}</ul>"
         f"<h3>Every pair of strategies</h3><p class='note'>A minus B: verdict, mean paired difference over "
         f"{comp.replications} replications and its {pct(j.confidence)} Student-t interval in brackets. GDP per person "
@@ -653,28 +689,31 @@ def build(out_dir: str | Path) -> Path:
         + f"<h3>Over the whole period, {first}-{year}</h3><p class='note'>Versus no regional budget, mean over "
         "paired replications with the interval; the cost is the money allocated over the period divided by the "
         "person-years in poverty avoided (a ratio of means; not defined where none are avoided).</p>"
-        + _table_html(whole_period_frame(whole[whole.label.isin(main)], j.confidence), index_name="strategy")
+        + _table_html(whole_period_frame(c.whole[c.whole.label.isin(main)], j.confidence), index_name="strategy")
         + f"<h3>Headline table</h3><p class='note'>Versus no regional budget in {year}, median (10% to 90%) over "
         f"{comp.replications} replications: the spread of the paired differences, not a confidence interval.</p>"
-        + _table_html(_headline_frame(heads)[[h.label for h in heads if not h.label.startswith('hybrid ')]],
+        + _table_html(_headline_frame(c.heads)[[h.label for h in c.heads if not h.label.startswith('hybrid ')]],
                       index_name="measure"))
 
-    # 2. map, and spread and backwash by distance from the nearest growth centre
+
+def _where_incomes_change(c: _Context) -> str:
+    """Section 2: the map, and spread and backwash by distance from the nearest centre."""
+    comp, j, main, year, figures = c.comp, c.comp.judgement, c.main, c.year, c.figures
     change = analysis.settlement_change(comp)
     change = change[change.label.isin(main)]
     fig = plots.plot_maps(comp.world, change, comp.roads, title=f"Income per person in {year}, % change versus none")
     plots.save(fig, figures, "map_income_change")
     strategies = [label for label in main if label != BASELINE]
-    fig_bands = plots.plot_distance_bands(versus, strategies)
+    fig_bands = plots.plot_distance_bands(c.versus, strategies)
     plots.save(fig_bands, figures, "distance_bands")
-    base_bands = bands[bands.label == BASELINE].groupby("band", observed=True)[
+    base_bands = c.bands[c.bands.label == BASELINE].groupby("band", observed=True)[
         ["population", "income_per_capita_som", "poverty_rate", "employment_rate"]].mean()
     base_bands = base_bands.assign(population=base_bands.population.map(lambda v: f"{v:,.0f}"),
                                    income_per_capita_som=base_bands.income_per_capita_som.map(lambda v: f"{v:,.0f}"),
                                    poverty_rate=(100 * base_bands.poverty_rate).map(lambda v: f"{v:.1f}%"),
                                    employment_rate=(100 * base_bands.employment_rate).map(lambda v: f"{v:.1f}%"))
     base_bands.columns = ["population", "income per person, som", "poverty rate", "employment per resident"]
-    sections.append(
+    return (
         "<h2>2. Where incomes change</h2><p class='note'>Each dot is a settlement (size: population; "
         "black outline: growth centre); village clusters are synthetic, placed within their rayon.</p>"
         + _img(fig, "map of income change by settlement")
@@ -689,7 +728,10 @@ def build(out_dir: str | Path) -> Path:
         + f"<p class='note'>Without a regional budget in {year} (mean over replications):</p>"
         + _table_html(base_bands, index_name="distance band"))
 
-    # 3. paths: differences with intervals; levels in a smaller figure
+
+def _paths(c: _Context) -> str:
+    """Section 3: paths as differences with intervals; levels in smaller figures."""
+    comp, j, main, figures = c.comp, c.comp.judgement, c.main, c.figures
     figs = []
     for metric, label, scale in PATH_METRICS:
         refs = [BASELINE] + ([CONCEPT] if CONCEPT in comp.labels and len(main) > 2 else [])
@@ -707,15 +749,18 @@ def build(out_dir: str | Path) -> Path:
         ax.legend(fontsize=6, loc="best")
         plots.save(small, figures, f"path_{metric}")
         figs.append(f"<div class='small'>{_img(small, label + ', levels')}</div>")
-    sections.append(f"<h2>3. Paths over time</h2><p class='note'>Large figures: each strategy minus no regional "
-                    f"budget (left) and minus the Concept as adopted (right, where run), mean paired difference with "
-                    f"its {pct(j.confidence)} interval band; a band that leaves zero is a difference the replications "
-                    "support in that year. Small figures: levels, median and 10-90% band over replications.</p>"
-                    + "".join(figs))
+    return (f"<h2>3. Paths over time</h2><p class='note'>Large figures: each strategy minus no regional "
+        f"budget (left) and minus the Concept as adopted (right, where run), mean paired difference with "
+        f"its {pct(j.confidence)} interval band; a band that leaves zero is a difference the replications "
+        "support in that year. Small figures: levels, median and 10-90% band over replications.</p>"
+        + "".join(figs))
 
-    # 4. frontier
+
+def _frontier(c: _Context) -> str:
+    """Section 4: the growth-equity frontier."""
+    year, figures = c.year, c.figures
     points, hybrid = [], []
-    for h in heads:
+    for h in c.heads:
         x, y = h.values["gdp_gain_pct"], h.values["poverty_change_pp"]
         row = {"label": h.label, "x": x[1], "y": y[1], "x_p10": x[0], "x_p90": x[2], "y_p10": y[0], "y_p90": y[2]}
         if h.label.startswith("hybrid "):
@@ -726,11 +771,14 @@ def build(out_dir: str | Path) -> Path:
     plots.plot_frontier(pd.DataFrame(points), pd.DataFrame(hybrid).sort_values("centre_share") if hybrid else None,
                         f"GDP {year}, % versus none", f"Poverty rate {year}, points versus none", ax=ax)
     plots.save(fig, figures, "frontier")
-    sections.append("<h2>4. Growth versus equity</h2><p class='note'>Right is more output, down is less poverty; "
-                    "the curve is the hybrid strategy from all equalisation (0) to all centres (1).</p>"
-                    + _img(fig, "growth-equity frontier"))
+    return ("<h2>4. Growth versus equity</h2><p class='note'>Right is more output, down is less poverty; "
+        "the curve is the hybrid strategy from all equalisation (0) to all centres (1).</p>"
+        + _img(fig, "growth-equity frontier"))
 
-    # 5. oblasts
+
+def _oblasts(c: _Context) -> str:
+    """Section 5: change by oblast."""
+    comp, main, year, figures = c.comp, c.main, c.year, c.figures
     gdp_pc = analysis.oblast_change(comp, "gdp_per_capita_som", relative=True)
     poverty = 100 * analysis.oblast_change(comp, "poverty_rate", relative=False)
     cols = [c for c in main if c in gdp_pc.columns]
@@ -740,11 +788,14 @@ def build(out_dir: str | Path) -> Path:
     plots.plot_heatmap(gdp_pc[cols], "GDP per person, % vs none", "{:.2f}", ax=axes[0])
     plots.plot_heatmap(poverty[cols], "Poverty rate, points vs none", "{:.2f}", ax=axes[1], lower_is_better=True)
     plots.save(fig, figures, "oblasts_heatmap")
-    sections.append(f"<h2>5. Oblasts</h2><p class='note'>Median change versus none in {year}; purple is better "
-                    "in both maps (more output, less poverty); click a column heading to sort.</p>"
-                    + _img(fig, "oblast heatmap") + _table_html(table, True, "oblast"))
+    return (f"<h2>5. Oblasts</h2><p class='note'>Median change versus none in {year}; purple is better "
+        "in both maps (more output, less poverty); click a column heading to sort.</p>"
+        + _img(fig, "oblast heatmap") + _table_html(table, True, "oblast"))
 
-    # 6. money
+
+def _money(c: _Context) -> str:
+    """Section 6: where the money went."""
+    comp, main, figures = c.comp, c.main, c.figures
     money = analysis.money_by_oblast(comp)
     money = money[money.label.isin(main) & (money.label != BASELINE)]
     fig, ax = plots.new_figure(height=6)
@@ -752,32 +803,18 @@ def build(out_dir: str | Path) -> Path:
     plots.save(fig, figures, "money")
     totals = money.groupby("label")[["allocated", "absorbed", "returned", "lost"]].sum() / 1e9
     totals.index.name = "strategy"
-    sections.append("<h2>6. Where the money went</h2><p class='note'>Sum over the whole run, bn som, median over "
-                    "replications; returned money exceeded what administrations could absorb.</p>"
-                    + _img(fig, "money by oblast") + _table_html(totals, True, "strategy"))
+    return ("<h2>6. Where the money went</h2><p class='note'>Sum over the whole run, bn som, median over "
+        "replications; returned money exceeded what administrations could absorb.</p>"
+        + _img(fig, "money by oblast") + _table_html(totals, True, "strategy"))
 
-    # 8 (placed after 7). validation against the data, from the runs of the scenario's own strategy
-    validation_html = _validation_section(comp, folder)
 
-    # 7. assumptions and provenance
+def _assumptions(c: _Context) -> str:
+    """Section 7: assumptions and provenance (validation, section 8, follows it)."""
+    comp = c.comp
     m = comp.manifest
     prov = (f"<p>Experiment <code>{html.escape(str(m.get('experiment')))}</code>, scenario "
             f"<code>{html.escape(str(m.get('scenario')))}</code>, {len(comp.design)} runs, "
             f"{comp.replications} replications, seed {m.get('seed')}; regsim {m.get('regsim_version')}, "
             f"commit {m.get('git_commit') or 'unknown'}; created {m.get('created_utc')}, "
             f"finished {m.get('finished_utc')}. Data: regsim/data/SOURCES.md; model: docs/ODD.md.</p>")
-    sections.append("<h2>7. Assumptions and provenance</h2>" + _parameters_html(m) + prov)
-    sections.append(validation_html)
-
-    # 9. robustness across a Latin hypercube of beliefs (regsim robustness / regsim compare --robustness N)
-    sections.append(_robustness_section(comp, folder, figures))
-
-    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>regsim: concentration or "
-            f"equalisation</title><style>{CSS}</style></head><body><h1>Concentrated support or equalisation?</h1>"
-            f"<p class='note'>regsim comparison of budget allocations for the Kyrgyz Republic, 2018-{year}. "
-            "An agent-based model: results depend on the stated assumptions (section 7).</p>"
-            + "".join(sections) + f"<script>{SORT_JS}</script></body></html>")
-    path = folder / "report.html"
-    files.write_text(path, page)
-    plots.close_all()
-    return path
+    return "<h2>7. Assumptions and provenance</h2>" + _parameters_html(m) + prov
