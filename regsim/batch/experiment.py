@@ -444,12 +444,13 @@ def design(exp: Experiment) -> pd.DataFrame:
 def run_overrides(exp: Experiment, row: dict[str, Any]) -> list[str]:
     """``--set`` strings of one design row: fixed overrides, then the row's varied values."""
     values = {**exp.fixed, **{k: row[k] for k in exp.varied_keys() if k in row and not _missing(row[k])}}
-    out = []
-    for key, value in values.items():
-        if isinstance(value, np.generic):
-            value = value.item()
-        out.append(f"{key}={json.dumps(value)}")
-    return out
+    return set_strings(values)
+
+
+def set_strings(values: dict[str, Any]) -> list[str]:
+    """``section.name -> value`` as ``--set`` strings (numpy scalars as plain JSON values)."""
+    return [f"{key}={json.dumps(value.item() if isinstance(value, np.generic) else value)}"
+            for key, value in values.items()]
 
 
 def _missing(value: Any) -> bool:

@@ -48,6 +48,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from regsim.batch.experiment import set_strings
 from regsim.errors import ExperimentError
 from regsim.params import DEFAULT_SEED, STRATEGIES
 
@@ -201,7 +202,7 @@ def _check_sunset(spec: SearchSpec, where: str) -> None:
     from regsim import scenario as scenario_mod
 
     try:
-        params = scenario_mod.load(spec.scenario, _set_strings(spec.fixed)).params
+        params = scenario_mod.load(spec.scenario, set_strings(spec.fixed)).params
     except ExperimentError:
         raise
     except Exception as err:  # a bad scenario or --set: one line naming it
@@ -296,7 +297,7 @@ class Candidates:
             from regsim import scenario as scenario_mod
             from regsim.model.simulation import cached_world
 
-            params = scenario_mod.load(self.spec.scenario, _set_strings(self.spec.fixed)).params
+            params = scenario_mod.load(self.spec.scenario, set_strings(self.spec.fixed)).params
             world = cached_world(params.scale.world_seed, params.world)
             s = world.settlements
             self._world = (s.population_2017.to_numpy(float), s.growth_centre.to_numpy(bool),
@@ -324,13 +325,6 @@ class Candidates:
         return out
 
 
-def _set_strings(values: dict[str, Any]) -> list[str]:
-    out = []
-    for key, value in values.items():
-        if isinstance(value, np.generic):
-            value = value.item()
-        out.append(f"{key}={json.dumps(value)}")
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -454,12 +448,12 @@ class ModelEvaluator:
         self.worlds = plausible_worlds(self.spec) if self.spec.robust else [{}]
 
     def _jobs(self, overrides: list[list[str]]) -> tuple[list[tuple[list[str], int]], pd.DataFrame]:
-        fixed = _set_strings(self.spec.fixed)
+        fixed = set_strings(self.spec.fixed)
         jobs, rows = [], []
         for label, policy in enumerate(overrides):
             for w, world in enumerate(self.worlds):
                 for r, seed in enumerate(self.seeds):
-                    jobs.append(([*fixed, *_set_strings(world), *policy], seed))
+                    jobs.append(([*fixed, *set_strings(world), *policy], seed))
                     rows.append({"label": label, "world": w, "replication": r})
         return jobs, pd.DataFrame(rows)
 
