@@ -458,7 +458,9 @@ class IncomeParams(_Validated):
                                     source="NSC 2017 poverty line (S_KNEWS_POV2017)")
     extreme_poverty_line_som: float = param(17_471.0, "som/person/year", (0.0, 1e7),
                                             source="NSC 2017 extreme poverty line (S_KNEWS_POV2017)")
-    transfer_som_per_person: float = param(6_000.0, "som/person/year", (0.0, 1e6),
+    # upper bound: transfers beyond about 35,000 som a person (0.42 of 2017 GDP) cannot be paid even at the
+    # largest allowed tax share (government.tax_revenue_share_gdp <= 0.6) next to the other ordinary spending
+    transfer_som_per_person: float = param(6_000.0, "som/person/year", (0.0, 3.5e4),
                                            source="pensions and benefits about 37 bn som / 6.1 M (estimate)")
     skill_dispersion: float = param(0.444, "log s.d.", (0.0, 3.0), (0.3, 0.6),
                                     source="fitted by regsim calibrate to the 2017 Gini of consumption 27.3, "
@@ -563,7 +565,9 @@ class GovernmentParams(_Validated):
     """
 
     SECTION = "government"
-    tax_revenue_share_gdp: float = param(0.195, "fraction of GDP", (0.0, 0.6), (0.17, 0.23),
+    # lower bound: the ordinary spending at the default shares is 0.164 of 2017 GDP; below 0.17 the
+    # base-year government cannot pay it (a joint check at initialisation names the shortfall)
+    tax_revenue_share_gdp: float = param(0.195, "fraction of GDP", (0.17, 0.6), (0.17, 0.23),
                                          source="national_macro.csv gov_revenue_share_gdp 2017: tax revenue 19.5% "
                                                 "of GDP (S_SDG_KG); total revenue incl. grants 28.2%",
                                          doc="Taxes in the base year; afterwards the tax rate moves so that taxes pay "

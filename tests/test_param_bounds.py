@@ -56,9 +56,18 @@ def bound_cases() -> list[tuple[str, object]]:
     return cases
 
 
+# Ordinary government spending at an upper bound needs taxes to pay for it (the joint check of
+# initialise): such cases run at the largest allowed tax share, as the channel shares are rescaled.
+SPENDING_KEYS = {"government.public_investment_share_gdp", "government.services_spending_share_gdp",
+                 "government.upkeep_rate_per_year", "economy.public_capital_to_output",
+                 "incomes.transfer_som_per_person"}
+
+
 def params_at(key: str, value: object, weights_csv: str) -> Params:
     """Coarse, short defaults with ``key`` set to ``value`` (and what that value needs)."""
     params = replace(replace(Params(), "scale.household_weight", BOUNDS_WEIGHT), "time.end_year", BOUNDS_END)
+    if key in SPENDING_KEYS:
+        params = replace(params, "government.tax_revenue_share_gdp", 0.6)
     if key in SHARES:
         others = [k for k in SHARES if k != key]
         rest = sum(float(getattr(params.policy, k.split(".")[1])) for k in others)
