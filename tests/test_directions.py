@@ -91,11 +91,6 @@ def _last_year_gaps(args: tuple[str, int]) -> tuple[float, float]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 13: with returns on public money at the literature's elasticity (a quarter of before) and "
-    "tax financing, the default budget (0.5% of GDP) no longer separates the two belief sets by 2040: "
-    "measured on seeds 1-10, strong agglomeration +195 som per person (6 of 10 seeds), strong congestion "
-    "+3 som (5 of 10), and poverty is about 0.1% in 2040 (docs/validation.md, Regimes)"))
 def test_issue_regimes_agglomeration_and_congestion_decide_the_gdp_ranking():
     """The issue's two belief sets, alone, at the defaults otherwise (1:10 scale, to 2040, default budget).
 
