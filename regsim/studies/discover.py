@@ -16,6 +16,7 @@ where agglomeration elasticity exceeds 0.06 (coverage 71%; in all worlds 40%)".
 
 from __future__ import annotations
 
+import inspect
 import logging
 import warnings
 from dataclasses import dataclass
@@ -122,8 +123,10 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, min_density: float = DEFAULT_MIN_
     data = x.reset_index(drop=True).astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        finder = prim.Prim(data, y.astype(int), threshold=min(min_density, float(y.mean())), peel_alpha=peel_alpha,
-                           mass_min=max(mass_min, MIN_BOX_WORLDS / len(y)))
+        options: dict[str, Any] = {"peel_alpha": peel_alpha, "mass_min": max(mass_min, MIN_BOX_WORLDS / len(y))}
+        if "threshold" in inspect.signature(prim.Prim.__init__).parameters:  # EMA Workbench 2.x (Python 3.11)
+            options["threshold"] = min(min_density, float(y.mean()))  # 3.x peels to mass_min without one
+        finder = prim.Prim(data, y.astype(int), **options)
         box = finder.find_box()
     trajectory = box.peeling_trajectory
     good = trajectory[trajectory.density >= min_density - 1e-12]
@@ -138,7 +141,8 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, min_density: float = DEFAULT_MIN_
 def box_limits(box: Any, i: int, x: pd.DataFrame) -> pd.DataFrame:
     """Restricted dimensions of box ``i``: parameter, lower, upper, min, max, qp_lower, qp_upper."""
     lims = box.box_lims[i]
-    qp = box.qp[i] if i < len(box.qp) else {}
+    quasi_p = getattr(box, "qp", [])  # EMA Workbench 2.x keeps the quasi-p values of every step; 3.x does not
+    qp = quasi_p[i] if i < len(quasi_p) else {}
     rows = []
     for name in lims.columns:
         lower, upper = float(lims.loc[0, name]), float(lims.loc[1, name])
