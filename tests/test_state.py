@@ -1,6 +1,7 @@
 """The state's layout: a frozen base year apart from the columns the processes change."""
 
 import dataclasses
+import inspect
 
 import numpy as np
 import pytest
@@ -35,8 +36,9 @@ def test_base_year_shares_no_array_with_the_mutable_columns(state):
 
 def test_every_field_is_documented_with_a_unit_or_meaning():
     for cls in (BaseYear, SettlementColumns):
+        doc = inspect.cleandoc(cls.__doc__)  # Python 3.13 dedents docstrings itself; 3.11 does not
         for f in dataclasses.fields(cls):
-            assert f"        {f.name}: " in cls.__doc__, f"{cls.__name__}.{f.name}"
+            assert f"    {f.name}: " in doc, f"{cls.__name__}.{f.name}"
 
 
 def test_flows_add_accumulates_by_name():
