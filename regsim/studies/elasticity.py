@@ -20,6 +20,7 @@ base-year shock, with no regional budget (``policy.strategy = "none"``):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -34,21 +35,13 @@ TARGETS = {"public_capital": (0.05, 0.12), "services": (0.0, 0.10), "grants": (0
 """Ranges the emergent values should lie in (see the module docstring for the sources)."""
 
 
-def _shock_public_capital(increase: float) -> Callable:
+def _shock_stock(column: str, increase: float) -> Callable:
+    """Raise a settlement stock (``public_capital_som`` or ``services_som``) by ``increase`` everywhere."""
     def shock(model) -> float:
         cols = model.state.cols
-        before = float(cols.public_capital_som.sum())
-        cols.public_capital_som = cols.public_capital_som * (1 + increase)
-        return before * increase
-    return shock
-
-
-def _shock_services(increase: float) -> Callable:
-    def shock(model) -> float:
-        cols = model.state.cols
-        before = float(cols.services_som.sum())
-        cols.services_som = cols.services_som * (1 + increase)
-        return before * increase
+        stock = getattr(cols, column)
+        setattr(cols, column, stock * (1 + increase))
+        return float(stock.sum()) * increase
     return shock
 
 
@@ -62,7 +55,8 @@ def _shock_grants(increase: float) -> Callable:
     return shock
 
 
-SHOCKS = {"public_capital": _shock_public_capital, "services": _shock_services, "grants": _shock_grants}
+SHOCKS = {"public_capital": functools.partial(_shock_stock, "public_capital_som"),
+          "services": functools.partial(_shock_stock, "services_som"), "grants": _shock_grants}
 
 
 def _gdp_path(params: Params, seed: int, shock: Callable | None) -> tuple[np.ndarray, np.ndarray, float]:
