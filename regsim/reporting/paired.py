@@ -19,7 +19,7 @@ told apart. Pure functions on result tables; never imports the model.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -198,6 +198,21 @@ def decided(table: pd.DataFrame) -> bool:
     return bool(len(table)) and not table.verdict.str.startswith("cannot be told apart").any()
 
 
+def _paired_with(table: pd.DataFrame, labels: Iterable[str], reference: str
+                 ) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame]]:
+    """``(label, mine, ref)`` per label other than ``reference``, both on their common replications.
+
+    ``table`` is indexed by ``label`` and ``replication`` (and possibly more levels).
+    """
+    ref = table.xs(reference, level="label")
+    for label in dict.fromkeys(labels):
+        if label == reference:
+            continue
+        mine = table.xs(label, level="label")
+        common = mine.index.intersection(ref.index)
+        yield label, mine.loc[common], ref.loc[common]
+
+
 def cost_effectiveness(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Whole-period cost-effectiveness per strategy versus ``none`` (mean over paired replications).
 
@@ -209,18 +224,13 @@ def cost_effectiveness(outcomes: pd.DataFrame) -> pd.DataFrame:
     table = outcomes.set_index(["label", "replication"])
     if BASELINE not in table.index.get_level_values("label"):
         raise ExperimentError("the comparison has no 'none' runs; include the strategy 'none'")
-    base = table.xs(BASELINE, level="label")
     rows = []
-    for label in dict.fromkeys(outcomes.label):
-        if label == BASELINE:
-            continue
-        mine = table.xs(label, level="label")
-        common = mine.index.intersection(base.index)
-        avoided = (base.loc[common, "poverty_person_years"] - mine.loc[common, "poverty_person_years"]).mean()
-        spent = mine.loc[common, "budget_allocated_total"].mean()
+    for label, mine, base in _paired_with(table, outcomes.label, BASELINE):
+        avoided = (base["poverty_person_years"] - mine["poverty_person_years"]).mean()
+        spent = mine["budget_allocated_total"].mean()
         rows.append({"label": label, "poverty_person_years_avoided": avoided, "budget_allocated_total": spent,
                      "som_per_person_year_out_of_poverty": spent / avoided if avoided > 0 else np.nan,
-                     "gdp_pv_gain": (mine.loc[common, "gdp_pv"] - base.loc[common, "gdp_pv"]).mean()})
+                     "gdp_pv_gain": (mine["gdp_pv"] - base["gdp_pv"]).mean()})
     return pd.DataFrame(rows)
 
 
@@ -292,14 +302,9 @@ def bands_versus(bands: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE,
     table = bands.set_index(["label", "replication", "band"])[measures]
     if reference not in table.index.get_level_values("label"):
         raise ExperimentError(f"no {reference!r} runs to compare the distance bands with")
-    ref = table.xs(reference, level="label")
     rows = []
-    for label in dict.fromkeys(bands.label):
-        if label == reference:
-            continue
-        mine = table.xs(label, level="label")
-        common = mine.index.intersection(ref.index)
-        diff = mine.loc[common] - ref.loc[common]
+    for label, mine, ref in _paired_with(table, bands.label, reference):
+        diff = mine - ref
         for band, group in diff.groupby(level="band", observed=True):
             for measure in measures:
                 mean, _, low, high = t_interval(group[measure].dropna().to_numpy(), confidence)
