@@ -4,7 +4,7 @@ A run depends only on its parameters and seed (:func:`execute`), and writes its 
 results travel back through a scheduler), so every executor, worker count and sharding gives the
 same tables.
 
-``processes`` is a small pool of our own (:func:`_processes`): worker processes started with
+``processes`` is a small pool of our own (:func:`_processes`, :class:`_Pool`): worker processes started with
 ``forkserver``, each with its own pipe, to which the parent hands one run at a time. Why not the
 standard pools: ``multiprocessing.Pool`` never reports a task whose worker died (OOM killer,
 ``kill -9``) and waits for it forever; ``concurrent.futures.ProcessPoolExecutor`` turns one death
@@ -162,85 +162,90 @@ def _death(exitcode: int | None) -> str:
     return f"exit status {exitcode}"
 
 
-def _processes(specs: list[RunSpec], workers: int, retries: int = WORKER_RETRIES) -> Iterator[RunOutcome]:
-    """Run specs on ``workers`` processes; a run whose worker dies is retried, then failed."""
-    import multiprocessing
-    from multiprocessing.connection import wait
+class _Pool:
+    """The worker slots of :func:`_processes`: start, hand out, collect, retire."""
 
-    ctx = multiprocessing.get_context("forkserver")
-    todo = deque(specs)
-    attempts: Counter[int] = Counter()
-    pool: list[_Worker | None] = [None] * min(workers, len(specs))
-    finished = False
+    def __init__(self, specs: list[RunSpec], workers: int, retries: int) -> None:
+        import multiprocessing
 
-    def start() -> _Worker:
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(child, TASKS_PER_CHILD), daemon=True)
+        self.ctx = multiprocessing.get_context("forkserver")
+        self.todo = deque(specs)
+        self.attempts: Counter[int] = Counter()
+        self.retries = retries
+        self.slots: list[_Worker | None] = [None] * min(workers, len(specs))
+
+    def _start(self) -> _Worker:
+        parent, child = self.ctx.Pipe()
+        process = self.ctx.Process(target=_worker_main, args=(child, TASKS_PER_CHILD), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
 
-    def retire(index: int) -> None:
-        worker = pool[index]
+    def retire(self, index: int) -> None:
+        """Close slot ``index``'s pipe and end its process (killed after 10 s)."""
+        worker = self.slots[index]
         if worker is not None:
             worker.conn.close()
             worker.process.join(timeout=10)
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-            pool[index] = None
+            self.slots[index] = None
 
-    try:
-        while True:
-            for index in range(len(pool)):  # hand a run to every idle slot
-                if todo and (pool[index] is None or pool[index].spec is None):
-                    if pool[index] is None:
-                        pool[index] = start()
-                    worker = pool[index]
-                    worker.spec = todo.popleft()
-                    with contextlib.suppress(OSError):  # died while idle: found below by its sentinel
-                        worker.conn.send(worker.spec)
-            busy = [w for w in pool if w is not None and w.spec is not None]
-            if not busy:
-                break
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
-            for index, worker in enumerate(pool):
-                if worker is None or worker.spec is None:
-                    continue
-                if worker.conn not in ready and worker.process.sentinel not in ready:
-                    continue
-                answer = None
-                try:
-                    if worker.conn.poll():
-                        answer = worker.conn.recv()
-                except (EOFError, OSError):
-                    answer = None
-                if answer is not None:
-                    outcome, last = answer
-                    worker.spec = None
-                    if last:
-                        retire(index)
-                    yield outcome
-                    continue
-                if worker.process.is_alive() and worker.process.sentinel not in ready:
-                    continue
-                spec = worker.spec
-                worker.process.join()
-                cause = _death(worker.process.exitcode)
-                worker.spec = None
-                retire(index)
-                attempts[spec.run_id] += 1
-                if attempts[spec.run_id] <= retries:
-                    todo.append(spec)
-                    continue
-                message = (f"worker process died ({cause}; e.g. out of memory) on each of "
-                           f"{attempts[spec.run_id]} attempts")
-                store.atomic_json({"run_id": spec.run_id, "error": message},
-                                  store.failure_file(Path(spec.out_dir), spec.run_id))
-                yield RunOutcome(spec.run_id, "failed", 0.0, message)
-        finished = True
-    finally:
-        for index, worker in enumerate(pool):
+    def dispatch(self) -> list[_Worker]:
+        """Hand a run to every idle slot (starting workers as needed); the busy workers."""
+        for index in range(len(self.slots)):
+            if self.todo and (self.slots[index] is None or self.slots[index].spec is None):
+                if self.slots[index] is None:
+                    self.slots[index] = self._start()
+                worker = self.slots[index]
+                worker.spec = self.todo.popleft()
+                with contextlib.suppress(OSError):  # died while idle: found later by its sentinel
+                    worker.conn.send(worker.spec)
+        return [w for w in self.slots if w is not None and w.spec is not None]
+
+    def collect(self, index: int, ready: set[Any]) -> RunOutcome | None:
+        """The outcome slot ``index`` has for us, if any: its answer, or its death after the last retry."""
+        worker = self.slots[index]
+        if worker is None or worker.spec is None:
+            return None
+        if worker.conn not in ready and worker.process.sentinel not in ready:
+            return None
+        answer = None
+        with contextlib.suppress(EOFError, OSError):
+            if worker.conn.poll():
+                answer = worker.conn.recv()
+        if answer is not None:
+            outcome, last = answer
+            worker.spec = None
+            if last:
+                self.retire(index)
+            return outcome
+        if worker.process.is_alive() and worker.process.sentinel not in ready:
+            return None
+        return self._died(index)
+
+    def _died(self, index: int) -> RunOutcome | None:
+        """Slot ``index``'s worker died holding a run: retry the run, or record it as failed."""
+        worker = self.slots[index]
+        spec = worker.spec
+        worker.process.join()
+        cause = _death(worker.process.exitcode)
+        worker.spec = None
+        self.retire(index)
+        self.attempts[spec.run_id] += 1
+        if self.attempts[spec.run_id] <= self.retries:
+            self.todo.append(spec)
+            return None
+        message = (f"worker process died ({cause}; e.g. out of memory) on each of "
+                   f"{self.attempts[spec.run_id]} attempts")
+        store.atomic_json({"run_id": spec.run_id, "error": message},
+                          store.failure_file(Path(spec.out_dir), spec.run_id))
+        return RunOutcome(spec.run_id, "failed", 0.0, message)
+
+    def close(self, finished: bool) -> None:
+        """Stop every worker: politely after the last run, at once if interrupted."""
+        for index, worker in enumerate(self.slots):
             if worker is None:
                 continue
             if finished:
@@ -248,7 +253,25 @@ def _processes(specs: list[RunSpec], workers: int, retries: int = WORKER_RETRIES
                     worker.conn.send(None)
             else:  # interrupted: stop the runs in progress now
                 worker.process.kill()
-            retire(index)
+            self.retire(index)
+
+
+def _processes(specs: list[RunSpec], workers: int, retries: int = WORKER_RETRIES) -> Iterator[RunOutcome]:
+    """Run specs on ``workers`` processes; a run whose worker dies is retried, then failed."""
+    from multiprocessing.connection import wait
+
+    pool = _Pool(specs, workers, retries)
+    finished = False
+    try:
+        while busy := pool.dispatch():
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for index in range(len(pool.slots)):
+                outcome = pool.collect(index, ready)
+                if outcome is not None:
+                    yield outcome
+        finished = True
+    finally:
+        pool.close(finished)
 
 
 def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunOutcome]:
