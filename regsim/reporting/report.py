@@ -157,13 +157,21 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
     No strategy is called best unless its interval is ahead of every other strategy's; pairs that
     cannot be told apart are said to be so, with the number of replications.
     """
-    j = comp.judgement
     years = sorted(comp.national.year.unique())
     first, last = (years[1] if len(years) > 1 else years[0]), comp.last_year
     labels = [label for label in comp.labels if not label.startswith("hybrid ")]
     if len(labels) < 2:
         return ["Only the counterfactual was run: nothing to compare."]
-    n = comp.replications
+    return [_method_sentence(comp, first), *_leader_sentences(comp, pairs, labels, first, last),
+            *_focus_sentences(comp, pairs, labels, first, last), *_cost_sentences(comp, whole, labels, first, last),
+            "Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
+            "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
+            "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9."]
+
+
+def _method_sentence(comp: Comparison, first: int) -> str:
+    """How the comparison was made: same budget, world and draws; paired intervals; the stopping rule."""
+    j, n = comp.judgement, comp.replications
     budget_rows = comp.national[(comp.national.metric == "budget_available_som") & (comp.national.year == first)]
     budget = float(budget_rows.value.median()) / 1e9 if len(budget_rows) else float("nan")
     rounds = comp.record or {}
@@ -172,16 +180,21 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
                                               f"; the cap of {rounds.get('max_replications')} was reached first")
            + f"; each interval is at {j.confidence:.1%} so that the {j.looks} planned looks keep the overall "
            f"{j.overall_confidence:.0%}." if rounds.get("replications_mode") == "auto" else "")
-    out = [f"All strategies get the same regional development budget ({_fmt(budget, 2)} bn som in {first}, 2017 "
-           f"prices), the same world and the same random draws: replication k has the same seed under every "
-           f"strategy, so each difference below is taken replication by replication (paired) and shown as the mean "
-           f"over {n} replications with a {pct(j.confidence)} Student-t confidence interval.{how} "
-           "\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
-           "threshold (0.1% of the level without a programme for GDP and person-years in poverty, 0.1 points for the "
-           f"poverty rate{'' if j.practical_threshold == 1 else f', here times {j.practical_threshold:g}'})."]
-    mains = [label for label in labels if label != BASELINE]
+    return (f"All strategies get the same regional development budget ({_fmt(budget, 2)} bn som in {first}, 2017 "
+            f"prices), the same world and the same random draws: replication k has the same seed under every "
+            f"strategy, so each difference below is taken replication by replication (paired) and shown as the mean "
+            f"over {n} replications with a {pct(j.confidence)} Student-t confidence interval.{how} "
+            "\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
+            "threshold (0.1% of the level without a programme for GDP and person-years in poverty, 0.1 points for the "
+            f"poverty rate{'' if j.practical_threshold == 1 else f', here times {j.practical_threshold:g}'}).")
+
+
+def _leader_sentences(comp: Comparison, pairs: pd.DataFrame, labels: list[str], first: int, last: int) -> list[str]:
+    """Per headline outcome: the strategy ahead of every other, or the lead group none is ahead of."""
+    n = comp.replications
+    out = []
     for outcome in paired.HEADLINE_OUTCOMES:
-        what = outcome_phrase(outcome, first, last, j.discount_rate)
+        what = outcome_phrase(outcome, first, last, comp.judgement.discount_rate)
         best, top = leaders(pairs, labels, outcome)
         if best is not None:
             out.append(f"On {what}, <b>{html.escape(best)}</b> is ahead of every other strategy.")
@@ -193,21 +206,32 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
             out.append(f"On {what}, no strategy is ahead of every other. The lead group, which no other strategy is "
                        f"ahead of, is {_names(top)}: within it, the pairs cannot be told apart with {n} replications "
                        "or are practically equal.")
-    focus = [("concentrated", "equalisation_uniform")]
-    if CONCEPT in labels:
-        focus += [(CONCEPT, BASELINE)]
+    return out
+
+
+def _focus_sentences(comp: Comparison, pairs: pd.DataFrame, labels: list[str], first: int, last: int) -> list[str]:
+    """One sentence per headline outcome for concentration vs equalisation and the Concept vs no budget."""
+    focus = [("concentrated", "equalisation_uniform")] + ([(CONCEPT, BASELINE)] if CONCEPT in labels else [])
     table = pairs.set_index(["a", "b", "outcome"])
+    out = []
     for a, b in focus:
         if a not in labels or b not in labels:
             continue
         key = (a, b) if (a, b, paired.HEADLINE_OUTCOMES[0]) in table.index else (b, a)
         for outcome in paired.HEADLINE_OUTCOMES:
             row = SimpleNamespace(**table.loc[(*key, outcome)].to_dict(), a=key[0], b=key[1], outcome=outcome)
-            out.append(verdict_sentence(row, first, last, j.discount_rate))
-    cost = whole[whole.label.isin(mains)].set_index("label")
+            out.append(verdict_sentence(row, first, last, comp.judgement.discount_rate))
+    return out
+
+
+def _cost_sentences(comp: Comparison, whole: pd.DataFrame, labels: list[str], first: int, last: int) -> list[str]:
+    """Cost per person-year out of poverty, claimed only where the person-years avoided are above zero."""
+    n, j = comp.replications, comp.judgement
+    cost = whole[whole.label.isin([label for label in labels if label != BASELINE])].set_index("label")
     supported = cost[cost.poverty_person_years_avoided_low > 0]  # person-years avoided: interval above zero
     cheapest = supported.som_per_person_year_out_of_poverty.dropna()
     unclear = [label for label in cost.index if label not in supported.index]
+    out = []
     if unclear:
         out.append(f"Over {first}-{last}, the person-years in poverty avoided by {_names(unclear)} cannot be "
                    f"told from zero with {n} replications, so no cost per person-year out of poverty is claimed "
@@ -222,9 +246,6 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
                    f"{pct(j.confidence)} CI {_fmt(row.poverty_person_years_avoided_low, 0)} to "
                    f"{_fmt(row.poverty_person_years_avoided_high, 0)}, for {_fmt(row.budget_allocated_total / 1e9, 1)} "
                    "bn som allocated); a ratio of means, read it with the interval of the person-years.")
-    out.append("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
-               "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
-               "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9.")
     return out
 
 

@@ -138,6 +138,27 @@ def parse(table: dict[str, Any], path: Path | None = None, robust: int | None = 
     allowed = {"experiment", "levers", "objectives", "constraints", "search"}
     if unknown := sorted(set(table) - allowed):
         raise _fail(where, f"unknown section [{unknown[0]}]; allowed: {', '.join(sorted(allowed))}")
+    exp, replications = _parse_experiment(table, where)
+    levers, channel_split = _parse_levers(table, where)
+    objectives = _parse_objectives(table, where)
+    constraints = dict(table.get("constraints", {}))
+    if unknown := sorted(set(constraints) - {"no_oblast_loses"}):
+        raise _fail(where, f"[constraints] unknown {unknown[0]!r}; allowed: no_oblast_loses")
+    search, worlds = _parse_search(table, where, robust)
+    spec = SearchSpec(name=str(exp.get("name", path.stem if path else "optimise")),
+                      scenario=str(exp.get("scenario", "baseline")), replications=replications,
+                      seed=int(exp.get("seed", DEFAULT_SEED)), fixed={**DEFAULT_SETTINGS, **dict(exp.get("set", {}))},
+                      levers=levers, channel_split=channel_split, objectives=objectives,
+                      no_oblast_loses=bool(constraints.get("no_oblast_loses", False)),
+                      population=int(search["population"]), generations=int(search["generations"]),
+                      search_seed=int(search["seed"]), robust=worlds, path=path,
+                      description=str(exp.get("description", "")))
+    _check_sunset(spec, where)
+    return spec
+
+
+def _parse_experiment(table: dict[str, Any], where: str) -> tuple[dict[str, Any], int]:
+    """The [experiment] section and its number of replications."""
     exp = dict(table.get("experiment", {}))
     exp_keys = {"name", "description", "scenario", "replications", "seed", "set"}
     if unknown := sorted(set(exp) - exp_keys):
@@ -145,6 +166,11 @@ def parse(table: dict[str, Any], path: Path | None = None, robust: int | None = 
     replications = exp.get("replications", 2)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise _fail(where, f"[experiment] replications = {replications!r}; use a whole number >= 1")
+    return exp, replications
+
+
+def _parse_levers(table: dict[str, Any], where: str) -> tuple[tuple[Lever, ...], bool]:
+    """The [levers] section: each lever's [low, high] inside its allowed range, and channel_split."""
     levers_table = dict(table.get("levers", {}))
     channel_split = levers_table.pop("channel_split", False)
     if not isinstance(channel_split, bool):
@@ -163,6 +189,11 @@ def parse(table: dict[str, Any], path: Path | None = None, robust: int | None = 
         levers.append(Lever(name, low, high))
     if not levers and not channel_split:
         raise _fail(where, "[levers] declares no lever; e.g. centre_share = [0.0, 1.0]")
+    return tuple(levers), channel_split
+
+
+def _parse_objectives(table: dict[str, Any], where: str) -> dict[str, str]:
+    """The [objectives] section: one to four known objectives, each "max" or "min"."""
     objectives = dict(table.get("objectives", {"gdp_pv": "max", "poverty_person_years": "min"}))
     for name, sense in objectives.items():
         if name not in OBJECTIVES:
@@ -171,9 +202,11 @@ def parse(table: dict[str, Any], path: Path | None = None, robust: int | None = 
             raise _fail(where, f"[objectives] {name} = {sense!r}; use \"max\" or \"min\"")
     if not 1 <= len(objectives) <= 4:
         raise _fail(where, "[objectives] choose one to four objectives")
-    constraints = dict(table.get("constraints", {}))
-    if unknown := sorted(set(constraints) - {"no_oblast_loses"}):
-        raise _fail(where, f"[constraints] unknown {unknown[0]!r}; allowed: no_oblast_loses")
+    return objectives
+
+
+def _parse_search(table: dict[str, Any], where: str, robust: int | None) -> tuple[dict[str, Any], int]:
+    """The [search] section (population, generations, seed, robust) and the number of worlds."""
     search = {**DEFAULT_DEFAULTS, **dict(table.get("search", {}))}
     if unknown := sorted(set(search) - {*DEFAULT_DEFAULTS, "robust"}):
         raise _fail(where, f"[search] unknown {unknown[0]!r}; allowed: population, generations, seed, robust")
@@ -184,17 +217,7 @@ def parse(table: dict[str, Any], path: Path | None = None, robust: int | None = 
     worlds = int(search.get("robust", 0)) if robust is None else robust
     if worlds == 1 or worlds < 0:
         raise _fail(where, f"robust = {worlds}; use 0 (off) or 2 or more worlds")
-    fixed = {**DEFAULT_SETTINGS, **dict(exp.get("set", {}))}
-    spec = SearchSpec(name=str(exp.get("name", path.stem if path else "optimise")),
-                      scenario=str(exp.get("scenario", "baseline")), replications=replications,
-                      seed=int(exp.get("seed", DEFAULT_SEED)), fixed=fixed, levers=tuple(levers),
-                      channel_split=channel_split, objectives=objectives,
-                      no_oblast_loses=bool(constraints.get("no_oblast_loses", False)),
-                      population=int(search["population"]), generations=int(search["generations"]),
-                      search_seed=int(search["seed"]), robust=worlds, path=path,
-                      description=str(exp.get("description", "")))
-    _check_sunset(spec, where)
-    return spec
+    return search, worlds
 
 
 def _check_sunset(spec: SearchSpec, where: str) -> None:
