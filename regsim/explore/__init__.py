@@ -77,25 +77,8 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
         from regsim.explore import saved
 
         saved.load(folder)  # fail now, in one line, rather than in the browser
-    chosen = free_port(host) if port is None else (free_port(host, 0) if port == 0 else port)
-    if port:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind((host, port))
-            except OSError as err:
-                raise RegsimError(f"--port {port}: cannot listen on {host}:{port} ({err.strerror})") from None
-    env = {
-        "REGSIM_EXPLORE_DIR": str(Path(folder).resolve()) if folder is not None else "",
-        "REGSIM_EXPLORE_EXECUTOR": executor,
-        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",  # no calls home: the app works offline
-        "SOLARA_ASSETS_PROXY": "true",  # serve the JavaScript and fonts of solara-assets from this server
-        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
-    }
-    if cache is not None:
-        env["REGSIM_EXPLORE_CACHE"] = str(Path(cache).resolve())
-    if workers is not None:
-        env["REGSIM_EXPLORE_WORKERS"] = str(workers)
-    os.environ.update(env)
+    chosen = _choose_port(host, port)
+    os.environ.update(_environment(folder, cache, executor, workers))
     import multiprocessing
 
     multiprocessing.set_forkserver_preload(PRELOAD)
@@ -114,3 +97,32 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
     finally:
         sys.stdout.flush()
     return 0
+
+
+def _choose_port(host: str, port: int | None) -> int:
+    """The port to serve on: 8765 or a free one (None), any free one (0), or ``port`` if it can be bound."""
+    if port is None or port == 0:
+        return free_port(host) if port is None else free_port(host, 0)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            raise RegsimError(f"--port {port}: cannot listen on {host}:{port} ({err.strerror})") from None
+    return port
+
+
+def _environment(folder: str | Path | None, cache: str | Path | None, executor: str,
+                 workers: int | None) -> dict[str, str]:
+    """Environment variables the app (another process under Solara) reads its settings from."""
+    env = {
+        "REGSIM_EXPLORE_DIR": str(Path(folder).resolve()) if folder is not None else "",
+        "REGSIM_EXPLORE_EXECUTOR": executor,
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",  # no calls home: the app works offline
+        "SOLARA_ASSETS_PROXY": "true",  # serve the JavaScript and fonts of solara-assets from this server
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+    }
+    if cache is not None:
+        env["REGSIM_EXPLORE_CACHE"] = str(Path(cache).resolve())
+    if workers is not None:
+        env["REGSIM_EXPLORE_WORKERS"] = str(workers)
+    return env
