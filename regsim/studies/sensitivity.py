@@ -39,8 +39,13 @@ UNCERTAIN: Final = (
     "government.upkeep_rate_per_year",
     "policy.absorption_share_city",
     "policy.absorption_share_town",
+    # issue 13: the paid spread (hinterland purchases), ordinary service spending, who owns the mine
+    "economy.farm_input_share_industry",
+    "economy.farm_input_share_services",
+    "government.services_spending_share_gdp",
+    "government.mining_surplus_abroad_share",
 )
-"""The uncertain parameters screened by default (at least 8, as issue 7 asks; issue 13 added six)."""
+"""The uncertain parameters screened by default (at least 8, as issue 7 asks; issue 13 added ten)."""
 
 OUTCOMES: Final = ("gdp_per_capita_som", "poverty_rate", "theil_between_oblasts")
 
