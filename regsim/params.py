@@ -361,7 +361,7 @@ class EconomyParams(_Validated):
 
 @dataclass(frozen=True)
 class LabourParams(_Validated):
-    """Labour market: commuting, reservation income, frictions."""
+    """Labour market: commuting, reservation income, frictions, access to own-account work."""
 
     SECTION = "labour"
     commuting_radius_km: float = param(40.0, "km", (0.0, 500.0), (0.0, 80.0),
@@ -369,9 +369,14 @@ class LabourParams(_Validated):
                                        doc="Road distance within which residents look for jobs in another settlement")
     commuting_share: float = param(0.3, "fraction", (0.0, 1.0), (0.0, 0.5), source="assumption",
                                    doc="Weight of a neighbouring job market (at zero km) relative to one's own")
-    frictional_unemployment_rate: float = param(0.0126, "fraction", (0.0, 0.5), (0.01, 0.06),
-                                                source="fitted by regsim calibrate to 2017 (docs/validation.md); "
-                                                       "below ILO unemployment 6.9%")
+    frictional_unemployment_rate: float = param(
+        0.03, "fraction of those reaching wage jobs", (0.0, 0.5), (0.02, 0.05),
+        source="assumption, not fitted (issue 14): the lowest ILO rates of tight neighbouring labour markets, "
+               "Russia 3.2% in 2023 (Rosstat, all-time low) and Kazakhstan 4.6% in 2024 (BNS, record low); "
+               "at most Osh city's 3.5% in 2017 and 2.6% in 2022 (NSC), where most job seekers have wage jobs",
+        doc="Share of the residents the wage markets reach who are between jobs at any time (search "
+            "unemployment, the steady state s/(s+f) of separations and job finding); they do not farm. The "
+            "floor of unemployment where wage jobs are not rationed")
     # lower bound > 0: Bishkek and Osh city are wholly urban; with no wage jobs there the oblast's
     # firm output would have no settlement to go to (initialise.build_state)
     wage_job_share_urban: float = param(0.88, "fraction of job seekers", (0.01, 1.0), (0.8, 0.95),
@@ -380,15 +385,13 @@ class LabourParams(_Validated):
     wage_job_share_village: float = param(0.40, "fraction of job seekers", (0.0, 1.0), (0.3, 0.6),
                                           source="agriculture about 27% of employment, mostly rural (estimate)",
                                           doc="Base-year share of job seekers in wage jobs in villages")
-    urban_farm_access: float = param(0.618, "fraction", (0.0, 1.0), (0.15, 0.9),
-                                     source="fitted by regsim calibrate to 2017 unemployment in Bishkek and Osh city "
-                                            "(6.4%, NSC); informal employment is most of Kyrgyz urban employment",
-                                     doc="Share of non-employed town and city residents with an own-account alternative "
-                                     "(a plot or informal work); the rest are unemployed")
-    village_farm_access: float = param(0.883, "fraction", (0.0, 1.0), (0.7, 1.0),
-                                       source="fitted by regsim calibrate to 2017 unemployment in the seven oblasts "
-                                              "(7.1%, NSC)",
-                                       doc="Share of non-employed village residents with land to farm")
+    urban_farm_access_odds_ratio: float = param(
+        0.214, "odds ratio", (1e-3, 1e3), (0.1, 0.5),
+        source="the odds of the shares regsim calibrate fitted before issue 14 to 2017 unemployment in the two "
+               "cities and the seven oblasts (0.618 in towns, 0.883 in villages); the level is solved per oblast "
+               "at initialisation for its 2017 unemployment (NSC, oblasts.csv)",
+        doc="Odds that a rationed town or city resident has an own-account alternative (a plot or informal "
+            "work) relative to a village resident of the same oblast")
     wage_adjustment_rate: float = param(
         0.15, "1/year", (0.01, 1.0), (0.1, 0.5),
         source="assumption (sticky wages; partial adjustment of wages, e.g. Blanchard & Katz 1999); since "

@@ -37,6 +37,7 @@ from regsim.params import EconomyParams, Params
 from regsim.rng import stream
 
 BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
+ACCESS_LOG_ODDS_BOUND = 30.0  # numerics: access searched over log odds -30..30 (shares 1e-13 to 1 - 1e-13)
 
 URBAN_KINDS = ("capital", "growth_centre", "town")
 
@@ -208,9 +209,9 @@ def _output_targets(world: World, params: Params, hh: Households, pop0: np.ndarr
     seekers = commute.T @ (labour_force * (1 - lab.frictional_unemployment_rate))
     wage_share = np.where(urban, lab.wage_job_share_urban, lab.wage_job_share_village)
     jobs = wage_share * seekers
-    farm_access = np.where(urban, lab.urban_farm_access, lab.village_farm_access)
-    reach = (1 - lab.frictional_unemployment_rate) * (commute @ wage_share)
-    farmers = labour_force * (1 - lab.frictional_unemployment_rate - reach).clip(0) * farm_access
+    reach = commute @ wage_share
+    farm_access = _farm_access(world, params, reach, labour_force)
+    farmers = labour_force * labour.farm_share(reach, farm_access)
 
     oblasts = world.oblasts
     grp = (oblasts.grp_per_capita_2017_som * oblasts.pop_2017_jan1).to_numpy(float)
@@ -237,6 +238,44 @@ def _output_targets(world: World, params: Params, hh: Households, pop0: np.ndarr
     jobs = np.minimum(jobs, econ.labour_elasticity * firm_target / lab.reservation_wage_floor_som)
     return _Targets(jobs=jobs, farm_access=farm_access, farmers=farmers, mining_som=mining,
                     farm_som=farm_target, firm_som=firm_target)
+
+
+def _farm_access(world: World, params: Params, reach: np.ndarray, labour_force: np.ndarray) -> np.ndarray:
+    """Share of the rationed with land or own-account work per settlement, solved for 2017 unemployment.
+
+    In each oblast (and city) the log odds of access are ``delta_o`` in villages and ``delta_o +
+    ln(labour.urban_farm_access_odds_ratio)`` in centres and towns; ``delta_o`` is found by bisection
+    so that the expected unemployment rate (``labour.unemployment_share`` weighted by the labour
+    force) equals the oblast's observed 2017 rate (``oblasts.csv`` ``unemployment_2017_pct``, NSC).
+    The rate falls monotonically in ``delta_o``; where the observed rate lies outside what access
+    can give (below the frictional unemployment of those reached, or above it plus every rationed
+    resident), the nearest bound is kept and validation shows the miss.
+
+    Args:
+        world: The world (settlement kinds and oblasts, oblast rates).
+        params: Run parameters.
+        reach: Share of residents' job seekers the wage markets hire in 2017, ``r``, fraction, shape (S,).
+        labour_force: Labour force per settlement, persons, shape (S,).
+
+    Returns:
+        Access per settlement, fraction, shape (S,).
+    """
+    lab = params.labour
+    urban = world.settlements.kind.isin(URBAN_KINDS).to_numpy()
+    shift = np.where(urban, np.log(lab.urban_farm_access_odds_ratio), 0.0)
+    oblast = np.asarray(world.oblast_index)
+    n_o = len(world.oblasts)
+    observed = world.oblasts.unemployment_2017_pct.to_numpy(float) / 100.0
+    weight = np.bincount(oblast, weights=labour_force, minlength=n_o)
+    lo, hi = np.full(n_o, -ACCESS_LOG_ODDS_BOUND), np.full(n_o, ACCESS_LOG_ODDS_BOUND)
+    for _ in range(BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        access = 1.0 / (1.0 + np.exp(-(mid[oblast] + shift)))
+        rate = np.bincount(oblast, weights=labour_force * labour.unemployment_share(
+            reach, access, lab.frictional_unemployment_rate), minlength=n_o) / np.maximum(weight, 1e-9)
+        too_high = rate > observed  # too many unemployed: more access
+        lo, hi = np.where(too_high, mid, lo), np.where(too_high, hi, mid)
+    return 1.0 / (1.0 + np.exp(-(0.5 * (lo + hi))[oblast] - shift))
 
 
 def _firms(params: Params, targets: _Targets, rng: np.random.Generator) -> tuple[FirmTable, np.ndarray, np.ndarray]:
@@ -356,6 +395,12 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     hh, cols = state.households, state.cols
     n_s = state.n_settlements
     state.base = replace(state.base, profitability=production.profitability(state, params))
+    # access solved again on the reach the 2017 labour market realises (jobs capped at the wage
+    # floor); who has a wage job does not depend on access, so the market then runs with it
+    first = labour.compute(state, params, stream(params.scale.world_seed, "labour", 0))
+    reach = first.employment_rate / max(1.0 - params.labour.frictional_unemployment_rate, 1e-9)
+    labour_force = hh.per_settlement(hh.labour, n_s)
+    state.base = replace(state.base, farm_access=_farm_access(state.world, params, reach, labour_force))
     base_rng = stream(params.scale.world_seed, "labour", 0)
     labour.apply(state, labour.compute(state, params, base_rng))
     # anchor farming on the farmers the labour market actually assigns in 2017

@@ -68,7 +68,7 @@ class BaseYear:
         land: Farm land in units of the base-year farmers (``farm output ~ land^(1-b) farmers^b``),
             farmers.
         farm_access: Share of non-employed residents with land or an own-account alternative,
-            fraction (``labour.village_farm_access`` or ``labour.urban_farm_access``).
+            fraction, solved per oblast for its 2017 unemployment (``initialise._farm_access``).
         mining_output_som: Exogenous mining output (Kumtor, Jeti-Oguz rayon), constant, som per
             year.
         survey_ratio: Survey-to-accounts ratio per settlement: household survey income per som of

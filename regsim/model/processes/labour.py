@@ -10,10 +10,21 @@ In each job market j, firms hire at the market wage
 where demand comes from each firm's first-order condition. The reservation wage is the base-year
 wage scaled by local farm income (the alternative); so while labour is plentiful, employment
 follows demand at the reservation wage, and wages rise only when job seekers run out. Output,
-wage bill and profit are realised here. Residents not in wage jobs farm (land-constrained, with
-diminishing returns: ``farm output = farm_tfp * price * land^(1 - b) * farmers^b``) where they
-have access to land, or are unemployed; ``frictional_unemployment_rate`` of the labour force
-always is. Rounding of people to jobs uses one uniform draw per household row.
+wage bill and profit are realised here.
+
+Who is unemployed (issue 14): a resident reaches a wage job slot with probability ``r``
+(``reach``, the share of the settlement's job seekers the markets it commutes to can hire).
+Of those, ``frictional_unemployment_rate`` (phi) are between jobs at any time (search
+unemployment, the steady state of separations and job finding) and are unemployed: they look
+for wage work, not for land. Those the wage markets do not reach (``1 - r``, rationed) farm
+(land-constrained, with diminishing returns: ``farm output = farm_tfp * price * land^(1 - b) *
+farmers^b``) where they have access (``base.farm_access``, solved per oblast at initialisation
+for its 2017 unemployment rate), or are unemployed. So the unemployment rate is
+
+    u = phi * r + (1 - r) * (1 - farm_access),
+
+structural unemployment that falls as wage jobs absorb the rationed, toward the frictional floor
+phi as r approaches 1. Rounding of people to jobs uses one uniform draw per household row.
 """
 
 from __future__ import annotations
@@ -135,8 +146,7 @@ def expected_farmers(state: State, params: Params, reservation: np.ndarray, dema
     """Farmers per settlement the labour market leaves at a reservation wage (expected values), shape (S,)."""
     b = params.economy.labour_elasticity
     rate = employment_rate(reservation, demand_scale, seekers, b)[0]
-    reach = (1 - params.labour.frictional_unemployment_rate) * (state.commute @ rate)
-    return labour_force * (1 - reach) * state.base.farm_access
+    return labour_force * farm_share(state.commute @ rate, state.base.farm_access)
 
 
 def expected_farm_income_index(state: State, params: Params, demand_scale: np.ndarray,
@@ -184,6 +194,36 @@ def reservation_wage(state: State, params: Params, demand_scale: np.ndarray, lab
         return sticky_reservation_wage(state, params, farm_income_index(state))
     index = expected_farm_income_index(state, params, demand_scale, labour_force, seekers)
     return sticky_reservation_wage(state, params, index[state.world.oblast_index])
+
+
+def farm_share(reach: np.ndarray, farm_access: np.ndarray) -> np.ndarray:
+    """Share of the labour force that farms: the rationed (not reached by wage jobs) with access, fraction.
+
+    Args:
+        reach: Share of residents' job seekers the wage markets can hire, ``r``, fraction, shape (S,).
+        farm_access: Share of the rationed with land or an own-account alternative, fraction, shape (S,).
+    """
+    return np.maximum(1.0 - reach, 0.0) * farm_access  # reach can exceed 1 by rounding error
+
+
+def unemployment_share(reach: np.ndarray, farm_access: np.ndarray, frictional: float) -> np.ndarray:
+    """Expected unemployment rate ``phi * r + (1 - r) * (1 - farm_access)``, fraction, shape of ``reach``.
+
+    The frictional unemployed (``phi`` of those the wage markets reach) plus the rationed without
+    access to land or own-account work. At ``r = 1`` it is ``phi``: the floor of unemployment.
+    """
+    return frictional * reach + (1.0 - reach) * (1.0 - farm_access)
+
+
+def farm_probability(reach: np.ndarray, farm_access: np.ndarray, frictional: float) -> np.ndarray:
+    """Probability that a labour-force member NOT in a wage job farms, fraction, shape (S,).
+
+    Members not employed are the frictional unemployed (``phi r``) and the rationed (``1 - r``);
+    only the rationed farm, with probability ``farm_access``.
+    """
+    not_employed = 1.0 - (1.0 - frictional) * reach
+    return np.divide(farm_share(reach, farm_access), not_employed, out=np.zeros(len(reach)),
+                     where=not_employed > 0)
 
 
 def employment_rate(reservation: np.ndarray, demand_scale: np.ndarray, seekers: np.ndarray,
@@ -248,7 +288,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     # dead rows have no labour force, so floor(0 + u) = 0: no mask needed
     employed = np.minimum(labour, np.floor(labour * resident_rate.astype(np.float32)[home] + u_job).astype(np.int16))
     non_employed = labour - employed
-    farming = np.floor(non_employed * state.base.farm_access.astype(np.float32)[home] + u_farm).astype(np.int16)
+    to_farm = farm_probability(reach, state.base.farm_access, lab.frictional_unemployment_rate)
+    farming = np.floor(non_employed * to_farm.astype(np.float32)[home] + u_farm).astype(np.int16)
     farming = np.minimum(farming, non_employed)
 
     farmers = hh.per_settlement(farming, n_s)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regsim.model import shocks
+from regsim.model.processes import labour
 from regsim.model.processes.productivity import relative
 from regsim.model.state import State
 from regsim.params import Params
@@ -45,10 +46,15 @@ class MigrationOutcome:
     returned_home: np.ndarray
 
 
-def expected_earnings(state: State) -> np.ndarray:
-    """Expected earnings of a labour-force member per settlement, som per year, shape (S,)."""
+def expected_earnings(state: State, params: Params) -> np.ndarray:
+    """Expected earnings of a labour-force member per settlement, som per year, shape (S,).
+
+    Wage with the chance of a wage job, farm income with the chance of farming: the rationed
+    share ``1 - r`` with access (``labour.farm_share``; the frictional unemployed do not farm).
+    """
     cols = state.cols
-    farm_chance = (1 - cols.employment_rate) * state.base.farm_access
+    reach = cols.employment_rate / max(1.0 - params.labour.frictional_unemployment_rate, 1e-9)
+    farm_chance = labour.farm_share(reach, state.base.farm_access)
     return cols.employment_rate * cols.resident_wage_som + farm_chance * cols.farm_income_per_worker_som
 
 
@@ -68,7 +74,7 @@ def attraction(state: State, params: Params) -> np.ndarray:
     mig = params.migration
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
-    real = np.maximum(expected_earnings(state) * state.base.survey_ratio, 1.0) / cols.living_cost
+    real = np.maximum(expected_earnings(state, params) * state.base.survey_ratio, 1.0) / cols.living_cost
     services = relative(cols.services_som / pop, state.base.services_som / np.maximum(state.base.population, 1.0))
     services = np.maximum(services, 1e-9)
     network = np.log1p(cols.in_migrant_stock / pop)
