@@ -175,8 +175,20 @@ def remittance_per_migrant(state: State, params: Params) -> float:
     return trend * shocks.national_factor(params, "remittances_per_migrant", state.year)
 
 
+def price_level(state: State, congestion_elasticity: float) -> np.ndarray:
+    """Each settlement's price level relative to the 2017 population-weighted national mean, ratio, shape (S,).
+
+    The living-cost index ``cols.living_cost`` (``(population / median 2017 population)^congestion``)
+    divided by its 2017 mean, so that the national poverty line stays in 2017 national prices.
+    """
+    pop0 = np.maximum(np.asarray(state.base.population, dtype=float), 1.0)
+    base = np.average((pop0 / np.median(pop0)) ** congestion_elasticity, weights=pop0)
+    return state.cols.living_cost / base
+
+
 def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray | None = None,
-                           present: np.ndarray | None = None, mean: np.ndarray | None = None) -> np.ndarray:
+                           present: np.ndarray | None = None, mean: np.ndarray | None = None,
+                           price: np.ndarray | None = None) -> np.ndarray:
     """Consumption per member at home, som per person per year, per household row (0 for dead rows).
 
     Args:
@@ -185,6 +197,8 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         income_pp: Income per person per row, if already computed.
         present: Members at home per row, if already computed.
         mean: Mean income per person at home per settlement, som, if already computed.
+        price: Price level per settlement (``price_level ** incomes.poverty_price_deflation``) that
+            deflates consumption to national prices, as the KIHS does; ``None``: no deflation.
     """
     hh = state.households
     n_s = state.n_settlements
@@ -195,7 +209,17 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
     s = smoothing
     consumption = np.float32(1 - s) * income_pp + (np.float32(s) * mean.astype(np.float32))[hh.settlement]
+    if price is not None:
+        consumption = consumption / price.astype(np.float32)[hh.settlement]
     return np.where(present > 0, consumption, np.float32(0))
+
+
+def poverty_deflator(state: State, params: Params) -> np.ndarray | None:
+    """The price level that deflates consumption in the poverty measure, or ``None`` (no deflation), (S,)."""
+    d = params.incomes.poverty_price_deflation
+    if d == 0:
+        return None
+    return price_level(state, params.economy.congestion_elasticity) ** d
 
 
 def deflate_by_price_shock(state: State, params: Params, *sources: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -221,6 +245,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     present = hh.present()
     transfer = present * np.float32(transfer_per_person(state, params))
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
+    if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
+        remittance = remittance * state.base.survey_ratio.astype(np.float32)[hh.settlement]
     wage, farm, surplus = survey * primary.wage_som, survey * primary.farm_som, survey * primary.surplus_som
     wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
                                                                        transfer, remittance)
