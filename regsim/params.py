@@ -482,8 +482,9 @@ class IncomeParams(_Validated):
                                                         "income per person; the rest is saved or spent abroad")
     survey_ratio_scope: str = param(
         "oblast", "name", choices=("country", "oblast"),
-        source="issue 13 asks for one national ratio; 'oblast' is the default because 'country' meets 35 of 55 "
-               "validation targets against 49 (docs/validation.md)",
+        source="issue 13 asks for one national ratio; 'oblast' is the default because 'country' meets 38 of 61 "
+               "validation targets against 51 even with regional price levels in the poverty measure "
+               "(docs/validation.md, 'One ratio for the country or one per oblast')",
         doc="'country': ONE survey-to-accounts ratio solved for 2017 national poverty; 'oblast': one per oblast "
             "solved for each oblast's 2017 poverty (the accounts-based successor of the old earnings scales, "
             "which keeps the 2017 poverty map; docs/validation.md compares the two)")

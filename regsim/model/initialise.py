@@ -463,8 +463,9 @@ def _survey_ratio(state: State, params: Params) -> np.ndarray:
     population-weighted mean of the 2017 oblast rates, 25.6%, NSC); ``"oblast"``: one per oblast for
     its rate. Poverty is measured on consumption (``incomes.consumption_per_person``), which is
     linear in the ratio: ``c = ratio * a + b`` per row, with ``a`` the household's after-tax primary
-    income and ``b`` transfers and remittances, each mixed with the settlement means. So each
-    rate falls monotonically in its ratio.
+    income and ``b`` transfers and remittances, each mixed with the settlement means (remittances
+    move into ``a`` with ``incomes.remittances_in_survey_ratio``), compared with the poverty line
+    in local prices (``incomes.poverty_deflator``). So each rate falls monotonically in its ratio.
     """
     hh = state.households
     n_s = state.n_settlements

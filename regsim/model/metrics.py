@@ -112,6 +112,13 @@ def poor_people(state: State, line_som: float, smoothing: float, deflation: floa
     return hh.per_settlement(_present_rows(state) * poor, state.n_settlements)
 
 
+def _consumption(state: State, params: Params) -> np.ndarray:
+    """Consumption per person per row as the survey measures it (in national prices)."""
+    inc = params.incomes
+    return _consumption_rows(state, inc.consumption_smoothing, inc.poverty_price_deflation,
+                             params.economy.congestion_elasticity)
+
+
 def _poor(state: State, params: Params, extreme: bool = False) -> np.ndarray:
     inc = params.incomes
     line = inc.extreme_poverty_line_som if extreme else inc.poverty_line_som
@@ -270,8 +277,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(_poor(s, p).sum())),
     _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
-       lambda s, p: weighted_gini(_consumption_rows(s, p.incomes.consumption_smoothing, p.incomes.poverty_price_deflation,
-                                                     p.economy.congestion_elasticity), _present_rows(s))),
+       lambda s, p: weighted_gini(_consumption(s, p), _present_rows(s))),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",

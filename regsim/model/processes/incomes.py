@@ -31,14 +31,19 @@ distributed surplus, after tax, times ONE national survey-to-accounts ratio
 surveys capture a fraction of accounts income, Deaton 2005; ``incomes.survey_ratio_scope =
 "oblast"`` solves one per oblast for its 2017 poverty rate instead), plus transfers per person (growing
 at ``transfer_growth_rate_per_year``) and the share ``remittance_share_to_household`` of what
-members abroad send. Regional income differences therefore come from productivity, prices,
-employment, ownership and remittances, not from fitted regional scales.
+members abroad send (times the ratio too if ``remittances_in_survey_ratio``). Under ``"country"``
+regional income differences therefore come from productivity, prices, employment, ownership and
+remittances (members abroad placed by oblast with ``migration.abroad_oblast_share``), not from
+fitted regional scales; docs/validation.md measures how far each closes the gap to the 2017 map.
 
 Poverty, as in the Kyrgyz household survey, is measured on consumption: consumption per person
 at home is ``(1 - s)`` times the household's own income per person plus ``s`` times its
 settlement's mean income per person, ``s = consumption_smoothing`` (partial risk sharing,
 Townsend 1994). The mix keeps each settlement's mean; it narrows the bottom tail, which income
-alone overstates against consumption (extreme poverty 0.8% in 2017).
+alone overstates against consumption (extreme poverty 0.8% in 2017). Consumption is then divided
+by the settlement's price level (``price_level``: living cost relative to its 2017 national
+mean) to the power ``incomes.poverty_price_deflation``, as the KIHS deflates its consumption
+aggregate by regional price indices: poverty and the Gini are in national prices.
 """
 
 from __future__ import annotations
