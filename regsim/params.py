@@ -438,6 +438,15 @@ class MigrationParams(_Validated):
                "without a spin-up the spread drifts during the run (remittances concentrate, poverty rises)",
         doc="Years the leave-and-return rule runs before 2017 so that members abroad are spread over "
             "households as the rule itself spreads them (the stock held at initial_migrants_abroad)")
+    abroad_oblast_share: float = param(
+        0.0, "fraction", (0.0, 1.0), (0.0, 1.0),
+        source="data: oblasts.csv households_with_migrant_pct (S_RURAL21_MIGR): 25-34% of households in Batken, "
+               "Jalal-Abad and Osh oblast have a migrant, 1.5-4% in the north. Default 0: at 1 the 800k migrants' "
+               "remittances leave 7-8% poor in Batken and Jalal-Abad (observed 41%, 33%) and 64-72% in Issyk-Kul, "
+               "Naryn, Talas (21-29%) under one national ratio (docs/validation.md)",
+        doc="Share of the 2017 stock abroad placed by oblast in proportion to households x the share of "
+            "households with a migrant (oblasts.csv); the rest is spread evenly over eligible members. The "
+            "spin-up and the yearly departure rate hold each oblast's stock (0: one national spread)")
     remittance_som_per_migrant: float = param(206_600.0, "som/year", (0.0, 1e7),
                                               source="2.4 bn USD x 68.87 som/USD / 800k migrants (national_macro.csv)")
     remittance_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
@@ -476,11 +485,29 @@ class IncomeParams(_Validated):
                                                         "income per person; the rest is saved or spent abroad")
     survey_ratio_scope: str = param(
         "oblast", "name", choices=("country", "oblast"),
-        source="issue 13 asks for one national ratio; 'oblast' is the default because 'country' meets 35 of 55 "
-               "validation targets against 49 (docs/validation.md)",
+        source="issue 13 asks for one national ratio; 'oblast' is the default because 'country' meets 38 of 61 "
+               "validation targets against 51 even with regional price levels in the poverty measure "
+               "(docs/validation.md, 'One ratio for the country or one per oblast')",
         doc="'country': ONE survey-to-accounts ratio solved for 2017 national poverty; 'oblast': one per oblast "
             "solved for each oblast's 2017 poverty (the accounts-based successor of the old earnings scales, "
             "which keeps the 2017 poverty map; docs/validation.md compares the two)")
+    poverty_price_deflation: float = param(
+        1.0, "fraction", (0.0, 1.0), (0.0, 1.0),
+        source="the KIHS consumption aggregate is deflated by regional price indices (World Bank & NSC, A "
+               "methodological manual: poverty measurement in the Kyrgyz Republic, 2024, section 3.5 'Regional price "
+               "deflators'); the size of the price differences is economy.congestion_elasticity (living cost)",
+        doc="Exponent of the settlement's price level (cols.living_cost relative to its 2017 population-weighted "
+            "national mean) that divides consumption before it is compared with the poverty line and in the Gini: "
+            "1 measures poverty in local prices, 0 in national prices")
+    remittances_in_survey_ratio: bool = param(
+        False, "switch",
+        source="option (issue 13): surveys may miss remittances as they miss other income (Deaton 2005); default "
+               "false: remittance_share_to_household is calibrated with remittances entering survey income in full "
+               "(regsim calibrate); true narrows the oblast residual ratios only with migrants by oblast "
+               "(docs/validation.md)",
+        doc="true: the survey-to-accounts ratio also scales what members abroad send home (a household's survey "
+            "income is the ratio x (after-tax primary income + remittances received) + transfers); false: "
+            "remittances enter survey income in full")
     consumption_smoothing: float = param(
         0.295, "fraction", (0.0, 1.0), (0.1, 0.5),
         source="fitted by regsim calibrate to 2017 extreme poverty and Gini; partial risk sharing "

@@ -44,6 +44,8 @@ def test_world_is_deterministic():
     ("roads.csv", lambda f: f.assign(distance_km=f.distance_km.astype(str).where(f.index != 2, "far")),
      "roads.csv: column 'distance_km' is not a number at line 4"),
     ("oblasts.csv", lambda f: f.assign(poverty_rate_2017_pct=f.poverty_rate_2017_pct * 10), "percentage"),
+    ("oblasts.csv", lambda f: f.assign(households_with_migrant_pct=f.households_with_migrant_pct * 10),
+     "'households_with_migrant_pct' must be a percentage"),
 ])
 def test_broken_data_names_the_file(monkeypatch, file, mutate, message):
     original = loader._read_text

@@ -52,7 +52,7 @@ def test_bench_measures_a_small_scale():
 
 def test_allocation_sees_the_poverty_recorded_last_year():
     """Strategies read last year's recorded poverty, equal to a fresh computation on the unchanged state."""
-    from regsim.model.processes.incomes import consumption_per_person
+    from regsim.model.processes.incomes import consumption_per_person, poverty_deflator
 
     params = small_params(time__end_year=2020)
     model = RegionalModel(params, seed=2)
@@ -62,7 +62,8 @@ def test_allocation_sees_the_poverty_recorded_last_year():
         model.state.year += 1  # as step() does before allocating
         hh, n_s = model.state.households, model.world.n
         present = hh.present()
-        consumption = consumption_per_person(model.state, params.incomes.consumption_smoothing)
+        consumption = consumption_per_person(model.state, params.incomes.consumption_smoothing,
+                                             price=poverty_deflator(model.state, params))
         poor = consumption < params.incomes.poverty_line_som
         people = hh.per_settlement(present, n_s)
         expected = np.divide(hh.per_settlement(present * poor, n_s), people, out=np.zeros(n_s), where=people > 0)

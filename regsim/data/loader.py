@@ -25,7 +25,8 @@ OBLAST_ORDER = (
 _REQUIRED = {
     "oblasts.csv": ["unit", "unit_type", "pop_2017_jan1", "grp_per_capita_2017_som",
                     "poverty_rate_2017_pct", "poverty_rate_2018_pct", "extreme_poverty_2017_pct",
-                    "unemployment_2017_pct", "n_ayil_aimaks_pre2023", "urban_share_pct", "area_km2"],
+                    "unemployment_2017_pct", "n_ayil_aimaks_pre2023", "urban_share_pct", "area_km2",
+                    "households_with_migrant_pct"],
     "rayons.csv": ["rayon", "oblast", "admin_centre", "centroid_lat", "centroid_lon",
                    "area_km2_official", "area_km2_polygon_approx", "pop_2017_excl_towns_est",
                    "n_ayil_aimaks", "poverty_wfp_2017_pct"],
@@ -125,7 +126,7 @@ def load_kyrgyz_data() -> KyrgyzData:
     demography = load_demography()
     _numeric(oblasts, "oblasts.csv", ["pop_2017_jan1", "grp_per_capita_2017_som", "area_km2"])
     _numeric(oblasts, "oblasts.csv", ["poverty_rate_2017_pct", "unemployment_2017_pct",
-                                      "extreme_poverty_2017_pct"], positive=False)
+                                      "extreme_poverty_2017_pct", "households_with_migrant_pct"], positive=False)
     _numeric(rayons, "rayons.csv", ["pop_2017_excl_towns_est", "area_km2_polygon_approx"])
     _numeric(centres, "settlements_centres.csv", ["pop_2017", "latitude", "longitude"])
     _numeric(roads, "roads.csv", ["distance_km"])
@@ -135,7 +136,7 @@ def load_kyrgyz_data() -> KyrgyzData:
     if sorted(units) != sorted(OBLAST_ORDER):
         raise DataError(f"oblasts.csv: expected the units {', '.join(OBLAST_ORDER)}; got {', '.join(units)}")
     oblasts = oblasts.set_index("unit").loc[list(OBLAST_ORDER)].reset_index()
-    for column in ("poverty_rate_2017_pct", "unemployment_2017_pct"):
+    for column in ("poverty_rate_2017_pct", "unemployment_2017_pct", "households_with_migrant_pct"):
         if ((oblasts[column] < 0) | (oblasts[column] > 100)).any():
             raise DataError(f"oblasts.csv: column {column!r} must be a percentage in [0, 100]")
 

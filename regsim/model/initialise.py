@@ -78,28 +78,67 @@ def _households(world: World, params: Params, rng: np.random.Generator) -> House
     hh.skill[:n] = rng.lognormal(-0.5 * sigma**2, sigma, n)
     hh.u_labour[:n] = rng.random(n)
     eligible = np.minimum(np.maximum(sizes - 1, 0), dem.migrants_per_household_cap)
-    share = params.migration.initial_migrants_abroad / weight / max(eligible.sum(), 1)
-    hh.abroad[:n] = np.minimum(np.floor(eligible * share + rng.random(n)), eligible)
+    oblast = np.asarray(world.oblast_index)[hh.settlement[:n]]
+    slots = np.bincount(oblast, weights=eligible, minlength=len(world.oblasts))
+    share = np.divide(_abroad_targets(world, params, hh), slots, out=np.zeros(len(slots)), where=slots > 0)
+    hh.abroad[:n] = np.minimum(np.floor(eligible * share[oblast] + rng.random(n)), eligible)
     hh.update_labour(dem.labour_force_first_member, dem.labour_force_per_other_member)
     return hh
 
 
-def _spin_up_abroad(hh: Households, params: Params, rng: np.random.Generator) -> None:
+def _abroad_targets(world: World, params: Params, hh: Households) -> np.ndarray:
+    """The 2017 members abroad per oblast, in household rows' units (persons / household_weight), shape (O,).
+
+    ``migration.abroad_oblast_share`` of the national stock is placed in proportion to each
+    oblast's households times its share of households with a migrant (``oblasts.csv``
+    ``households_with_migrant_pct``: the south sends most labour migrants), the rest in proportion
+    to the members who could be abroad (household size - 1, at most
+    ``demography.migrants_per_household_cap``).
+    """
+    mig = params.migration
+    n_o = len(world.oblasts)
+    alive = hh.alive
+    oblast = np.asarray(world.oblast_index)[hh.settlement[alive]]
+    eligible = np.minimum(np.maximum(hh.size[alive].astype(np.int64) - 1, 0),
+                          params.demography.migrants_per_household_cap)
+    slots = np.bincount(oblast, weights=eligible, minlength=n_o)
+    with_migrant = np.bincount(oblast, minlength=n_o) * world.oblasts.households_with_migrant_pct.to_numpy(float)
+    c = mig.abroad_oblast_share
+    even = slots / max(slots.sum(), 1e-12)
+    surveyed = with_migrant / with_migrant.sum() if with_migrant.sum() > 0 else even
+    return mig.initial_migrants_abroad / hh.weight * ((1 - c) * even + c * surveyed)
+
+
+def _abroad_rate(world: World, hh: Households, abroad: np.ndarray, return_rate: float) -> np.ndarray:
+    """The yearly departure probability per oblast that holds ``abroad`` (rows' members per oblast) steady, (O,).
+
+    Departures from households with two or more in the labour force equal returns
+    (``return_rate x abroad``); at most 1.
+    """
+    n_o = len(world.oblasts)
+    oblast = np.asarray(world.oblast_index)[hh.settlement]
+    eligible = np.bincount(oblast, weights=(hh.labour >= 2) & hh.alive, minlength=n_o)
+    rate = np.divide(return_rate * abroad, eligible, out=np.zeros(n_o), where=eligible > 0)
+    return np.minimum(rate, 1.0)
+
+
+def _spin_up_abroad(world: World, hh: Households, params: Params, rng: np.random.Generator) -> None:
     """Run the yearly leave-and-return rule (``migration.leave_and_return``) before 2017.
 
     The members abroad start spread evenly over households; the rule (one member leaves a household
     with two or more in the labour force, each member abroad returns with ``return_rate_per_year``)
     concentrates them in fewer households. Running it for ``abroad_spin_up_years`` at the rate that
     holds the national stock at ``initial_migrants_abroad`` gives the 2017 state the rule's own
-    spread, so that the run does not start with a drift in who receives remittances.
+    spread, so that the run does not start with a drift in who receives remittances. The rate is
+    set per oblast so that each oblast's stock (:func:`_abroad_targets`) is held.
     """
     mig, dem = params.migration, params.demography
-    target = mig.initial_migrants_abroad / hh.weight  # rows' members abroad
+    target = _abroad_targets(world, params, hh)  # rows' members abroad per oblast
+    oblast = np.asarray(world.oblast_index)[hh.settlement]
     for _ in range(mig.abroad_spin_up_years):
         u_return, u_leave = rng.random((2, hh.capacity), dtype=np.float32)
-        eligible = int(np.count_nonzero(hh.labour >= 2))
-        rate = np.float32(min(1.0, mig.return_rate_per_year * target / max(eligible, 1)))
-        returning, leaving = migration.leave_and_return(hh.abroad, hh.labour, rate, mig.return_rate_per_year,
+        rate = _abroad_rate(world, hh, target, mig.return_rate_per_year).astype(np.float32)
+        returning, leaving = migration.leave_and_return(hh.abroad, hh.labour, rate[oblast], mig.return_rate_per_year,
                                                         u_return, u_leave)
         hh.abroad = (hh.abroad - returning + leaving).astype(np.int16)
         hh.update_labour(dem.labour_force_first_member, dem.labour_force_per_other_member)
@@ -158,7 +197,7 @@ def build_state(world: World, params: Params) -> State:
     """
     household_rng = stream(params.scale.world_seed, "households", 0)
     hh = _households(world, params, household_rng)
-    _spin_up_abroad(hh, params, household_rng)
+    _spin_up_abroad(world, hh, params, household_rng)
     population = hh.per_settlement(hh.size, world.n)
     kernels = _kernels(world, params, population)
     targets = _output_targets(world, params, hh, population, kernels[0])
@@ -354,7 +393,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         profitability=np.ones(n_s), income_pc_som=np.ones(n_s), reservation_wage_som=wage,
         farm_income_per_worker_som=farm_income, farm_tfp=farm_income, land=targets.farmers,
         farm_access=targets.farm_access, mining_output_som=targets.mining_som, survey_ratio=np.ones(n_s),
-        household_size=_mean_household_size(hh, n_s), abroad_base_rate=0.0,
+        household_size=_mean_household_size(hh, n_s), abroad_base_rate=zeros.copy(),
     )
     cols = SettlementColumns(
         population=pop0.copy(),
@@ -415,10 +454,11 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     state.base = replace(state.base, survey_ratio=_survey_ratio(state, params))
     income = incomes.compute(state, params, base_rng)
     incomes.apply(state, income)
-    eligible = hh.per_settlement((hh.labour >= 2).astype(np.float64), n_s).sum()
-    abroad = hh.per_settlement(hh.abroad, n_s).sum()
+    oblast = np.asarray(state.world.oblast_index)
+    abroad = np.bincount(oblast[hh.settlement], weights=hh.abroad * hh.alive, minlength=len(state.world.oblasts))
+    rate = _abroad_rate(state.world, hh, abroad, params.migration.return_rate_per_year)
     state.base = replace(state.base, income_pc_som=np.maximum(income.income_pc_som, 1.0),
-                         abroad_base_rate=params.migration.return_rate_per_year * abroad / max(eligible, 1.0))
+                         abroad_base_rate=rate[oblast])
 
 
 def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:
@@ -468,8 +508,9 @@ def _survey_ratio(state: State, params: Params) -> np.ndarray:
     population-weighted mean of the 2017 oblast rates, 25.6%, NSC); ``"oblast"``: one per oblast for
     its rate. Poverty is measured on consumption (``incomes.consumption_per_person``), which is
     linear in the ratio: ``c = ratio * a + b`` per row, with ``a`` the household's after-tax primary
-    income and ``b`` transfers and remittances, each mixed with the settlement means. So each
-    rate falls monotonically in its ratio.
+    income and ``b`` transfers and remittances, each mixed with the settlement means (remittances
+    move into ``a`` with ``incomes.remittances_in_survey_ratio``), compared with the poverty line
+    in local prices (``incomes.poverty_deflator``). So each rate falls monotonically in its ratio.
     """
     hh = state.households
     n_s = state.n_settlements
@@ -477,9 +518,12 @@ def _survey_ratio(state: State, params: Params) -> np.ndarray:
     earn = ((primary.wage_som + primary.farm_som + primary.surplus_som).astype(np.float64)
             * (1.0 - accounts.tax_rate))
     present = hh.present().astype(np.float64)
-    other = (present * params.incomes.transfer_som_per_person
-             + hh.abroad * params.migration.remittance_som_per_migrant
-             * params.incomes.remittance_share_to_household)
+    remittances = (hh.abroad * params.migration.remittance_som_per_migrant
+                   * params.incomes.remittance_share_to_household)
+    if params.incomes.remittances_in_survey_ratio:  # scaled by the ratio like primary income
+        earn = earn + remittances
+        remittances = np.zeros_like(earn)
+    other = present * params.incomes.transfer_som_per_person + remittances
     smoothing = params.incomes.consumption_smoothing
     people = np.maximum(hh.per_settlement(present, n_s), 1e-9)
     safe = np.maximum(present, 1.0)
@@ -494,15 +538,16 @@ def _survey_ratio(state: State, params: Params) -> np.ndarray:
     else:
         group = np.asarray(state.world.oblast_index)
         targets = list(rates)
-    line = params.incomes.poverty_line_som
+    price = incomes.poverty_deflator(state, params)
+    line = params.incomes.poverty_line_som * (np.ones(n_s) if price is None else price)[home]
     ratio = np.ones(len(targets))
     for g, target in enumerate(targets):
         rows = hh.alive & (group[home] == g) & (present > 0)
-        ao, bo, p = a[rows], b[rows], present[rows]
+        ao, bo, p, lo_line = a[rows], b[rows], present[rows], line[rows]
         lo, hi = 1e-3, 1e3
         for _ in range(BISECTION_STEPS):
             mid = np.sqrt(lo * hi)
-            rate = p[mid * ao + bo < line].sum() / p.sum()
+            rate = p[mid * ao + bo < lo_line].sum() / p.sum()
             lo, hi = (mid, hi) if rate > target else (lo, mid)
         ratio[g] = np.sqrt(lo * hi)
     return ratio[group]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from regsim.data.loader import OBLAST_ORDER
-from regsim.model.processes.incomes import consumption_per_person, remittance_per_migrant
+from regsim.model.processes.incomes import consumption_per_person, price_level, remittance_per_migrant
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -89,9 +89,12 @@ def _income_per_person_rows(state: State) -> np.ndarray:
 
 
 @_memo
-def _consumption_rows(state: State, smoothing: float) -> np.ndarray:
+def _consumption_rows(state: State, smoothing: float, deflation: float = 0.0, congestion: float = 0.0) -> np.ndarray:
+    """Consumption per person per row; ``deflation > 0``: in national prices (``incomes.poverty_deflator``)."""
     mean = _ratio(income_total(state), present(state))  # every living household has a member at home
-    return consumption_per_person(state, smoothing, _income_per_person_rows(state), _present_rows(state), mean)
+    price = price_level(state, congestion) ** deflation if deflation else None
+    return consumption_per_person(state, smoothing, _income_per_person_rows(state), _present_rows(state), mean,
+                                  price)
 
 
 @_memo
@@ -101,17 +104,26 @@ def present(state: State) -> np.ndarray:
 
 
 @_memo
-def poor_people(state: State, line_som: float, smoothing: float) -> np.ndarray:
+def poor_people(state: State, line_som: float, smoothing: float, deflation: float = 0.0,
+                congestion: float = 0.0) -> np.ndarray:
     """Persons at home below ``line_som`` of consumption per person, per settlement."""
     hh = state.households
-    poor = (_consumption_rows(state, smoothing) < line_som) & hh.alive
+    poor = (_consumption_rows(state, smoothing, deflation, congestion) < line_som) & hh.alive
     return hh.per_settlement(_present_rows(state) * poor, state.n_settlements)
+
+
+def _consumption(state: State, params: Params) -> np.ndarray:
+    """Consumption per person per row as the survey measures it (in national prices)."""
+    inc = params.incomes
+    return _consumption_rows(state, inc.consumption_smoothing, inc.poverty_price_deflation,
+                             params.economy.congestion_elasticity)
 
 
 def _poor(state: State, params: Params, extreme: bool = False) -> np.ndarray:
     inc = params.incomes
     line = inc.extreme_poverty_line_som if extreme else inc.poverty_line_som
-    return poor_people(state, line, inc.consumption_smoothing)
+    return poor_people(state, line, inc.consumption_smoothing, inc.poverty_price_deflation,
+                       params.economy.congestion_elasticity)
 
 
 @_memo
@@ -265,7 +277,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(_poor(s, p).sum())),
     _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
-       lambda s, p: weighted_gini(_consumption_rows(s, p.incomes.consumption_smoothing), _present_rows(s))),
+       lambda s, p: weighted_gini(_consumption(s, p), _present_rows(s))),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",

@@ -81,7 +81,8 @@ class BaseYear:
         household_size: Mean members per household (de jure), persons; household formation keeps
             it.
         abroad_base_rate: Probability a household with two or more in the labour force sends a
-            member abroad at base-year income, per year (keeps the 2017 stock abroad steady).
+            member abroad at base-year income, per year, per settlement (one value per oblast: keeps
+            each oblast's 2017 stock abroad steady), shape (S,).
     """
 
     year: int
@@ -101,7 +102,7 @@ class BaseYear:
     farm_access: np.ndarray
     mining_output_som: np.ndarray
     household_size: np.ndarray
-    abroad_base_rate: float
+    abroad_base_rate: np.ndarray
     survey_ratio: np.ndarray = field(default_factory=lambda: np.ones(0))
     other_spending_share: float = 0.0
 

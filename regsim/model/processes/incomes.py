@@ -31,14 +31,19 @@ distributed surplus, after tax, times ONE national survey-to-accounts ratio
 surveys capture a fraction of accounts income, Deaton 2005; ``incomes.survey_ratio_scope =
 "oblast"`` solves one per oblast for its 2017 poverty rate instead), plus transfers per person (growing
 at ``transfer_growth_rate_per_year``) and the share ``remittance_share_to_household`` of what
-members abroad send. Regional income differences therefore come from productivity, prices,
-employment, ownership and remittances, not from fitted regional scales.
+members abroad send (times the ratio too if ``remittances_in_survey_ratio``). Under ``"country"``
+regional income differences therefore come from productivity, prices, employment, ownership and
+remittances (members abroad placed by oblast with ``migration.abroad_oblast_share``), not from
+fitted regional scales; docs/validation.md measures how far each closes the gap to the 2017 map.
 
 Poverty, as in the Kyrgyz household survey, is measured on consumption: consumption per person
 at home is ``(1 - s)`` times the household's own income per person plus ``s`` times its
 settlement's mean income per person, ``s = consumption_smoothing`` (partial risk sharing,
 Townsend 1994). The mix keeps each settlement's mean; it narrows the bottom tail, which income
-alone overstates against consumption (extreme poverty 0.8% in 2017).
+alone overstates against consumption (extreme poverty 0.8% in 2017). Consumption is then divided
+by the settlement's price level (``price_level``: living cost relative to its 2017 national
+mean) to the power ``incomes.poverty_price_deflation``, as the KIHS deflates its consumption
+aggregate by regional price indices: poverty and the Gini are in national prices.
 """
 
 from __future__ import annotations
@@ -175,8 +180,20 @@ def remittance_per_migrant(state: State, params: Params) -> float:
     return trend * shocks.national_factor(params, "remittances_per_migrant", state.year)
 
 
+def price_level(state: State, congestion_elasticity: float) -> np.ndarray:
+    """Each settlement's price level relative to the 2017 population-weighted national mean, ratio, shape (S,).
+
+    The living-cost index ``cols.living_cost`` (``(population / median 2017 population)^congestion``)
+    divided by its 2017 mean, so that the national poverty line stays in 2017 national prices.
+    """
+    pop0 = np.maximum(np.asarray(state.base.population, dtype=float), 1.0)
+    base = np.average((pop0 / np.median(pop0)) ** congestion_elasticity, weights=pop0)
+    return state.cols.living_cost / base
+
+
 def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray | None = None,
-                           present: np.ndarray | None = None, mean: np.ndarray | None = None) -> np.ndarray:
+                           present: np.ndarray | None = None, mean: np.ndarray | None = None,
+                           price: np.ndarray | None = None) -> np.ndarray:
     """Consumption per member at home, som per person per year, per household row (0 for dead rows).
 
     Args:
@@ -185,6 +202,8 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         income_pp: Income per person per row, if already computed.
         present: Members at home per row, if already computed.
         mean: Mean income per person at home per settlement, som, if already computed.
+        price: Price level per settlement (``price_level ** incomes.poverty_price_deflation``) that
+            deflates consumption to national prices, as the KIHS does; ``None``: no deflation.
     """
     hh = state.households
     n_s = state.n_settlements
@@ -195,7 +214,17 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
     s = smoothing
     consumption = np.float32(1 - s) * income_pp + (np.float32(s) * mean.astype(np.float32))[hh.settlement]
+    if price is not None:
+        consumption = consumption / price.astype(np.float32)[hh.settlement]
     return np.where(present > 0, consumption, np.float32(0))
+
+
+def poverty_deflator(state: State, params: Params) -> np.ndarray | None:
+    """The price level that deflates consumption in the poverty measure, or ``None`` (no deflation), (S,)."""
+    d = params.incomes.poverty_price_deflation
+    if d == 0:
+        return None
+    return price_level(state, params.economy.congestion_elasticity) ** d
 
 
 def deflate_by_price_shock(state: State, params: Params, *sources: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -221,6 +250,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     present = hh.present()
     transfer = present * np.float32(transfer_per_person(state, params))
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
+    if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
+        remittance = remittance * state.base.survey_ratio.astype(np.float32)[hh.settlement]
     wage, farm, surplus = survey * primary.wage_som, survey * primary.farm_som, survey * primary.surplus_som
     wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
                                                                        transfer, remittance)

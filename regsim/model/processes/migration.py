@@ -11,9 +11,12 @@ settlements (its own included, at no cost) by a multinomial logit with utility
          - distance_elasticity * ln(1 + road_km_ij) - moving_cost * [i != j]
 
 where expected earnings are the wage times the employment rate plus farm income times the
-chance of farming. Labour migration abroad: a household with two or more members in the labour
-force sends one abroad with probability ``abroad_base_rate * (income_s / income_s,2017)^(-
-abroad_income_elasticity)`` (the base rate is set so that the 2017 stock is steady); each member
+chance of farming, on the accounts basis: the survey-to-accounts ratio does not enter (under
+``incomes.survey_ratio_scope = "oblast"`` it is fitted per oblast and would make the fitted map
+drive migration; one national ratio cancels in the logit). Labour migration abroad: a household
+with two or more members in the labour force sends one abroad with probability
+``abroad_base_rate_s * (income_s / income_s,2017)^(-abroad_income_elasticity)`` (the base rate is
+set per oblast so that each oblast's 2017 stock is steady); each member
 abroad returns with ``return_rate_per_year``. One uniform draw per household row and decision
 (returning, leaving, considering a move), and one destination draw per household that considers
 moving: who considers does not depend on policy, so strategies keep common random numbers.
@@ -74,7 +77,9 @@ def attraction(state: State, params: Params) -> np.ndarray:
     mig = params.migration
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
-    real = np.maximum(expected_earnings(state, params) * state.base.survey_ratio, 1.0) / cols.living_cost
+    # real earnings from the mechanisms (wages, employment, farm income, the price level), not from the
+    # survey-to-accounts ratio: one national ratio would cancel in the logit, one per oblast is fitted
+    real = np.maximum(expected_earnings(state, params), 1.0) / cols.living_cost
     services = relative(cols.services_som / pop, state.base.services_som / np.maximum(state.base.population, 1.0))
     services = np.maximum(services, 1e-9)
     network = np.log1p(cols.in_migrant_stock / pop)
