@@ -249,7 +249,7 @@ class EconomyParams(_Validated):
     productivity_per_output_elasticity: float = param(
         1.0, "ratio", (0.0, 5.0), (0.7, 1.4),
         source="fitted with regsim elasticity (10 paired seeds, 2026-12-01): the 1% experiment then returns "
-               "public capital output elasticities 0.089 (5 years) and 0.069 (10 years) against the target 0.08 "
+               "public capital output elasticities 0.090 (5 years) and 0.086 (10 years) against the target 0.08 "
                "(public_capital_elasticity, Bom & Ligthart 2014); 0.65 before service demand stopped following "
                "national income (issue 13); plausible range: the ratios that keep the emergent value within 0.05-0.12",
         doc="Exponent of public and service capital in firm and farm productivity per unit of the target OUTPUT "
@@ -320,7 +320,7 @@ class EconomyParams(_Validated):
         0.055, "1/year", (0.0, 0.5), (0.03, 0.08),
         source="balanced-growth initialisation: firm capital grows 5.5%/year in 2025-2040 at the "
                "defaults (measured, regsim 2026-12-01; 6.0-6.2% before service demand followed local "
-               "income relative to the country's); starting at desired capital instead made "
+               "income relative to other places); starting at desired capital instead made "
                "capital and GDP per person stall in 2018-2020 (growth 0.5% in 2018) while it caught up",
         doc="Growth of firms' desired capital on the path the base year is placed on: capital starts "
             "at desired / (1 + this / capital_adjustment_rate), the lag partial adjustment keeps")

@@ -1,6 +1,7 @@
 """Aggregate growth: steady and plausible without a regional budget, no loop from output to output."""
 
 import numpy as np
+import pytest
 from helpers import run_model, small_params
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,15 +22,24 @@ def test_service_demand_does_not_rise_with_national_income(factor, elasticity):
     # every place's income per person grows by the same factor: national demand follows national
     # income, which the supply side produces, so no service firm's productivity moves
     base = np.array([50_000.0, 80_000.0, 120_000.0])
-    population = np.array([1_000.0, 5_000.0, 20_000.0])
-    index = demand_index(base * factor, base, population, population, elasticity)
+    services = np.array([1e6, 5e7, 2e9])
+    index = demand_index(base * factor, base, services, elasticity)
     np.testing.assert_allclose(index, 1.0, rtol=1e-12)
+
+
+@given(st.lists(st.floats(0.5, 3.0), min_size=3, max_size=3), st.floats(0.0, 2.0))
+def test_service_demand_moves_between_places_but_adds_no_sales(growth, elasticity):
+    # income moving to the cities, where most service output is, creates no service sales
+    base = np.array([50_000.0, 80_000.0, 120_000.0])
+    services = np.array([1e6, 5e7, 2e9])
+    index = demand_index(base * np.array(growth), base, services, elasticity)
+    assert np.average(index, weights=services) == pytest.approx(1.0, rel=1e-12)
 
 
 def test_service_demand_moves_to_places_whose_income_grew_faster():
     base = np.array([50_000.0, 80_000.0])
-    population = np.array([1_000.0, 1_000.0])
-    index = demand_index(base * np.array([1.2, 1.0]), base, population, population, 0.5)
+    services = np.array([1e6, 1e6])
+    index = demand_index(base * np.array([1.2, 1.0]), base, services, 0.5)
     assert index[0] > 1.0 > index[1]
 
 
