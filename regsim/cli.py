@@ -223,7 +223,7 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     """``regsim validate``: simulated 2017-2025 against the data."""
     validate = sub.add_parser("validate", help="compare simulated 2017-2025 with Kyrgyz data; writes validation.csv",
                               description="Run replications of a scenario to 2025 and compare at least 15 targets "
-                              "(2017 base year: calibrated; 2018-2022: out of sample; patterns) with the data, within "
+                              "(2017 base year: calibrated; 2018-2024: out of sample; patterns) with the data, within "
                               "tolerances that follow data quality. Writes validation.csv (target, year, observed, "
                               "simulated median, p10, p90, tolerance, ok, source).")
     validate.add_argument("scenario", nargs="?", default="baseline")
@@ -231,7 +231,7 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     validate.add_argument("--out", type=Path, default=Path("results") / "validation", help="output directory")
     validate.add_argument("--shocks", default="covid-2020", metavar="SCENARIO",
-                          help="read the 2020-2022 targets off runs of the scenario with this scenario's shocks "
+                          help="read the 2020-2024 targets off runs of the scenario with this scenario's shocks "
                           "added (default covid-2020; 'none' skips them)")
 
 
@@ -300,7 +300,7 @@ def _add_calibrate(sub: argparse._SubParsersAction) -> None:
                          "share reaching households, consumption smoothing, access to farming or informal work "
                          "in towns and in villages) to 2017 unemployment (national, in Bishkek and Osh city, in "
                          "the seven oblasts), Gini, extreme poverty, remittances/GDP and household income per "
-                         "person (bounded least squares, base year only: 2018-2022 stay out of sample). Writes "
+                         "person (bounded least squares, base year only: 2018-2024 stay out of sample). Writes "
                          "calibration.csv, fit.csv and calibrated.toml (a scenario inheriting SCENARIO, with the "
                          "--set values and the fit) into --out.")
     cal.add_argument("scenario", nargs="?", default="baseline")

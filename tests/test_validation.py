@@ -18,8 +18,10 @@ def test_validate_writes_targets_and_the_base_year_holds(tmp_path, capsys):
     oblast_poverty_2017 = table[table.target.str.startswith("poverty rate ") & (table.year == 2017)]
     assert len(oblast_poverty_2017) == 9 and oblast_poverty_2017.ok.all()  # calibrated by construction
     assert "targets met" in capsys.readouterr().out
-    covid = table[table.scenario == "covid-2020"]  # 2020-2022 read off the same runs with the COVID shocks
-    assert len(covid) == 6 and set(covid.year) <= {2020, 2021, 2022}
+    covid = table[table.scenario == "covid-2020"]  # 2020-2024 read off the same runs with the COVID shocks
+    assert len(covid) == 10 and set(covid.year) <= set(range(2020, 2025))
+    growth_before = table[table.target.str.startswith("real GDP growth, %")]  # before COVID, unshocked runs
+    assert list(growth_before.year) == [2018, 2019] and growth_before.scenario.isna().all()
     growth = covid[covid.target.str.startswith("GDP growth")].simulated_median.iloc[0]
     assert growth < 0  # the output shocks bite; 2019-2020 poverty rises
     assert covid[covid.target.str.startswith("rise of poverty")].simulated_median.iloc[0] > 0

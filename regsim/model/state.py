@@ -141,8 +141,8 @@ class SettlementColumns:
             som at base prices (productivity).
         living_cost: Living-cost index, ``(population / median base population)^congestion``,
             ratio (productivity).
-        demand_index: Local demand for services, ``(income per person / base)^elasticity``,
-            ratio (productivity).
+        demand_index: Local demand for services, ``(income per person / 2017)^elasticity`` over
+            its mean weighted by service output, ratio (productivity).
         market_wage_som: Wage firms pay in this job market, som per worker per year (labour).
         reservation_wage_som: Reservation wage in this job market, som per worker per year (labour).
         resident_wage_som: Mean wage residents earn (own and commuting markets), som per worker per

@@ -19,7 +19,9 @@ farms within reach (weights ``exp(-km / spread_decay_km) x farm output``); a far
 pay the full market price, its other sales lose ``farm_marketing_margin`` to transport and
 traders, so its price index is ``(1 - m (1 - local share)) / (1 - m (1 - local share_2017))``. Living
 cost rises with size, ``(pop_s / median pop)^congestion_elasticity``. Services sell locally:
-their demand index is ``(income per person / base)^services_demand_elasticity``.
+their demand index is ``(income per person / 2017)^services_demand_elasticity`` over its mean
+weighted by service output (``demand_index``): demand moves between places, and the country's
+service sales are what its service firms produce.
 """
 
 from __future__ import annotations
@@ -86,10 +88,36 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productiv
     farm_price = farm_price_index(local_sales, cols.farm_output_som / np.maximum(cols.farm_price, 1e-12),
                                   state.base.farm_local_share, params)
     living_cost = (pop / np.median(pop0)) ** econ.congestion_elasticity
-    income = np.maximum(cols.income_pc_som, 1.0) / state.base.income_pc_som
-    demand = income ** econ.services_demand_elasticity
+    demand = demand_index(cols.income_pc_som, state.base.income_pc_som,
+                          cols.firm_output_som - cols.industry_output_som, econ.services_demand_elasticity)
     return ProductivityOutcome(tfp=tfp, trend=trend, farm_tfp_factor=common, farm_price=farm_price,
                                living_cost=living_cost, demand_index=demand, farm_local_sales_som=local_sales)
+
+
+def demand_index(income_pc: np.ndarray, base_income_pc: np.ndarray, services_output: np.ndarray,
+                 elasticity: float) -> np.ndarray:
+    """Local demand for services relative to the base year, moved between places, ratio, shape (S,).
+
+    ``(income_s / income_s,2017)^elasticity`` divided by its mean weighted by service output: a
+    settlement whose income per person grew faster than elsewhere buys more local services (the
+    local multiplier, Moretti 2010), one that grew slower buys less, and the service sales of the
+    country as a whole are what its service firms produce (their output-weighted mean index is 1).
+    An index that rose with national income multiplied every service firm's productivity by
+    income^elasticity, a loop from output to output that made growth of GDP per person
+    accelerate from 3.5% to over 6% a year by 2040; normalised by population instead, moving
+    income to the cities, where most service output is, would still create sales out of nothing.
+
+    Args:
+        income_pc: Last year's income per person at home, som per person per year, shape (S,).
+        base_income_pc: The same in 2017 (at least 1), shape (S,).
+        services_output: Last year's output of service firms, the weights, som, shape (S,).
+        elasticity: ``economy.services_demand_elasticity``.
+    """
+    raw = (np.maximum(income_pc, 1.0) / base_income_pc) ** elasticity
+    weights = np.maximum(services_output, 0.0)
+    if weights.sum() <= 0:
+        return raw / raw.mean()
+    return raw / np.average(raw, weights=weights)
 
 
 def local_farm_sales(firm_output: np.ndarray, industry_output: np.ndarray, farm_quantity: np.ndarray,
