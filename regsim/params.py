@@ -509,7 +509,7 @@ class IncomeParams(_Validated):
                "deflators'); the size of the price differences is economy.congestion_elasticity (living cost)",
         doc="Exponent of the settlement's price level (cols.living_cost relative to its 2017 population-weighted "
             "national mean) that divides consumption before it is compared with the poverty line and in the Gini: "
-            "1 measures poverty in local prices, 0 in national prices")
+            "1 deflates consumption to national prices as the KIHS does, 0 leaves it undeflated")
     remittances_in_survey_ratio: bool = param(
         False, "switch",
         source="option (issue 13): surveys may miss remittances as they miss other income (Deaton 2005); default "
