@@ -250,7 +250,8 @@ class EconomyParams(_Validated):
         1.0, "ratio", (0.0, 5.0), (0.7, 1.4),
         source="fitted with regsim elasticity (10 paired seeds, 2026-12-01): the 1% experiment then returns "
                "public capital output elasticities 0.090 (5 years) and 0.086 (10 years) against the target 0.08 "
-               "(public_capital_elasticity, Bom & Ligthart 2014); 0.65 before service demand stopped following "
+               "(public_capital_elasticity, Bom & Ligthart 2014), 0.089 and 0.059 after the merges and calibration "
+               "refit of the same day; 0.65 before service demand stopped following "
                "national income (issue 13); plausible range: the ratios that keep the emergent value within 0.05-0.12",
         doc="Exponent of public and service capital in firm and farm productivity per unit of the target OUTPUT "
             "elasticity: firms then hire and invest, so output responds more (or, with wages rising, less) "
