@@ -232,7 +232,7 @@ def test_concurrent_shards_lose_no_entry(tmp_path):
     runs = n_proc * per_proc
     frame = pd.DataFrame({"run_id": np.arange(runs), "cell": np.arange(runs), "replication": 0, "seed": 1})
     store.open_or_create(out, "c", "ffff", frame, {"outputs": ["national"]})
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # not fork: the test process may have threads (Python 3.12+ warns)
     procs = [ctx.Process(target=_shard_finishes, args=(str(out), list(range(i, runs, n_proc)), rounds))
              for i in range(n_proc)]
     for p in procs:
