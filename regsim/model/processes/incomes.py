@@ -26,10 +26,13 @@ regional budget.
 
 Household income as the survey records it: each household's share of its settlement's
 compensation (by ``employed x skill``), mixed income (by ``farming x skill``) and of its oblast's
-distributed surplus, after tax, times ONE national survey-to-accounts ratio
-(``base.survey_ratio``, solved at initialisation for the 2017 national poverty rate: household
-surveys capture a fraction of accounts income, Deaton 2005; ``incomes.survey_ratio_scope =
-"oblast"`` solves one per oblast for its 2017 poverty rate instead), plus transfers per person (growing
+distributed surplus, after tax, times a survey-to-accounts ratio (``base.survey_ratio``:
+household surveys capture a fraction of accounts income, Deaton 2005), solved at initialisation
+by default for each oblast's 2017 poverty rate (``incomes.survey_ratio_scope = "oblast"``: a
+measurement bridge that keeps the noisy 2017 poverty map; internal migration compares
+accounts-based earnings, and service demand and departures abroad use income relative to 2017,
+where a constant ratio mostly cancels) or, with ``"country"``, ONE ratio for the national rate), plus
+transfers per person (growing
 at ``transfer_growth_rate_per_year``) and the share ``remittance_share_to_household`` of what
 members abroad send (times the ratio too if ``remittances_in_survey_ratio``). Under ``"country"``
 regional income differences therefore come from productivity, prices, employment, ownership and
