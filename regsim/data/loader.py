@@ -131,7 +131,16 @@ def load_kyrgyz_data() -> KyrgyzData:
     _numeric(centres, "settlements_centres.csv", ["pop_2017", "latitude", "longitude"])
     _numeric(roads, "roads.csv", ["distance_km"])
     _numeric(macro, "national_macro.csv", ["value"], positive=False)
+    oblasts = _check_oblasts(oblasts)
+    centres = _check_centres(centres, set(oblasts.unit))
+    _check_rayons(rayons, oblasts)
+    _check_roads(roads, set(centres.name) | set(waypoints.name))
+    return KyrgyzData(oblasts=oblasts, rayons=rayons, centres=centres, roads=roads,
+                      waypoints=waypoints, macro=macro, demography=demography)
 
+
+def _check_oblasts(oblasts: pd.DataFrame) -> pd.DataFrame:
+    """The nine units in their fixed order, percentages within [0, 100]."""
     units = list(oblasts.unit)
     if sorted(units) != sorted(OBLAST_ORDER):
         raise DataError(f"oblasts.csv: expected the units {', '.join(OBLAST_ORDER)}; got {', '.join(units)}")
@@ -139,36 +148,43 @@ def load_kyrgyz_data() -> KyrgyzData:
     for column in ("poverty_rate_2017_pct", "unemployment_2017_pct", "households_with_migrant_pct"):
         if ((oblasts[column] < 0) | (oblasts[column] > 100)).any():
             raise DataError(f"oblasts.csv: column {column!r} must be a percentage in [0, 100]")
+    return oblasts
 
-    unknown = sorted(set(rayons.oblast) - set(units))
-    if unknown:
-        raise DataError(f"rayons.csv: column 'oblast' names unknown unit(s) {', '.join(unknown)}")
 
+def _check_centres(centres: pd.DataFrame, units: set[str]) -> pd.DataFrame:
+    """The 20 growth centres, each with its unit (the two cities are units of their own)."""
     centres = centres.copy()
     centres["unit"] = [
         _CITY_UNITS[name] if str(ob).startswith(f"{name} (city") else str(ob)
         for name, ob in zip(centres.name, centres.oblast, strict=True)
     ]
-    unknown = sorted(set(centres.unit) - set(units))
+    unknown = sorted(set(centres.unit) - units)
     if unknown:
         raise DataError(f"settlements_centres.csv: column 'oblast' names unknown unit(s) {', '.join(unknown)}")
     if len(centres) != 20:
         raise DataError(f"settlements_centres.csv: expected the 20 growth centres, found {len(centres)}")
+    return centres
 
-    nodes = set(centres.name) | set(waypoints.name)
-    for column in ("from_node", "to_node"):
-        unknown = sorted(set(roads[column]) - nodes)
-        if unknown:
-            raise DataError(f"roads.csv: column {column!r} names unknown node(s) {', '.join(unknown)}; "
-                            "nodes must be growth centres or road_waypoints.csv names")
 
+def _check_rayons(rayons: pd.DataFrame, oblasts: pd.DataFrame) -> None:
+    """Rayons name known units, and their rural population fits within each oblast's total."""
+    unknown = sorted(set(rayons.oblast) - set(oblasts.unit))
+    if unknown:
+        raise DataError(f"rayons.csv: column 'oblast' names unknown unit(s) {', '.join(unknown)}")
     rural = rayons.groupby("oblast").pop_2017_excl_towns_est.sum()
     for unit, total in zip(oblasts.unit, oblasts.pop_2017_jan1, strict=True):
         if rural.get(unit, 0.0) > total:
             raise DataError(f"rayons.csv: rural population of {unit} ({rural[unit]:,.0f}) exceeds "
                             f"the oblast total in oblasts.csv ({total:,.0f})")
-    return KyrgyzData(oblasts=oblasts, rayons=rayons, centres=centres, roads=roads,
-                      waypoints=waypoints, macro=macro, demography=demography)
+
+
+def _check_roads(roads: pd.DataFrame, nodes: set[str]) -> None:
+    """Road ends are growth centres or named waypoints."""
+    for column in ("from_node", "to_node"):
+        unknown = sorted(set(roads[column]) - nodes)
+        if unknown:
+            raise DataError(f"roads.csv: column {column!r} names unknown node(s) {', '.join(unknown)}; "
+                            "nodes must be growth centres or road_waypoints.csv names")
 
 
 CRUDE_BIRTH_RATE_BOUNDS = (5.0, 50.0)
