@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "regsim"
 NUMERICS = {  # module constants that are numerics or conventions, not beliefs about the economy
     "SPARE_FACTOR", "GROWTH_DIVISOR", "BUDGET_TOLERANCE_SOM", "GINI_BUCKET_SHIFT", "LIFETIME_DRAWS",
     "MAX_LIFETIME_YEARS", "BISECTION_STEPS", "EXPECTATION_BISECTION_STEPS", "EARTH_RADIUS_KM", "KM_PER_DEGREE",
-    "ACCESS_LOG_ODDS_BOUND",
+    "ACCESS_LOG_ODDS_BOUND", "MIN_FARM_REACH_SOM",
     "CRUDE_BIRTH_RATE_BOUNDS", "CRUDE_DEATH_RATE_BOUNDS",  # sanity checks of the data file, not beliefs
 }
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 from helpers import small_params
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -15,6 +15,7 @@ positive = arrays(np.float64, N, elements=st.floats(0.0, 1e9))
 
 @settings(max_examples=50, deadline=None)
 @given(firms=positive, industry_share=st.floats(0.0, 1.0), farms=positive, decay=st.floats(1.0, 200.0))
+@example(firms=np.ones(N), industry_share=0.0, farms=np.full(N, 2.22507386e-311), decay=1.0)  # subnormal: overflowed
 def test_local_sales_never_exceed_output_nor_demand(firms, industry_share, farms, decay):
     params = small_params()
     km = np.abs(np.subtract.outer(np.arange(N), np.arange(N))) * 30.0

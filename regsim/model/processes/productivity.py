@@ -120,6 +120,9 @@ def demand_index(income_pc: np.ndarray, base_income_pc: np.ndarray, services_out
     return raw / np.average(raw, weights=weights)
 
 
+MIN_FARM_REACH_SOM = 1.0  # numerics: buyers with less than 1 som of farm output within reach buy none (no overflow)
+
+
 def local_farm_sales(firm_output: np.ndarray, industry_output: np.ndarray, farm_quantity: np.ndarray,
                      kernel: np.ndarray, params: Params) -> np.ndarray:
     """Farm products bought by firms within reach, per farm settlement, som at base prices, shape (S,).
@@ -139,7 +142,7 @@ def local_farm_sales(firm_output: np.ndarray, industry_output: np.ndarray, farm_
     demand = (econ.farm_input_share_industry * industry_output
               + econ.farm_input_share_services * np.maximum(firm_output - industry_output, 0.0))
     reach = kernel.T @ farm_quantity
-    per_unit = np.divide(demand, reach, out=np.zeros_like(demand), where=reach > 0)
+    per_unit = np.divide(demand, reach, out=np.zeros_like(demand), where=reach >= MIN_FARM_REACH_SOM)
     return np.minimum(farm_quantity * (kernel @ per_unit), farm_quantity)
 
 
