@@ -437,7 +437,7 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     # access solved again on the reach the 2017 labour market realises (jobs capped at the wage
     # floor); who has a wage job does not depend on access, so the market then runs with it
     first = labour.compute(state, params, stream(params.scale.world_seed, "labour", 0))
-    reach = first.employment_rate / max(1.0 - params.labour.frictional_unemployment_rate, 1e-9)
+    reach = labour.reach_from_employment(first.employment_rate, params.labour.frictional_unemployment_rate)
     labour_force = hh.per_settlement(hh.labour, n_s)
     state.base = replace(state.base, farm_access=_farm_access(state.world, params, reach, labour_force))
     base_rng = stream(params.scale.world_seed, "labour", 0)

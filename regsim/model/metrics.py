@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from regsim.data.loader import OBLAST_ORDER
-from regsim.model.processes.incomes import consumption_per_person, price_level, remittance_per_migrant
+from regsim.model.processes.incomes import consumption_per_person, price_deflator, remittance_per_migrant
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -92,9 +92,8 @@ def _income_per_person_rows(state: State) -> np.ndarray:
 def _consumption_rows(state: State, smoothing: float, deflation: float = 0.0, congestion: float = 0.0) -> np.ndarray:
     """Consumption per person per row; ``deflation > 0``: in national prices (``incomes.poverty_deflator``)."""
     mean = _ratio(income_total(state), present(state))  # every living household has a member at home
-    price = price_level(state, congestion) ** deflation if deflation else None
     return consumption_per_person(state, smoothing, _income_per_person_rows(state), _present_rows(state), mean,
-                                  price)
+                                  price_deflator(state, deflation, congestion))
 
 
 @_memo

@@ -224,10 +224,14 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
 
 def poverty_deflator(state: State, params: Params) -> np.ndarray | None:
     """The price level that deflates consumption in the poverty measure, or ``None`` (no deflation), (S,)."""
-    d = params.incomes.poverty_price_deflation
-    if d == 0:
+    return price_deflator(state, params.incomes.poverty_price_deflation, params.economy.congestion_elasticity)
+
+
+def price_deflator(state: State, deflation: float, congestion_elasticity: float) -> np.ndarray | None:
+    """``price_level ** deflation``, or ``None`` when ``deflation`` is 0, shape (S,) (scalar arguments: memoisable)."""
+    if deflation == 0:
         return None
-    return price_level(state, params.economy.congestion_elasticity) ** d
+    return price_level(state, congestion_elasticity) ** deflation
 
 
 def deflate_by_price_shock(state: State, params: Params, *sources: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -196,6 +196,11 @@ def reservation_wage(state: State, params: Params, demand_scale: np.ndarray, lab
     return sticky_reservation_wage(state, params, index[state.world.oblast_index])
 
 
+def reach_from_employment(employment_rate: np.ndarray, frictional: float) -> np.ndarray:
+    """Share of residents' job seekers the wage markets reach, ``r``, from the employment rate ``(1 - phi) r``."""
+    return employment_rate / max(1.0 - frictional, 1e-9)
+
+
 def farm_share(reach: np.ndarray, farm_access: np.ndarray) -> np.ndarray:
     """Share of the labour force that farms: the rationed (not reached by wage jobs) with access, fraction.
 

@@ -56,7 +56,7 @@ def expected_earnings(state: State, params: Params) -> np.ndarray:
     share ``1 - r`` with access (``labour.farm_share``; the frictional unemployed do not farm).
     """
     cols = state.cols
-    reach = cols.employment_rate / max(1.0 - params.labour.frictional_unemployment_rate, 1e-9)
+    reach = labour.reach_from_employment(cols.employment_rate, params.labour.frictional_unemployment_rate)
     farm_chance = labour.farm_share(reach, state.base.farm_access)
     return cols.employment_rate * cols.resident_wage_som + farm_chance * cols.farm_income_per_worker_som
 
