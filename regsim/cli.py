@@ -575,8 +575,12 @@ def _compare_settings(args: argparse.Namespace, scenario: Path):
 def cmd_explore(args: argparse.Namespace) -> int:
     """``regsim explore [DIR]``."""
     from regsim.explore import serve
+    from regsim.explore.runs import stale_note
 
     what = f"browsing {args.dir}" if args.dir else "live runs"
+    note = None if args.dir else stale_note(args.cache)
+    if note:
+        print(f"regsim explore: {note}", file=sys.stderr)
     return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
