@@ -367,7 +367,8 @@ def whole_period_table(comp: Comparison) -> pd.DataFrame:
     Columns ``label, gdp_pv_gain, gdp_pv_gain_low, gdp_pv_gain_high`` (som),
     ``poverty_person_years_avoided, ..._low, ..._high`` (person-years), ``budget_allocated_total`` (som),
     ``som_per_person_year_out_of_poverty`` (not defined where none are avoided), and the money left
-    unspent (``budget_available_total, budget_absorbed_total, budget_unspent_total`` in som,
+    unspent (``budget_available_total, budget_absorbed_total, budget_unspent_total,
+    budget_unallocated_total`` in som,
     ``unspent_share`` of the budget available) with ``gdp_end_gain`` (som, last year) and
     ``gdp_end_gain_per_som_absorbed`` (som of last-year GDP per som absorbed).
     """
@@ -387,7 +388,8 @@ def whole_period_table(comp: Comparison) -> pd.DataFrame:
     cols = ["gdp_pv_gain", "gdp_pv_gain_low", "gdp_pv_gain_high", "poverty_person_years_avoided",
             "poverty_person_years_avoided_low", "poverty_person_years_avoided_high", "budget_allocated_total",
             "som_per_person_year_out_of_poverty", "budget_available_total", "budget_absorbed_total",
-            "budget_unspent_total", "unspent_share", "gdp_end_gain", "gdp_end_gain_per_som_absorbed"]
+            "budget_unspent_total", "budget_unallocated_total", "unspent_share", "gdp_end_gain",
+            "gdp_end_gain_per_som_absorbed"]
     return cost[cols].reset_index()
 
 

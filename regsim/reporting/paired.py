@@ -457,7 +457,8 @@ def cost_effectiveness(outcomes: pd.DataFrame) -> pd.DataFrame:
         ``som_per_person_year_out_of_poverty`` (not defined where none are avoided),
         ``gdp_pv_gain`` (som); the money of the period, som: ``budget_available_total``,
         ``budget_absorbed_total``, ``budget_unspent_total`` (available - absorbed - lost: carried
-        over at the end plus never allocated) and ``unspent_share`` (of the budget available);
+        over at the end plus never allocated), ``budget_unallocated_total`` (never allocated by the
+        strategy) and ``unspent_share`` (of the budget available);
         ``gdp_end_gain`` (som, last year) and ``gdp_end_gain_per_som_absorbed`` (som of last-year
         GDP per som absorbed over the period; not defined where nothing was absorbed).
     """
@@ -471,12 +472,13 @@ def cost_effectiveness(outcomes: pd.DataFrame) -> pd.DataFrame:
         available = mine.get("budget_available_total", pd.Series(np.nan)).mean()
         absorbed = mine.get("budget_absorbed_total", pd.Series(np.nan)).mean()
         unspent = mine.get("budget_unspent_total", pd.Series(np.nan)).mean()
+        unallocated = max(0.0, available - spent) if math.isfinite(available) else np.nan
         gdp_end_gain = (mine["gdp_end"] - base["gdp_end"]).mean() if "gdp_end" in mine else np.nan
         rows.append({"label": label, "poverty_person_years_avoided": avoided, "budget_allocated_total": spent,
                      "som_per_person_year_out_of_poverty": spent / avoided if avoided > 0 else np.nan,
                      "gdp_pv_gain": (mine["gdp_pv"] - base["gdp_pv"]).mean(),
                      "budget_available_total": available, "budget_absorbed_total": absorbed,
-                     "budget_unspent_total": unspent,
+                     "budget_unspent_total": unspent, "budget_unallocated_total": unallocated,
                      "unspent_share": unspent / available if available > 0 else np.nan,
                      "gdp_end_gain": gdp_end_gain,
                      "gdp_end_gain_per_som_absorbed": gdp_end_gain / absorbed if absorbed > 0 else np.nan})

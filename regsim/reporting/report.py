@@ -220,10 +220,14 @@ def unspent_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list
     out = []
     for label, (share, per_som) in flags.items():
         row = whole.set_index("label").loc[label]
+        never = float(row.get("budget_unallocated_total", math.nan))
+        split = (f": {_fmt(never / 1e9, 1)} bn never allocated by the strategy, "
+                 f"{_fmt((row.budget_unspent_total - never) / 1e9, 1)} bn allocated but not absorbed by {last}"
+                 if math.isfinite(never) else "")
         out.append(f"<b>{html.escape(label)}</b> left {share:.0%} of its budget unspent by {last} "
-                   f"({_fmt(row.budget_unspent_total / 1e9, 1)} of {_fmt(row.budget_available_total / 1e9, 1)} bn som: "
-                   "its administrations could not absorb it), so its verdicts compare less money put to use; "
-                   f"per som absorbed its GDP in {last} gains {_fmt(per_som, 3)} som.")
+                   f"({_fmt(row.budget_unspent_total / 1e9, 1)} of {_fmt(row.budget_available_total / 1e9, 1)} bn "
+                   f"som{split}), so its verdicts compare less money put to use; per som absorbed, its GDP in {last} "
+                   f"gains {_fmt(per_som, 3)} som.")
     return out
 
 
