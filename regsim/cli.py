@@ -163,10 +163,14 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
                          "over the planned looks")
     compare.add_argument("--discount-rate", type=float, default=0.05,
                          help="real discount rate per year for the present value of GDP (default 0.05)")
-    compare.add_argument("--practical-threshold", type=float, default=1.0, metavar="SCALE",
-                         help="multiplies the practical thresholds below which a difference is 'practically equal' "
-                         "(1: 0.1%% of the level without a programme for GDP and person-years in poverty, 0.1 "
-                         "points of the poverty rate; 0: none)")
+    compare.add_argument("--practical-threshold", type=float, default=0.1, metavar="SHARE",
+                         help="a difference is 'practically equal' when its interval lies inside this share (default "
+                         "0.1 = 10%%) of the programme's budget allocated over the period (present value of GDP: of "
+                         "its present value; GDP per person: of the budget per person per year) or, for poverty, of "
+                         "the smaller of the two strategies' effects versus none; 0: only identical runs")
+    compare.add_argument("--correction", choices=["holm", "none"], default="holm",
+                         help="family-wise correction of the pairwise verdicts (default holm: Holm's step-down over "
+                         "the headline table; with auto, within each look); none: each interval on its own")
     compare.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"experiment seed (default {DEFAULT_SEED})")
     compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     compare.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
@@ -571,7 +575,7 @@ def _compare_settings(args: argparse.Namespace, scenario: Path):
                                hybrid_shares=tuple(shares), replications=replications,
                                max_replications=args.max_replications, seed=args.seed, fixed=_fixed(args, {}),
                                confidence=args.confidence, discount_rate=args.discount_rate,
-                               practical_threshold=args.practical_threshold)
+                               practical_share=args.practical_threshold, correction=args.correction)
     settings.check()
     return settings
 
@@ -579,8 +583,12 @@ def _compare_settings(args: argparse.Namespace, scenario: Path):
 def cmd_explore(args: argparse.Namespace) -> int:
     """``regsim explore [DIR]``."""
     from regsim.explore import serve
+    from regsim.explore.runs import stale_note
 
     what = f"browsing {args.dir}" if args.dir else "live runs"
+    note = None if args.dir else stale_note(args.cache)
+    if note:
+        print(f"regsim explore: {note}", file=sys.stderr)
     return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
