@@ -159,10 +159,14 @@ class Households:
         """Total household income this year, som per household row (one real household)."""
         return self.wage_som + self.farm_som + self.surplus_som + self.transfer_som + self.remittance_som
 
-    def income_per_person(self) -> np.ndarray:
-        """Income per member at home, som per person per year (0 for dead rows)."""
+    def income_per_person(self, income: np.ndarray | None = None) -> np.ndarray:
+        """Income per member at home, som per person per year (0 for dead rows).
+
+        Args:
+            income: :meth:`income_som`, if already computed.
+        """
         present = np.maximum(self.present(), 1)
-        return self.income_som() / present  # dead rows: 0 / 1
+        return (self.income_som() if income is None else income) / present  # dead rows: 0 / 1
 
     def labour_force(self, first_member: float, per_other_member: float) -> np.ndarray:
         """Members at home in the labour force, rounded by the household's fixed draw.

@@ -84,8 +84,14 @@ def _present_rows(state: State) -> np.ndarray:
 
 
 @_memo
+def _income_rows(state: State) -> np.ndarray:
+    """Income per household row, som (``Households.income_som``), summed once per recorded year."""
+    return state.households.income_som()
+
+
+@_memo
 def _income_per_person_rows(state: State) -> np.ndarray:
-    return state.households.income_per_person()
+    return state.households.income_per_person(_income_rows(state))
 
 
 @_memo
@@ -134,8 +140,7 @@ def abroad(state: State) -> np.ndarray:
 @_memo
 def income_total(state: State) -> np.ndarray:
     """Household income per settlement, som (all sources)."""
-    hh = state.households
-    return hh.per_settlement(hh.income_som().astype(np.float64), state.n_settlements)
+    return state.households.per_settlement(_income_rows(state).astype(np.float64), state.n_settlements)
 
 
 GINI_BUCKET_SHIFT = 11  # float32 bits dropped per bucket: buckets 2**-12 wide relative to their value

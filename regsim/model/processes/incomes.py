@@ -97,11 +97,11 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callabl
     """
     n_s = len(group_of)
     total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
-    group = group_of[hh.settlement]
     orphan = (total <= 0) & (pool != 0)
     if not orphan.any():  # the usual case: every group with money has a row with a positive key
         per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
-        return key * per_unit[group]  # dead rows hold a zero key
+        return key * per_unit[group_of][hh.settlement]  # dead rows hold a zero key; one gather per row
+    group = group_of[hh.settlement]
     other = fallback()
     spare = np.bincount(group_of, weights=hh.per_settlement(other, n_s), minlength=n_groups)
     use_key = total > 0
