@@ -103,18 +103,27 @@ def _consumption_rows(state: State, smoothing: float, deflation: float = 0.0, co
 
 
 @_memo
+def _present_weights(state: State) -> np.ndarray:
+    """Members at home per row as float64: the weights of every person-weighted sum (converted once a year)."""
+    return _present_rows(state).astype(np.float64)
+
+
+@_memo
 def present(state: State) -> np.ndarray:
     """Persons at home per settlement."""
-    return state.households.per_settlement(_present_rows(state), state.n_settlements)
+    return state.households.per_settlement(_present_weights(state), state.n_settlements)
 
 
 @_memo
 def poor_people(state: State, line_som: float, smoothing: float, deflation: float = 0.0,
                 congestion: float = 0.0) -> np.ndarray:
-    """Persons at home below ``line_som`` of consumption per person, per settlement."""
-    hh = state.households
-    poor = (_consumption_rows(state, smoothing, deflation, congestion) < line_som) & hh.alive
-    return hh.per_settlement(_present_rows(state) * poor, state.n_settlements)
+    """Persons at home below ``line_som`` of consumption per person, per settlement.
+
+    Dead rows and rows with every member abroad have consumption 0 but nobody at home, so they
+    add nothing.
+    """
+    poor = _consumption_rows(state, smoothing, deflation, congestion) < line_som
+    return state.households.per_settlement(np.where(poor, _present_weights(state), 0.0), state.n_settlements)
 
 
 def _consumption(state: State, params: Params) -> np.ndarray:
@@ -281,7 +290,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(_poor(s, p).sum())),
     _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
-       lambda s, p: weighted_gini(_consumption(s, p), _present_rows(s))),
+       lambda s, p: weighted_gini(_consumption(s, p), _present_weights(s))),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
