@@ -462,3 +462,78 @@ def test_same_configuration_is_checked_again_at_the_final_rename(tmp_path, monke
     assert json.loads((target / "run.json").read_text())["seed"] == 0  # the first result is kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     result(0).save(target)  # the same configuration is replaced, as before
+
+
+# 13. round 2: regsim optimise checks everything first and trusts its run cache only by checksum ---------
+
+OPT_TOML = """
+[experiment]
+name = "tiny"
+replications = 1
+[experiment.set]
+"time.end_year" = 2018
+"scale.household_weight" = 500
+[levers]
+centre_share = [0.0, 1.0]
+[search]
+population = {population}
+generations = 1
+"""
+
+
+@pytest.mark.parametrize(("case", "args", "population", "needle"), [
+    ("op14", ["--executor", "processes", "--workers", "0"], 4, "--workers"),
+    ("op15", ["--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"], 4, "--scheduler"),
+    ("op24", ["--executor", "serial", "--robust", "1000000000"], 4, "more than 100,000"),
+    ("op25", ["--executor", "serial"], 100_000_000, "more than 100,000"),
+])
+def test_optimise_refuses_bad_arguments_and_sizes_before_creating_anything(tmp_path, capsys, case, args,
+                                                                           population, needle):
+    path = tmp_path / "o.toml"
+    path.write_text(OPT_TOML.format(population=population))
+    started = time.perf_counter()
+    assert main(["optimise", str(path), *args, "--quiet", "--out", str(tmp_path / "out")]) == 2
+    assert needle in one_line_error(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+    assert time.perf_counter() - started < 15
+
+
+@pytest.fixture
+def optimised(tmp_path):
+    """A small search done with synthetic runs (tests/test_optimise.py's FakeRunner)."""
+    from test_optimise import SMALL, FakeRunner
+
+    from regsim.studies import optimise
+
+    spec = optimise.parse(SMALL)
+    optimise.run(spec, tmp_path / "opt", runner=FakeRunner())
+    return spec, tmp_path / "opt"
+
+
+@pytest.mark.parametrize(("case", "damaged"), [("op21", "runs/index.json"), ("op22", "optimise.json")])
+def test_optimise_names_a_damaged_cache_file(optimised, case, damaged):
+    from test_optimise import FakeRunner
+
+    from regsim.studies import optimise
+
+    spec, out = optimised
+    (out / damaged).write_text('{"a": ')
+    with pytest.raises(ExperimentError, match=damaged.split("/")[-1]):
+        optimise.run(spec, out, runner=FakeRunner())
+
+
+def test_optimise_reruns_a_cached_run_altered_without_a_size_change(optimised):
+    """op23: the run cache checks the done-record sha256, not only the size."""
+    from test_optimise import FakeRunner
+
+    from regsim.studies import optimise
+
+    spec, out = optimised
+    target = store.run_file(out / "runs", "national", 3)
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    again = FakeRunner()
+    optimise.run(spec, out, runner=again)
+    assert len(again.ran) == 1  # exactly the altered run ran again
+    assert store.is_complete(out / "runs", 3, optimise.OUTPUTS)
