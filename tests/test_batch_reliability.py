@@ -537,3 +537,110 @@ def test_optimise_reruns_a_cached_run_altered_without_a_size_change(optimised):
     optimise.run(spec, out, runner=again)
     assert len(again.ran) == 1  # exactly the altered run ran again
     assert store.is_complete(out / "runs", 3, optimise.OUTPUTS)
+
+
+# 14. round 2: no wrong result reported as success ---------------------------------------------------
+
+def test_workers_in_another_folder_write_into_out_and_the_parent_checks(tmp_path, monkeypatch, capsys):
+    """f10: a relative --out reaches the workers as an absolute path (a worker started elsewhere)."""
+    from regsim.batch import runner
+
+    real = runner.run_specs
+    elsewhere = tmp_path / "worker-cwd"
+    elsewhere.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def worker_elsewhere(specs, *args):
+        here = os.getcwd()
+        os.chdir(elsewhere)  # like `dask worker` started in another folder
+        try:
+            yield from real(specs, *args)
+        finally:
+            os.chdir(here)
+
+    monkeypatch.setattr(runner, "run_specs", worker_elsewhere)
+    monkeypatch.chdir(work)
+    assert main(["batch", str(tiny(tmp_path)), "--out", "out", "--quiet"]) == 0
+    assert "2/2 complete in out" in capsys.readouterr().out
+    assert not list(elsewhere.iterdir())
+
+
+def test_runs_reported_done_but_not_recorded_never_exit_0(tmp_path, monkeypatch, capsys):
+    """f10: workers that cannot see --out (another host) make the batch fail in one line."""
+    from regsim.batch import runner
+    from regsim.batch.executors import RunOutcome
+
+    def lost_worker(specs, *args):
+        for spec in specs:
+            yield RunOutcome(spec.run_id, "done", 0.0)
+
+    monkeypatch.setattr(runner, "run_specs", lost_worker)
+    assert main(["batch", str(tiny(tmp_path)), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "not recorded" in one_line_error(capsys.readouterr().err)
+
+
+def flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_report_and_readers_check_the_done_record_sha256(finished, tmp_path, capsys):
+    """f12: a run file altered without a change of size is never read as a result."""
+    import regsim
+
+    src, _exp = finished
+    out = copy_batch(src, tmp_path / "out")
+    victim = store.run_file(out, "national", 2)
+    flip_a_byte(victim)
+    assert main(["report", str(out)]) == 2
+    assert "national/run-000002.parquet" in one_line_error(capsys.readouterr().err)
+    with pytest.raises(ExperimentError, match="altered"):
+        regsim.load_results(out)
+    skipped: list[Path] = []
+    national = store.read_dataset(out, "national", skipped)
+    assert skipped == [victim] and 2 not in set(national.run_id)
+
+
+@pytest.mark.parametrize(("case", "damage"), [("api19", "truncate_parquet"), ("api20", "corrupt_run_json")])
+def test_load_results_of_a_damaged_run_folder_is_a_regsim_error(run_folder, tmp_path, case, damage):
+    import regsim
+    from regsim.errors import RegsimError
+
+    out = copy_run(run_folder, tmp_path / "r")
+    if damage == "truncate_parquet":
+        (out / "national.parquet").write_bytes((out / "national.parquet").read_bytes()[:200])
+        needle = "national.parquet"
+    else:
+        (out / "run.json").write_text("{'not json'")
+        needle = "run.json"
+    with pytest.raises(RegsimError, match=needle):
+        regsim.load_results(out)
+
+
+def test_dry_run_refuses_what_the_real_command_refuses(tmp_path, capsys):
+    """dr08: --out holding another (edited) version of the experiment."""
+    path = tiny(tmp_path)
+    out = tmp_path / "k1"
+    assert main(["batch", str(path), "--out", str(out), "--quiet"]) == 0
+    path.write_text(path.read_text().replace("replications = 1", "replications = 2"))
+    before = sorted(p.name for p in out.rglob("*"))
+    for extra in (["--dry-run"], []):
+        assert main(["batch", str(path), "--out", str(out), "--quiet", *extra]) == 2
+        assert "changed after the batch started" in one_line_error(capsys.readouterr().err)
+    assert sorted(p.name for p in out.rglob("*")) == before
+
+
+def test_dry_run_counts_a_huge_design_without_building_it(tmp_path, capsys, monkeypatch):
+    """dr05: --dry-run --allow-large on 10,000,000 runs counts them; the design is never built."""
+    from regsim.batch import runner
+
+    def no_design(exp):
+        raise AssertionError("the design was built")
+
+    monkeypatch.setattr(runner, "design", no_design)
+    path = tiny(tmp_path, reps=5_000_000)
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--dry-run", "--allow-large"]) == 0
+    assert "10,000,000 runs" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
