@@ -22,14 +22,16 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from regsim.version import MODEL_VERSION, PACKAGE_VERSION
+
+__version__ = PACKAGE_VERSION
 
 if TYPE_CHECKING:
     from regsim.reporting.analysis import Comparison
     from regsim.results import RunResult
     from regsim.scenario import Scenario
 
-__all__ = ["__version__", "load_results", "load_scenario", "run", "run_batch"]
+__all__ = ["MODEL_VERSION", "__version__", "load_results", "load_scenario", "run", "run_batch"]
 
 
 def _override_strings(overrides: Mapping[str, Any] | Iterable[str]) -> list[str]:
