@@ -515,8 +515,7 @@ def _survey_ratio(state: State, params: Params) -> np.ndarray:
     hh = state.households
     n_s = state.n_settlements
     accounts, primary = incomes.primary_income(state, params)
-    earn = ((primary.wage_som + primary.farm_som + primary.surplus_som).astype(np.float64)
-            * (1.0 - accounts.tax_rate))
+    earn = primary.after_tax(accounts.tax_rate)
     present = hh.present().astype(np.float64)
     remittances = (hh.abroad * params.migration.remittance_som_per_migrant
                    * params.incomes.remittance_share_to_household)
