@@ -30,6 +30,7 @@ STRATEGIES: Final = (
     "concentrated_hinterland",
     "concept_two_stage",
     "hybrid",
+    "cash_transfers",
     "custom",
 )
 """Names of the budget-allocation strategies (see ``regsim.model.policy``)."""
@@ -597,6 +598,23 @@ class PolicyParams(_Validated):
                                     doc="Last year of funding; no money after it (Kline & Moretti 2014)")
     custom_weights_csv: str | None = param(None, "path", source="user file",
                                            doc="custom: CSV with columns settlement_id, weight")
+    # the people-based benchmark (issue 24): the monthly benefit for low-income families
+    # ("ui-bulogo komok", formerly the MBPF/UBS) is means-tested; its targeting is imperfect both ways
+    transfer_coverage: float = param(
+        0.3, "fraction of poor households", (0.0, 1.0), (0.15, 0.5),
+        source="estimate: the means-tested benefit for poor families reached a minority of the poor "
+               "(Gassmann 2011, World Bank 'To what extent does the existing safety net protect the poor?'; "
+               "Gassmann & Timar 2020, UNICEF position paper on targeting options); the figures were not "
+               "verified in the documents, hence the wide range",
+        doc="cash_transfers: share of poor households (consumption below the line last year) that receive "
+            "the benefit each year (1 - exclusion error)")
+    transfer_leakage_share: float = param(
+        0.4, "fraction of benefit money", (0.0, 1.0), (0.2, 0.6),
+        source="estimate: a large part of means-tested benefits in the Kyrgyz Republic goes to households "
+               "above the poverty line (same sources as transfer_coverage; the ASPIRE benefit incidence for "
+               "low-income countries gives the poorest fifth 28% of social assistance, IGC 2019)",
+        doc="cash_transfers: share of the benefit money paid to households that were not poor last year "
+            "(inclusion error by value)")
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -61,7 +61,7 @@ def _households_receive_the_accounts(state, primary) -> None:
     expected = state.base.survey_ratio * ((1 - a.tax_rate) * accounts_side - profit_tax)
     np.testing.assert_allclose(received, expected, rtol=1e-5, atol=1.0)
     transfers = hh.per_settlement(hh.transfer_som, n_s).sum()
-    assert transfers == pytest.approx(a.transfers_som, rel=1e-5)
+    assert transfers == pytest.approx(a.transfers_som + a.regional_transfers_som, rel=1e-5)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES_NO_CUSTOM)

@@ -167,7 +167,7 @@ class RegionalModel(mesa.Model):
             hinterland=self._hinterland.copy(),
             channel_shares=np.array([self.params.policy.infrastructure_share,
                                      self.params.policy.grants_share,
-                                     self.params.policy.services_share]),
+                                     self.params.policy.services_share, 0.0]),  # transfers: cash_transfers only
         )
         for array in (view.population, view.poverty_rate, view.growth_centre, view.hinterland):
             array.setflags(write=False)

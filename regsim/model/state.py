@@ -31,6 +31,7 @@ class Channel(IntEnum):
     INFRASTRUCTURE = 0
     GRANTS = 1
     SERVICES = 2
+    TRANSFERS = 3  # cash to households (the cash_transfers benchmark); not limited by absorption capacity
 
 
 CHANNELS = tuple(channel.name.lower() for channel in Channel)
@@ -157,7 +158,7 @@ class SettlementColumns:
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
             (migration).
         carry_over_som: Regional money absorbed nowhere yet, kept for each settlement and channel,
-            som, shape (S, 3) (budget).
+            som, shape (S, 4) (budget).
         firm_investment_som: Firms' gross investment this year out of their own funds (capital
             built beyond the worn stock, and entrants' capital, excluding grant money), som
             (production).
@@ -233,6 +234,7 @@ class Accounts:
     investment_som: float = 0.0
     government_som: float = 0.0
     net_exports_som: float = 0.0
+    regional_transfers_som: float = 0.0
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
 

@@ -184,6 +184,7 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
         tax_profits_distributed_som=tax_rate * float((firm_surplus - retained).sum()),
         tax_retained_som=tax_rate * float(retained.sum()), tax_mining_som=tax_rate * float((mining - abroad).sum()),
         tax_abroad_som=tax_rate * float(abroad.sum()),
+        regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()) if ledger.absorbed.size else 0.0,
     )
     primary = PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32),
                             profit_tax.astype(np.float32))
@@ -195,8 +196,8 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     """GDP by expenditure: where every som of income is spent, som (the accounts with C, I, G, NX).
 
     * consumption: households spend what they receive on the accounts basis (after-tax primary
-      income summed over the household rows, transfers, and the remittances that reach them);
-      they do not save;
+      income summed over the household rows, transfers including the regional cash transfers,
+      and the remittances that reach them); they do not save;
     * investment: the firms' gross investment out of their own funds (``firm_investment_som``;
       beyond the retained surplus it is financed from abroad), ordinary public investment, and
       the regional money absorbed in infrastructure and business grants;
@@ -216,7 +217,7 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     remittances = float(hh.per_settlement(hh.abroad, n_s).sum()) * (
         remittance_per_migrant(state, params) * params.incomes.remittance_share_to_household)
     after_tax = float(hh.per_settlement(primary.after_tax(tax_rate), n_s).sum())
-    consumption = after_tax + accounts.transfers_som + remittances
+    consumption = after_tax + accounts.transfers_som + accounts.regional_transfers_som + remittances
     firm_investment = float(state.cols.firm_investment_som.sum())
     absorbed = ledger.absorbed.sum(axis=0) if ledger.absorbed.size else np.zeros(len(Channel))
     lost = float(ledger.lost.sum()) if ledger.lost.size else 0.0
@@ -229,6 +230,38 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     net_exports = (1.0 - tax_rate) * accounts.surplus_abroad_som - remittances - financed_abroad - external
     return dataclasses.replace(accounts, remittances_received_som=remittances, consumption_som=consumption,
                                investment_som=investment, government_som=government, net_exports_som=net_exports)
+
+
+def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.ndarray:
+    """The regional cash transfers paid to each household row this year, som per real household.
+
+    The ``cash_transfers`` benchmark (issue 24): the transfers channel's money absorbed in each
+    settlement (``ledger.absorbed``) is paid, as the monthly benefit for low-income families is,
+    to households that pass a means test on last year's consumption per person: a share
+    ``policy.transfer_coverage`` of the poor households is reached (a fresh uniform draw per row
+    and year: exclusion error and churn), and ``policy.transfer_leakage_share`` of the money goes
+    to covered households that were not poor (inclusion error). Within each group the money is
+    split per member at home; where a settlement has no covered household of a group, its money
+    goes to every member at home there, so every som absorbed is paid (the accounts close).
+    Draws nothing when no transfer is paid.
+    """
+    hh = state.households
+    ledger = state.ledger
+    if not ledger.absorbed.size or not (ledger.absorbed[:, Channel.TRANSFERS] > 0).any():
+        return np.zeros(len(hh.alive), dtype=np.float32)
+    pol, inc = params.policy, params.incomes
+    money = ledger.absorbed[:, Channel.TRANSFERS]
+    present = hh.present().astype(np.float32)
+    consumption = consumption_per_person(state, inc.consumption_smoothing, price=poverty_deflator(state, params))
+    poor = consumption < inc.poverty_line_som
+    covered = rng.random(len(hh.alive)) < pol.transfer_coverage
+    n_s = state.n_settlements
+    itself = np.arange(n_s)
+    paid = np.zeros(len(hh.alive))
+    for group, share in ((poor, 1.0 - pol.transfer_leakage_share), (~poor, pol.transfer_leakage_share)):
+        key = present * (covered & group)
+        paid += _shares(hh, money * share, key, lambda: present, itself, n_s)
+    return paid.astype(np.float32)
 
 
 def transfer_per_person(state: State, params: Params) -> float:
@@ -318,7 +351,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     survey = ratio * np.float32(1.0 - accounts.tax_rate)
     # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
-    transfer = present * np.float32(transfer_per_person(state, params))
+    transfer = present * np.float32(transfer_per_person(state, params)) + cash_benefit(state, params, rng)
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
     if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
         remittance = remittance * state.base.survey_ratio.astype(np.float32)[hh.settlement]
