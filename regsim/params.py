@@ -549,6 +549,17 @@ class PolicyParams(_Validated):
     grants_share: float = param(0.25, "fraction of allocation", (0.0, 1.0),
                                 source="incentive grants 0.6 / 2.6 bn (national_macro.csv)")
     services_share: float = param(0.25, "fraction of allocation", (0.0, 1.0), source="assumption")
+    # what the Concept's money is (issue 24 item 5): about 2.0 of the 2.6 bn som are transfers that
+    # "maintain" subsidised local budgets (84% of rural administrations are subsidised; S_TCA_IMBALANCE),
+    # i.e. running costs, and 0.6 bn are project grants (S_24KG_GRANTS2019)
+    current_share: float = param(
+        0.0, "fraction of allocation", (0.0, 1.0), (0.0, 0.77),
+        source="0 keeps every som of the regional money building capital, services or firms (the reading of "
+               "regsim before issue 24); the sources put 2.0 of 2.6 bn som (0.77) in transfers that maintain "
+               "subsidised local budgets, i.e. running costs (national_macro.csv, S_TCA_IMBALANCE)",
+        doc="Share of each place-based allocation that pays local running costs (current spending: the wages of "
+            "local public staff, income of the settlement's households) instead of building anything; the "
+            "channel shares above split the rest")
     admin_loss_share: float = param(0.10, "fraction", (0.0, 0.3), (0.0, 0.3),
                                     source="assumption; brief 0-30%; IMF (2015) 'Making Public Investment More "
                                            "Efficient': about 30% of the potential value of public investment is "

@@ -61,7 +61,7 @@ def _households_receive_the_accounts(state, primary) -> None:
     expected = state.base.survey_ratio * ((1 - a.tax_rate) * accounts_side - profit_tax)
     np.testing.assert_allclose(received, expected, rtol=1e-5, atol=1.0)
     transfers = hh.per_settlement(hh.transfer_som, n_s).sum()
-    assert transfers == pytest.approx(a.transfers_som + a.regional_transfers_som, rel=1e-5)
+    assert transfers == pytest.approx(a.transfers_som + a.regional_transfers_som + a.regional_current_som, rel=1e-5)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES_NO_CUSTOM)
@@ -112,3 +112,29 @@ def test_base_year_taxes_are_the_observed_share_and_no_budget_means_lower_taxes(
     finally:
         none.release()
         spend.release()
+
+
+def test_running_costs_are_paid_to_households_and_the_accounts_still_close(monkeypatch):
+    """policy.current_share (issue 24 item 5): that part of the money builds nothing and pays local staff."""
+    from regsim.model.processes import incomes
+
+    original = incomes.apply
+
+    def apply_and_check(state, outcome):
+        _, primary = incomes.primary_income(state, params)
+        original(state, outcome)
+        _households_receive_the_accounts(state, primary)
+
+    monkeypatch.setattr(incomes, "apply", apply_and_check)
+    params = small_params(policy__strategy="concentrated_hinterland", policy__current_share=0.77,
+                          time__end_year=2020)
+    model = RegionalModel(params, seed=5)
+    try:
+        while model.state.year < params.time.end_year:
+            model.step()
+            _check_year(model)
+            a, ledger = model.state.accounts, model.state.ledger
+            absorbed = ledger.absorbed.sum()
+            assert a.regional_current_som == pytest.approx(0.77 * absorbed, rel=1e-6)
+    finally:
+        model.release()

@@ -351,6 +351,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
         ("tax_abroad_som", "Tax on the mine's surplus paid abroad, paid by the foreign owners"),
         ("remittances_received_som", "Remittances that reach households at home (accounts basis)"),
         ("regional_transfers_som", "Regional budget paid as cash to households (cash_transfers)"),
+        ("regional_current_som", "Regional budget paying local running costs (local staff's wages; current_share)"),
         # GDP by expenditure (incomes.expenditure); consumption + investment + government + net exports = GDP
         ("consumption_som", "Household consumption: after-tax primary income, transfers and remittances received"),
         ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure and grants"),

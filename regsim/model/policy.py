@@ -1,14 +1,15 @@
 """Budget-allocation strategies: frozen values with one hook, ``allocate``.
 
 ``allocate(view, year, budget_som) -> amounts`` returns som per settlement and channel, shape
-(S, 4) for the channels infrastructure, grants, services and transfers (cash to households, used
-only by ``cash_transfers``), non-negative and summing to at most the budget. Every strategy gets
-the same budget, world and random streams; the model checks each allocation, and processes never
-ask which strategy runs. The place-based strategies split their money over channels by the same
-``policy.*_share`` parameters, so they differ only in *where* money goes (``concept_two_stage`` in
-stage 1 funds business grants only, as the Concept prescribes; ``cash_transfers``, the
-people-based benchmark, pays it all as transfers). The sunset (``policy.sunset_year``) wraps any
-strategy once (:class:`Sunset`).
+(S, 5) for the channels infrastructure, grants, services, transfers (cash to households, used
+only by ``cash_transfers``) and current (local running costs, ``policy.current_share``),
+non-negative and summing to at most the budget. Every strategy gets the same budget, world and
+random streams; the model checks each allocation, and processes never ask which strategy runs.
+The place-based strategies split their money over channels by the same ``policy.*_share``
+parameters, so they differ only in *where* money goes (``concept_two_stage`` in stage 1 funds
+business grants only, as the Concept prescribes; ``cash_transfers``, the people-based
+benchmark, pays it all as transfers). The sunset (``policy.sunset_year``) wraps any strategy
+once (:class:`Sunset`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class PolicyView:
         growth_centre: True for the growth centres the strategies fund: the 20, or the 18 regional
             centres when ``policy.include_capital_cities`` is false.
         hinterland: True for settlements (not centres) within ``catchment_km`` of a centre.
-        channel_shares: Share of money per channel, shape (4,) (transfers 0: place-based strategies).
+        channel_shares: Share of money per channel, shape (5,) (transfers 0: place-based strategies).
     """
 
     population: np.ndarray
@@ -49,7 +50,7 @@ class Strategy(Protocol):
     """The one hook every strategy implements."""
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
-        """Som per settlement and channel, shape (S, 4), >= 0, summing to <= budget_som."""
+        """Som per settlement and channel, shape (S, 5), >= 0, summing to <= budget_som."""
         ...
 
 

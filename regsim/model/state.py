@@ -32,6 +32,7 @@ class Channel(IntEnum):
     GRANTS = 1
     SERVICES = 2
     TRANSFERS = 3  # cash to households (the cash_transfers benchmark); not limited by absorption capacity
+    CURRENT = 4  # local running costs (policy.current_share): pays local public staff, builds nothing
 
 
 CHANNELS = tuple(channel.name.lower() for channel in Channel)
@@ -158,7 +159,7 @@ class SettlementColumns:
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
             (migration).
         carry_over_som: Regional money absorbed nowhere yet, kept for each settlement and channel,
-            som, shape (S, 4) (budget).
+            som, shape (S, 5) (budget).
         firm_investment_som: Firms' gross investment this year out of their own funds (capital
             built beyond the worn stock, and entrants' capital, excluding grant money), som
             (production).
@@ -235,6 +236,7 @@ class Accounts:
     government_som: float = 0.0
     net_exports_som: float = 0.0
     regional_transfers_som: float = 0.0
+    regional_current_som: float = 0.0
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
 

@@ -185,6 +185,7 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
         tax_retained_som=tax_rate * float(retained.sum()), tax_mining_som=tax_rate * float((mining - abroad).sum()),
         tax_abroad_som=tax_rate * float(abroad.sum()),
         regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()) if ledger.absorbed.size else 0.0,
+        regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()) if ledger.absorbed.size else 0.0,
     )
     primary = PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32),
                             profit_tax.astype(np.float32))
@@ -197,7 +198,8 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
 
     * consumption: households spend what they receive on the accounts basis (after-tax primary
       income summed over the household rows, transfers including the regional cash transfers,
-      and the remittances that reach them); they do not save;
+      the regional money for running costs (local staff's wages: the model has no government
+      production), and the remittances that reach them); they do not save;
     * investment: the firms' gross investment out of their own funds (``firm_investment_som``;
       beyond the retained surplus it is financed from abroad), ordinary public investment, and
       the regional money absorbed in infrastructure and business grants;
@@ -217,7 +219,8 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     remittances = float(hh.per_settlement(hh.abroad, n_s).sum()) * (
         remittance_per_migrant(state, params) * params.incomes.remittance_share_to_household)
     after_tax = float(hh.per_settlement(primary.after_tax(tax_rate), n_s).sum())
-    consumption = after_tax + accounts.transfers_som + accounts.regional_transfers_som + remittances
+    consumption = (after_tax + accounts.transfers_som + accounts.regional_transfers_som
+                   + accounts.regional_current_som + remittances)
     firm_investment = float(state.cols.firm_investment_som.sum())
     absorbed = ledger.absorbed.sum(axis=0) if ledger.absorbed.size else np.zeros(len(Channel))
     lost = float(ledger.lost.sum()) if ledger.lost.size else 0.0
@@ -261,6 +264,25 @@ def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.n
     for group, share in ((poor, 1.0 - pol.transfer_leakage_share), (~poor, pol.transfer_leakage_share)):
         key = present * (covered & group)
         paid += _shares(hh, money * share, key, lambda: present, itself, n_s)
+    return paid.astype(np.float32)
+
+
+def running_cost_pay(state: State) -> np.ndarray:
+    """Regional money for local running costs, paid as local public staff's wages, som per real household.
+
+    The current channel's money absorbed in each settlement (``policy.current_share`` of a
+    place-based allocation) pays the wages of local public staff: it is income of the settlement's
+    households, split by ``employed x skill`` as compensation is (by members at home where no one
+    is employed), so every som absorbed is paid. The model has no government production, so this
+    builds nothing and raises no output directly.
+    """
+    hh = state.households
+    ledger = state.ledger
+    if not ledger.absorbed.size or not (ledger.absorbed[:, Channel.CURRENT] > 0).any():
+        return np.zeros(len(hh.alive), dtype=np.float32)
+    n_s = state.n_settlements
+    paid = _shares(hh, ledger.absorbed[:, Channel.CURRENT], hh.employed * hh.skill,
+                   lambda: hh.present().astype(np.float32), np.arange(n_s), n_s)
     return paid.astype(np.float32)
 
 
@@ -351,7 +373,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     survey = ratio * np.float32(1.0 - accounts.tax_rate)
     # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
-    transfer = present * np.float32(transfer_per_person(state, params)) + cash_benefit(state, params, rng)
+    transfer = (present * np.float32(transfer_per_person(state, params)) + cash_benefit(state, params, rng)
+                + running_cost_pay(state))
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
     if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
         remittance = remittance * state.base.survey_ratio.astype(np.float32)[hh.settlement]
