@@ -421,10 +421,17 @@ class Recorder:
         self._set = np.full((n_y, len(self.settlement), n_settlements), np.nan)
         self._row = {year: i for i, year in enumerate(years)}
 
-    def record(self, state: State, params: Params) -> None:
-        """Evaluate every metric for ``state.year`` (building blocks computed once)."""
+    def record(self, state: State, params: Params, population: np.ndarray | None = None) -> None:
+        """Evaluate every metric for ``state.year`` (building blocks computed once).
+
+        Args:
+            state: The state at the end of the year.
+            params: Run parameters.
+            population: ``state.population()`` if the caller has just summed it (one sparse
+                product fewer), else None.
+        """
         i = self._row[state.year]
-        state.metric_cache = {}
+        state.metric_cache = {} if population is None else {("population",): population}
         try:
             for j, m in enumerate(self.national):
                 self._nat[i, j] = m.fn(state, params)
