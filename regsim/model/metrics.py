@@ -356,6 +356,22 @@ _DECLARED: Final[tuple[Metric, ...]] = (
         ("upkeep_som", "Upkeep of the public capital stock"),
         ("regional_tax_financed_som", "Regional budget paid out of taxes this year (budget_financing = taxes)"),
         ("other_spending_som", "Other government spending (public administration; a constant share of GDP)"),
+        # each tax's base and payer (issue 24); they sum to taxes_som
+        ("tax_labour_som", "Tax on compensation of employees, paid by the employees' households"),
+        ("tax_mixed_som", "Tax on mixed income (farms and own-account work), paid by the farming households"),
+        ("tax_profits_distributed_som", "Tax on the firms' distributed surplus, paid by the owner households"),
+        ("tax_retained_som", "Tax on the firms' retained surplus, paid by the firms out of what they distribute"),
+        ("tax_mining_som", "Tax on the mine's surplus paid to domestic owners, paid by those households"),
+        ("tax_abroad_som", "Tax on the mine's surplus paid abroad, paid by the foreign owners"),
+        ("remittances_received_som", "Remittances that reach households at home (accounts basis)"),
+        ("regional_transfers_som", "Regional budget paid as cash to households (cash_transfers)"),
+        ("regional_current_som", "Regional budget paying local running costs (local staff's wages; current_share)"),
+        # GDP by expenditure (incomes.expenditure); consumption + investment + government + net exports = GDP
+        ("consumption_som", "Household consumption: after-tax primary income, transfers and remittances received"),
+        ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure and grants"),
+        ("government_som", "Government consumption: services, upkeep, other spending, regional services and losses"),
+        ("net_exports_som", "Net exports from the external account: surplus paid abroad after tax less "
+                            "remittances, foreign-financed investment and external regional money"),
     )),
     _m("tax_rate", "fraction", "national", "Taxes over GDP: the rate that pays for this year's spending",
        lambda s, p: float(s.accounts.tax_rate)),
