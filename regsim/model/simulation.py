@@ -95,7 +95,7 @@ class RegionalModel(mesa.Model):
         years = list(range(params.time.start_year - 1, params.time.end_year + 1))
         self.recorder = Recorder(years, self.world.n)
         self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, params)
+        self.recorder.record(self.state, params, self.state.cols.population)
         self.timings: dict[str, float] = {}  # seconds per phase of step(), for regsim bench
         self.build_seconds = time.perf_counter() - started
 
@@ -237,7 +237,7 @@ class RegionalModel(mesa.Model):
         started = time.perf_counter()
         self.state.households.keep_consistent()
         self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, self.params)
+        self.recorder.record(self.state, self.params, self.state.cols.population)
         self._clock("record", started)
 
     # --- a whole run ------------------------------------------------------------------------

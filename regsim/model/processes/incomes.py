@@ -333,9 +333,10 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         people = hh.per_settlement(present, n_s)
         mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
     s = smoothing
-    consumption = np.float32(1 - s) * income_pp + (np.float32(s) * mean.astype(np.float32))[hh.settlement]
+    consumption = np.float32(1 - s) * income_pp
+    consumption += (np.float32(s) * mean.astype(np.float32))[hh.settlement]  # in place: no temporary per row
     if price is not None:
-        consumption = consumption / price.astype(np.float32)[hh.settlement]
+        consumption /= price.astype(np.float32)[hh.settlement]
     return np.where(present > 0, consumption, np.float32(0))
 
 
