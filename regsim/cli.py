@@ -44,7 +44,8 @@ EPILOG = textwrap.dedent("""\
       regsim explore                               a local web app: move the levers, watch the map
 
     strategies: none, equalisation_uniform, equalisation_needs, concentrated,
-      concentrated_hinterland, concept_two_stage, hybrid, custom (policy.custom_weights_csv)
+      concentrated_hinterland, concept_two_stage, hybrid, cash_transfers (the people-based benchmark),
+      custom (policy.custom_weights_csv)
     outputs: --out is a new or empty folder or one of regsim's own results (resumed or replaced); regsim
       never deletes, replaces or mixes into anything else, and checks this before any work starts
     docs: docs/ODD.md (the model), docs/validation.md (fit to data), docs/cluster.md (batches)
@@ -211,13 +212,17 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     """``regsim bench``: speed and memory."""
     bench = sub.add_parser("bench", help="measure speed and memory (default and/or full 1:1 scale)",
-                           description="Time default runs (best of N) in fresh processes: household-years and firm "
+                           description="Time default runs (best of N) in fresh processes, with Mesa's Boltzmann "
+                           "example timed the same way in the same process, interleaved: household-years and firm "
                            "agent-years per second, each phase's share of the step, peak memory, runs per core-hour, "
-                           "Mesa's Boltzmann example as reference, and a leak check over repeated runs.")
+                           "the speed-up versus Mesa, and a leak check over repeated runs.")
     bench.add_argument("--scale", choices=["default", "full", "both"], default="default",
-                       help="default (1 row per 10 households), full (1:1, about 1.5 M rows) or both")
+                       help="default (1 row per 10 households), full (1:1: one row per household, about 2 M rows, "
+                       "and one firm agent per enterprise) or both")
     bench.add_argument("--repeats", type=int, default=3, help="best of N for the default scale (default 3)")
     bench.add_argument("--leak-runs", type=int, default=50, help="runs for the leak check (0 to skip; default 50)")
+    bench.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a parameter of every measured run, e.g. scale.firm_weight=10; repeatable")
     bench.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                        help="write the figures as one JSON object: to FILE (besides the table), or "
                        "without FILE to standard output instead of the table (for tracking over time)")
@@ -579,8 +584,12 @@ def _compare_settings(args: argparse.Namespace, scenario: Path):
 def cmd_explore(args: argparse.Namespace) -> int:
     """``regsim explore [DIR]``."""
     from regsim.explore import serve
+    from regsim.explore.runs import stale_note
 
     what = f"browsing {args.dir}" if args.dir else "live runs"
+    note = None if args.dir else stale_note(args.cache)
+    if note:
+        print(f"regsim explore: {note}", file=sys.stderr)
     return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
@@ -602,7 +611,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from regsim.studies import bench
 
-    result = bench.measure(args.scale, args.repeats, args.leak_runs, args.json)
+    result = bench.measure(args.scale, args.repeats, args.leak_runs, args.json, args.overrides)
     if args.json == "-":
         print(json.dumps(result, indent=2))
         return 0
