@@ -186,13 +186,13 @@ def _method_sentence(comp: Comparison, first: int) -> str:
     return (f"All strategies get the same regional development budget ({_fmt(budget, 2)} bn som in {first}, 2017 "
             f"prices), the same world and the same random draws: replication k has the same seed under every "
             f"strategy, so each difference below is taken replication by replication (paired) and shown as the mean "
-            f"over {n} replications with {level}.{how} " + judgement_sentence(j, comp.record))
+            f"over {n} replications with {level}.{how} " + judgement_sentence(j))
 
 
-def judgement_sentence(j: analysis.Judgement, record: dict | None = None) -> str:
+def judgement_sentence(j: analysis.Judgement) -> str:
     """What "ahead" and "practically equal" mean: thresholds relative to the programme, and the correction.
 
-    The same words go to the report and, through ``comparison.json``, to anyone reading the files.
+    ``comparison.json`` states the same (``practical_thresholds``, ``multiple_comparisons``).
     """
     share = f"{j.practical_share:.0%}"
     text = ("\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
