@@ -316,7 +316,7 @@ def run_to_folder(params: Params, seed: int, scenario: str, out: Path, overwrite
             model.step()
         result = model.result(time.perf_counter() - started)
         result.meta.update(meta or {})
-        result.save(out)
+        result.save(out, overwrite=overwrite, option="--out", overwrite_option="--overwrite")
     finally:
         model.release()
     return result

@@ -164,6 +164,7 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
         return ["Only the counterfactual was run: nothing to compare."]
     return [_method_sentence(comp, first), *_leader_sentences(comp, pairs, labels, first, last),
             *_focus_sentences(comp, pairs, labels, first, last), *_cost_sentences(comp, whole, labels, first, last),
+            *unspent_sentences(whole, labels, last),
             "Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
             "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
             "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9."]
@@ -178,15 +179,61 @@ def _method_sentence(comp: Comparison, first: int) -> str:
     how = (f" Replications were added in rounds ({', '.join(str(k) for k in rounds.get('rounds', []))}) until every "
            "headline difference was decided" + (" and stopped there" if rounds.get("stopped") == "decided" else
                                               f"; the cap of {rounds.get('max_replications')} was reached first")
-           + f"; each interval is at {j.confidence:.1%} so that the {j.looks} planned looks keep the overall "
-           f"{j.overall_confidence:.0%}." if rounds.get("replications_mode") == "auto" else "")
+           + f"; each look is judged at {j.confidence:.1%} so that the {j.looks} planned looks keep the overall "
+           f"{j.overall_confidence:.0%} (Bonferroni over looks)." if rounds.get("replications_mode") == "auto" else "")
+    level = "a Student-t confidence interval" if j.correction == "holm" else \
+        f"a {pct(j.confidence)} Student-t confidence interval"
     return (f"All strategies get the same regional development budget ({_fmt(budget, 2)} bn som in {first}, 2017 "
             f"prices), the same world and the same random draws: replication k has the same seed under every "
             f"strategy, so each difference below is taken replication by replication (paired) and shown as the mean "
-            f"over {n} replications with a {pct(j.confidence)} Student-t confidence interval.{how} "
-            "\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
-            "threshold (0.1% of the level without a programme for GDP and person-years in poverty, 0.1 points for the "
-            f"poverty rate{'' if j.practical_threshold == 1 else f', here times {j.practical_threshold:g}'}).")
+            f"over {n} replications with {level}.{how} " + judgement_sentence(j, comp.record))
+
+
+def judgement_sentence(j: analysis.Judgement, record: dict | None = None) -> str:
+    """What "ahead" and "practically equal" mean: thresholds relative to the programme, and the correction.
+
+    The same words go to the report and, through ``comparison.json``, to anyone reading the files.
+    """
+    share = f"{j.practical_share:.0%}"
+    text = ("\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
+            f"threshold relative to the programme: {share} of the present value of the budget allocated over the "
+            f"period (discounted like GDP) for the present value of GDP; {share} of the budget allocated per person "
+            f"per year for GDP per person; {share} of the smaller of the two strategies' effects versus no budget "
+            f"for poverty (against no budget itself, {share} of the largest effect of any strategy). The threshold "
+            "of every pair is in <code>pairwise.csv</code>.")
+    if j.correction != "holm":
+        return text + " The intervals are not corrected for multiple comparisons (<code>--correction none</code>)."
+    looks = (f" in each of the {j.looks} planned looks, so at most {1 - j.overall_confidence:.0%} over all looks"
+             if j.looks > 1 else "")
+    return text + (" The verdicts are corrected for multiple comparisons: Holm's step-down over the whole table of "
+                   "pairs of strategies and headline outcomes (with Shaffer's count: a pair's \"no difference\" and "
+                   "\"a difference of at least the threshold\" cannot both be true), so the chance that any verdict "
+                   f"in the table is spurious is at most {1 - j.confidence:.2g}{looks}. Each interval is shown at the "
+                   "level at which its verdict was reached (the stricter the earlier in the step-down), so the "
+                   "verdict can be read off it; <code>pairwise.csv</code> also has the uncorrected intervals and "
+                   "verdicts.")
+
+
+def unspent_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list[str]:
+    """Per strategy that left over 5% of its budget unspent by ``last``: how much, and its GDP gain per som absorbed."""
+    flags = paired.unspent_flags(whole[whole.label.isin(labels)])
+    out = []
+    for label, (share, per_som) in flags.items():
+        row = whole.set_index("label").loc[label]
+        never = float(row.get("budget_unallocated_total", math.nan))
+        split = (f": {_fmt(never / 1e9, 1)} bn never allocated by the strategy, "
+                 f"{_fmt((row.budget_unspent_total - never) / 1e9, 1)} bn allocated but not absorbed by {last}"
+                 if math.isfinite(never) else "")
+        out.append(f"<b>{html.escape(label)}</b> left {share:.0%} of its budget unspent by {last} "
+                   f"({_fmt(row.budget_unspent_total / 1e9, 1)} of {_fmt(row.budget_available_total / 1e9, 1)} bn "
+                   f"som{split}), so its verdicts compare less money put to use; per som absorbed, its GDP in {last} "
+                   f"gains {_fmt(per_som, 3)} som.")
+    return out
+
+
+def _flagged(label: str, flags: dict[str, tuple[float, float]]) -> str:
+    """A label with its unspent share beside it when it left more than 5% of its budget unspent."""
+    return f"{label} [{flags[label][0]:.0%} unspent]" if label in flags else label
 
 
 def _leader_sentences(comp: Comparison, pairs: pd.DataFrame, labels: list[str], first: int, last: int) -> list[str]:
@@ -249,9 +296,23 @@ def _cost_sentences(comp: Comparison, whole: pd.DataFrame, labels: list[str], fi
     return out
 
 
+def interval_words(j: analysis.Judgement) -> str:
+    """The interval of a verdict table in words: at a fixed level, or at the level Holm's step-down judged it."""
+    if j.correction == "holm":
+        return ("Student-t interval, at the level at which the Holm-corrected verdict was reached "
+                f"({pct(j.confidence)} for the table as a whole; a strategy marked [x% unspent] left that share of "
+                "its budget unspent)")
+    return f"{pct(j.confidence)} Student-t interval"
+
+
 def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int, discount_rate: float,
-                  html_cells: bool = True) -> pd.DataFrame:
-    """Pairs (rows) by headline outcome (columns): verdict, mean difference and interval in each cell."""
+                  html_cells: bool = True, flags: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    """Pairs (rows) by headline outcome (columns): verdict, mean difference and interval in each cell.
+
+    ``flags`` (:func:`regsim.reporting.paired.unspent_flags`): strategies named with the share of their
+    budget left unspent beside them.
+    """
+    flags = flags or {}
     part = pairs[pairs.a.isin(labels) & pairs.b.isin(labels) & pairs.outcome.isin(paired.HEADLINE_OUTCOMES)]
     data: dict[str, dict[str, str]] = {}
     for row in part.itertuples():
@@ -263,7 +324,8 @@ def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int,
             word = row.verdict
         cell = (f"{word}: {amount(row.outcome, row.mean_diff, signed=True, unit=False)} "
                 f"[{amount(row.outcome, row.low, unit=False)}, {amount(row.outcome, row.high, unit=False)}]")
-        data.setdefault(outcome_phrase(row.outcome, first, last, discount_rate), {})[f"{row.a} vs {row.b}"] = cell
+        pair = f"{_flagged(row.a, flags)} vs {_flagged(row.b, flags)}"
+        data.setdefault(outcome_phrase(row.outcome, first, last, discount_rate), {})[pair] = cell
     return pd.DataFrame(data)
 
 
@@ -279,6 +341,9 @@ def whole_period_frame(whole: pd.DataFrame, confidence: float) -> pd.DataFrame:
             f"{r.poverty_person_years_avoided_high:,.0f})" for r in whole.itertuples()],
         "budget allocated, bn som": [_fmt(v / 1e9, 1) for v in whole.budget_allocated_total],
         "som per person-year out of poverty": [_fmt(v, 0) for v in whole.som_per_person_year_out_of_poverty],
+        "budget unspent at the end, %": [_fmt(100 * v, 1) for v in whole.get("unspent_share", [math.nan] * len(whole))],
+        "last-year GDP gain per som absorbed": [_fmt(v, 3) for v in whole.get("gdp_end_gain_per_som_absorbed",
+                                                                               [math.nan] * len(whole))],
     }, index=pd.Index(whole.label, name="strategy"))
     return frame
 
@@ -291,12 +356,17 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
     years = sorted(comp.national.year.unique())
     first, last = (years[1] if len(years) > 1 else years[0]), comp.last_year
     labels = [label for label in comp.labels if not label.startswith("hybrid ")]
-    verdicts = verdict_frame(pairs, labels, first, last, j.discount_rate)
+    flags = paired.unspent_flags(whole[whole.label.isin(labels)])
+    verdicts = verdict_frame(pairs, labels, first, last, j.discount_rate, flags=flags)
     main = whole[~whole.label.str.startswith("hybrid ")]
+    interval = (f"t interval at the level each verdict was reached; Holm-corrected, {pct(j.confidence)} for the "
+                "table" if j.correction == "holm" else f"{pct(j.confidence)} t interval")
+    notes = "".join(f"\n[x% unspent]: {paired.unspent_note(label, *flag, last)}" for label, flag in flags.items())
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
-        return (f"pairwise: A minus B, mean over {comp.replications} paired replications [{pct(j.confidence)} t "
-                f"interval]; 'cannot tell' = cannot be told apart with {comp.replications} replications\n"
-                + verdicts.to_string() + f"\n\nwhole period {first}-{last} versus none (GDP discounted at "
+        return (f"pairwise: A minus B, mean over {comp.replications} paired replications [{interval}]; practically "
+                f"equal = inside {j.practical_share:.0%} of the programme's budget (GDP) or of the smaller effect "
+                f"versus none (poverty); 'cannot tell' = cannot be told apart with {comp.replications} replications\n"
+                + verdicts.to_string() + notes + f"\n\nwhole period {first}-{last} versus none (GDP discounted at "
                 f"{j.discount_rate:.0%} a year):\n" + whole_period_frame(main, j.confidence).to_string()
                 + "\n\n" + headline_text(comp))
 
@@ -699,11 +769,11 @@ def _answer(c: _Context) -> str:
     """Section 1, the answer: only what the paired intervals support."""
     comp, j, main, year, first = c.comp, c.comp.judgement, c.main, c.year, c.first
     items = "".join(f"<li>{f}</li>" for f in verdict_findings(comp, c.pairs, c.whole))
-    verdicts = verdict_frame(c.pairs, main, first, year, j.discount_rate)
+    verdicts = verdict_frame(c.pairs, main, first, year, j.discount_rate, flags=paired.unspent_flags(c.whole))
     return (
         f"<h2>1. The answer</h2><ul class='lead'>{items}</ul>"
         f"<h3>Every pair of strategies</h3><p class='note'>A minus B: verdict, mean paired difference over "
-        f"{comp.replications} replications and its {pct(j.confidence)} Student-t interval in brackets. GDP per person "
+        f"{comp.replications} replications and its {interval_words(j)} in brackets. GDP per person "
         "in som (2017 prices), present value of GDP in bn som, poverty rate in percentage points, person-years in "
         "poverty in person-years. All pairs, the hybrid sweep too, are in <code>pairwise.csv</code>.</p>"
         + _table_html(verdicts, index_name="pair")
