@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from regsim.errors import ExperimentError
+from regsim.errors import ArgumentError
 
 
 @dataclass
@@ -103,14 +103,14 @@ def compare(scenario: str | Path = "baseline", *, strategies: Iterable[str] | No
 
     chosen = list(strategies) if strategies is not None else [s for s in STRATEGIES if s not in ("custom", "hybrid")]
     if isinstance(strategies, str):
-        raise ExperimentError(f"strategies: expected a list of names, got the string {strategies!r}")
+        raise ArgumentError(f"strategies=: expected a list of names, got the string {strategies!r}")
     unknown = [s for s in chosen if s not in STRATEGIES]
     if unknown:
-        raise ExperimentError(f"strategies: unknown {unknown[0]!r}; allowed: {', '.join(STRATEGIES)}")
+        raise ArgumentError(f"strategies=: unknown {unknown[0]!r}; allowed: {', '.join(STRATEGIES)}")
     if "none" not in chosen:
         chosen = ["none", *chosen]
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ExperimentError(f"replications: {replications!r} is not allowed; use a whole number, 1 or more")
+        raise ArgumentError(f"replications=: {replications!r} is not allowed; use a whole number, 1 or more")
     fixed = dict(parse_override(text) for text in _override_strings(overrides or {}))
     settings = CompareSettings(scenario=str(locate(str(scenario)).resolve()), strategies=tuple(chosen),
                                hybrid_shares=tuple(float(x) for x in hybrid_shares), replications=replications,
@@ -150,7 +150,7 @@ def experiment_of(experiment: str | Path | Mapping[str, Any] | pd.DataFrame, *, 
         return experiment_mod.parse(dict(experiment), None)
     if isinstance(experiment, pd.DataFrame):
         if experiment.empty:
-            raise ExperimentError("experiment: the DataFrame of runs has no rows")
+            raise ArgumentError("experiment=: the DataFrame of runs has no rows")
         same = [c for c in experiment.columns
                 if experiment[c].notna().all() and experiment[c].map(repr).nunique() == 1]  # one value: fixed
         fixed = {str(c): _plain(experiment[c].iloc[0]) for c in same}
@@ -162,7 +162,7 @@ def experiment_of(experiment: str | Path | Mapping[str, Any] | pd.DataFrame, *, 
         if any(cells):
             table["cells"] = cells
         return experiment_mod.parse(table, None)
-    raise ExperimentError(f"experiment: expected a TOML path or name, a dict or a pandas DataFrame of runs, "
+    raise ArgumentError(f"experiment=: expected a TOML path or name, a dict or a pandas DataFrame of runs, "
                           f"got {type(experiment).__name__}")
 
 
