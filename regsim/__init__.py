@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from regsim.results import RunResult
     from regsim.scenario import Scenario
 
-__all__ = ["MODEL_VERSION", "__version__", "compare", "load_results", "load_scenario", "metrics", "run", "run_batch"]
+__all__ = ["MODEL_VERSION", "__version__", "compare", "load_results", "load_scenario", "metrics", "run", "run_batch",
+           "sensitivity"]
 
 
 def _override_strings(overrides: Mapping[str, Any] | Iterable[str]) -> list[str]:
@@ -198,6 +199,24 @@ def compare(scenario: str | Path = "baseline", *, strategies: Iterable[str] | No
 
     return api.compare(scenario, strategies=strategies, replications=replications, overrides=overrides, out=out,
                        executor=executor, workers=workers, **options)
+
+
+def sensitivity(batch: str | Path, *, strategies: tuple[str, str] | None = None,
+                metrics: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sobol (S1, ST, S2) or Morris indices from a finished batch folder, as ``regsim sensitivity --from``.
+
+    Args:
+        batch: A batch folder whose experiment has a ``[sample]`` with method ``sobol`` or ``morris``.
+        strategies: ``(A, B)``: analyse the difference A minus B on the same sample points; default each
+            grid cell on its own.
+        metrics: National metrics (last year); default GDP per person, poverty rate, Theil between oblasts.
+
+    Returns:
+        ``(indices, second_order)`` DataFrames (see :func:`regsim.studies.sensitivity.from_batch`).
+    """
+    from regsim.studies.sensitivity import OUTCOMES, from_batch
+
+    return from_batch(batch, strategies, tuple(metrics) if metrics is not None else OUTCOMES)
 
 
 def metrics() -> pd.DataFrame:

@@ -73,9 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "under one budget.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_run, _add_batch, _add_compare, _add_report, _add_explore, _add_optimise, _add_discover,
-                _add_bench, _add_validate, _add_elasticity, _add_sensitivity, _add_robustness, _add_calibrate,
-                _add_scenarios,
+    for add in (_add_run, _add_batch, _add_compare, _add_report, _add_export, _add_explore, _add_optimise,
+                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_sensitivity, _add_robustness,
+                _add_calibrate, _add_scenarios,
                 _add_show, _add_params):
         add(sub)
     return parser
@@ -197,6 +197,23 @@ def _add_cluster(parser: argparse.ArgumentParser) -> None:
                         "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); the tables are made when every shard is done")
     parser.add_argument("--dry-run", action="store_true",
                         help="check everything, print the runs and the estimated core-hours; run and write nothing")
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    """``regsim export``: settlement results as a GIS layer."""
+    exp = sub.add_parser("export", help="settlement results as GeoJSON or GeoPackage (one point per settlement)",
+                         description="Write one point feature per settlement (WGS 84 longitude/latitude) with its "
+                         "world attributes and every settlement metric in one year: the run's values for a run "
+                         "folder, the median over replications for a batch or comparison folder (columns "
+                         "LABEL/METRIC when it has several labels). Opens in QGIS, ArcGIS, geopandas, kepler.gl.",
+                         epilog="examples:\n  regsim export results/run --to run.geojson\n"
+                         "  regsim export results/compare-baseline --to compare.gpkg --label concentrated",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    exp.add_argument("dir", type=Path, help="a run folder (regsim run) or a batch folder with settlement results")
+    exp.add_argument("--to", type=Path, required=True, metavar="FILE.geojson|FILE.gpkg",
+                     help="the file to write (a new file; the suffix chooses the format)")
+    exp.add_argument("--year", type=int, default=None, help="year of the metrics (default: the last recorded)")
+    exp.add_argument("--label", default=None, help="in a batch: only this label (strategy); default every label")
 
 
 def _add_explore(sub: argparse._SubParsersAction) -> None:
@@ -665,6 +682,17 @@ def cmd_explore(args: argparse.Namespace) -> int:
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """``regsim export DIR --to FILE``."""
+    from regsim.reporting import export
+
+    if args.to.exists():
+        raise RegsimError(f"--to {args.to}: exists; regsim replaces nothing it did not make, choose a new file")
+    path = export.export(args.dir, args.to, args.year, args.label)
+    print(f"exported {args.dir} to {path}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """``regsim report DIR``."""
     from regsim.files import check_writable
@@ -875,6 +903,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
+            "export": cmd_export,
             "explore": cmd_explore, "elasticity": cmd_elasticity,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
             "robustness": cmd_robustness, "calibrate": cmd_calibrate,
