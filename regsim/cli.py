@@ -188,15 +188,16 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     _add_cluster(compare)
 
 
-def _add_cluster(parser: argparse.ArgumentParser) -> None:
-    """``--scheduler``, ``--shard`` and ``--dry-run`` of a command that runs many models as a batch."""
+def _add_cluster(parser: argparse.ArgumentParser, dry_run: bool = True) -> None:
+    """``--scheduler``, ``--shard`` (and ``--dry-run``) of a command that runs many models as a batch."""
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="an existing Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
     parser.add_argument("--shard", default=None, metavar="I/N",
                         help="run only the I-th of N slices of the runs (Slurm job arrays, e.g. "
                         "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); the tables are made when every shard is done")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="check everything, print the runs and the estimated core-hours; run and write nothing")
+    if dry_run:
+        parser.add_argument("--dry-run", action="store_true",
+                            help="check everything, print the runs and the estimated core-hours; run and write nothing")
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
@@ -270,6 +271,12 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     validate.add_argument("--shocks", default="covid-2020", metavar="SCENARIO",
                           help="read the 2020-2024 targets off runs of the scenario with this scenario's shocks "
                           "added (default covid-2020; 'none' skips them)")
+    validate.add_argument("--executor", choices=["serial", "processes", "dask"], default="serial",
+                          help="serial (default, in this process) or through the batch machinery into OUT/runs/ "
+                          "(same seeds, same table; resumable)")
+    validate.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
+    validate.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_cluster(validate, dry_run=False)
 
 
 
@@ -724,7 +731,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``regsim validate``."""
     from regsim.studies import validation
 
-    table = validation.run(args.scenario, args.overrides, args.replications, args.out, args.shocks)
+    table = _in_batch(args.out, validation.run, args.scenario, args.overrides, args.replications, args.out,
+                      args.shocks, **_executor(args))
+    if table is None:
+        return 1
     _print_table(table[["target", "year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok", "kind"]],
                  lambda v: f"{v:,.2f}")
     by_kind = table.groupby("kind").ok.agg(["sum", "count"])

@@ -258,3 +258,17 @@ def test_compare_shards_judge_once_every_shard_is_done(tmp_path):
     pd.testing.assert_frame_equal(analysis.pairwise_table(analysis.load(tmp_path / "c")),
                                   analysis.pairwise_table(analysis.load(tmp_path / "whole")), check_exact=True)
     assert whole.complete
+
+
+@pytest.mark.slow
+def test_validate_in_shards_gives_the_serial_table(tmp_path, capsys):
+    from regsim.cli import main
+
+    common = ["validate", "--replications", "2", "--set", "scale.household_weight=400", "--quiet"]
+    assert main([*common, "--out", str(tmp_path / "serial")]) == 0
+    with pytest.raises(SystemExit) as first:
+        main([*common, "--out", str(tmp_path / "shards"), "--shard", "1/2"])
+    assert first.value.code == 0 and "still to run" in capsys.readouterr().out
+    assert not (tmp_path / "shards" / "validation.csv").exists()
+    assert main([*common, "--out", str(tmp_path / "shards"), "--shard", "2/2"]) == 0
+    assert (tmp_path / "shards" / "validation.csv").read_bytes() == (tmp_path / "serial" / "validation.csv").read_bytes()
