@@ -44,7 +44,8 @@ EPILOG = textwrap.dedent("""\
       regsim explore                               a local web app: move the levers, watch the map
 
     strategies: none, equalisation_uniform, equalisation_needs, concentrated,
-      concentrated_hinterland, concept_two_stage, hybrid, custom (policy.custom_weights_csv)
+      concentrated_hinterland, concept_two_stage, hybrid, cash_transfers (the people-based benchmark),
+      custom (policy.custom_weights_csv)
     outputs: --out is a new or empty folder or one of regsim's own results (resumed or replaced); regsim
       never deletes, replaces or mixes into anything else, and checks this before any work starts
     docs: docs/ODD.md (the model), docs/validation.md (fit to data), docs/cluster.md (batches)

@@ -30,6 +30,7 @@ STRATEGIES: Final = (
     "concentrated_hinterland",
     "concept_two_stage",
     "hybrid",
+    "cash_transfers",
     "custom",
 )
 """Names of the budget-allocation strategies (see ``regsim.model.policy``)."""
@@ -548,6 +549,17 @@ class PolicyParams(_Validated):
     grants_share: float = param(0.25, "fraction of allocation", (0.0, 1.0),
                                 source="incentive grants 0.6 / 2.6 bn (national_macro.csv)")
     services_share: float = param(0.25, "fraction of allocation", (0.0, 1.0), source="assumption")
+    # what the Concept's money is (issue 24 item 5): about 2.0 of the 2.6 bn som are transfers that
+    # "maintain" subsidised local budgets (84% of rural administrations are subsidised; S_TCA_IMBALANCE),
+    # i.e. running costs, and 0.6 bn are project grants (S_24KG_GRANTS2019)
+    current_share: float = param(
+        0.0, "fraction of allocation", (0.0, 1.0), (0.0, 0.77),
+        source="0 keeps every som of the regional money building capital, services or firms (the reading of "
+               "regsim before issue 24); the sources put 2.0 of 2.6 bn som (0.77) in transfers that maintain "
+               "subsidised local budgets, i.e. running costs (national_macro.csv, S_TCA_IMBALANCE)",
+        doc="Share of each place-based allocation that pays local running costs (current spending: the wages of "
+            "local public staff, income of the settlement's households) instead of building anything; the "
+            "channel shares above split the rest")
     admin_loss_share: float = param(0.10, "fraction", (0.0, 0.3), (0.0, 0.3),
                                     source="assumption; brief 0-30%; IMF (2015) 'Making Public Investment More "
                                            "Efficient': about 30% of the potential value of public investment is "
@@ -597,6 +609,23 @@ class PolicyParams(_Validated):
                                     doc="Last year of funding; no money after it (Kline & Moretti 2014)")
     custom_weights_csv: str | None = param(None, "path", source="user file",
                                            doc="custom: CSV with columns settlement_id, weight")
+    # the people-based benchmark (issue 24): the monthly benefit for low-income families
+    # ("ui-bulogo komok", formerly the MBPF/UBS) is means-tested; its targeting is imperfect both ways
+    transfer_coverage: float = param(
+        0.3, "fraction of poor households", (0.0, 1.0), (0.15, 0.5),
+        source="estimate: the means-tested benefit for poor families reached a minority of the poor "
+               "(Gassmann 2011, World Bank 'To what extent does the existing safety net protect the poor?'; "
+               "Gassmann & Timar 2020, UNICEF position paper on targeting options); the figures were not "
+               "verified in the documents, hence the wide range",
+        doc="cash_transfers: share of poor households (consumption below the line last year) that receive "
+            "the benefit each year (1 - exclusion error)")
+    transfer_leakage_share: float = param(
+        0.4, "fraction of benefit money", (0.0, 1.0), (0.2, 0.6),
+        source="estimate: a large part of means-tested benefits in the Kyrgyz Republic goes to households "
+               "above the poverty line (same sources as transfer_coverage; the ASPIRE benefit incidence for "
+               "low-income countries gives the poorest fifth 28% of social assistance, IGC 2019)",
+        doc="cash_transfers: share of the benefit money paid to households that were not poor last year "
+            "(inclusion error by value)")
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -100,18 +100,12 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
     slice_ = _check_request(exp, out, executor, workers, scheduler, shard, allow_large)
     if replications is not None and not 1 <= replications <= exp.replications:
         raise ExperimentError(f"replications {replications} is outside 1-{exp.replications} of the experiment")
+    if dry_run:
+        return _dry_run(exp, out, slice_)
     frame = design(exp)
     rows = frame if slice_ is None else frame[frame.run_id % slice_[1] == slice_[0] - 1]
     if replications is not None:
         rows = rows[rows.replication < replications]
-    if dry_run:
-        from regsim.batch.experiment import run_params
-
-        first = run_params(exp, frame.iloc[0].to_dict())  # the parameters of a run validate
-        per_run = seconds_per_run(first)
-        return {"dry_run": True, "total": len(frame), "in_slice": len(rows), "seconds_per_run": round(per_run, 2),
-                "core_hours": round(len(frame) * per_run / 3600, 2),
-                "core_hours_in_slice": round(len(rows) * per_run / 3600, 2)}
     scenario_path = _open_store(exp, out, frame)
     specs = _pending_specs(exp, out, rows, scenario_path)
     if announce is not None:
@@ -120,6 +114,7 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
     started = time.perf_counter()
     counts = _run_specs(specs, f"{exp.name} [{executor}]", executor, workers, scheduler, progress)
     seconds = time.perf_counter() - started
+    _check_recorded(out, specs, exp.outputs)
     summary = {"executor": executor, "workers": workers, "shard": shard, "ran": counts["done"],
                "failed": counts["failed"], "already_complete": len(rows) - len(specs) + counts["skipped"],
                "seconds": round(seconds, 2), "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -139,6 +134,31 @@ def _check_request(exp: Experiment, out: Path, executor: str, workers: int, sche
                               "reduce the grid, sample or replications, or pass --allow-large to go ahead")
     store.check_out_dir(out)
     return slice_
+
+
+def _dry_run(exp: Experiment, out: Path, slice_: tuple[int, int] | None) -> dict[str, Any]:
+    """What ``--dry-run`` checks, creating nothing: the design's runs validate and ``out`` takes them.
+
+    A design of up to ``MAX_RUNS`` runs is built (it checks a sample of its runs' parameters, as
+    the real command does); a larger one (``--allow-large``) is counted, not built, and its first
+    run is checked. A folder holding another version of the experiment is refused, as it will be.
+    """
+    from regsim.batch.experiment import run_params
+    from regsim.rng import replication_seeds
+
+    total = design_size(exp)
+    if total <= MAX_RUNS:
+        params = run_params(exp, design(exp).iloc[0].to_dict())
+    else:
+        first = {key: values[0] for key, values in exp.grid.items()} if exp.grid else dict(
+            exp.cells[0] if exp.cells else {})
+        first.update({key: float(bounds[0]) for key, bounds in exp.ranges.items()})
+        params = run_params(exp, {"run_id": 0, "replication": 0, "seed": replication_seeds(exp.seed, 1)[0], **first})
+    store.check_fingerprint(out, exp.fingerprint())
+    in_slice = total if slice_ is None else len(range(slice_[0] - 1, total, slice_[1]))
+    per_run = seconds_per_run(params)
+    return {"dry_run": True, "total": total, "in_slice": in_slice, "seconds_per_run": round(per_run, 2),
+            "core_hours": round(total * per_run / 3600, 2), "core_hours_in_slice": round(in_slice * per_run / 3600, 2)}
 
 
 def _open_store(exp: Experiment, out: Path, frame: pd.DataFrame) -> str:
@@ -172,11 +192,25 @@ def _pending_specs(exp: Experiment, out: Path, rows: pd.DataFrame, scenario_path
     """A run specification for each design row whose results are not complete in ``out`` yet."""
     return [
         RunSpec(run_id=int(row["run_id"]), scenario=scenario_path, overrides=tuple(run_overrides(exp, row)),
-                seed=int(row["seed"]), outputs=exp.outputs, out_dir=str(out),
+                seed=int(row["seed"]), outputs=exp.outputs, out_dir=str(out.absolute()),
                 settlement_years=exp.settlement_years)
         for row in rows.to_dict("records")
         if not store.is_complete(out, int(row["run_id"]), exp.outputs)
     ]
+
+
+def _check_recorded(out: Path, specs: list[RunSpec], outputs: tuple[str, ...]) -> None:
+    """Refuse to report success for runs the workers finished but that are not recorded in ``out``.
+
+    A worker that cannot see ``out`` (another host without the shared folder) writes elsewhere;
+    the parent checks every run it was told is done, and says so in one line.
+    """
+    lost = [s.run_id for s in specs if not store.is_complete(out, s.run_id, outputs, checksum=False)
+            and not store.failure_file(out, s.run_id).is_file()]
+    if lost:
+        raise ExperimentError(f"{out}: {len(lost)} run(s) the workers finished are not recorded there (e.g. run "
+                              f"{lost[0]}): the workers write to {Path(specs[0].out_dir)}, which they must share "
+                              "with this machine; give --out on a file system every worker mounts at the same path")
 
 
 def _run_specs(specs: list[RunSpec], label: str, executor: str, workers: int, scheduler: str | None,

@@ -31,7 +31,7 @@ from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production, productivity
 from regsim.model.processes import investment as investment_process
-from regsim.model.state import BaseYear, Flows, SettlementColumns, State
+from regsim.model.state import CHANNELS, BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
 from regsim.params import EconomyParams, Params
 from regsim.rng import stream
@@ -411,7 +411,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         # on the balanced-growth path firms invest (growth + depreciation) x capital of their own
         firm_investment_som=np.bincount(firms.settlement[alive], weights=firms.capital_som[alive], minlength=n_s)
         * (econ.capital_growth_on_path_per_year + econ.firm_capital_depreciation_rate),
-        carry_over_som=np.zeros((n_s, 3)),
+        carry_over_som=np.zeros((n_s, len(CHANNELS))),
     )
     state = State(world=world, households=hh, firms=firms, base=base, cols=cols, commute=commute,
                   access_kernel=access_kernel, spread_kernel=spread_kernel,
@@ -515,8 +515,7 @@ def _survey_ratio(state: State, params: Params) -> np.ndarray:
     hh = state.households
     n_s = state.n_settlements
     accounts, primary = incomes.primary_income(state, params)
-    earn = ((primary.wage_som + primary.farm_som + primary.surplus_som).astype(np.float64)
-            * (1.0 - accounts.tax_rate))
+    earn = primary.after_tax(accounts.tax_rate)
     present = hh.present().astype(np.float64)
     remittances = (hh.abroad * params.migration.remittance_som_per_migrant
                    * params.incomes.remittance_share_to_household)

@@ -84,8 +84,14 @@ def _present_rows(state: State) -> np.ndarray:
 
 
 @_memo
+def _income_rows(state: State) -> np.ndarray:
+    """Income per household row, som (``Households.income_som``), summed once per recorded year."""
+    return state.households.income_som()
+
+
+@_memo
 def _income_per_person_rows(state: State) -> np.ndarray:
-    return state.households.income_per_person()
+    return state.households.income_per_person(_income_rows(state))
 
 
 @_memo
@@ -97,18 +103,27 @@ def _consumption_rows(state: State, smoothing: float, deflation: float = 0.0, co
 
 
 @_memo
+def _present_weights(state: State) -> np.ndarray:
+    """Members at home per row as float64: the weights of every person-weighted sum (converted once a year)."""
+    return _present_rows(state).astype(np.float64)
+
+
+@_memo
 def present(state: State) -> np.ndarray:
     """Persons at home per settlement."""
-    return state.households.per_settlement(_present_rows(state), state.n_settlements)
+    return state.households.per_settlement(_present_weights(state), state.n_settlements)
 
 
 @_memo
 def poor_people(state: State, line_som: float, smoothing: float, deflation: float = 0.0,
                 congestion: float = 0.0) -> np.ndarray:
-    """Persons at home below ``line_som`` of consumption per person, per settlement."""
-    hh = state.households
-    poor = (_consumption_rows(state, smoothing, deflation, congestion) < line_som) & hh.alive
-    return hh.per_settlement(_present_rows(state) * poor, state.n_settlements)
+    """Persons at home below ``line_som`` of consumption per person, per settlement.
+
+    Dead rows and rows with every member abroad have consumption 0 but nobody at home, so they
+    add nothing.
+    """
+    poor = _consumption_rows(state, smoothing, deflation, congestion) < line_som
+    return state.households.per_settlement(np.where(poor, _present_weights(state), 0.0), state.n_settlements)
 
 
 def _consumption(state: State, params: Params) -> np.ndarray:
@@ -134,8 +149,7 @@ def abroad(state: State) -> np.ndarray:
 @_memo
 def income_total(state: State) -> np.ndarray:
     """Household income per settlement, som (all sources)."""
-    hh = state.households
-    return hh.per_settlement(hh.income_som().astype(np.float64), state.n_settlements)
+    return state.households.per_settlement(_income_rows(state).astype(np.float64), state.n_settlements)
 
 
 GINI_BUCKET_SHIFT = 11  # float32 bits dropped per bucket: buckets 2**-12 wide relative to their value
@@ -276,7 +290,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(_poor(s, p).sum())),
     _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
-       lambda s, p: weighted_gini(_consumption(s, p), _present_rows(s))),
+       lambda s, p: weighted_gini(_consumption(s, p), _present_weights(s))),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
@@ -342,6 +356,22 @@ _DECLARED: Final[tuple[Metric, ...]] = (
         ("upkeep_som", "Upkeep of the public capital stock"),
         ("regional_tax_financed_som", "Regional budget paid out of taxes this year (budget_financing = taxes)"),
         ("other_spending_som", "Other government spending (public administration; a constant share of GDP)"),
+        # each tax's base and payer (issue 24); they sum to taxes_som
+        ("tax_labour_som", "Tax on compensation of employees, paid by the employees' households"),
+        ("tax_mixed_som", "Tax on mixed income (farms and own-account work), paid by the farming households"),
+        ("tax_profits_distributed_som", "Tax on the firms' distributed surplus, paid by the owner households"),
+        ("tax_retained_som", "Tax on the firms' retained surplus, paid by the firms out of what they distribute"),
+        ("tax_mining_som", "Tax on the mine's surplus paid to domestic owners, paid by those households"),
+        ("tax_abroad_som", "Tax on the mine's surplus paid abroad, paid by the foreign owners"),
+        ("remittances_received_som", "Remittances that reach households at home (accounts basis)"),
+        ("regional_transfers_som", "Regional budget paid as cash to households (cash_transfers)"),
+        ("regional_current_som", "Regional budget paying local running costs (local staff's wages; current_share)"),
+        # GDP by expenditure (incomes.expenditure); consumption + investment + government + net exports = GDP
+        ("consumption_som", "Household consumption: after-tax primary income, transfers and remittances received"),
+        ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure and grants"),
+        ("government_som", "Government consumption: services, upkeep, other spending, regional services and losses"),
+        ("net_exports_som", "Net exports from the external account: surplus paid abroad after tax less "
+                            "remittances, foreign-financed investment and external regional money"),
     )),
     _m("tax_rate", "fraction", "national", "Taxes over GDP: the rate that pays for this year's spending",
        lambda s, p: float(s.accounts.tax_rate)),

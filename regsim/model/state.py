@@ -31,6 +31,8 @@ class Channel(IntEnum):
     INFRASTRUCTURE = 0
     GRANTS = 1
     SERVICES = 2
+    TRANSFERS = 3  # cash to households (the cash_transfers benchmark); not limited by absorption capacity
+    CURRENT = 4  # local running costs (policy.current_share): pays local public staff, builds nothing
 
 
 CHANNELS = tuple(channel.name.lower() for channel in Channel)
@@ -157,7 +159,7 @@ class SettlementColumns:
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
             (migration).
         carry_over_som: Regional money absorbed nowhere yet, kept for each settlement and channel,
-            som, shape (S, 3) (budget).
+            som, shape (S, 5) (budget).
         firm_investment_som: Firms' gross investment this year out of their own funds (capital
             built beyond the worn stock, and entrants' capital, excluding grant money), som
             (production).
@@ -200,7 +202,10 @@ class Accounts:
     retained for the firms' own investment, or paid to foreign owners. Taxes are a flat rate
     ``tax_rate`` on every primary income, so they equal ``tax_rate x GDP``; they pay for
     transfers, ordinary public investment and services, upkeep, other spending and (if
-    tax-financed) the regional budget. Per-settlement arrays have shape (S,).
+    tax-financed) the regional budget. Each tax has a base and a payer (``tax_<base>_som``, summing
+    to ``taxes_som``), and GDP by expenditure (``consumption_som + investment_som + government_som
+    + net_exports_som``) equals GDP by production (``incomes.expenditure``). Per-settlement arrays
+    have shape (S,).
     """
 
     gdp_production_som: float = 0.0
@@ -219,6 +224,19 @@ class Accounts:
     upkeep_som: float = 0.0
     regional_tax_financed_som: float = 0.0
     other_spending_som: float = 0.0
+    tax_labour_som: float = 0.0
+    tax_mixed_som: float = 0.0
+    tax_profits_distributed_som: float = 0.0
+    tax_retained_som: float = 0.0
+    tax_mining_som: float = 0.0
+    tax_abroad_som: float = 0.0
+    remittances_received_som: float = 0.0
+    consumption_som: float = 0.0
+    investment_som: float = 0.0
+    government_som: float = 0.0
+    net_exports_som: float = 0.0
+    regional_transfers_som: float = 0.0
+    regional_current_som: float = 0.0
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
 

@@ -154,7 +154,12 @@ def _read(folder: Path, name: str, unreadable: list[Path] | None = None) -> pd.D
     unreadable = [] if unreadable is None else unreadable
     path = folder / name
     if path.is_dir():
-        frames = [f for f in (_read_file(p, unreadable) for p in sorted(path.glob("run-*.parquet"))) if f is not None]
+        from regsim.batch.store import matches_record
+
+        runs = sorted(path.glob("run-*.parquet"))
+        altered = [p for p in runs if not matches_record(folder, name, p)]  # checked by sha256, not size
+        unreadable.extend(altered)
+        frames = [f for f in (_read_file(p, unreadable) for p in runs if p not in altered) if f is not None]
         return pd.concat(frames, ignore_index=True) if frames else None
     return _read_file(path, unreadable) if path.is_file() else None
 
@@ -192,9 +197,9 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
     if unreadable:
         names = ", ".join(str(p.relative_to(folder)) for p in unreadable[:3])
         more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
-        raise ExperimentError(f"{folder}: {len(unreadable)} run file(s) cannot be read ({names}{more}; truncated "
-                              "or empty?) and were left out, but the report needs every run: run the same batch "
-                              "command again (same --out) to redo them")
+        raise ExperimentError(f"{folder}: {len(unreadable)} run file(s) cannot be read ({names}{more}; truncated, "
+                              "empty, or altered since the done/ record) and were left out, but the report needs "
+                              "every run: run the same batch command again (same --out) to redo them")
     absent = [name for name in require if tables[name] is None]
     if absent:
         raise ExperimentError(f"{folder}: missing results: {', '.join(f'{a}/' for a in absent)} (no run files); "

@@ -34,7 +34,7 @@ PATH_METRICS = (
     ("share_pop_bishkek", "Share of population in Bishkek, %", 0.01),
 )
 MAIN_ORDER = ("equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
-              "concept_two_stage")
+              "concept_two_stage", "cash_transfers")
 ROBUSTNESS_DIR = "robustness"
 """Sub-directory of a comparison holding ``regsim robustness`` results (``regsim compare --robustness N``)."""
 ROBUSTNESS_CSV = "robustness.csv"
@@ -779,7 +779,12 @@ def _answer(c: _Context) -> str:
         + _table_html(verdicts, index_name="pair")
         + f"<h3>Over the whole period, {first}-{year}</h3><p class='note'>Versus no regional budget, mean over "
         "paired replications with the interval; the cost is the money allocated over the period divided by the "
-        "person-years in poverty avoided (a ratio of means; not defined where none are avoided).</p>"
+        "person-years in poverty avoided (a ratio of means; not defined where none are avoided)."
+        + (" <code>cash_transfers</code> is the people-based benchmark: the same money paid as the monthly benefit "
+           "for low-income families is targeted (with its coverage of the poor and its leakage to the non-poor); "
+           "a place-based strategy with a higher cost per person-year out of poverty buys poverty reduction more "
+           "dearly than cash would, and must be justified by GDP." if "cash_transfers" in main else "")
+        + "</p>"
         + _table_html(whole_period_frame(c.whole[c.whole.label.isin(main)], j.confidence), index_name="strategy")
         + f"<h3>Headline table</h3><p class='note'>Versus no regional budget in {year}, median (10% to 90%) over "
         f"{comp.replications} replications: the spread of the paired differences, not a confidence interval.</p>"
