@@ -22,14 +22,16 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from regsim.version import MODEL_VERSION, PACKAGE_VERSION
+
+__version__ = PACKAGE_VERSION
 
 if TYPE_CHECKING:
     from regsim.reporting.analysis import Comparison
     from regsim.results import RunResult
     from regsim.scenario import Scenario
 
-__all__ = ["__version__", "load_results", "load_scenario", "run", "run_batch"]
+__all__ = ["MODEL_VERSION", "__version__", "load_results", "load_scenario", "run", "run_batch"]
 
 
 def _override_strings(overrides: Mapping[str, Any] | Iterable[str]) -> list[str]:
@@ -40,12 +42,39 @@ def _override_strings(overrides: Mapping[str, Any] | Iterable[str]) -> list[str]
 
 
 def _toml_literal(value: Any) -> str:
-    """A Python value as the TOML text ``--set`` parses (strings quoted, booleans lower case)."""
+    """A Python value as the TOML text ``--set`` parses (strings quoted, booleans lower case).
+
+    numpy scalars count as the Python number they hold and a ``pathlib.Path`` as its text.
+    """
+    if hasattr(value, "item") and type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        value = value.item()  # np.float64(1e9) -> 1e9, np.int64(2020) -> 2020, np.bool_ -> bool
+    if isinstance(value, Path):
+        value = str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_literal(v) for v in value) + "]"
+    from regsim.errors import ArgumentError
+
+    raise ArgumentError(f"overrides=: a value of type {type(value).__name__} cannot be a parameter value; "
+                        "use a number, text, true/false or a list of them")
+
+
+def _check_seed(seed: Any, name: str = "seed=") -> int:
+    """``seed`` as an int if it is a whole number 0 or more (not a bool or a float); else an ArgumentError."""
+    import numbers
+
+    from regsim.errors import ArgumentError
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ArgumentError(f"{name} {seed!r} is not allowed; use a whole number, 0 or more")
+    if int(seed) < 0:
+        raise ArgumentError(f"{name} {int(seed)} is negative; allowed: 0 or more")
+    return int(seed)
 
 
 def load_scenario(name_or_path: str | Path = "baseline",
@@ -69,27 +98,42 @@ def load_scenario(name_or_path: str | Path = "baseline",
 
 
 def run(scenario: Scenario | str | Path = "baseline", *, seed: int = 0,
-        overrides: Mapping[str, Any] | Iterable[str] = (), out: str | Path | None = None) -> RunResult:
+        overrides: Mapping[str, Any] | Iterable[str] = (), out: str | Path | None = None,
+        overwrite: bool = False) -> RunResult:
     """Run one scenario from the base year to ``time.end_year``.
 
     Args:
         scenario: A :class:`~regsim.scenario.Scenario` from :func:`load_scenario`, or a name or path.
         seed: The run seed (common random numbers: the same seed gives every strategy the same draws).
         overrides: Parameter overrides as in :func:`load_scenario` (only with a name or path).
-        out: If given, also write the run folder there (as ``regsim run --out`` does).
+        out: If given, also write the run folder there (as ``regsim run --out`` does): a new or empty
+            folder, or a regsim run of the same parameters and seed, which is replaced.
+        overwrite: Also replace a regsim run of another configuration in ``out`` (``--overwrite``).
 
     Returns:
         The run's tidy tables (``national``, ``oblasts``, ``settlements``, ``world``) and provenance.
-    """
-    from regsim.model.simulation import run_one
 
+    Raises:
+        regsim.errors.RegsimError: a subclass naming the argument (``seed=``, ``out=``, ``scenario=``).
+    """
+    from regsim.errors import ArgumentError
+    from regsim.model.simulation import run_one
+    from regsim.results import check_run_folder
+    from regsim.scenario import Scenario
+
+    seed = _check_seed(seed)
     if isinstance(scenario, str | Path):
         scenario = load_scenario(scenario, overrides)
+    elif not isinstance(scenario, Scenario):
+        raise ArgumentError(f"scenario=: expected a Scenario (from load_scenario), a name or a path, "
+                            f"got {type(scenario).__name__} {scenario!r:.60}")
     elif overrides:
-        raise TypeError("overrides apply to a scenario name or path; pass them to load_scenario instead")
+        raise ArgumentError("overrides=: they apply to a scenario name or path; pass them to load_scenario instead")
+    if out is not None:  # checked before the run, and again when the folder is renamed into place
+        check_run_folder(out, scenario.params, seed, overwrite, option="out=", overwrite_option="overwrite=True")
     result = run_one(scenario.params, seed=seed, scenario=scenario.name)
     if out is not None:
-        result.save(out)
+        result.save(out, overwrite=overwrite, option="out=", overwrite_option="overwrite=True")
     return result
 
 

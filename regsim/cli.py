@@ -163,10 +163,14 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
                          "over the planned looks")
     compare.add_argument("--discount-rate", type=float, default=0.05,
                          help="real discount rate per year for the present value of GDP (default 0.05)")
-    compare.add_argument("--practical-threshold", type=float, default=1.0, metavar="SCALE",
-                         help="multiplies the practical thresholds below which a difference is 'practically equal' "
-                         "(1: 0.1%% of the level without a programme for GDP and person-years in poverty, 0.1 "
-                         "points of the poverty rate; 0: none)")
+    compare.add_argument("--practical-threshold", type=float, default=0.1, metavar="SHARE",
+                         help="a difference is 'practically equal' when its interval lies inside this share (default "
+                         "0.1 = 10%%) of the programme's budget allocated over the period (present value of GDP: of "
+                         "its present value; GDP per person: of the budget per person per year) or, for poverty, of "
+                         "the smaller of the two strategies' effects versus none; 0: only identical runs")
+    compare.add_argument("--correction", choices=["holm", "none"], default="holm",
+                         help="family-wise correction of the pairwise verdicts (default holm: Holm's step-down over "
+                         "the headline table; with auto, within each look); none: each interval on its own")
     compare.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"experiment seed (default {DEFAULT_SEED})")
     compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     compare.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
@@ -220,13 +224,17 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     """``regsim bench``: speed and memory."""
     bench = sub.add_parser("bench", help="measure speed and memory (default and/or full 1:1 scale)",
-                           description="Time default runs (best of N) in fresh processes: household-years and firm "
+                           description="Time default runs (best of N) in fresh processes, with Mesa's Boltzmann "
+                           "example timed the same way in the same process, interleaved: household-years and firm "
                            "agent-years per second, each phase's share of the step, peak memory, runs per core-hour, "
-                           "Mesa's Boltzmann example as reference, and a leak check over repeated runs.")
+                           "the speed-up versus Mesa, and a leak check over repeated runs.")
     bench.add_argument("--scale", choices=["default", "full", "both"], default="default",
-                       help="default (1 row per 10 households), full (1:1, about 1.5 M rows) or both")
+                       help="default (1 row per 10 households), full (1:1: one row per household, about 2 M rows, "
+                       "and one firm agent per enterprise) or both")
     bench.add_argument("--repeats", type=int, default=3, help="best of N for the default scale (default 3)")
     bench.add_argument("--leak-runs", type=int, default=50, help="runs for the leak check (0 to skip; default 50)")
+    bench.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a parameter of every measured run, e.g. scale.firm_weight=10; repeatable")
     bench.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                        help="write the figures as one JSON object: to FILE (besides the table), or "
                        "without FILE to standard output instead of the table (for tracking over time)")
@@ -580,7 +588,7 @@ def _compare_settings(args: argparse.Namespace, scenario: Path):
                                hybrid_shares=tuple(shares), replications=replications,
                                max_replications=args.max_replications, seed=args.seed, fixed=_fixed(args, {}),
                                confidence=args.confidence, discount_rate=args.discount_rate,
-                               practical_threshold=args.practical_threshold)
+                               practical_share=args.practical_threshold, correction=args.correction)
     settings.check()
     return settings
 
@@ -588,8 +596,12 @@ def _compare_settings(args: argparse.Namespace, scenario: Path):
 def cmd_explore(args: argparse.Namespace) -> int:
     """``regsim explore [DIR]``."""
     from regsim.explore import serve
+    from regsim.explore.runs import stale_note
 
     what = f"browsing {args.dir}" if args.dir else "live runs"
+    note = None if args.dir else stale_note(args.cache)
+    if note:
+        print(f"regsim explore: {note}", file=sys.stderr)
     return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
@@ -615,7 +627,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from regsim.studies import bench
 
-    result = bench.measure(args.scale, args.repeats, args.leak_runs, args.json)
+    result = bench.measure(args.scale, args.repeats, args.leak_runs, args.json, args.overrides)
     if args.json == "-":
         print(json.dumps(result, indent=2))
         return 0

@@ -25,3 +25,7 @@ class ExperimentError(RegsimError):
 
 class InvariantError(RuntimeError):
     """An accounting identity of the model was violated: a bug, not a user error."""
+
+
+class ArgumentError(RegsimError):
+    """An argument of an API function is invalid; the message names it as the caller wrote it (``seed=``)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,28 +49,82 @@ class RunResult:
         rows = self.national[self.national.metric == metric]
         return rows.set_index("year").value
 
-    def save(self, out_dir: str | Path) -> Path:
+    def save(self, out_dir: str | Path, *, overwrite: bool = False, option: str = "out_dir",
+             overwrite_option: str = "overwrite=True") -> Path:
         """Write every table and ``run.json`` into ``out_dir``, all at once.
 
         The tables are written into a temporary sibling folder, flushed to disk and renamed into
         place (:func:`regsim.files.staged_dir`), so an interrupted or failed save leaves nothing.
-        ``out_dir`` may be new, an empty folder, or a regsim run (:func:`is_run_result`), which is
-        replaced; anything else is refused.
+        ``out_dir`` may be new, an empty folder, or a regsim run with nothing else in it (not even
+        a hidden file) of the same parameters and seed (any configuration with ``overwrite``),
+        which is replaced; this is checked before and again at the final rename, so a run of
+        another configuration written meanwhile is never replaced.
+
+        Args:
+            out_dir: The run folder.
+            overwrite: Also replace a regsim run of another configuration.
+            option: How the caller named the folder, for messages (``--out`` on the command line).
+            overwrite_option: How the caller names the overwrite switch (``--overwrite``).
 
         Returns:
             The directory written.
 
         Raises:
-            OutputError: if ``out_dir`` holds anything but a regsim run, or cannot be written.
+            OutputError: if ``out_dir`` holds anything but a regsim run (or one of another
+                configuration without ``overwrite``), or cannot be written.
         """
         out = Path(out_dir)
-        files.check_folder(out, is_run_result, "a regsim run (run.json and its tables)", option="out_dir",
-                           replace=True)
-        with files.staged_dir(out, is_run_result) as tmp:
+        may_replace = replaceable_run(self.meta.get("params"), self.meta.get("seed"), overwrite, option,
+                                      overwrite_option)
+        files.check_folder(out, may_replace, "a regsim run (run.json and its tables)", option=option, replace=True)
+        with files.staged_dir(out, may_replace) as tmp:
             for name in TABLES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / RUN_JSON).write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
         return out
+
+
+RUN_FILES = frozenset({*(f"{name}.parquet" for name in TABLES), RUN_JSON})  # all a run folder holds
+
+
+def foreign_entries(run_dir: str | Path) -> list[str]:
+    """Entries of a folder that regsim does not write into a run folder (hidden ones included)."""
+    try:
+        return sorted(p.name for p in Path(run_dir).iterdir() if p.name not in RUN_FILES)
+    except OSError:
+        return []
+
+
+def _same_configuration(meta: dict[str, Any], params: Any, seed: Any) -> bool:
+    normal = json.loads(json.dumps(params, default=str))
+    return meta.get("params") == normal and meta.get("seed") == seed
+
+
+def replaceable_run(params: Any, seed: Any, overwrite: bool, option: str = "--out",
+                    overwrite_option: str = "--overwrite") -> Callable[[Path], bool]:
+    """The test a run folder must pass, before the run and at the final rename, to be replaced.
+
+    It holds for a regsim run and nothing else; a folder of a finished run with other files in it,
+    or (without ``overwrite``) a run of other parameters (``to_dict`` form) or seed, raises one
+    :class:`~regsim.files.OutputError` line naming ``option``.
+    """
+    def test(folder: Path) -> bool:
+        meta = run_meta(folder)
+        if meta is None:
+            return False
+        extra = foreign_entries(folder)
+        if extra:
+            shown = ", ".join(repr(e) for e in extra[:3]) + (", ..." if len(extra) > 3 else "")
+            raise files.OutputError(f"{option} {folder}: holds a regsim run and other files ({shown}); regsim "
+                                    "replaces a run folder only as a whole and never deletes other files: move "
+                                    "them out, or give a new folder")
+        if not overwrite and not _same_configuration(meta, params, seed):
+            raise files.OutputError(f"{option} {folder}: holds a regsim run of another configuration (scenario "
+                                    f"{meta.get('scenario')!r}, strategy {meta.get('strategy')!r}, seed "
+                                    f"{meta.get('seed')}); add {overwrite_option} to replace it, or give a new "
+                                    "folder; nothing was replaced")
+        return True
+    return test
 
 
 def run_meta(run_dir: str | Path) -> dict[str, Any] | None:
@@ -92,24 +147,19 @@ def is_run_result(run_dir: str | Path) -> bool:
     return run_meta(run_dir) is not None
 
 
-def check_run_folder(out: str | Path, params: Params, seed: int, overwrite: bool = False) -> None:
+def check_run_folder(out: str | Path, params: Params, seed: int, overwrite: bool = False,
+                     option: str = "--out", overwrite_option: str = "--overwrite") -> None:
     """Refuse, before the run, an ``--out`` that is not new, empty or a regsim run that may be replaced.
 
     A regsim run of the same parameters and seed is replaced (rerunning a command refreshes its
-    result); one of another configuration only with ``overwrite`` (``--overwrite``); anything else never.
+    result); one of another configuration only with ``overwrite`` (``--overwrite``); a run folder
+    holding anything else (the user's notes, a hidden file) and any other folder never.
 
     Raises:
         RegsimError: (or :class:`~regsim.files.OutputError`) naming the folder and what it holds.
     """
-    files.check_folder(out, is_run_result, "a regsim run (run.json and its tables)", replace=True)
-    meta = run_meta(out)
-    if meta is None or overwrite:
-        return
-    mine = json.loads(json.dumps(to_dict(params), default=str))
-    if meta.get("params") != mine or meta.get("seed") != seed:
-        raise RegsimError(f"--out {out}: holds a regsim run of another configuration (scenario "
-                          f"{meta.get('scenario')!r}, strategy {meta.get('strategy')!r}, seed {meta.get('seed')}); "
-                          "add --overwrite to replace it, or give a new folder")
+    files.check_folder(out, replaceable_run(to_dict(params), seed, overwrite, option, overwrite_option),
+                       "a regsim run (run.json and its tables)", option=option, replace=True)
 
 
 def load(run_dir: str | Path) -> RunResult:

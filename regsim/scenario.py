@@ -257,6 +257,36 @@ def build_params(values: Mapping[str, Mapping[str, Any]], where: str) -> Params:
     return Params(**groups, shocks=tuple(values.get("shocks", ())))
 
 
+def _apply_overrides(values: dict[str, dict[str, Any]], overrides: Iterable[str]) -> None:
+    """Merge ``section.name=value`` strings into ``values`` in order (unknown keys and shocks refused)."""
+    for text in overrides:
+        key, value = parse_override(text)
+        section, name = key.split(".", 1)
+        if section == "shocks":
+            raise ScenarioError(f"--set {text!r}: shocks cannot be set on the command line; "
+                                "put a [[shocks]] table in a scenario file (see scenarios/covid-2020.toml)")
+        if section not in SECTION_CLASSES:  # description and inherits are not parameters
+            raise _unknown(key, all_keys(), "--set", "key")
+        _merge(values, {section: {name: value}}, "--set", base_dir=Path.cwd())
+
+
+def defaults_with(overrides: Iterable[str] = (), values: Mapping[str, Mapping[str, Any]] | None = None) -> Params:
+    """The default parameters (no scenario file) with ``values`` and then ``--set`` overrides applied, validated.
+
+    Args:
+        overrides: ``section.name=value`` strings, applied in order after ``values``.
+        values: ``{section: {name: value}}`` set first (e.g. the scale a benchmark measures).
+
+    Raises:
+        ScenarioError: naming the override, the key and what is allowed.
+    """
+    merged: dict[str, dict[str, Any]] = {section: {} for section in SECTION_CLASSES}
+    _merge(merged, values or {}, "defaults")
+    override_list = list(overrides)
+    _apply_overrides(merged, override_list)
+    return build_params(merged, f"defaults with --set {' '.join(override_list)}" if override_list else "defaults")
+
+
 def load(name_or_path: str = "baseline", overrides: Iterable[str] = ()) -> Scenario:
     """Resolve a scenario by name or path, apply ``--set`` overrides, validate.
 
@@ -274,15 +304,7 @@ def load(name_or_path: str = "baseline", overrides: Iterable[str] = ()) -> Scena
     values, description = _resolve(path, ())
     where = str(path)
     override_list = list(overrides)
-    for text in override_list:
-        key, value = parse_override(text)
-        section, name = key.split(".", 1)
-        if section == "shocks":
-            raise ScenarioError(f"--set {text!r}: shocks cannot be set on the command line; "
-                                "put a [[shocks]] table in a scenario file (see scenarios/covid-2020.toml)")
-        if section not in SECTION_CLASSES:  # description and inherits are not parameters
-            raise _unknown(key, all_keys(), "--set", "key")
-        _merge(values, {section: {name: value}}, "--set", base_dir=Path.cwd())
+    _apply_overrides(values, override_list)
     if override_list:
         where = f"{path} with --set {' '.join(override_list)}"
     params = build_params(values, where)

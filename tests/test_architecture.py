@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "regsim"
 # modules of its own layer or below. The folders of regsim/ follow these layers (README, "Layout").
 LAYERS = {
     # configuration: errors, parameters, random streams, scenario files, result files
-    "errors": 0, "files": 0, "malloc": 0, "i18n": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2,
+    "errors": 0, "files": 0, "malloc": 0, "i18n": 0, "version": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2,
     # embedded data of the Kyrgyz Republic
     "data": 3, "data.loader": 3,
     # the simulation, bottom up

@@ -9,7 +9,9 @@ them with ``tests/update_baseline.py`` (read its docstring first).
 
 import json
 
-from update_baseline import BASELINE, compute, configuration, moved
+from update_baseline import BASELINE, bump_model_version, compute, configuration, model_version, moved
+
+from regsim import MODEL_VERSION
 
 RTOL = 0.0  # exact: the run is deterministic and identical across the supported Mesa/Python/numpy ends
 
@@ -28,3 +30,18 @@ def test_small_run_reproduces_the_golden_figures():
 def test_moved_names_each_changed_figure_and_its_size():
     lines = moved({"a/x/2017": 100.0, "b/y/2017": 1.0, "c/z/2017": 2.0}, {"a/x/2017": 101.0, "b/y/2017": 1.0}, 0.0)
     assert lines == ["a/x/2017: 100.0 -> 101.0 (+1.000e-02 relative)", "c/z/2017: missing now"]
+
+
+def test_the_baseline_records_the_model_version_it_was_made_with():
+    stored = json.loads(BASELINE.read_text())
+    assert stored.get("model_version") == MODEL_VERSION == model_version(), (
+        f"baseline.json was made with model version {stored.get('model_version')}, regsim/version.py says "
+        f"{MODEL_VERSION}: regenerate the baseline with tests/update_baseline.py, which bumps MODEL_VERSION "
+        "when figures move (never edit either by hand)")
+
+
+def test_bump_adds_one_to_model_version_and_keeps_the_rest(tmp_path):
+    path = tmp_path / "version.py"
+    path.write_text('"""doc"""\nMODEL_VERSION: Final = 7  # bumped by tests/update_baseline.py\nX = 1\n')
+    assert bump_model_version(path) == 8 == model_version(path)
+    assert path.read_text() == '"""doc"""\nMODEL_VERSION: Final = 8  # bumped by tests/update_baseline.py\nX = 1\n'

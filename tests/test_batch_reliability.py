@@ -397,3 +397,68 @@ def test_manifest_follows_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "out" / "manifest.json").stat().st_mode & 0o777 == 0o640
+
+
+# 12. round 2 (issue 21): a run folder is replaced only as a whole regsim run of the same configuration ----
+
+RUN_SMALL = ["--set", "time.end_year=2018", "--set", "scale.household_weight=500", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A finished ``regsim run`` folder (seed 0), copied by each test."""
+    out = tmp_path_factory.mktemp("run") / "out"
+    assert main(["run", *RUN_SMALL, "--out", str(out)]) == 0
+    return out
+
+
+def copy_run(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.mark.parametrize(("case", "added", "extra"), [
+    ("u01", "notes.txt", []),                              # the same configuration again
+    ("u02", "analysis.ipynb", ["--seed", "3", "--overwrite"]),  # --overwrite never touches anything else
+    ("u03", ".notes", []),                                 # hidden files count
+])
+def test_run_folder_with_foreign_files_is_refused_and_kept(run_folder, tmp_path, capsys, case, added, extra):
+    out = copy_run(run_folder, tmp_path / "out")
+    (out / added).write_text("the user's own\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert main(["run", *RUN_SMALL, *extra, "--out", str(out)]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert added in line and "other files" in line
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
+
+
+def test_same_configuration_is_checked_again_at_the_final_rename(tmp_path, monkeypatch):
+    """f27: a run of another seed written into the new --out while this run worked is never replaced."""
+    from regsim.files import OutputError
+    from regsim.results import RunResult
+
+    def result(seed: int) -> RunResult:
+        frame = pd.DataFrame({"year": [2017], "metric": ["population"], "value": [float(seed)]})
+        return RunResult(national=frame, oblasts=frame, settlements=frame, world=frame,
+                         meta={"params": {"x": 1}, "seed": seed})
+
+    target = tmp_path / "out"
+    original = pd.DataFrame.to_parquet
+    state = {"raced": False}
+
+    def racing_to_parquet(self, *args, **kwargs):
+        if not state["raced"]:  # the other process finishes first, while this one writes its tables
+            state["raced"] = True
+            result(0).save(target)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", racing_to_parquet)
+    with pytest.raises(OutputError, match="another configuration"):
+        result(9).save(target)
+    assert json.loads((target / "run.json").read_text())["seed"] == 0  # the first result is kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    result(0).save(target)  # the same configuration is replaced, as before

@@ -132,6 +132,22 @@ def test_bench_json_paths_are_checked_before_the_benchmark(place, no_work, capsy
     assert tree(place) == before
 
 
+def test_bench_set_is_checked_before_the_benchmark_and_reaches_every_run(place, no_work, capsys, monkeypatch):
+    """``regsim bench --set KEY=VALUE``: a bad key fails before any timing; a good one is passed to the runs."""
+    from regsim.studies import bench
+
+    assert main(["bench", "--set", "scale.firmweight=10"]) == 2
+    one_line_error(capsys, "scale.firmweight", "scale.firm_weight")
+    seen = []
+    monkeypatch.setattr(bench, "run", lambda *a: seen.append(a) or {"machine": {"cores": 1}, "utc": "now"})
+    monkeypatch.setattr(bench, "format_report", lambda result: "table")
+    assert main(["bench", "--leak-runs", "0", "--set", "scale.firm_weight=10"]) == 0
+    assert seen[0][3] == ("scale.firm_weight=10",)
+    assert bench.bench_params(10, seen[0][3]).scale.firm_weight == 10
+    full = bench.bench_params(bench.SCALES["full"])
+    assert (full.scale.household_weight, full.scale.firm_weight) == (1, 1)  # one agent per enterprise
+
+
 def test_bench_json_replaces_its_own_file_atomically(place, capsys, monkeypatch):
     from regsim.studies import bench
 

@@ -41,7 +41,8 @@ def test_compare_writes_everything(compared, capsys):
         assert (compared / "figures" / f"{stem}.svg").stat().st_size > 1000
     summary = pd.read_csv(compared / "summary.csv")
     assert list(summary.columns) == ["strategy", "metric", "year", "median", "p10", "p90", "diff_median",
-                                     "diff_p10", "diff_p90", "diff_mean", "diff_low", "diff_high", "verdict_vs_none"]
+                                     "diff_p10", "diff_p90", "diff_mean", "diff_low", "diff_high", "verdict_vs_none",
+                                     "money_note"]
     assert {"gdp_present_value_som", "poverty_person_years"} <= set(summary.metric)
     bands = pd.read_csv(compared / "distance_bands.csv")
     assert set(bands.band) == {"centres", "0-30 km", "30-60 km", "60-120 km", "over 120 km"}
@@ -209,3 +210,35 @@ def test_report_without_robustness_gives_the_command(compared, tmp_path):
     assert (f"regsim robustness --strategies none,equalisation_uniform,concentrated,concept_two_stage "
             f"--set scale.household_weight=300 --set time.end_year=2025 --out '{bare}/robustness'") in command
     assert f"regsim report '{bare}'" in command
+
+
+def test_the_method_states_thresholds_relative_to_the_programme_and_the_correction():
+    j = analysis.Judgement(confidence=1 - 0.1 / 3, overall_confidence=0.9, looks=3, practical_share=0.1)
+    text = report.judgement_sentence(j)
+    assert "10% of the present value of the budget allocated over the period" in text
+    assert "10% of the budget allocated per person per year" in text
+    assert "10% of the smaller of the two strategies' effects" in text
+    assert "Holm" in text and "3 planned looks" in text and "at most 10% over all looks" in text
+    plain = report.judgement_sentence(analysis.Judgement(practical_share=0.05, correction="none"))
+    assert "5% of the present value" in plain and "not corrected" in plain and "Holm" not in plain
+
+
+def _whole(shares: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame([{"label": label, "unspent_share": share, "budget_available_total": 60e9,
+                          "budget_unspent_total": share * 60e9, "budget_unallocated_total": 0.0,
+                          "gdp_end_gain_per_som_absorbed": 0.12} for label, share in shares.items()])
+
+
+def test_a_strategy_leaving_over_5_percent_unspent_is_flagged_beside_its_verdicts():
+    whole = _whole({"concentrated": 0.02, "equalisation_uniform": 0.27})
+    pairs = pd.DataFrame([{"a": "equalisation_uniform", "b": "concentrated", "outcome": o, "mean_diff": 1.0,
+                           "low": -1.0, "high": 3.0, "verdict": "cannot be told apart with 10 replications"}
+                          for o in paired.HEADLINE_OUTCOMES])
+    flags = paired.unspent_flags(whole)
+    assert list(flags) == ["equalisation_uniform"]
+    frame = report.verdict_frame(pairs, ["equalisation_uniform", "concentrated"], 2018, 2040, 0.05, flags=flags)
+    assert list(frame.index) == ["equal per person [27% unspent] vs 20 centres"]  # names as people say them
+    (sentence,) = report.unspent_sentences(whole, ["concentrated", "equalisation_uniform"], 2040)
+    assert "left 27% of its budget unspent by 2040 (16.2 of 60.0 bn som" in sentence
+    assert "per som absorbed, its GDP in 2040 gains 0.120 som" in sentence
+    assert report.unspent_sentences(_whole({"concentrated": 0.05}), ["concentrated"], 2040) == []

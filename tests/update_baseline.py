@@ -10,6 +10,11 @@ unchanged. When you do run it:
    (``git diff tests/baseline.json`` shows them);
 2. add a line to ``CHANGELOG.md`` (Unreleased) naming the change of results.
 
+When figures moved, the script also bumps ``MODEL_VERSION`` in ``regsim/version.py`` and records the
+new number in ``baseline.json`` (``model_version``): every result, batch manifest and cache key names
+the model version, so batches and caches of the old model are refused or run again, never mixed in.
+``tests/test_baseline.py`` fails if ``baseline.json`` and ``MODEL_VERSION`` disagree.
+
 Usage, from the repository root::
 
     PYTHONPATH=$PWD python tests/update_baseline.py          # rewrite tests/baseline.json
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,6 +36,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # helpers.py, when run as a scri
 from helpers import run_model, small_params
 
 BASELINE = Path(__file__).with_name("baseline.json")
+VERSION_FILE = Path(__file__).resolve().parent.parent / "regsim" / "version.py"
+_VERSION_LINE = re.compile(r"^(MODEL_VERSION: Final = )(\d+)(.*)$", re.MULTILINE)
 SEED = 1
 STRATEGIES = ("concentrated", "equalisation_uniform", "concept_two_stage")
 YEARS = (2017, 2019, 2021)  # the recorded base year, the middle and the last year of the small run
@@ -73,6 +81,21 @@ def moved(stored: dict[str, float], current: dict[str, float], rtol: float) -> l
     return lines
 
 
+def model_version(path: Path = VERSION_FILE) -> int:
+    """``MODEL_VERSION`` as written in ``regsim/version.py`` (read from the file, not the imported module)."""
+    found = _VERSION_LINE.search(path.read_text())
+    if found is None:
+        raise SystemExit(f"{path}: no line 'MODEL_VERSION: Final = N'")
+    return int(found.group(2))
+
+
+def bump_model_version(path: Path = VERSION_FILE) -> int:
+    """Add one to ``MODEL_VERSION`` in ``regsim/version.py``; returns the new number."""
+    new = model_version(path) + 1
+    path.write_text(_VERSION_LINE.sub(lambda m: f"{m.group(1)}{new}{m.group(3)}", path.read_text(), count=1))
+    return new
+
+
 def main(argv: list[str] | None = None) -> int:
     """Rewrite the baseline, or with ``--check`` print what moved and exit 1 if anything did."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,10 +106,19 @@ def main(argv: list[str] | None = None) -> int:
         lines = moved(json.loads(BASELINE.read_text())["figures"], current, rtol=0.0)
         print("\n".join(lines) or "baseline holds: every figure identical")
         return 1 if lines else 0
+    stored = json.loads(BASELINE.read_text()) if BASELINE.is_file() else {}
+    version = model_version()
+    if stored.get("figures") == current and stored.get("configuration") == configuration():
+        print(f"no figure moved: {BASELINE} and MODEL_VERSION {version} kept")
+        if stored.get("model_version") == version:
+            return 0
+    else:
+        version = bump_model_version()
+        print(f"figures moved: MODEL_VERSION bumped to {version} in {VERSION_FILE}")
     payload = {"note": "Golden figures of a small run; regenerate only on purpose: see tests/update_baseline.py.",
-               "configuration": configuration(), "figures": current}
+               "model_version": version, "configuration": configuration(), "figures": current}
     BASELINE.write_text(json.dumps(payload, indent=1) + "\n")
-    print(f"wrote {len(current)} figures to {BASELINE}")
+    print(f"wrote {len(current)} figures of model version {version} to {BASELINE}")
     return 0
 
 

@@ -10,9 +10,14 @@ k children of ``SeedSequence.spawn`` do not depend on how many are spawned), so 
 what is there, an interrupted round resumes, and a directory of another cap or scenario is refused.
 After each round the headline differences (:data:`regsim.reporting.paired.HEADLINE_OUTCOMES`,
 every pair of strategies outside the hybrid sweep) are judged; the rounds stop when every one is
-decided (ahead either way, or practically equal) or at the cap. Each look uses the confidence
-``1 - (1 - confidence) / planned looks`` (:func:`regsim.reporting.paired.look_confidence`), so
-stopping when an interval first excludes zero does not inflate the chance of a spurious verdict.
+decided (ahead either way, or practically equal) or at the cap. Each look spends
+``(1 - confidence) / planned looks`` of the error (Bonferroni over looks,
+:func:`regsim.reporting.paired.look_confidence`), so stopping when an interval first excludes zero
+does not inflate the chance of a spurious verdict; within a look that error is spent over the
+headline table with Holm's step-down (Holm-Shaffer, :func:`regsim.reporting.paired.holm`), so the
+chance of any spurious headline verdict, over all rows and looks, is at most ``1 - confidence``.
+The report and ``pairwise.csv`` read the same family at the same level, so their verdicts are the
+ones the stopping rule saw.
 ``DIR/comparison.json`` records the settings, rounds and why they stopped; the report reads it.
 """
 
@@ -56,8 +61,11 @@ class CompareSettings:
         fixed: ``--set`` overrides for every run.
         confidence: Confidence of the paired t intervals (overall, before the per-look adjustment).
         discount_rate: Real discount rate per year of the present value of GDP.
-        practical_threshold: Multiplier of every outcome's practical threshold (1 = 0.1% of the
-            ``none`` level for GDP and person-years in poverty, 0.1 points of the poverty rate).
+        practical_share: ``--practical-threshold``: a difference is practically nil below this share
+            of the programme's budget over the period (GDP) or of the smaller strategy's effect
+            versus ``none`` (poverty); see :mod:`regsim.reporting.paired`.
+        correction: Family-wise correction of the pairwise verdicts: ``holm`` (Holm-Shaffer step-down
+            over the headline table) or ``none``.
     """
 
     scenario: str
@@ -71,7 +79,8 @@ class CompareSettings:
     fixed: dict[str, Any] = field(default_factory=dict)
     confidence: float = paired.DEFAULT_CONFIDENCE
     discount_rate: float = paired.DEFAULT_DISCOUNT_RATE
-    practical_threshold: float = 1.0
+    practical_share: float = paired.DEFAULT_PRACTICAL_SHARE
+    correction: str = "holm"
 
     def check(self) -> None:
         """Raise ``ExperimentError`` (one line) for a setting that cannot be used."""
@@ -87,9 +96,12 @@ class CompareSettings:
         if not 0 <= self.discount_rate < 1:
             raise ExperimentError(f"--discount-rate: {self.discount_rate} is not allowed; use a value in [0, 1), "
                                   "e.g. 0.05")
-        if not (self.practical_threshold >= 0 and math.isfinite(self.practical_threshold)):
-            raise ExperimentError(f"--practical-threshold: {self.practical_threshold} is not allowed; use 0 or more "
-                                  "(1 = the stated thresholds, 0 = none)")
+        if not (0 <= self.practical_share <= 1 and math.isfinite(self.practical_share)):
+            raise ExperimentError(f"--practical-threshold: {self.practical_share} is not allowed; use a share in "
+                                  "[0, 1] of the programme's budget or effects, e.g. 0.1 (0 = only identical runs)")
+        if self.correction not in paired.CORRECTIONS:
+            raise ExperimentError(f"--correction: {self.correction!r} is not allowed; use one of "
+                                  f"{', '.join(paired.CORRECTIONS)}")
 
     @property
     def auto(self) -> bool:
@@ -128,7 +140,7 @@ def experiment_table(settings: CompareSettings) -> dict[str, Any]:
 
 def headline_labels(labels: list[str]) -> list[str]:
     """The labels whose pairs must be decided: every strategy outside the hybrid sweep."""
-    return [label for label in labels if not label.startswith("hybrid ")]
+    return paired.headline_labels(labels)
 
 
 def judge(out: Path, replications: int, settings: CompareSettings) -> pd.DataFrame:
@@ -139,7 +151,8 @@ def judge(out: Path, replications: int, settings: CompareSettings) -> pd.DataFra
     national = national.merge(design[["run_id", "label", "replication"]], on="run_id", how="inner")
     outcomes = paired.per_run_outcomes(national, settings.discount_rate)
     return paired.pairwise(outcomes, headline_labels(list(dict.fromkeys(design.label))),
-                           settings.interval_confidence, settings.practical_threshold, paired.HEADLINE_OUTCOMES)
+                           settings.interval_confidence, settings.practical_share, paired.HEADLINE_OUTCOMES,
+                           correction=settings.correction)
 
 
 @dataclass
@@ -207,8 +220,9 @@ class CompareResult:
         why = ("every headline pairwise difference is decided" if self.rounds.stopped == "decided" else
                f"the cap of {settings.max_replications} replications was reached with "
                f"{self.rounds.undecided[-1] if self.rounds.undecided else '?'} headline difference(s) undecided")
-        return (f"{text}; replications auto: rounds {steps}; stopped because {why} (each interval at "
-                f"{settings.interval_confidence:.1%} over {len(settings.schedule())} planned looks).")
+        within = (" as a family, Holm-corrected over the headline table" if settings.correction == "holm" else "")
+        return (f"{text}; replications auto: rounds {steps}; stopped because {why} (each look at "
+                f"{settings.interval_confidence:.1%}{within}, over {len(settings.schedule())} planned looks).")
 
 
 def write_record(out: Path, settings: CompareSettings, rounds: Rounds) -> None:
@@ -216,8 +230,26 @@ def write_record(out: Path, settings: CompareSettings, rounds: Rounds) -> None:
     record = {"replications_mode": "auto" if settings.auto else "fixed", "replications": rounds.final,
               "rounds": rounds.replications, "undecided": rounds.undecided, "stopped": rounds.stopped,
               "interval_confidence": settings.interval_confidence, "looks": len(settings.schedule()),
-              **{k: v for k, v in asdict(settings).items() if k not in ("replications", "fixed")}}
+              **{k: v for k, v in asdict(settings).items() if k not in ("replications", "fixed")},
+              "practical_thresholds": {o.name: paired.BASES[o.basis].format(share=settings.practical_share)
+                                       for o in paired.OUTCOMES},
+              "multiple_comparisons": _correction_text(settings)}
     store.atomic_json(record, out / analysis.COMPARISON_FILE)
+
+
+def _correction_text(settings: CompareSettings) -> str:
+    """How the verdicts of ``comparison.json`` are corrected for multiple comparisons, in one sentence."""
+    looks = len(settings.schedule())
+    over_looks = (f"; each of the {looks} planned looks of --replications auto spends 1/{looks} of the error "
+                  "(Bonferroni over looks), so over rows and looks it is at most "
+                  f"{1 - settings.confidence:.3g}" if settings.auto else "")
+    if settings.correction == "none":
+        return f"none: each interval at {settings.interval_confidence:.4g} on its own{over_looks}"
+    return ("holm: Holm's step-down with Shaffer's count (at most one of a row's two hypotheses, no difference and "
+            "a difference of at least the threshold, can be true) over the headline table (pairs of strategies "
+            "outside the hybrid sweep x headline outcomes) and separately over the other rows; family-wise error "
+            f"{1 - settings.interval_confidence:.3g} per look{over_looks}; each row's interval is at the level at "
+            "which it was judged (pairwise.csv: confidence)")
 
 
 def run_comparison(settings: CompareSettings, out: Path, executor: str = "processes", workers: int = 1,

@@ -2,7 +2,7 @@
 
 Layout of ``DIR``::
 
-    manifest.json        experiment, fingerprint, regsim version, git commit, times, counts
+    manifest.json        experiment, fingerprint, regsim and model version, git commit, times, counts
     design.parquet       one row per run: run_id, cell, replication, seed, varied keys, status
     world.parquet        the settlements (id, name, kind, oblast, lat, lon, ...)
     national/run-000042.parquet     year, metric, value, run_id   (one file per run)
@@ -22,7 +22,8 @@ are the source of truth; ``design.parquet`` statuses and the manifest counts are
 from them under the lock, so shards finishing at once lose no entry. The manifest is created with
 ``os.link`` of a finished temporary file, which fails if one exists: of two experiments started
 together into one new folder, exactly one is accepted. ``pandas.read_parquet(DIR / "national")``
-reads a whole dataset; :func:`read_dataset` does too, skipping (and naming) unreadable files.
+reads a whole dataset; :func:`read_dataset` does too, skipping (and naming) unreadable files. A batch
+made by another model version (:mod:`regsim.version`) is refused on resume, never extended.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ from typing import Any, Final
 
 import pandas as pd
 
-from regsim import __version__, files
+from regsim import files
 from regsim.errors import ExperimentError
 from regsim.results import git_commit
+from regsim.version import MODEL_VERSION, provenance
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -226,8 +228,8 @@ def open_or_create(out_dir: Path, name: str, fingerprint: str, design: pd.DataFr
         except OSError as err:
             raise ExperimentError(f"{out_dir}: cannot create ({err.strerror}); choose another --out") from None
         manifest = {
-            "experiment": name, "fingerprint": fingerprint, "regsim_version": __version__,
-            "git_commit": git_commit(), "created_utc": _now(), "runs": len(design), **extra,
+            "experiment": name, "fingerprint": fingerprint, **provenance(), "git_commit": git_commit(),
+            "created_utc": _now(), "runs": len(design), **extra,
         }
         if _claim(manifest_path, manifest):
             with locked(out_dir):
@@ -237,6 +239,7 @@ def open_or_create(out_dir: Path, name: str, fingerprint: str, design: pd.DataFr
         manifest = json.loads(manifest_path.read_text())
     except (OSError, ValueError) as err:
         raise ExperimentError(f"{manifest_path}: unreadable ({err}); not a usable batch directory") from None
+    check_model_version(out_dir, manifest)
     if manifest.get("fingerprint") != fingerprint:
         raise ExperimentError(
             f"{out_dir}: holds results of experiment {manifest.get('experiment')!r} with fingerprint "
@@ -248,6 +251,21 @@ def open_or_create(out_dir: Path, name: str, fingerprint: str, design: pd.DataFr
             if not (out_dir / DESIGN).is_file():
                 atomic_parquet(design.assign(status="pending"), out_dir / DESIGN)
     return manifest
+
+
+def check_model_version(out_dir: Path, manifest: dict[str, Any]) -> None:
+    """Refuse to add runs to a batch made by another model version (results would mix two models).
+
+    Raises:
+        ExperimentError: one line naming both model versions and what to do.
+    """
+    found = manifest.get("model_version")
+    if found != MODEL_VERSION:
+        made = (f"model version {found} (regsim {manifest.get('regsim_version', '?')})" if found is not None
+                else f"regsim {manifest.get('regsim_version', '?')} before model versions were recorded")
+        raise ExperimentError(
+            f"{out_dir}: holds results of {made}, but this regsim runs model version {MODEL_VERSION}; "
+            "resuming would mix two models in one batch. Use a new --out (or the regsim that made it)")
 
 
 def statuses(out_dir: Path, design: pd.DataFrame, outputs: tuple[str, ...], checksum: bool = False) -> pd.Series:

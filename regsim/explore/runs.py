@@ -2,11 +2,12 @@
 
 Every run goes through :func:`regsim.batch.executors.run_specs` (a process pool by default, as
 ``regsim batch``), so the explorer's numbers are those of a batch. A run is stored on disk as
-``CACHE/<params_hash>-s<seed>/`` holding the exact ``scenario.toml`` it ran (written by
-:func:`regsim.explore.levers.scenario_toml`) and its ``national/``, ``oblasts/`` and
-``settlements/`` files (run id 0), and kept in memory once read: moving back to a choice, or
-pairing a new choice with the same ``none`` runs, costs no run at all. The key holds the regsim
-version, so another version never reads a stale run.
+``CACHE/v<regsim version>-m<model version>/<params_hash>-s<seed>/`` holding the exact
+``scenario.toml`` it ran (written by :func:`regsim.explore.levers.scenario_toml`) and its
+``national/``, ``oblasts/`` and ``settlements/`` files (run id 0), and kept in memory once read:
+moving back to a choice, or pairing a new choice with the same ``none`` runs, costs no run at all.
+The key holds the regsim version and the model version (:mod:`regsim.version`), so after an upgrade
+that changed results the runs are made again, never served from the old model.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from typing import Any, Final
 
 import pandas as pd
 
-from regsim import __version__, files
+from regsim import files
 from regsim.batch import store
 from regsim.batch.executors import RunSpec, run_specs
 from regsim.errors import RegsimError
 from regsim.explore import levers
 from regsim.params import Params, params_hash
 from regsim.reporting.analysis import Comparison
+from regsim.version import cache_tag
 
 OUTPUTS: Final = ("national", "oblasts", "settlements")
 SCENARIO_FILE: Final = "scenario.toml"
@@ -82,7 +84,7 @@ class RunCache:
                 raise RegsimError(f"choice {label}: {err}") from None
             key = params_hash(params)
             for rep, seed in enumerate(levers.seeds(replications)):
-                folder = self.folder / f"v{__version__}" / f"{key}-s{seed}"
+                folder = self.folder / cache_tag() / f"{key}-s{seed}"
                 out.append(Job(label, rep, seed, params, toml, folder))
         return out
 
@@ -177,3 +179,17 @@ def default_cache_folder() -> Path:
     """``$XDG_CACHE_HOME/regsim/explore`` (``~/.cache/regsim/explore``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "regsim" / "explore"
+
+
+def stale_note(folder: str | Path | None = None) -> str | None:
+    """One line if the cache holds runs of another regsim or model version (they are not used), else None."""
+    root = Path(folder) if folder is not None else default_cache_folder()
+    try:
+        other = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("v")
+                       and p.name != cache_tag())
+    except OSError:
+        return None
+    if not other:
+        return None
+    return (f"run cache {root}: runs of {', '.join(other)} are not used by this model ({cache_tag()}); "
+            "choices are run again (delete those folders to free the space)")

@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from regsim import __version__, malloc
+from regsim import malloc
 from regsim.data import loader
 from regsim.errors import InvariantError, RegsimError
 from regsim.model import shocks
@@ -44,6 +44,7 @@ from regsim.model.world import World, build_world
 from regsim.params import RUN_SEED, Params, WorldParams, params_hash, to_dict
 from regsim.results import RunResult, check_run_folder, git_commit
 from regsim.rng import stream
+from regsim.version import provenance
 
 CAPITAL_CITIES = ("Bishkek", "Osh city")  # the two cities of republican significance (oblast units)
 BUDGET_TOLERANCE_SOM = 1e-3  # allocations may exceed the budget by float rounding only
@@ -230,7 +231,7 @@ class RegionalModel(mesa.Model):
             "seed": self.run_seed,
             "params": to_dict(self.params),
             "params_hash": params_hash(self.params),
-            "regsim_version": __version__,
+            **provenance(),
             "git_commit": git_commit(),
             "mesa_version": mesa.__version__,
             "numpy_version": np.__version__,
@@ -315,7 +316,7 @@ def run_to_folder(params: Params, seed: int, scenario: str, out: Path, overwrite
             model.step()
         result = model.result(time.perf_counter() - started)
         result.meta.update(meta or {})
-        result.save(out)
+        result.save(out, overwrite=overwrite, option="--out", overwrite_option="--overwrite")
     finally:
         model.release()
     return result

@@ -63,24 +63,37 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Judgement:
-    """Confidence of every interval, discount rate and practical-threshold scale of a comparison."""
+    """How a comparison judges differences.
+
+    Attributes:
+        confidence: Confidence of each look (``1 - (1 - overall) / looks``); with the Holm correction,
+            of the pairwise table of a look as a family.
+        discount_rate: Real discount rate per year of the present value of GDP.
+        practical_share: ``--practical-threshold``: share of the programme's budget or effects (0.1 = 10%).
+        overall_confidence: ``--confidence``.
+        looks: Planned looks of ``--replications auto`` (1 with a fixed number).
+        correction: Family-wise correction of the pairwise verdicts (``holm`` or ``none``).
+    """
 
     confidence: float = paired.DEFAULT_CONFIDENCE
     discount_rate: float = paired.DEFAULT_DISCOUNT_RATE
-    practical_threshold: float = 1.0
+    practical_share: float = paired.DEFAULT_PRACTICAL_SHARE
     overall_confidence: float = paired.DEFAULT_CONFIDENCE
     looks: int = 1
+    correction: str = "holm"
 
     @classmethod
     def from_record(cls, record: dict | None) -> Judgement:
         """From ``comparison.json`` (None: the defaults)."""
         if not record:
             return cls()
+        # records before issue 22 held a multiplier of 0.1%-of-level thresholds (practical_threshold): the
+        # thresholds are now shares of the programme (practical_share), so such a record gets the default share
         return cls(confidence=float(record.get("interval_confidence", paired.DEFAULT_CONFIDENCE)),
                    discount_rate=float(record.get("discount_rate", paired.DEFAULT_DISCOUNT_RATE)),
-                   practical_threshold=float(record.get("practical_threshold", 1.0)),
+                   practical_share=float(record.get("practical_share", paired.DEFAULT_PRACTICAL_SHARE)),
                    overall_confidence=float(record.get("confidence", paired.DEFAULT_CONFIDENCE)),
-                   looks=int(record.get("looks", 1)))
+                   looks=int(record.get("looks", 1)), correction=str(record.get("correction", "holm")))
 
 
 def read_record(out_dir: str | Path) -> dict | None:
@@ -334,11 +347,15 @@ def run_outcomes(comp: Comparison) -> pd.DataFrame:
 def pairwise_table(comp: Comparison, outcome_names: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Every pair of labels (each against ``none`` too) on every headline outcome, with the verdict.
 
-    Columns ``a, b, outcome, n, mean_diff, sd_diff, low, high, threshold, confidence, verdict``;
-    ``mean_diff`` is ``a - b`` in the outcome's unit, ``low``/``high`` the paired t interval.
+    Columns as :func:`regsim.reporting.paired.pairwise`: ``a, b, outcome, n, mean_diff, sd_diff, low,
+    high, threshold, threshold_basis, confidence, verdict`` and the correction's columns; ``mean_diff``
+    is ``a - b`` in the outcome's unit, ``low``/``high`` the paired t interval at the row's
+    ``confidence``. Verdicts are corrected within the headline family (the same rows and verdicts
+    as the stopping rule of ``--replications auto`` judges) and within the other rows.
     """
     j = comp.judgement
-    return paired.pairwise(run_outcomes(comp), comp.labels, j.confidence, j.practical_threshold, outcome_names)
+    return paired.pairwise(run_outcomes(comp), comp.labels, j.confidence, j.practical_share, outcome_names,
+                           correction=j.correction)
 
 
 def whole_period_table(comp: Comparison) -> pd.DataFrame:
@@ -349,7 +366,11 @@ def whole_period_table(comp: Comparison) -> pd.DataFrame:
 
     Columns ``label, gdp_pv_gain, gdp_pv_gain_low, gdp_pv_gain_high`` (som),
     ``poverty_person_years_avoided, ..._low, ..._high`` (person-years), ``budget_allocated_total`` (som),
-    ``som_per_person_year_out_of_poverty`` (not defined where none are avoided).
+    ``som_per_person_year_out_of_poverty`` (not defined where none are avoided), and the money left
+    unspent (``budget_available_total, budget_absorbed_total, budget_unspent_total,
+    budget_unallocated_total`` in som,
+    ``unspent_share`` of the budget available) with ``gdp_end_gain`` (som, last year) and
+    ``gdp_end_gain_per_som_absorbed`` (som of last-year GDP per som absorbed).
     """
     outcomes = run_outcomes(comp)
     cost = paired.cost_effectiveness(outcomes).set_index("label")
@@ -366,7 +387,9 @@ def whole_period_table(comp: Comparison) -> pd.DataFrame:
         cost.loc[label, ["poverty_person_years_avoided_low", "poverty_person_years_avoided_high"]] = lo, hi
     cols = ["gdp_pv_gain", "gdp_pv_gain_low", "gdp_pv_gain_high", "poverty_person_years_avoided",
             "poverty_person_years_avoided_low", "poverty_person_years_avoided_high", "budget_allocated_total",
-            "som_per_person_year_out_of_poverty"]
+            "som_per_person_year_out_of_poverty", "budget_available_total", "budget_absorbed_total",
+            "budget_unspent_total", "budget_unallocated_total", "unspent_share", "gdp_end_gain",
+            "gdp_end_gain_per_som_absorbed"]
     return cost[cols].reset_index()
 
 
@@ -418,7 +441,9 @@ def full_summary(comp: Comparison, pairs: pd.DataFrame | None = None) -> pd.Data
     :func:`summary_table` with the paired mean and t interval versus ``none`` (``diff_mean,
     diff_low, diff_high``) and ``verdict_vs_none`` on the headline outcomes, and rows for
     the whole-period outcomes (metric ``gdp_present_value_som``, discounted to the first policy year, and
-    ``poverty_person_years``; ``year`` is the last year of the period they sum over).
+    ``poverty_person_years``; ``year`` is the last year of the period they sum over). ``money_note``,
+    beside the verdicts of a strategy that left more than 5% of its budget unspent by the last year,
+    says how much and gives its GDP gain per som absorbed (:func:`regsim.reporting.paired.unspent_note`).
     """
     summary = summary_table(comp).merge(paired_columns(comp), on=["strategy", "metric", "year"], how="left")
     pairs = pairwise_table(comp) if pairs is None else pairs
@@ -442,4 +467,8 @@ def full_summary(comp: Comparison, pairs: pd.DataFrame | None = None) -> pd.Data
                           "p90": p90, "diff_median": dmed, "diff_p10": dp10, "diff_p90": dp90, "diff_mean": mean,
                           "diff_low": low, "diff_high": high,
                           "verdict_vs_none": versus.get((label, outcome), "") if label != BASELINE else ""})
-    return pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
+    out = pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
+    flags = paired.unspent_flags(paired.cost_effectiveness(outcomes)) if (outcomes.label == BASELINE).any() else {}
+    out["money_note"] = [paired.unspent_note(s, *flags[s], comp.last_year) if (s in flags and v) else ""
+                         for s, v in zip(out.strategy, out.verdict_vs_none.fillna(""), strict=True)]
+    return out

@@ -5,10 +5,41 @@ A - B is taken replication by replication and its noise is far smaller than eith
 every pair of strategies and every headline outcome this module gives the mean paired difference,
 a Student-t confidence interval over replications (90% by default) and a verdict in plain words:
 
-- ``"practically equal"``: the interval lies inside the practical threshold (for example 0.1% of
-  GDP), so any true difference is too small to matter;
+- ``"practically equal"``: the interval lies inside the practical threshold, so any true difference
+  is too small to matter;
 - ``"A ahead"`` / ``"B ahead"``: otherwise, when the interval excludes zero;
 - ``"cannot be told apart with N replications"``: neither.
+
+**Practical thresholds are relative to the programme** (:func:`practical_thresholds`): a share
+(``--practical-threshold``, default 10%) of the programme's own budget over the period for the
+money outcomes, or of the smaller of the two strategies' effects versus ``none`` for poverty and
+inequality. Precisely, for a pair A, B:
+
+- present value of GDP (som): the share of the present value of the budget allocated over the
+  period, discounted like GDP to the first policy year (so at most the share of the undiscounted
+  budget allocated), the smaller of A's and B's (mean over replications; ``none`` has no budget
+  and is skipped);
+- GDP per person in the last year (som per person): the share of the budget allocated per person
+  per year, i.e. budget allocated over the period / policy years / population in the last year,
+  the smaller of A's and B's;
+- poverty rate, person-years in poverty, Theil index: the share of the smaller of ``|A - none|``
+  and ``|B - none|`` (mean paired effects). For a pair with ``none`` itself the yardstick is the
+  largest ``|effect|`` of any strategy in the comparison on that outcome (``none``'s own effect is
+  zero by definition): a strategy is practically equal to no programme when its effect is below
+  the share of what the best-placed strategy achieves.
+
+**The verdicts of a table are corrected for multiple comparisons** (``correction="holm"``): each
+row carries two hypotheses, "no difference" (two-sided t test; rejecting it gives "ahead") and
+"a difference of at least the threshold" (two one-sided tests, TOST, read at the same two-sided
+level as the interval; rejecting it gives "practically equal"). At most one of a row's two
+hypotheses can be true, so Holm's step-down is run with Shaffer's (1986) count of the hypotheses
+that can still be true (:func:`holm`): the first step divides the error ``1 - confidence`` by the
+number of rows, not twice that. The family is the headline table (pairs of strategies outside the
+hybrid sweep x :data:`HEADLINE_OUTCOMES`); the other rows (hybrid sweep, Theil) form a second
+family, corrected the same way. Each row's interval is shown at the level at which the step-down
+judged it (between ``1 - (1 - confidence) / rows`` and ``confidence``, in the ``confidence``
+column), so the verdict can be read off its interval; the uncorrected interval and verdict are
+kept (``low_unadjusted``, ``high_unadjusted``, ``verdict_unadjusted``).
 
 The t interval assumes the paired differences are roughly normal; with 10 or more replications it
 is robust to moderate skew. Outcomes are read in the last year and over the whole period (present
@@ -19,6 +50,7 @@ told apart. Pure functions on result tables; never imports the model.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
@@ -32,12 +64,29 @@ from regsim.errors import ExperimentError
 BASELINE: Final = "none"
 DEFAULT_CONFIDENCE: Final = 0.90
 DEFAULT_DISCOUNT_RATE: Final = 0.05  # per year, real; a common social discount rate for middle-income countries
-DEFAULT_PRACTICAL_SHARE: Final = 0.001  # differences below 0.1% of the `none` level are practically nil
+DEFAULT_PRACTICAL_SHARE: Final = 0.10
+"""Default ``--practical-threshold``: a difference below 10% of the programme's budget (money outcomes)
+or of the smaller strategy's effect versus ``none`` (poverty, inequality) is practically nil."""
+UNSPENT_NOTE_SHARE: Final = 0.05
+"""A strategy that leaves more than this share of its budget unspent by the last year is flagged beside
+its verdicts, with its GDP gain per som absorbed (issue 22: absorption can decide big budgets)."""
+HYBRID_PREFIX: Final = "hybrid "  # labels of the hybrid sweep: "hybrid 0.25"
+CORRECTIONS: Final = ("holm", "none")
 
 AHEAD_A: Final = "{a} ahead"
 AHEAD_B: Final = "{b} ahead"
 EQUAL: Final = "practically equal"
 UNDECIDED: Final = "cannot be told apart with {n} replications"
+
+BUDGET_PV: Final = "budget_pv"
+BUDGET_PER_PERSON_YEAR: Final = "budget_per_person_year"
+EFFECT: Final = "effect"
+BASES: Final = {
+    BUDGET_PV: "{share:.0%} of the present value of the budget allocated over the period (smaller of the pair)",
+    BUDGET_PER_PERSON_YEAR: "{share:.0%} of the budget allocated per person per year (smaller of the pair)",
+    EFFECT: "{share:.0%} of the smaller effect versus none (pairs with none: of the largest effect)",
+}
+"""What a practical threshold is a share of, per basis; the ``threshold_basis`` column of the table."""
 
 
 @dataclass(frozen=True)
@@ -49,31 +98,33 @@ class Outcome:
         label: What a reader sees.
         unit: Unit of the value and of differences.
         higher_is_better: Whether more is better (GDP) or worse (poverty).
-        practical: Threshold below which a difference is practically nil: a share of the ``none``
-            level (``relative``) or an absolute amount in ``unit``.
-        relative: Whether ``practical`` is a share of the ``none`` level.
+        basis: What the practical threshold is a share of: :data:`BUDGET_PV` (present value of the
+            budget allocated, som), :data:`BUDGET_PER_PERSON_YEAR` (budget allocated per person per
+            year, som) or :data:`EFFECT` (the strategies' effects versus ``none``, in ``unit``).
     """
 
     name: str
     label: str
     unit: str
     higher_is_better: bool
-    practical: float
-    relative: bool = True
+    basis: str
 
 
 OUTCOMES: Final = (
-    Outcome("gdp_per_capita_end", "GDP per person, last year", "som", True, DEFAULT_PRACTICAL_SHARE),
-    Outcome("gdp_pv", "GDP, present value over the period", "som", True, DEFAULT_PRACTICAL_SHARE),
-    Outcome("poverty_rate_end", "Poverty rate, last year", "fraction", False, 0.001, relative=False),
-    Outcome("poverty_person_years", "Person-years in poverty over the period", "person-years", False,
-            DEFAULT_PRACTICAL_SHARE),
-    Outcome("theil_between_end", "Theil index between oblasts, last year", "index", False, 0.0005,
-            relative=False),
+    Outcome("gdp_per_capita_end", "GDP per person, last year", "som", True, BUDGET_PER_PERSON_YEAR),
+    Outcome("gdp_pv", "GDP, present value over the period", "som", True, BUDGET_PV),
+    Outcome("poverty_rate_end", "Poverty rate, last year", "fraction", False, EFFECT),
+    Outcome("poverty_person_years", "Person-years in poverty over the period", "person-years", False, EFFECT),
+    Outcome("theil_between_end", "Theil index between oblasts, last year", "index", False, EFFECT),
 )
 OUTCOME_BY_NAME: Final = {o.name: o for o in OUTCOMES}
 HEADLINE_OUTCOMES: Final = ("gdp_per_capita_end", "gdp_pv", "poverty_rate_end", "poverty_person_years")
 """The outcomes ``regsim compare --replications auto`` must decide for every pair of strategies."""
+
+
+def headline_labels(labels: Iterable[str]) -> list[str]:
+    """The labels whose pairs form the headline family: every strategy outside the hybrid sweep."""
+    return [label for label in dict.fromkeys(labels) if not str(label).startswith(HYBRID_PREFIX)]
 
 
 def look_confidence(confidence: float, looks: int) -> float:
@@ -83,6 +134,9 @@ def look_confidence(confidence: float, looks: int) -> float:
     makes a spurious verdict more likely with every look: five looks at 90% can call a null
     difference in about a quarter of cases. Spending the error ``1 - confidence`` evenly over the
     planned looks keeps the chance of a spurious verdict on a difference at most ``1 - confidence``.
+    Within a look, :func:`pairwise` spends that look's error over the table with Holm's step-down,
+    so the chance of any spurious verdict in any row at any look is at most ``1 - confidence``
+    (a union bound over looks of the per-look family-wise error).
     """
     if not 0 < confidence < 1:
         raise ExperimentError(f"confidence {confidence} is not allowed; use a value in (0, 1), e.g. 0.9")
@@ -99,28 +153,49 @@ def per_run_outcomes(national: pd.DataFrame, discount_rate: float = DEFAULT_DISC
         start_year: First policy year (default: the first year after the base year in the table).
 
     Returns:
-        Columns ``label, replication`` and one per outcome in :data:`OUTCOMES`, plus
-        ``budget_allocated_total`` (som over the period), the cost base of the whole-period outcomes.
+        Columns ``label, replication`` and one per outcome in :data:`OUTCOMES`, plus the money of
+        the period (som): ``budget_allocated_total``, ``budget_allocated_pv`` (discounted like GDP),
+        ``budget_available_total``, ``budget_absorbed_total``, ``budget_lost_total`` and
+        ``budget_unspent_total`` (available - absorbed - lost: carried over at the end plus never
+        allocated); ``gdp_end`` (som, last year), ``population_end`` (persons, GDP / GDP per person)
+        and ``budget_per_person_year`` (budget allocated / policy years / population in the last
+        year, som per person per year). Budget columns missing from the table are NaN.
     """
     if not 0 <= discount_rate < 1:
         raise ExperimentError(f"discount rate {discount_rate} is not allowed; use a value in [0, 1)")
     years = sorted(national.year.unique())
     first = start_year if start_year is not None else (years[1] if len(years) > 1 else years[0])
     last = years[-1]
+    money = ["budget_allocated_som", "budget_available_som", "budget_absorbed_som", "budget_lost_som"]
     wide = national[national.metric.isin(["gdp_som", "gdp_per_capita_som", "poverty_rate", "poor_people",
-                                          "theil_between_oblasts", "budget_allocated_som"])].pivot_table(
+                                          "theil_between_oblasts", *money])].pivot_table(
         index=["label", "replication", "year"], columns="metric", values="value")
+    wide = wide.reindex(columns=sorted(set(wide.columns) | set(money)))
     period = wide[wide.index.get_level_values("year") >= first]
     discount = (1.0 + discount_rate) ** -(period.index.get_level_values("year") - first).to_numpy(float)
     at_end = wide.xs(last, level="year")
+    runs = ["label", "replication"]
+
+    def total(column: str) -> pd.Series:
+        return period[column].groupby(level=runs).sum(min_count=1)
+
     out = pd.DataFrame({
         "gdp_per_capita_end": at_end.gdp_per_capita_som,
-        "gdp_pv": (period.gdp_som * discount).groupby(level=["label", "replication"]).sum(),
+        "gdp_pv": (period.gdp_som * discount).groupby(level=runs).sum(),
         "poverty_rate_end": at_end.poverty_rate,
-        "poverty_person_years": period.poor_people.groupby(level=["label", "replication"]).sum(),
+        "poverty_person_years": period.poor_people.groupby(level=runs).sum(),
         "theil_between_end": at_end.theil_between_oblasts,
-        "budget_allocated_total": period.budget_allocated_som.groupby(level=["label", "replication"]).sum(),
+        "budget_allocated_total": total("budget_allocated_som"),
+        "budget_allocated_pv": (period.budget_allocated_som * discount).groupby(level=runs).sum(min_count=1),
+        "budget_available_total": total("budget_available_som"),
+        "budget_absorbed_total": total("budget_absorbed_som"),
+        "budget_lost_total": total("budget_lost_som"),
+        "gdp_end": at_end.gdp_som,
+        "population_end": at_end.gdp_som / at_end.gdp_per_capita_som,
     })
+    out["budget_unspent_total"] = out.budget_available_total - out.budget_absorbed_total - out.budget_lost_total
+    policy_years = max(1, sum(1 for y in years if y >= first))
+    out["budget_per_person_year"] = out.budget_allocated_total / policy_years / out.population_end
     return out.reset_index()
 
 
@@ -140,6 +215,62 @@ def t_interval(diff: np.ndarray, confidence: float) -> tuple[float, float, float
     return mean, sd, mean - half, mean + half
 
 
+def p_values(diff: np.ndarray, threshold: float) -> tuple[float, float]:
+    """P-values of a row's two hypotheses from its paired differences.
+
+    Returns:
+        ``(p_difference, p_equivalence)``: the two-sided t test of "no difference" (the interval at
+        confidence ``c`` excludes zero exactly when ``p_difference < 1 - c``) and the two one-sided
+        tests (TOST) of "a difference of at least ``threshold``", doubled so that it reads at the
+        same two-sided level (the interval at ``c`` lies inside ``±threshold`` exactly when
+        ``p_equivalence <= 1 - c``). With fewer than two replications both are 1; with no spread,
+        0 or 1 by the mean.
+    """
+    diff = np.asarray(diff, dtype=float)
+    n = len(diff)
+    if n < 2:
+        return 1.0, 1.0
+    mean, se = float(diff.mean()), float(diff.std(ddof=1)) / np.sqrt(n)
+    if not math.isfinite(mean):
+        return 1.0, 1.0
+    if se == 0.0:
+        return (0.0 if mean != 0.0 else 1.0), (0.0 if abs(mean) <= threshold else 1.0)
+    p_diff = float(2.0 * stats.t.sf(abs(mean) / se, n - 1))
+    p_eq = float(min(1.0, 2.0 * stats.t.sf((threshold - abs(mean)) / se, n - 1))) if threshold > 0 else 1.0
+    return p_diff, p_eq
+
+
+def holm(p: Iterable[float], groups: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Holm's step-down adjusted p-values, with Shaffer's count where hypotheses exclude each other.
+
+    Sort the ``m`` p-values; step ``j`` multiplies the ``j``-th smallest by ``t_j``, the largest
+    number of hypotheses that can still be true once the ``j - 1`` smaller ones are rejected, and
+    the adjusted p-value is the running maximum (capped at 1). Without ``groups`` every hypothesis
+    can be true, ``t_j = m - j + 1``: Holm (1979). With ``groups``, at most one hypothesis per group
+    can be true (a row's "no difference" and "a difference of at least the threshold"), so ``t_j``
+    is the number of groups with a hypothesis at step ``j`` or later: Shaffer's (1986) method 1,
+    which controls the family-wise error as Holm does and is never more conservative. Rejecting
+    every hypothesis whose adjusted p-value is at most ``alpha`` keeps the chance of rejecting any
+    true one at most ``alpha``, whatever the dependence between the tests.
+
+    Returns:
+        ``(adjusted, multiplier)``: per hypothesis in input order, the adjusted p-value and the
+        ``t_j`` of its step (its critical value is ``alpha / t_j``).
+    """
+    p = np.asarray(list(p), dtype=float)
+    m = len(p)
+    if m == 0:
+        return np.zeros(0), np.zeros(0)
+    group = np.arange(m) if groups is None else np.asarray(list(groups))
+    order = np.argsort(p, kind="stable")
+    multiplier = np.empty(m)
+    for step, k in enumerate(order):
+        multiplier[k] = len(np.unique(group[order[step:]]))
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(multiplier[order] * p[order]))
+    return adjusted, multiplier
+
+
 def verdict(a: str, b: str, low: float, high: float, threshold: float, higher_is_better: bool, n: int) -> str:
     """Plain-words verdict on ``a - b`` from its interval ``[low, high]``.
 
@@ -154,43 +285,148 @@ def verdict(a: str, b: str, low: float, high: float, threshold: float, higher_is
     return UNDECIDED.format(n=n)
 
 
+def _reference_effects(table: pd.DataFrame, labels: Iterable[str]) -> dict[str, dict[str, float]]:
+    """Mean paired effect versus ``none`` per label and outcome (``{}`` without ``none`` runs)."""
+    if BASELINE not in table.index.get_level_values("label"):
+        return {}
+    effects: dict[str, dict[str, float]] = {BASELINE: dict.fromkeys(OUTCOME_BY_NAME, 0.0)}
+    for label, mine, base in _paired_with(table, labels, BASELINE):
+        effects[label] = {o: float((mine[o] - base[o]).mean()) for o in OUTCOME_BY_NAME}
+    return effects
+
+
+def practical_thresholds(outcomes: pd.DataFrame, share: float = DEFAULT_PRACTICAL_SHARE
+                         ) -> Callable[[str, str, Outcome], float]:
+    """The practical threshold of a pair on an outcome, in the outcome's unit (see the module docstring).
+
+    Args:
+        outcomes: :func:`per_run_outcomes` (every label of the comparison: the largest effect that
+            the pairs with ``none`` are measured against is taken over all of them).
+        share: ``--practical-threshold``, a fraction (0.1 = 10%).
+
+    Returns:
+        ``threshold(a, b, outcome)``; 0 where there is nothing to measure against (no budget, no
+        ``none`` runs), so that only identical runs are then "practically equal".
+    """
+    table = outcomes.set_index(["label", "replication"])
+    means = table.groupby(level="label").mean(numeric_only=True)
+    effects = _reference_effects(table, list(dict.fromkeys(outcomes.label)))
+
+    def money(label: str, column: str) -> float:
+        value = float(means.loc[label, column]) if (label in means.index and column in means) else np.nan
+        return value if math.isfinite(value) and value > 0 else np.nan
+
+    def threshold(a: str, b: str, outcome: Outcome) -> float:
+        if outcome.basis in (BUDGET_PV, BUDGET_PER_PERSON_YEAR):
+            column = "budget_allocated_pv" if outcome.basis == BUDGET_PV else "budget_per_person_year"
+            values = [money(x, column) for x in (a, b) if x != BASELINE]
+            values = [v for v in values if math.isfinite(v)]
+            return share * min(values) if values else 0.0
+        if not effects:
+            return 0.0
+        if BASELINE in (a, b):  # none's own effect is zero: measure against the largest effect
+            values = [abs(e[outcome.name]) for x, e in effects.items() if x != BASELINE]
+            values = [v for v in values if math.isfinite(v)]
+            return share * max(values, default=0.0)
+        values = [abs(effects[x][outcome.name]) for x in (a, b) if x in effects]
+        values = [v for v in values if math.isfinite(v)]
+        return share * min(values) if values else 0.0
+
+    return threshold
+
+
 def pairwise(outcomes: pd.DataFrame, labels: Iterable[str] | None = None,
-             confidence: float = DEFAULT_CONFIDENCE, practical_scale: float = 1.0,
-             outcome_names: Iterable[str] | None = None) -> pd.DataFrame:
+             confidence: float = DEFAULT_CONFIDENCE, practical_share: float = DEFAULT_PRACTICAL_SHARE,
+             outcome_names: Iterable[str] | None = None, correction: str = "none") -> pd.DataFrame:
     """Paired differences for every pair of labels and every outcome.
 
     Args:
         outcomes: :func:`per_run_outcomes`.
         labels: Labels to compare, in order (pairs are ``(a, b)`` with ``a`` before ``b``); default all.
-        confidence: Confidence level of the interval, in (0, 1).
-        practical_scale: Multiplies every outcome's practical threshold (``--practical-threshold``).
+        confidence: Confidence level in (0, 1): of every interval without correction, of the
+            family as a whole with it.
+        practical_share: ``--practical-threshold``: the share of the programme's budget or of the
+            strategies' effects below which a difference is practically nil (:func:`practical_thresholds`).
         outcome_names: Outcomes to compare (default: all of :data:`OUTCOMES`).
+        correction: ``"holm"`` (``regsim compare``: Holm-Shaffer step-down within each family,
+            :func:`holm`) or ``"none"`` (one pair looked at on its own, as ``regsim explore`` does).
 
     Returns:
-        One row per ``(a, b, outcome)``: ``n, mean_diff, sd_diff, low, high, threshold, verdict``.
-        Differences are ``a - b`` in the outcome's unit; ``a`` is ``none`` only as the second of a pair.
+        One row per ``(a, b, outcome)``: ``n, mean_diff, sd_diff, low, high, threshold,
+        threshold_basis, confidence, verdict``, and ``family`` (``headline`` or ``other``),
+        ``correction``, ``p_difference, p_equivalence`` (raw), ``p_difference_adjusted,
+        p_equivalence_adjusted`` and the uncorrected ``low_unadjusted, high_unadjusted,
+        verdict_unadjusted``. Differences are ``a - b`` in the outcome's unit; ``a`` is ``none``
+        only as the second of a pair; ``low, high`` are at the row's ``confidence``.
     """
     if not 0 < confidence < 1:
         raise ExperimentError(f"confidence {confidence} is not allowed; use a value in (0, 1), e.g. 0.9")
+    if correction not in CORRECTIONS:
+        raise ExperimentError(f"correction {correction!r} is not allowed; use one of {', '.join(CORRECTIONS)}")
+    if not (practical_share >= 0 and math.isfinite(practical_share)):
+        raise ExperimentError(f"practical threshold {practical_share} is not allowed; use a share of 0 or more")
     order = list(labels) if labels is not None else list(dict.fromkeys(outcomes.label))
     order = [x for x in order if x != BASELINE] + ([BASELINE] if BASELINE in order else [])
     chosen = [OUTCOME_BY_NAME[name] for name in (outcome_names or OUTCOME_BY_NAME)]
     table = outcomes.set_index(["label", "replication"])
-    base = table.xs(BASELINE, level="label") if BASELINE in order else None
-    rows = []
+    threshold_of = practical_thresholds(outcomes, practical_share)
+    headline = set(headline_labels(order))
+    rows, diffs = [], []
     for a, b in itertools.combinations(order, 2):
         mine, theirs = table.xs(a, level="label"), table.xs(b, level="label")
         common = mine.index.intersection(theirs.index)
         for outcome in chosen:
             diff = (mine.loc[common, outcome.name] - theirs.loc[common, outcome.name]).dropna().to_numpy()
             mean, sd, low, high = t_interval(diff, confidence)
-            reference = base[outcome.name].mean() if (outcome.relative and base is not None) else 1.0
-            threshold = outcome.practical * practical_scale * (abs(reference) if outcome.relative else 1.0)
+            threshold = threshold_of(a, b, outcome)
+            p_diff, p_eq = p_values(diff, threshold)
             rows.append({"a": a, "b": b, "outcome": outcome.name, "n": len(diff), "mean_diff": mean,
                          "sd_diff": sd, "low": low, "high": high, "threshold": threshold,
+                         "threshold_basis": BASES[outcome.basis].format(share=practical_share),
                          "confidence": confidence,
-                         "verdict": verdict(a, b, low, high, threshold, outcome.higher_is_better, len(diff))})
-    return pd.DataFrame(rows)
+                         "verdict": verdict(a, b, low, high, threshold, outcome.higher_is_better, len(diff)),
+                         "family": "headline" if (a in headline and b in headline
+                                                  and outcome.name in HEADLINE_OUTCOMES) else "other",
+                         "correction": correction, "p_difference": p_diff, "p_equivalence": p_eq,
+                         "low_unadjusted": low, "high_unadjusted": high})
+            diffs.append(diff)
+    out = pd.DataFrame(rows)
+    if not len(out):
+        return out
+    out["verdict_unadjusted"] = out.verdict
+    out["p_difference_adjusted"], out["p_equivalence_adjusted"] = out.p_difference, out.p_equivalence
+    if correction == "holm":
+        for _, part in out.groupby("family", sort=False):
+            _holm_family(out, part.index, diffs, 1.0 - confidence)
+    return out
+
+
+def _holm_family(out: pd.DataFrame, index: pd.Index, diffs: list[np.ndarray], alpha: float) -> None:
+    """Holm-Shaffer verdicts, adjusted p-values and intervals at the judged level for one family, in place."""
+    rows = list(index)
+    p = np.concatenate([out.loc[rows, "p_difference"].to_numpy(), out.loc[rows, "p_equivalence"].to_numpy()])
+    adjusted, multiplier = holm(p, groups=np.tile(np.arange(len(rows)), 2))
+    m = len(rows)
+    rejected = adjusted <= alpha
+    rejected[:m] = adjusted[:m] < alpha  # "ahead": the interval excludes zero, strictly
+    open_steps = multiplier[~rejected]
+    stop = float(open_steps.max()) if len(open_steps) else 1.0  # t of the first step not rejected
+    for i, row in enumerate(rows):
+        outcome = OUTCOME_BY_NAME[out.at[row, "outcome"]]
+        if rejected[m + i]:
+            t, word = multiplier[m + i], EQUAL
+        elif rejected[i]:
+            t, word = multiplier[i], None
+        else:
+            t, word = stop, UNDECIDED.format(n=out.at[row, "n"])
+        level = 1.0 - alpha / t
+        mean, _, low, high = t_interval(diffs[row], level)
+        if word is None:
+            a_larger = mean > 0
+            word = (AHEAD_A if a_larger == outcome.higher_is_better else AHEAD_B).format(a=out.at[row, "a"],
+                                                                                         b=out.at[row, "b"])
+        out.loc[row, ["low", "high", "confidence", "verdict", "p_difference_adjusted",
+                      "p_equivalence_adjusted"]] = [low, high, level, word, adjusted[i], adjusted[m + i]]
 
 
 def decided(table: pd.DataFrame) -> bool:
@@ -218,8 +454,13 @@ def cost_effectiveness(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         Per label: ``poverty_person_years_avoided`` (person-years), ``budget_allocated_total`` (som),
-        ``som_per_person_year_out_of_poverty`` (not defined where none are avoided) and
-        ``gdp_pv_gain`` (som).
+        ``som_per_person_year_out_of_poverty`` (not defined where none are avoided),
+        ``gdp_pv_gain`` (som); the money of the period, som: ``budget_available_total``,
+        ``budget_absorbed_total``, ``budget_unspent_total`` (available - absorbed - lost: carried
+        over at the end plus never allocated), ``budget_unallocated_total`` (never allocated by the
+        strategy) and ``unspent_share`` (of the budget available);
+        ``gdp_end_gain`` (som, last year) and ``gdp_end_gain_per_som_absorbed`` (som of last-year
+        GDP per som absorbed over the period; not defined where nothing was absorbed).
     """
     table = outcomes.set_index(["label", "replication"])
     if BASELINE not in table.index.get_level_values("label"):
@@ -228,10 +469,44 @@ def cost_effectiveness(outcomes: pd.DataFrame) -> pd.DataFrame:
     for label, mine, base in _paired_with(table, outcomes.label, BASELINE):
         avoided = (base["poverty_person_years"] - mine["poverty_person_years"]).mean()
         spent = mine["budget_allocated_total"].mean()
+        available = mine.get("budget_available_total", pd.Series(np.nan)).mean()
+        absorbed = mine.get("budget_absorbed_total", pd.Series(np.nan)).mean()
+        unspent = mine.get("budget_unspent_total", pd.Series(np.nan)).mean()
+        unallocated = max(0.0, available - spent) if math.isfinite(available) else np.nan
+        gdp_end_gain = (mine["gdp_end"] - base["gdp_end"]).mean() if "gdp_end" in mine else np.nan
         rows.append({"label": label, "poverty_person_years_avoided": avoided, "budget_allocated_total": spent,
                      "som_per_person_year_out_of_poverty": spent / avoided if avoided > 0 else np.nan,
-                     "gdp_pv_gain": (mine["gdp_pv"] - base["gdp_pv"]).mean()})
+                     "gdp_pv_gain": (mine["gdp_pv"] - base["gdp_pv"]).mean(),
+                     "budget_available_total": available, "budget_absorbed_total": absorbed,
+                     "budget_unspent_total": unspent, "budget_unallocated_total": unallocated,
+                     "unspent_share": unspent / available if available > 0 else np.nan,
+                     "gdp_end_gain": gdp_end_gain,
+                     "gdp_end_gain_per_som_absorbed": gdp_end_gain / absorbed if absorbed > 0 else np.nan})
     return pd.DataFrame(rows)
+
+
+def unspent_flags(whole: pd.DataFrame, share: float = UNSPENT_NOTE_SHARE) -> dict[str, tuple[float, float]]:
+    """Strategies that left more than ``share`` of their budget unspent by the last year.
+
+    Args:
+        whole: :func:`cost_effectiveness` (or the whole-period table built on it).
+        share: The flag's share of the budget available (default 5%).
+
+    Returns:
+        ``{label: (unspent_share, gdp_end_gain_per_som_absorbed)}`` for the flagged strategies.
+    """
+    if "unspent_share" not in whole:
+        return {}
+    flagged = whole[whole.unspent_share > share]
+    return {str(r.label): (float(r.unspent_share), float(r.gdp_end_gain_per_som_absorbed))
+            for r in flagged.itertuples()}
+
+
+def unspent_note(label: str, unspent_share: float, per_som: float, last_year: int) -> str:
+    """The words beside a flagged strategy's verdicts: how much it left unspent and its GDP gain per som absorbed."""
+    gain = f"{per_som:.3f}" if math.isfinite(per_som) else "n/a"
+    return (f"{label} left {unspent_share:.0%} of its budget unspent by {last_year}; its {last_year} GDP gain per "
+            f"som absorbed is {gain} som")
 
 
 DISTANCE_BANDS_KM: Final = (0.0, 30.0, 60.0, 120.0)

@@ -190,6 +190,7 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
         return [_("Only the counterfactual was run: nothing to compare.")]
     return [_method_sentence(comp, first), *_leader_sentences(comp, pairs, labels, first, last),
             *_focus_sentences(comp, pairs, labels, first, last), *_cost_sentences(comp, whole, labels, first, last),
+            *unspent_sentences(whole, labels, last),
             _("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
               "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
               "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9.")]
@@ -207,17 +208,69 @@ def _method_sentence(comp: Comparison, first: int) -> str:
         stop = (_("and stopped there") if rounds.get("stopped") == "decided" else
                 _("; the cap of {cap} was reached first").format(cap=rounds.get("max_replications")))
         how = " " + _("Replications were added in rounds ({sizes}) until every headline difference was decided "
-                      "{stop}; each interval is at {level} so that the {looks} planned looks keep the overall "
-                      "{overall}.").format(sizes=sizes, stop=stop, level=pct(j.confidence), looks=j.looks,
-                                           overall=pct(j.overall_confidence))
-    times = "" if j.practical_threshold == 1 else _(", here times {factor}").format(factor=f"{j.practical_threshold:g}")
+                      "{stop}; each look is judged at {level} so that the {looks} planned looks keep the overall "
+                      "{overall} (Bonferroni over looks).").format(sizes=sizes, stop=stop, level=pct(j.confidence),
+                                                                  looks=j.looks, overall=pct(j.overall_confidence))
+    level = (_("a Student-t confidence interval") if j.correction == "holm" else
+             _("a {level} Student-t confidence interval").format(level=pct(j.confidence)))
     return _("All strategies get the same regional development budget ({budget} bn som in {first}, 2017 prices), "
              "the same world and the same random draws: replication k has the same seed under every strategy, so "
              "each difference below is taken replication by replication (paired) and shown as the mean over {n} "
-             "replications with a {level} Student-t confidence interval.{how} \"Ahead\" means the interval excludes "
-             "zero; \"practically equal\" that it lies inside a practical threshold (0.1% of the level without a "
-             "programme for GDP and person-years in poverty, 0.1 points for the poverty rate{times}).").format(
-        budget=_fmt(budget, 2), first=first, n=n, level=pct(j.confidence), how=how, times=times)
+             "replications with {level}.{how}").format(budget=_fmt(budget, 2), first=first, n=n, level=level,
+                                                      how=how) + " " + judgement_sentence(j, comp.record)
+
+
+def judgement_sentence(j: analysis.Judgement, record: dict | None = None) -> str:
+    """What "ahead" and "practically equal" mean: thresholds relative to the programme, and the correction.
+
+    The same words go to the report and, through ``comparison.json``, to anyone reading the files.
+    """
+    share = pct(j.practical_share)
+    text = _("\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
+             "threshold relative to the programme: {share} of the present value of the budget allocated over the "
+             "period (discounted like GDP) for the present value of GDP; {share} of the budget allocated per person "
+             "per year for GDP per person; {share} of the smaller of the two strategies' effects versus no budget "
+             "for poverty (against no budget itself, {share} of the largest effect of any strategy). The threshold "
+             "of every pair is in <code>pairwise.csv</code>.").format(share=share)
+    if j.correction != "holm":
+        return text + " " + _("The intervals are not corrected for multiple comparisons (<code>--correction "
+                              "none</code>).")
+    looks = (_(" in each of the {looks} planned looks, so at most {overall} over all looks").format(
+        looks=j.looks, overall=pct(1 - j.overall_confidence)) if j.looks > 1 else "")
+    return text + " " + _("The verdicts are corrected for multiple comparisons: Holm's step-down over the whole table "
+                          "of pairs of strategies and headline outcomes (with Shaffer's count: a pair's \"no "
+                          "difference\" and \"a difference of at least the threshold\" cannot both be true), so the "
+                          "chance that any verdict in the table is spurious is at most {alpha}{looks}. Each interval "
+                          "is shown at the level at which its verdict was reached (the stricter the earlier in the "
+                          "step-down), so the verdict can be read off it; <code>pairwise.csv</code> also has the "
+                          "uncorrected intervals and verdicts.").format(alpha=f"{1 - j.confidence:.2g}", looks=looks)
+
+
+def unspent_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list[str]:
+    """Per strategy that left over 5% of its budget unspent by ``last``: how much, and its GDP gain per som absorbed."""
+    flags = paired.unspent_flags(whole[whole.label.isin(labels)])
+    out = []
+    for label, (share, per_som) in flags.items():
+        row = whole.set_index("label").loc[label]
+        never = float(row.get("budget_unallocated_total", math.nan))
+        split = (_(": {never} bn never allocated by the strategy, {absorbed} bn allocated but not absorbed by "
+                   "{last}").format(never=_fmt(never / 1e9, 1), absorbed=_fmt((row.budget_unspent_total - never) / 1e9,
+                                                                               1), last=last)
+                 if math.isfinite(never) else "")
+        out.append(_("{name} left {share} of its budget unspent by {last} ({unspent} of {available} bn som{split}), "
+                     "so its verdicts compare less money put to use; per som absorbed, its GDP in {last} gains "
+                     "{per_som} som.").format(
+            name=_b(label, capital=True), share=pct(round(share, 2)), last=last,
+            unspent=_fmt(row.budget_unspent_total / 1e9, 1), available=_fmt(row.budget_available_total / 1e9, 1),
+            split=split, per_som=_fmt(per_som, 3)))
+    return out
+
+
+def _flagged(label: str, flags: dict[str, tuple[float, float]]) -> str:
+    """A strategy's short name with its unspent share beside it when it left more than 5% of its budget unspent."""
+    name = names.short(label)
+    return _("{name} [{share} unspent]").format(name=name, share=pct(round(flags[label][0], 2))) \
+        if label in flags else name
 
 
 def _leader_sentences(comp: Comparison, pairs: pd.DataFrame, labels: list[str], first: int, last: int) -> list[str]:
@@ -292,15 +345,30 @@ def _verdict_word(row: Any) -> str:
     return _("{name} ahead").format(name=names.short(leader))
 
 
+def interval_words(j: analysis.Judgement) -> str:
+    """The interval of a verdict table in words: at a fixed level, or at the level Holm's step-down judged it."""
+    if j.correction == "holm":
+        return _("Student-t interval, at the level at which the Holm-corrected verdict was reached ({level} for the "
+                 "table as a whole; a strategy marked [x% unspent] left that share of its budget unspent)").format(
+            level=pct(j.confidence))
+    return _("{level} Student-t interval").format(level=pct(j.confidence))
+
+
 def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int, discount_rate: float,
-                  html_cells: bool = True) -> pd.DataFrame:
-    """Pairs (rows) by headline outcome (columns): verdict, mean difference and interval in each cell."""
+                  html_cells: bool = True, flags: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    """Pairs (rows) by headline outcome (columns): verdict, mean difference and interval in each cell.
+
+    Strategies are named as people say them (:mod:`regsim.reporting.names`); ``flags``
+    (:func:`regsim.reporting.paired.unspent_flags`): strategies with the share of their budget left unspent beside
+    them.
+    """
+    flags = flags or {}
     part = pairs[pairs.a.isin(labels) & pairs.b.isin(labels) & pairs.outcome.isin(paired.HEADLINE_OUTCOMES)]
     data: dict[str, dict[str, str]] = {}
     for row in part.itertuples():
         cell = (f"{_verdict_word(row)}: {amount(row.outcome, row.mean_diff, signed=True, unit=False)} "
                 f"[{amount(row.outcome, row.low, unit=False)}; {amount(row.outcome, row.high, unit=False)}]")
-        pair = _("{a} vs {b}").format(a=names.short(row.a), b=names.short(row.b))
+        pair = _("{a} vs {b}").format(a=_flagged(row.a, flags), b=_flagged(row.b, flags))
         data.setdefault(outcome_phrase(row.outcome, first, last, discount_rate), {})[pair] = cell
     return pd.DataFrame(data)
 
@@ -324,6 +392,10 @@ def whole_period_frame(whole: pd.DataFrame, confidence: float) -> pd.DataFrame:
             _fmt(v, 0) if low > 0 else _("not claimed (avoided person-years not above zero)")
             for v, low in zip(whole.som_per_person_year_out_of_poverty, whole.poverty_person_years_avoided_low,
                               strict=True)],
+        _("budget unspent at the end, %"): [_fmt(100 * v, 1) for v in whole.get("unspent_share",
+                                                                                 [math.nan] * len(whole))],
+        _("last-year GDP gain per som absorbed"): [_fmt(v, 3) for v in whole.get("gdp_end_gain_per_som_absorbed",
+                                                                                  [math.nan] * len(whole))],
     }, index=pd.Index([names.strategy(label) for label in whole.label], name=_("strategy")))
     return frame
 
@@ -336,12 +408,18 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
     years = sorted(comp.national.year.unique())
     first, last = (years[1] if len(years) > 1 else years[0]), comp.last_year
     labels = [label for label in comp.labels if not label.startswith("hybrid ")]
-    verdicts = verdict_frame(pairs, labels, first, last, j.discount_rate)
+    flags = paired.unspent_flags(whole[whole.label.isin(labels)])
+    verdicts = verdict_frame(pairs, labels, first, last, j.discount_rate, flags=flags)
     main = whole[~whole.label.str.startswith("hybrid ")]
+    interval = (_("t interval at the level each verdict was reached; Holm-corrected, {level} for the table").format(
+        level=pct(j.confidence)) if j.correction == "holm" else _("{level} t interval").format(level=pct(j.confidence)))
+    notes = "".join(f"\n[x% unspent]: {paired.unspent_note(label, *flag, last)}" for label, flag in flags.items())
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
-        return (_("pairwise: A minus B, mean over {n} paired replications [{level} t interval]; 'cannot tell' = "
-                  "cannot be told apart with {n} replications").format(n=comp.replications, level=pct(j.confidence))
-                + "\n" + verdicts.to_string() + "\n\n"
+        return (_("pairwise: A minus B, mean over {n} paired replications [{interval}]; practically equal = inside "
+                  "{share} of the programme's budget (GDP) or of the smaller effect versus no budget (poverty); "
+                  "'cannot tell' = cannot be told apart with {n} replications").format(
+                    n=comp.replications, interval=interval, share=pct(j.practical_share))
+                + "\n" + verdicts.to_string() + notes + "\n\n"
                 + _("whole period {first}-{last} versus no regional budget (GDP discounted at {rate}% a year):").format(
                     first=first, last=last, rate=number(100 * j.discount_rate, 0))
                 + "\n" + whole_period_frame(main, j.confidence).to_string() + "\n\n" + headline_text(comp))
@@ -1017,16 +1095,16 @@ def _answer(c: _Context) -> str:
     """Section 1, the answer: the plain paragraph, the scorecard, then only what the paired intervals support."""
     comp, j, main, year, first = c.comp, c.comp.judgement, c.main, c.year, c.first
     items = "".join(f"<li>{f}</li>" for f in verdict_findings(comp, c.pairs, c.whole))
-    verdicts = verdict_frame(c.pairs, main, first, year, j.discount_rate)
+    verdicts = verdict_frame(c.pairs, main, first, year, j.discount_rate, flags=paired.unspent_flags(c.whole))
     heads = [h for h in c.heads if not h.label.startswith("hybrid ")]
     return (
         "<h2>" + _("1. The answer") + f"</h2>{plain_answer(c)}{_scorecard(c)}"
         f"<h3>" + _("The verdicts in detail") + f"</h3><ul class='lead'>{items}</ul>"
         f"<h3>" + _("Every pair of strategies") + "</h3><p class='note'>"
-        + _("A minus B: verdict, mean paired difference over {n} replications and its {level} Student-t interval in "
-            "brackets. GDP per person in som (2017 prices), present value of GDP in bn som, poverty rate in "
-            "percentage points, person-years in poverty in person-years. All pairs, the hybrid sweep too, are in "
-            "<code>pairwise.csv</code>.").format(n=comp.replications, level=pct(j.confidence)) + "</p>"
+        + _("A minus B: verdict, mean paired difference over {n} replications and its {interval} in brackets. GDP "
+            "per person in som (2017 prices), present value of GDP in bn som, poverty rate in percentage points, "
+            "person-years in poverty in person-years. All pairs, the hybrid sweep too, are in "
+            "<code>pairwise.csv</code>.").format(n=comp.replications, interval=interval_words(j)) + "</p>"
         + _table_html(verdicts, index_name=_("pair"), cls="pairs")
         + "<h3>" + _("Over the whole period, {first}-{year}").format(first=first, year=year) + "</h3><p class='note'>"
         + _("Versus no regional budget, mean over paired replications with the interval; the cost is the money "

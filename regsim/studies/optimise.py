@@ -51,6 +51,7 @@ import pandas as pd
 from regsim.batch.experiment import set_strings
 from regsim.errors import ExperimentError
 from regsim.params import DEFAULT_SEED, STRATEGIES
+from regsim.version import cache_tag
 
 OBJECTIVES: Final = {
     "gdp_pv": "GDP, present value over the period (som)",
@@ -358,9 +359,11 @@ Runner = Callable[[list[Any], str, int, str | None], Iterator[Any]]
 
 
 class RunCache:
-    """Runs keyed by (params hash, seed) in ``folder``; each key runs once, ever.
+    """Runs keyed by (model, params hash, seed) in ``folder``; each key runs once per model version.
 
-    ``folder/index.json`` maps ``"HASH:SEED"`` to a run id and is written before the runs start,
+    ``folder/index.json`` maps ``"vVERSION-mMODEL:HASH:SEED"`` to a run id (:mod:`regsim.version`): runs
+    of another model version are never reused (``stale`` counts them; they are run again under new
+    ids). The index is written before the runs start,
     so an interrupted search finds its finished runs again (their files and completion records
     are in ``folder/national/`` etc., as in a batch).
     """
@@ -378,16 +381,17 @@ class RunCache:
         self.index: dict[str, int] = (json.loads(self.index_path.read_text())
                                       if self.index_path.is_file() else {})
         self.launched = 0  # runs handed to the executor by this object (tests count them)
+        self.stale = sum(not key.startswith(f"{cache_tag()}:") for key in self.index)
 
     def key(self, overrides: list[str], seed: int) -> str:
-        """``HASH:SEED`` with the weights file named by its content, not its folder."""
+        """``TAG:HASH:SEED`` (the model's :func:`~regsim.version.cache_tag`), the weights file named by its content."""
         from regsim import scenario as scenario_mod
         from regsim.params import params_hash, replace
 
         params = scenario_mod.load(self.scenario, overrides).params
         if params.policy.custom_weights_csv:
             params = replace(params, "policy.custom_weights_csv", Path(params.policy.custom_weights_csv).name)
-        return f"{params_hash(params)}:{seed}"
+        return f"{cache_tag()}:{params_hash(params)}:{seed}"
 
     def ensure(self, jobs: list[tuple[list[str], int]], progress: Callable[[int, int], None] | None = None
                ) -> list[int]:
@@ -466,6 +470,9 @@ class ModelEvaluator:
 
         self.cache = RunCache(self.out_dir / "runs", self.spec.scenario, self.executor, self.workers,
                               self.scheduler, self.runner)
+        if self.cache.stale and self.announce is not None:
+            self.announce(f"{self.out_dir / 'runs'}: {self.cache.stale} cached run(s) of another model version are "
+                          f"not reused (this is {cache_tag()}); they are run again")
         self.candidates = Candidates(self.spec, self.out_dir / "runs" / "weights")
         self.seeds = replication_seeds(self.spec.seed, self.spec.replications)
         self.worlds = plausible_worlds(self.spec) if self.spec.robust else [{}]
