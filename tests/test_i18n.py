@@ -135,3 +135,30 @@ def test_russian_terminal_summary(russian, capsys):
         text = report.terminal_text(analysis.load(russian))
     assert text.startswith("попарно: A минус B") and "весь период" in text
     assert not ENGLISH_RUN.findall(text.replace("t interval", ""))
+
+
+@pytest.mark.slow
+def test_map_colours_only_settlements_whose_interval_excludes_zero(russian):
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from regsim.reporting import analysis, paired, plots
+
+    comp = analysis.load(russian, require=("national", "oblasts", "settlements"))
+    change = analysis.settlement_change_interval(comp)
+    row = change[change.label == "concentrated"].iloc[0]
+    t = comp.settlements
+    s = t[(t.metric == "income_per_capita_som") & (t.year == comp.last_year) & (t.settlement_id == row.settlement_id)]
+    wide = s.pivot_table(index="replication", columns="label", values="value")
+    mean, _sd, low, high = paired.t_interval(100 * (wide.concentrated / wide.none - 1).to_numpy(),
+                                             comp.judgement.confidence)
+    assert np.isclose(row.value, mean) and np.isclose(row.low, low) and np.isclose(row.high, high)
+    assert (change.decided == ((change.low > 0) | (change.high < 0))).all()
+    part = change[change.label.isin(["concentrated", "equalisation_uniform"])]
+    fig = plots.plot_maps(comp.world, part, None, title="")
+    first = fig.axes[0]
+    grey, coloured = first.collections[0], first.collections[1]
+    undecided = int((~part[part.label == part.label.iloc[0]].decided).sum())
+    assert len(grey.get_offsets()) == undecided and len(coloured.get_offsets()) == len(comp.world) - undecided
+    assert np.allclose(grey.get_facecolors()[:, :3], to_rgb(plots.UNDECIDED_GREY))
+    plots.close_all()

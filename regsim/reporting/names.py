@@ -61,3 +61,13 @@ def outcome(name: str) -> str:
         "poverty_person_years": _("person-years in poverty"),
         "theil_between_end": _("inequality between oblasts"),
     }.get(name, name)
+
+
+def place(name: str) -> str:
+    """The capital or a growth centre (``settlements_centres.csv``) in the current language; others unchanged."""
+    return {"Bishkek": _("Bishkek"), "Osh": _("Osh"), "Karakol": _("Karakol"), "Balykchy": _("Balykchy"),
+            "Naryn": _("Naryn"), "Kochkor": _("Kochkor"), "Tokmok": _("Tokmok"), "Kara-Balta": _("Kara-Balta"),
+            "Talas": _("Talas"), "Isfana": _("Isfana"), "Batken": _("Batken"), "Kadamjay": _("Kadamjay"),
+            "Uzgen": _("Uzgen"), "Kara-Suu": _("Kara-Suu"), "Sary-Tash": _("Sary-Tash"), "Tash-Kumyr": _("Tash-Kumyr"),
+            "Kara-Kul": _("Kara-Kul"), "Jalal-Abad": _("Jalal-Abad"), "Kerben": _("Kerben"),
+            "Kochkor-Ata": _("Kochkor-Ata")}.get(name, name)

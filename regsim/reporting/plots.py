@@ -82,9 +82,9 @@ def band_name(band: str) -> str:
 
 def oblast_name(name: str) -> str:
     """An oblast or city of republican significance in the current language."""
-    return {"Batken": _("Batken"), "Chuy": _("Chuy"), "Issyk-Kul": _("Issyk-Kul"), "Jalal-Abad": _("Jalal-Abad"),
-            "Naryn": _("Naryn"), "Osh": _("Osh"), "Talas": _("Talas"), "Bishkek": _("Bishkek"),
-            "Osh city": _("Osh city")}.get(name, name)
+    return {"Batken": _("Batken oblast"), "Chuy": _("Chuy oblast"), "Issyk-Kul": _("Issyk-Kul oblast"),
+            "Jalal-Abad": _("Jalal-Abad oblast"), "Naryn": _("Naryn oblast"), "Osh": _("Osh oblast"),
+            "Talas": _("Talas oblast"), "Bishkek": _("Bishkek"), "Osh city": _("Osh city")}.get(name, name)
 
 
 def close_all() -> None:
@@ -236,13 +236,43 @@ def plot_frontier(points: pd.DataFrame, hybrid: pd.DataFrame | None, xlabel: str
     return ax
 
 
+UNDECIDED_GREY = "#C8C8C8"  # settlements whose interval includes zero
+
+
+def _oblast_labels(ax: Axes, world: pd.DataFrame) -> None:
+    """Oblast names at the population-weighted centre of their settlements (not the two cities)."""
+    for oblast, part in world[world.kind != "capital"].groupby("oblast"):
+        if str(oblast) in ("Bishkek", "Osh city"):
+            continue
+        weight = part.population_2017.to_numpy(float)
+        x, y = np.average(part.lon, weights=weight), np.average(part.lat, weights=weight)
+        ax.text(x, y - 0.25, oblast_name(str(oblast)), ha="center", va="center", fontsize=SMALL_PT - 2, style="italic",
+                color="#777777", zorder=4)
+
+
+def _key_map(ax: Axes, world: pd.DataFrame, edges: pd.DataFrame | None) -> None:
+    """The reference panel: every settlement faintly, every growth centre by name, and the oblasts."""
+    ax.scatter(world.lon, world.lat, s=4, color="#dddddd", zorder=1)
+    centres = world[world.kind.isin(["capital", "growth_centre"])]
+    ax.scatter(centres.lon, centres.lat, s=18, color="black", zorder=3)
+    for row in centres.itertuples():
+        ax.annotate(names.place(str(row.name)), (row.lon, row.lat), textcoords="offset points", xytext=(3, 2),
+                    fontsize=SMALL_PT - 3, zorder=4)
+    _oblast_labels(ax, world)
+    ax.set_title(_("growth centres and oblasts"))
+
+
 def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | None, title: str,
-              fig: Figure | None = None, ncols: int = 3) -> Figure:
-    """Small multiples of a map: one panel per label, settlements coloured by ``value``.
+              fig: Figure | None = None, ncols: int = 2) -> Figure:
+    """Small multiples of a map: one panel per label, and a key panel naming the centres and oblasts.
+
+    Settlements are coloured by ``value`` only where ``decided`` (the change's interval excludes zero);
+    the others are grey, so that replication noise is not read as village winners and losers.
 
     Args:
-        world: Columns ``settlement_id, name, kind, lat, lon, population_2017``.
-        change: Columns ``label, settlement_id, value`` (e.g. % change versus none).
+        world: Columns ``settlement_id, name, kind, oblast, lat, lon, population_2017``.
+        change: Columns ``label, settlement_id, value`` (e.g. % change versus none) and optionally
+            ``decided`` (bool; all coloured if absent).
         edges: Road segments ``lat1, lon1, lat2, lon2`` (drawn underneath), or None.
         title: Figure title.
         fig: Figure to draw into (a new one if None).
@@ -255,38 +285,45 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | N
     if unknown:
         raise ValueError(f"change names {len(unknown)} settlement ids missing from world, e.g. {min(unknown)}")
     labels = list(dict.fromkeys(change.label))
-    nrows = max(1, math.ceil(len(labels) / ncols))
+    panels = len(labels) + 1  # and the key map
+    ncols = min(ncols, panels)
+    nrows = math.ceil(panels / ncols)
     if fig is None:
-        fig = plt.figure(figsize=(6.0 * min(ncols, max(1, len(labels))), 4.2 * nrows + 0.8), layout="constrained")
-    axes = fig.subplots(nrows, min(ncols, max(1, len(labels))), squeeze=False)
-    values = change.value.replace([np.inf, -np.inf], np.nan)
-    # a robust colour range: the 95th percentile of absolute changes (outliers saturate)
+        fig = plt.figure(figsize=(5.0 * ncols, 2.6 * nrows + 0.8), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    if "decided" not in change:
+        change = change.assign(decided=True)
+    values = change.value.where(change.decided).replace([np.inf, -np.inf], np.nan)
+    # a robust colour range: the 95th percentile of absolute decided changes (outliers saturate)
     limit = float(np.nanpercentile(np.abs(values), 95)) if values.notna().any() else 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
     w = world.set_index("settlement_id")
-    size = 8 + 160 * np.sqrt(w.population_2017 / w.population_2017.max())
+    size = 6 + 110 * np.sqrt(w.population_2017 / w.population_2017.max())
     aspect = 1.0 / math.cos(math.radians(41.5))
+    centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
     scatter = None
     for i, ax in enumerate(axes.flat):
-        if i >= len(labels):
+        ax.set_aspect(aspect)
+        ax.set_axis_off()
+        if i == len(labels):
+            _key_map(ax, world, edges)
+            continue
+        if i > len(labels):
             ax.set_visible(False)
             continue
         label = labels[i]
-        if edges is not None and len(edges):
-            for row in edges.itertuples():
-                ax.plot([row.lon1, row.lon2], [row.lat1, row.lat2], color="#bbbbbb", linewidth=0.5, zorder=1)
-        data = change[change.label == label].set_index("settlement_id").value.reindex(w.index)
-        centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
-        scatter = ax.scatter(w.lon, w.lat, s=size, c=data, cmap=DIVERGING, norm=norm, zorder=2,
-                             edgecolors=np.where(centre, "black", "none"), linewidths=0.8)
-        if "capital" in set(w.kind):
-            cap = w[w.kind == "capital"].iloc[0]
-            ax.annotate(_("Bishkek"), (cap.lon, cap.lat), textcoords="offset points", xytext=(5, 5), fontsize=7)
-        ax.set_title(names.short(str(label)))
-        ax.set_aspect(aspect)
-        ax.tick_params(labelsize=7)
+        mine = change[change.label == label].set_index("settlement_id").reindex(w.index)
+        decided = mine.decided.fillna(False).astype(bool).to_numpy()
+        ax.scatter(w.lon[~decided], w.lat[~decided], s=size[~decided], color=UNDECIDED_GREY, zorder=2,
+                   edgecolors=np.where(centre[~decided], "black", "none"), linewidths=0.8)
+        scatter = ax.scatter(w.lon[decided], w.lat[decided], s=size[decided], c=mine.value[decided], cmap=DIVERGING,
+                             norm=norm, zorder=3, edgecolors=np.where(centre[decided], "black", "none"),
+                             linewidths=0.8)
+        ax.set_title(_("{name}: {share} of places decided").format(
+            name=names.short(str(label)), share=f"{decided.mean():.0%}"))
     if scatter is not None:
-        fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.6, label=_("change, % (colour range: 95% of places)"))
+        fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.5,
+                     label=_("change, % (grey: interval includes zero)"))
     fig.suptitle(title)
     return fig
 

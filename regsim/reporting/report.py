@@ -413,7 +413,10 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
     main = whole[~whole.label.str.startswith("hybrid ")]
     interval = (_("t interval at the level each verdict was reached; Holm-corrected, {level} for the table").format(
         level=pct(j.confidence)) if j.correction == "holm" else _("{level} t interval").format(level=pct(j.confidence)))
-    notes = "".join(f"\n[x% unspent]: {paired.unspent_note(label, *flag, last)}" for label, flag in flags.items())
+    notes = "".join("\n" + _("[x% unspent]: {name} left {share} of its budget unspent by {last}; its {last} GDP gain "
+                              "per som absorbed is {gain} som").format(
+        name=names.strategy(label), share=pct(round(share, 2)), last=last, gain=_fmt(per_som, 3))
+        for label, (share, per_som) in flags.items())  # paired.unspent_note's words, translated
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
         return (_("pairwise: A minus B, mean over {n} paired replications [{interval}]; practically equal = inside "
                   "{share} of the programme's budget (GDP) or of the smaller effect versus no budget (poverty); "
@@ -963,20 +966,22 @@ def _strategy_sentence(c: _Context, label: str) -> str:
         gdp_text = _("GDP per person {word} by {pct}% in {last} ({som} som per person a year)").format(
             word=word, pct=_fmt(abs(100 * gdp[0] / base_pc), 2), last=last, som=_fmt(abs(gdp[0]), 0))
     row = c.whole.set_index("label").loc[label]
-    avoided, low, high = (row.poverty_person_years_avoided, row.poverty_person_years_avoided_low,
-                          row.poverty_person_years_avoided_high)
+    avoided = row.poverty_person_years_avoided
     poor = paired.difference_paths(comp.national[comp.national.label.isin([label, BASELINE])], "poor_people",
                                    BASELINE, comp.judgement.confidence)
     poor_last = poor[poor.year == last]
     fewer_people = -float(poor_last["mean"].iloc[0]) if len(poor_last) else float("nan")
-    if low > 0:
+    status = (versus(c.pairs, label, BASELINE, "poverty_person_years") or (0, 0, 0, "undecided"))[3]
+    if status == "better":  # the verdict of the pairwise table (corrected as it is), the amounts of the whole period
         pov_text = _("{py} fewer person-years in poverty over {first}-{last} (about {people} fewer people in poverty "
                      "in {last}), at {cost} som per person-year out of poverty").format(
             py=_fmt(_round(avoided), 0), first=first, last=last, people=_fmt(_round(fewer_people), 0),
             cost=_fmt(_round(row.budget_allocated_total / avoided), 0))
-    elif high < 0:
+    elif status == "worse":
         pov_text = _("{py} more person-years in poverty over {first}-{last}").format(
             py=_fmt(_round(-avoided), 0), first=first, last=last)
+    elif status == "equal":
+        pov_text = _("practically no change in person-years in poverty")
     else:
         pov_text = ngettext("an effect on poverty that {n} replication cannot tell from zero",
                             "an effect on poverty that {n} replications cannot tell from zero", n).format(n=n)
@@ -1122,7 +1127,7 @@ def _answer(c: _Context) -> str:
 def _where_incomes_change(c: _Context) -> str:
     """Section 2: the map, and spread and backwash by distance from the nearest centre."""
     comp, j, main, year, figures = c.comp, c.comp.judgement, c.main, c.year, c.figures
-    change = analysis.settlement_change(comp)
+    change = analysis.settlement_change_interval(comp)
     change = change[change.label.isin(main)]
     fig = plots.plot_maps(comp.world, change, comp.roads,
                           title=_("Income per person in {year}, % change versus no regional budget").format(year=year))
@@ -1142,8 +1147,12 @@ def _where_incomes_change(c: _Context) -> str:
     return (
         "<h2>" + _("2. Where incomes change") + "</h2>"
         + _img(fig, _("map of income change by settlement"),
-               _("Each dot is a settlement (size: population; black outline: growth centre); village clusters are "
-                 "synthetic, placed within their rayon. Median change over replications."))
+               _("Mean paired change over {n} replications. A settlement is coloured only where the {level} "
+                 "interval of its change excludes zero, grey where it includes zero: about {chance} of places would "
+                 "be coloured by chance alone. Size: population; black outline: growth centre; village clusters are "
+                 "synthetic, placed within their rayon; the last panel names the centres and oblasts (no official "
+                 "boundaries are embedded).").format(n=comp.replications, level=pct(j.confidence),
+                                                      chance=pct(round(1 - j.confidence, 2))))
         + "<h3>" + _("Spread and backwash by distance from the nearest growth centre") + "</h3><p class='note'>"
         + _("The Concept expects the growth centres to pull up their surroundings. Each row: one strategy minus no "
             "regional budget in {year}, by road distance from the nearest of the 20 growth centres (the centres "
