@@ -603,6 +603,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if note:
         print(f"regsim explore: {note}", file=sys.stderr)
     return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
+                 lang=args.lang,
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
 

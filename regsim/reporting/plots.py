@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 import zlib
 from pathlib import Path
 
@@ -197,7 +198,7 @@ def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str 
             if c:
                 ax.tick_params(labelleft=False)
             if r == 0:
-                ax.set_title(_band_title(measure), fontsize=SMALL_PT)
+                ax.set_title(textwrap.fill(_band_title(measure), 20), fontsize=SMALL_PT)
             if c == 0:
                 ax.set_ylabel(_("{name}\nminus {reference}").format(name=names.short(label),
                                                                     reference=names.short(reference)))

@@ -1068,8 +1068,9 @@ def scorecard_frame(c: _Context) -> pd.DataFrame:
                 if found is None:
                     continue
                 mean, _low, _high, status = found
+                shown = _round(mean) if outcome == "poverty_person_years" else mean  # no false precision
                 rows.append({"strategy": label, "outcome": outcome, "reference": ref, "status": status,
-                             "text": amount(outcome, mean, signed=True, unit=False)})
+                             "text": amount(outcome, shown, signed=True, unit=False)})
     return pd.DataFrame(rows)
 
 
