@@ -550,6 +550,13 @@ class PolicyParams(_Validated):
     grants_share: float = param(0.25, "fraction of allocation", (0.0, 1.0),
                                 source="incentive grants 0.6 / 2.6 bn (national_macro.csv)")
     services_share: float = param(0.25, "fraction of allocation", (0.0, 1.0), source="assumption")
+    roads_share: float = param(
+        0.0, "fraction of allocation", (0.0, 1.0), (0.0, 0.5),
+        source="0: the Concept's 2.6 bn som are transfers to local budgets and incentive grants (national_macro.csv); "
+               "roads are built by the state investment programme (2.9 bn som + about 1 bn for roads in district "
+               "centres in 2017), not by this money, so by default none of it upgrades roads",
+        doc="Share of each place-based allocation that upgrades the road links the strategy's places use "
+            "(government.road_upgrade_cost_som_per_km, road_speed_gain); the channel shares split the rest")
     # what the Concept's money is (issue 24 item 5): about 2.0 of the 2.6 bn som are transfers that
     # "maintain" subsidised local budgets (84% of rural administrations are subsidised; S_TCA_IMBALANCE),
     # i.e. running costs, and 0.6 bn are project grants (S_24KG_GRANTS2019)
@@ -636,6 +643,9 @@ class PolicyParams(_Validated):
                 "policy.infrastructure_share + policy.grants_share + policy.services_share "
                 f"must add up to 1, got {total:g}"
             )
+        if self.roads_share + self.current_share > 1.0 + 1e-9:
+            raise ScenarioError(
+                f"policy.roads_share + policy.current_share must be at most 1, got {self.roads_share + self.current_share:g}")
         if self.strategy == "custom" and not self.custom_weights_csv:
             raise ScenarioError("policy.custom_weights_csv: required when policy.strategy = 'custom'")
 
@@ -689,6 +699,20 @@ class GovernmentParams(_Validated):
                "incentive grants, national_macro.csv), i.e. domestic taxes",
         doc="'taxes': the regional budget raises taxes by what it pays out (under 'none' households keep it); "
             "'external': donors or loans pay it (under 'none' it is not received)")
+    # roads as a budget channel (issue 24 item 1; regsim/model/processes/roads.py)
+    road_upgrade_cost_som_per_km: float = param(
+        24e6, "som/km", (1e5, 1e9), (10e6, 60e6),
+        source="ADB CAREC Regional Road Corridor Improvement Project, Kyrgyz part (39676-033): a $25.6 M grant "
+               "(2007) and a $23 M supplementary loan (2010) to rehabilitate and pave the 136-142 km Sary-Tash - "
+               "Karamyk road, about $0.35 M per km, x 68.9 som/$ (2017); range: rural roads cheaper, mountain "
+               "corridors dearer",
+        doc="Cost of upgrading one km of a road link (rehabilitation to a paved two-lane standard)")
+    road_speed_gain: float = param(
+        1.5, "ratio", (1.0, 5.0), (1.2, 2.0),
+        source="estimate: rehabilitation of a broken or gravel road to two-lane asphalt raises travel speed from "
+               "about 40 to 60 km/h (the speed gap between world.secondary_road_speed_kmh and primary roads, "
+               "widened by road condition); not verified in the appraisal documents",
+        doc="How many times faster an upgraded km is travelled")
 
 
 @dataclass(frozen=True)
