@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for add in (_add_run, _add_batch, _add_compare, _add_report, _add_export, _add_explore, _add_optimise,
-                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_sensitivity, _add_robustness,
+                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_convergence, _add_sensitivity, _add_robustness,
                 _add_calibrate, _add_scenarios,
                 _add_show, _add_params):
         add(sub)
@@ -306,6 +306,25 @@ def _add_elasticity(sub: argparse._SubParsersAction) -> None:
     elas.add_argument("--replications", type=int, default=3, help="paired seeds (default 3)")
     elas.add_argument("--increase", type=float, default=0.01, help="size of the shock, fraction (default 0.01)")
     elas.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+
+def _add_convergence(sub: argparse._SubParsersAction) -> None:
+    """``regsim convergence``: the headline differences at the default and at halved agent weights (issue 22)."""
+    conv = sub.add_parser("convergence", help="the headline paired differences at the default and at halved "
+                          "household and firm weights, side by side with intervals",
+                          description="Run the comparison's headline strategies on paired seeds twice: at the "
+                          "scenario's scale.household_weight and scale.firm_weight, and with both halved (twice the "
+                          "rows and agents). Prints every paired difference (GDP per person in the last year, present "
+                          "value of GDP, poverty rate, person-years in poverty) of both settings with 90%% t "
+                          "intervals, and whether they agree: their gap lies within the half-width of its interval. "
+                          "Writes convergence.csv into --out if given. Exit status 1 if any difference disagrees.")
+    conv.add_argument("scenario", nargs="?", default="baseline")
+    conv.add_argument("--replications", type=int, default=10, help="paired seeds per setting (default 10)")
+    conv.add_argument("--strategies", default=None, metavar="A,B,...",
+                      help="strategies (default none,concentrated,equalisation_uniform,concept_two_stage)")
+    conv.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    conv.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    conv.add_argument("--out", type=Path, default=None, help="folder for convergence.csv (default: none)")
 
 
 def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
@@ -779,6 +798,41 @@ def cmd_elasticity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convergence(args: argparse.Namespace) -> int:
+    """``regsim convergence``."""
+    from regsim import scenario as scenario_mod
+    from regsim.params import STRATEGIES
+    from regsim.rng import replication_seeds
+    from regsim.studies import convergence
+
+    if args.replications < 2:
+        raise RegsimError(f"--replications: {args.replications} is not allowed; use 2 or more (intervals need 2)")
+    if args.workers < 1:
+        raise RegsimError(f"--workers: {args.workers} is not allowed; use 1 or more")
+    strategies = convergence.STRATEGIES if args.strategies is None else tuple(
+        s.strip() for s in args.strategies.split(",") if s.strip())
+    if bad := [s for s in strategies if s not in STRATEGIES or s == "custom"]:
+        raise RegsimError(f"--strategies: {bad[0]!r} is not allowed; use names from "
+                          f"{', '.join(s for s in STRATEGIES if s != 'custom')}")
+    if len(strategies) < 2:
+        raise RegsimError("--strategies: give at least two strategies")
+    scen = scenario_mod.load(args.scenario, args.overrides)
+    table = convergence.measure(scen.params, replication_seeds(DEFAULT_SEED, args.replications), strategies,
+                                args.workers)
+    scale = scen.params.scale
+    print(f"paired differences A - B, mean [90% t interval], {args.replications} replications; default: households "
+          f"1:{scale.household_weight}, firms 1:{scale.firm_weight}; halved: 1:{max(1, scale.household_weight // 2)}, "
+          f"1:{max(1, scale.firm_weight // 2)}")
+    _print_table(table, lambda v: f"{v:,.4g}")
+    if args.out is not None:
+        from regsim import files
+
+        files.make_folders(args.out)
+        files.write_text(args.out / "convergence.csv", table.to_csv(index=False))
+    print(f"{int(table.agree.sum())} of {len(table)} differences agree within their intervals")
+    return 0 if bool(table.agree.all()) else 1
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``regsim sensitivity``."""
     from regsim.scenario import locate
@@ -933,7 +987,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
             "export": cmd_export,
-            "explore": cmd_explore, "elasticity": cmd_elasticity,
+            "explore": cmd_explore, "elasticity": cmd_elasticity, "convergence": cmd_convergence,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
             "robustness": cmd_robustness, "calibrate": cmd_calibrate,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params,
