@@ -342,6 +342,16 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: float(_ledger_by_settlement(s, "lost").sum())),
     _m("budget_unallocated_som", "som", "national", "Budget the strategy did not allocate",
        lambda s, p: float(s.ledger.unallocated)),
+    _m("budget_available_to_date_som", "som", "national", "Regional budget made available since the start, cumulative",
+       lambda s, p: float(s.ledger.available_to_date)),
+    _m("budget_absorbed_to_date_som", "som", "national", "Regional money absorbed since the start, cumulative",
+       lambda s, p: float(s.ledger.absorbed_to_date)),
+    _m("budget_unspent_som", "som", "national",
+       "Budget made available so far and neither absorbed nor lost (carried over or unallocated) at year end",
+       lambda s, p: float(s.ledger.unspent_to_date)),
+    _m("budget_unspent_share", "fraction", "national",
+       "budget_unspent_som / budget_available_to_date_som (0 without a budget)",
+       lambda s, p: s.ledger.unspent_to_date / s.ledger.available_to_date if s.ledger.available_to_date > 0 else 0.0),
     # national accounts and the government (issue 13; incomes.primary_income)
     *(_m(name, "som", "national", description, functools.partial(_account, name=name)) for name, description in (
         ("gdp_production_som", "GDP by production: value added of firms, farms and the mine"),
