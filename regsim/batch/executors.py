@@ -46,6 +46,8 @@ from regsim.batch import store
 from regsim.errors import ExperimentError
 
 EXECUTORS = ("serial", "processes", "dask")
+DASK_MISSING = ("the dask executor needs the optional extra 'dask' (dask.distributed): "
+                "pip install 'regsim[dask]'")
 TASKS_PER_CHILD = 200  # recycle pool workers now and then (memory hygiene)
 DASK_RETRIES = 2
 WORKER_RETRIES = 2  # a run whose worker process died is tried again this many times, then failed
@@ -131,6 +133,43 @@ def _test_kill(spec: RunSpec) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def without_main() -> Iterator[None]:
+    """While worker processes start, hide the caller's ``__main__`` so that they never re-run its script.
+
+    ``forkserver`` and ``spawn`` children import the parent's main script (or ``-m`` module) before
+    they start; a script that calls ``regsim.run_batch`` at top level, without an
+    ``if __name__ == "__main__":`` guard, would start batches inside its own workers. regsim's workers
+    need nothing from ``__main__`` (their targets live in regsim), so for the moment of starting them
+    ``sys.modules["__main__"]`` is an empty module: multiprocessing then records no main to import.
+    """
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    if main is None or (getattr(main, "__file__", None) is None and getattr(main, "__spec__", None) is None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def check_not_bootstrapping(caller: str) -> None:
+    """Refuse to start a batch from a worker process that is importing the caller's script.
+
+    Raises:
+        ExperimentError: naming the guard to add.
+    """
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise ExperimentError(f"{caller} was called while a worker process was importing your script; put the "
+                              'calls under  if __name__ == "__main__":  at the end of the script')
+
+
 def _serial(specs: list[RunSpec]) -> Iterator[RunOutcome]:
     for spec in specs:
         yield execute(spec)
@@ -181,7 +220,8 @@ class _Pool:
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe()
         process = self.ctx.Process(target=_worker_main, args=(child, TASKS_PER_CHILD), daemon=True)
-        process.start()
+        with without_main():  # a caller's script without a __main__ guard is not re-run in the worker
+            process.start()
         child.close()
         return _Worker(process, parent)
 
@@ -281,9 +321,8 @@ def _processes(specs: list[RunSpec], workers: int, retries: int = WORKER_RETRIES
 def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunOutcome]:
     try:
         from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - dask is a dependency
-        raise ExperimentError("--executor dask needs the 'distributed' package: "
-                              "pip install 'dask[distributed]'") from None
+    except ImportError:
+        raise ExperimentError(DASK_MISSING) from None
     cluster = None
     if scheduler:
         try:
@@ -291,7 +330,8 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
         except OSError as err:
             raise ExperimentError(f"--scheduler {scheduler}: cannot connect ({err})") from None
     else:
-        cluster = _local_cluster(LocalCluster, workers)
+        with without_main():  # the workers (spawned) do not re-run a caller's script
+            cluster = _local_cluster(LocalCluster, workers)
         client = Client(cluster)
     try:
         futures = client.map(execute, specs, pure=False, retries=DASK_RETRIES,
@@ -433,6 +473,10 @@ def check_arguments(executor: str, workers: int) -> None:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ExperimentError(f"--workers: {workers} is not allowed; use 1 or more")
     if executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise ExperimentError(DASK_MISSING)
         no_worker_timeout()
 
 
