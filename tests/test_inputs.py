@@ -500,3 +500,43 @@ def test_deeply_nested_toml_is_one_line(tmp_path, capsys, where):
                        str(tmp_path / "out")])
         one_line_error(capsys, status, "nested too deeply")
     assert not (tmp_path / "out").exists()
+
+
+# --- issue 21: every command checks all its arguments before it creates or runs anything --------------
+
+def test_unwritable_out_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch):
+    """o06: --out under /proc passes a permission check but cannot be created: refused before the run."""
+    from regsim.model import simulation
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was built")
+
+    monkeypatch.setattr(simulation, "RegionalModel", no_model)
+    status = main(["run", *RUN_FAST, "--out", "/proc/regsim-out"])
+    one_line_error(capsys, status, "--out /proc/regsim-out", "cannot write")
+
+
+@pytest.mark.parametrize(("case", "argv", "needle"), [
+    ("di06", ["discover", "{tmp}", "--margin", "nan"], "--margin"),
+    ("el10", ["elasticity", "--replications", "1", "--increase", "1e-300"], "--increase"),
+    ("ex02", ["explore", "--port", "70000"], "--port 70000"),
+    ("ca06", ["compare", "--strategies", "none,concentrated", "--hybrid-shares", "", "--replications", "auto",
+              "--max-replications", "60000", "--executor", "serial", "--quiet", "--out", "{tmp}/out"], "120,000 runs"),
+    ("ca07", ["compare", "--strategies", "none,concentrated", "--hybrid-shares", "", "--replications", "60000",
+              "--executor", "serial", "--quiet", "--out", "{tmp}/out"], "120,000 runs"),
+    ("st16", ["robustness", "--n", "1000000000", "--out", "{tmp}/out"], "6,000,000,000 runs"),
+    ("st18", ["sensitivity", "--method", "sobol", "--n", "100000000", "--out", "{tmp}/out"], "runs"),
+], ids=["di06", "el10", "ex02", "ca06", "ca07", "st16", "st18"])
+def test_arguments_are_checked_first_and_only_real_options_are_suggested(tmp_path, capsys, case, argv, needle):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    line = one_line_error(capsys, main(argv), needle)
+    assert "--allow-large" not in line  # only regsim batch has it
+    assert not (tmp_path / "out").exists()
+
+
+def test_elasticity_refuses_a_shock_too_small_to_measure():
+    from regsim.params import Params
+    from regsim.studies import elasticity
+
+    with pytest.raises(RegsimError, match="increase"):
+        elasticity.measure(Params(), [0], increase=1e-300)
