@@ -758,6 +758,12 @@ scenario needs, and it keeps a slip such as 1e3 for 1e-3 from overflowing income
 (an output or remittance shock of 1e100 gave a ZeroDivisionError)."""
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 400-digit number in a message stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 @dataclass(frozen=True)
 class ShockParams:
     """A temporary shock: in each of ``years``, ``target`` is ``1 + size`` times what it would be.
@@ -790,17 +796,16 @@ class ShockParams:
             raise ScenarioError(f"shocks.target: unknown value {self.target!r}; allowed: {', '.join(SHOCK_TARGETS)}")
         if (isinstance(self.size, bool) or not isinstance(self.size, int | float)
                 or (isinstance(self.size, float) and not math.isfinite(self.size))):
-            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {self.size!r:.40}")
+            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {shown(self.size)}")
         if not -1.0 < self.size <= SHOCK_MAX_SIZE:  # compared before any conversion: a 400-digit int too
-            shown = f"{self.size!r:.40}" + ("..." if len(repr(self.size)) > 40 else "")
-            raise ScenarioError(f"shocks.size: {shown} is outside the allowed range (-1, {SHOCK_MAX_SIZE:g}] "
+            raise ScenarioError(f"shocks.size: {shown(self.size)} is outside the allowed range (-1, {SHOCK_MAX_SIZE:g}] "
                                 "fraction; -0.3 means 30% less, 1 means twice")
         object.__setattr__(self, "size", float(self.size))
         if not self.years:
             raise ScenarioError("shocks.years: at least one year is needed, e.g. years = [2020, 2021]")
         for year in self.years:
             if isinstance(year, bool) or not isinstance(year, int) or not SHOCK_FIRST_YEAR <= year <= SHOCK_LAST_YEAR:
-                raise ScenarioError(f"shocks.years: {year!r} is not a simulated year; allowed: whole years "
+                raise ScenarioError(f"shocks.years: {shown(year)} is not a simulated year; allowed: whole years "
                                     f"{SHOCK_FIRST_YEAR}-{SHOCK_LAST_YEAR}")
         if self.sector is not None and self.target != "output":
             raise ScenarioError(f"shocks.sector: only an 'output' shock has a sector, not {self.target!r}")

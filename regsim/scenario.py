@@ -39,6 +39,7 @@ from regsim.params import (
     Params,
     ShockParams,
     all_keys,
+    shown,
     to_dict,
 )
 
@@ -76,6 +77,9 @@ def locate(name_or_path: str, kind: str = "scenarios") -> Path:
     if is_path(name_or_path) or candidate.exists():
         if candidate.is_dir():
             raise ScenarioError(f"{name_or_path}: is a folder, not a {kind[:-1]} file (.toml)")
+        if candidate.exists() and not candidate.is_file():  # a FIFO, /dev/zero, a socket: never read
+            raise ScenarioError(f"{name_or_path}: is not a regular file (a pipe or device); give a "
+                                f"{kind[:-1]} file (.toml)")
         if not candidate.is_file():
             raise ScenarioError(f"{name_or_path}: no such file")
         return candidate
@@ -196,15 +200,16 @@ def parse_shocks(raw: Any, where: str) -> tuple[ShockParams, ...]:
             if isinstance(years, int) and not isinstance(years, bool):
                 years = [years]
             if not isinstance(years, list):
-                raise ScenarioError(f"{at}: shocks.years must be a list of years, e.g. [2020, 2021], got {years!r}")
+                raise ScenarioError(f"{at}: shocks.years must be a list of years, e.g. [2020, 2021], "
+                                    f"got {shown(years)}")
             years = [_whole_year(y) for y in years]
         elif "start" in table:
             start, end = _whole_year(table["start"]), _whole_year(table.get("end", table["start"]))
             if not all(isinstance(y, int) and not isinstance(y, bool) for y in (start, end)) or end < start:
                 raise ScenarioError(f"{at}: shocks.start and shocks.end must be years with start <= end, "
-                                    f"got {start!r} and {end!r}")
+                                    f"got {shown(start)} and {shown(end)}")
             if start < SHOCK_FIRST_YEAR or end > SHOCK_LAST_YEAR:  # checked before the years are listed
-                raise ScenarioError(f"{at}: shocks.start = {start}, end = {end}: allowed: whole years "
+                raise ScenarioError(f"{at}: shocks.start = {shown(start)}, end = {shown(end)}: allowed: whole years "
                                     f"{SHOCK_FIRST_YEAR}-{SHOCK_LAST_YEAR}")
             years = list(range(start, end + 1))
         else:

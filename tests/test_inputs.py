@@ -540,3 +540,16 @@ def test_elasticity_refuses_a_shock_too_small_to_measure():
 
     with pytest.raises(RegsimError, match="increase"):
         elasticity.measure(Params(), [0], increase=1e-300)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_pipes_and_devices_are_not_scenario_files(tmp_path, capsys, kind):
+    """A FIFO or /dev/zero given as a scenario is named as such (it was 'no such file'), never read."""
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "s.toml"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    one_line_error(capsys, main(["show", str(path)]), str(path), "not a regular file")
