@@ -166,7 +166,7 @@ def test_dry_runs_print_runs_and_core_hours(capsys):
     assert "352 runs" in out and "core-hours" in out  # 8 x (20 + 2) x 2 strategies
     assert main(["compare", "--dry-run", "--shard", "1/4", "--out", "/nonexistent/c"]) == 0
     out = capsys.readouterr().out
-    assert "110 runs (28 in shard 1/4" in out and "core-hours" in out
+    assert "120 runs (30 in shard 1/4" in out and "core-hours" in out
     assert not Path("/nonexistent").exists()
 
 
