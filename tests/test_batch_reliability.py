@@ -776,3 +776,23 @@ def test_fingerprint_depends_on_the_scenario_content_not_where_it_was_found(tmp_
     assert load(str(path)).fingerprint() == packaged
     (checkout / "scenarios" / "baseline.toml").write_text(locate("baseline").read_text() + "\n# edited\n")
     assert load(str(path)).fingerprint() != packaged  # other bytes: another experiment
+
+
+def test_explorer_cache_trusts_a_run_only_by_its_checksum(tmp_path):
+    """The explorer's run cache re-runs a cached file altered without a change of size (done-record sha256)."""
+    from regsim.explore import runs
+    from regsim.params import Params
+
+    folder = tmp_path / "cache" / "run"
+    frames = {"national": ("year", "metric", "value", "run_id"), "oblasts": ("year", "oblast", "metric", "value",
+                                                                            "run_id"),
+              "settlements": ("year", "settlement_id", "metric", "value", "run_id")}
+    for table, columns in frames.items():
+        frame = pd.DataFrame({c: [2017] if c in ("year", "run_id", "settlement_id") else
+                              ([1.5] if c == "value" else ["x"]) for c in columns}).assign(run_id=0)
+        store.atomic_parquet(pd.concat([frame] * 50, ignore_index=True), store.run_file(folder, table, 0))
+    store.record_done(folder, 0, runs.OUTPUTS)
+    job = runs.Job("A", 0, 1, Params(), "", folder)
+    assert runs.RunCache(tmp_path / "cache", executor="serial").is_cached(job)
+    flip_a_byte(store.run_file(folder, "national", 0))
+    assert not runs.RunCache(tmp_path / "cache", executor="serial").is_cached(job)
