@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import sys
 import textwrap
@@ -604,6 +605,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """``regsim batch``."""
     from regsim.batch import default_workers, run_batch
     from regsim.batch.experiment import load
+    from regsim.batch.runner import DesignTooLargeError
 
     exp = load(args.experiment)
     executor = "dask" if args.scheduler else args.executor
@@ -614,6 +616,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                             dry_run=args.dry_run)
     except KeyboardInterrupt:
         return _interrupted(args.out)
+    except DesignTooLargeError as err:  # only regsim batch has the option
+        raise RegsimError(f"{err}, or pass --allow-large to go ahead") from None
     if args.dry_run:
         print(dry_run_line(exp.name, summary, args.out, args.shard))
         return 0
@@ -790,8 +794,9 @@ def cmd_elasticity(args: argparse.Namespace) -> int:
 
     if args.replications < 1:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
-    if not 0 < args.increase <= 1:
-        raise RegsimError(f"--increase: {args.increase} is not allowed; use a fraction in (0, 1]")
+    if not elasticity.MIN_INCREASE <= args.increase <= 1:
+        raise RegsimError(f"--increase: {args.increase} is not allowed; use a fraction in "
+                          f"[{elasticity.MIN_INCREASE:g}, 1] (smaller shocks change no agent's decision)")
     scen = scenario_mod.load(args.scenario, args.overrides)
     table = elasticity.measure(scen.params, replication_seeds(DEFAULT_SEED, args.replications), args.increase)
     _print_table(elasticity.summary(table).round(4), lambda v: f"{v:.4g}")
@@ -928,6 +933,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
     if not 0 < args.min_density <= 1:
         raise RegsimError(f"--min-density {args.min_density}: use a share in (0, 1]")
+    if not math.isfinite(args.margin):
+        raise RegsimError(f"--margin {args.margin}: use a finite number in the outcome's units, e.g. 0")
     from regsim import files
 
     out = args.out or args.batch / "discover"

@@ -767,6 +767,16 @@ OBLASTS: Final = ("Batken", "Bishkek", "Chuy", "Issyk-Kul", "Jalal-Abad", "Naryn
 
 SHOCK_FIRST_YEAR: Final = 2018
 SHOCK_LAST_YEAR: Final = 2100
+SHOCK_MAX_SIZE: Final = 10.0
+"""Largest shock size (fraction; 10 = eleven times the unshocked value): far beyond any one-year change a
+scenario needs, and it keeps a slip such as 1e3 for 1e-3 from overflowing incomes and the metrics
+(an output or remittance shock of 1e100 gave a ZeroDivisionError)."""
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 400-digit number in a message stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass(frozen=True)
@@ -799,16 +809,18 @@ class ShockParams:
     def __post_init__(self) -> None:
         if self.target not in SHOCK_TARGETS:
             raise ScenarioError(f"shocks.target: unknown value {self.target!r}; allowed: {', '.join(SHOCK_TARGETS)}")
-        if isinstance(self.size, bool) or not isinstance(self.size, int | float) or not math.isfinite(self.size):
-            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {self.size!r}")
-        if self.size <= -1.0:
-            raise ScenarioError(f"shocks.size: {self.size!r} is outside the allowed range (-1, inf) fraction; "
-                                "-0.3 means 30% less")
+        if (isinstance(self.size, bool) or not isinstance(self.size, int | float)
+                or (isinstance(self.size, float) and not math.isfinite(self.size))):
+            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {shown(self.size)}")
+        if not -1.0 < self.size <= SHOCK_MAX_SIZE:  # compared before any conversion: a 400-digit int too
+            raise ScenarioError(f"shocks.size: {shown(self.size)} is outside the allowed range (-1, {SHOCK_MAX_SIZE:g}] "
+                                "fraction; -0.3 means 30% less, 1 means twice")
+        object.__setattr__(self, "size", float(self.size))
         if not self.years:
             raise ScenarioError("shocks.years: at least one year is needed, e.g. years = [2020, 2021]")
         for year in self.years:
             if isinstance(year, bool) or not isinstance(year, int) or not SHOCK_FIRST_YEAR <= year <= SHOCK_LAST_YEAR:
-                raise ScenarioError(f"shocks.years: {year!r} is not a simulated year; allowed: whole years "
+                raise ScenarioError(f"shocks.years: {shown(year)} is not a simulated year; allowed: whole years "
                                     f"{SHOCK_FIRST_YEAR}-{SHOCK_LAST_YEAR}")
         if self.sector is not None and self.target != "output":
             raise ScenarioError(f"shocks.sector: only an 'output' shock has a sector, not {self.target!r}")
