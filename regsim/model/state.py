@@ -55,8 +55,6 @@ class BaseYear:
             persons.
         public_capital_som: Public capital stock, som; the ordinary budget maintains it.
         services_som: Public-service capital stock, som; the ordinary budget maintains it.
-        public_capital_leverage: How strongly public capital and services raise productivity here
-            relative to the average place, ratio (population-weighted mean 1).
         tfp: Firm total factor productivity solved so that the firms produce the 2017 output,
             ratio (som of output per unit of ``K^a L^b``).
         farm_local_share: Share of farm output sold to buyers within reach (intermediate demand of
@@ -93,7 +91,6 @@ class BaseYear:
     market_access: np.ndarray
     public_capital_som: np.ndarray
     services_som: np.ndarray
-    public_capital_leverage: np.ndarray
     tfp: np.ndarray
     farm_local_share: np.ndarray
     profitability: np.ndarray
@@ -248,7 +245,8 @@ class Ledger:
 
     Identity: budget + carried_in = absorbed + returned + lost + unallocated, where ``returned`` is
     the money not absorbed and carried over to next year and ``carried_in`` what last year's
-    carried over brought (shape (S,)).
+    carried over brought (shape (S,)). ``*_to_date`` sum the budget made available, absorbed and
+    lost over the years of the run so far.
     """
 
     available: float = 0.0
@@ -257,6 +255,17 @@ class Ledger:
     returned: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     carried_in: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    available_to_date: float = 0.0
+    absorbed_to_date: float = 0.0
+    lost_to_date: float = 0.0
+
+    @property
+    def unspent_to_date(self) -> float:
+        """Programme money made available so far and neither absorbed nor lost, som.
+
+        Carried over or never allocated (issue 22: verdicts flag strategies that cannot spend).
+        """
+        return self.available_to_date - self.absorbed_to_date - self.lost_to_date
 
     @property
     def unallocated(self) -> float:

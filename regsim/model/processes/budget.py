@@ -96,9 +96,13 @@ def apply(state: State, outcome: BudgetOutcome) -> None:
     and running costs are paid to households by ``incomes`` (from the ledger); money not absorbed
     waits for next year.
     """
+    before = state.ledger
     state.ledger = Ledger(available=outcome.available, allocated=outcome.allocated,
                           absorbed=outcome.absorbed, returned=outcome.carried_over.sum(axis=1), lost=outcome.lost,
-                          carried_in=outcome.carried_in.sum(axis=1))
+                          carried_in=outcome.carried_in.sum(axis=1),
+                          available_to_date=before.available_to_date + outcome.available,
+                          absorbed_to_date=before.absorbed_to_date + float(outcome.absorbed.sum()),
+                          lost_to_date=before.lost_to_date + float(outcome.lost.sum()))
     cols = state.cols
     cols.carry_over_som = outcome.carried_over
     cols.pipeline_som[-1] += outcome.absorbed[:, Channel.INFRASTRUCTURE]

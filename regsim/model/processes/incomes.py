@@ -108,11 +108,11 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callabl
     """
     n_s = len(group_of)
     total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
-    group = group_of[hh.settlement]
     orphan = (total <= 0) & (pool != 0)
     if not orphan.any():  # the usual case: every group with money has a row with a positive key
         per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
-        return key * per_unit[group]  # dead rows hold a zero key
+        return key * per_unit[group_of][hh.settlement]  # dead rows hold a zero key; one gather per row
+    group = group_of[hh.settlement]
     other = fallback()
     spare = np.bincount(group_of, weights=hh.per_settlement(other, n_s), minlength=n_groups)
     use_key = total > 0
@@ -334,9 +334,10 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         people = hh.per_settlement(present, n_s)
         mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
     s = smoothing
-    consumption = np.float32(1 - s) * income_pp + (np.float32(s) * mean.astype(np.float32))[hh.settlement]
+    consumption = np.float32(1 - s) * income_pp
+    consumption += (np.float32(s) * mean.astype(np.float32))[hh.settlement]  # in place: no temporary per row
     if price is not None:
-        consumption = consumption / price.astype(np.float32)[hh.settlement]
+        consumption /= price.astype(np.float32)[hh.settlement]
     return np.where(present > 0, consumption, np.float32(0))
 
 
