@@ -170,8 +170,21 @@ def load(run_dir: str | Path) -> RunResult:
         missing.append("run.json")
     if missing:
         raise RegsimError(f"{path}: not a complete run directory; missing {', '.join(missing)}")
-    tables = {n: pd.read_parquet(path / f"{n}.parquet") for n in TABLES}
-    return RunResult(**tables, meta=json.loads((path / "run.json").read_text()))
+    tables = {}
+    for name in TABLES:
+        try:
+            tables[name] = pd.read_parquet(path / f"{name}.parquet")
+        except Exception as err:  # truncated, empty, not Parquet: pyarrow raises several types
+            raise RegsimError(f"{path / f'{name}.parquet'}: cannot be read ({type(err).__name__}: truncated, empty "
+                              "or not Parquet); run it again into a new folder") from None
+    try:
+        meta = json.loads((path / RUN_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise RegsimError(f"{path / RUN_JSON}: cannot be read ({type(err).__name__}); "
+                          "not a usable run folder") from None
+    if not isinstance(meta, dict):
+        raise RegsimError(f"{path / RUN_JSON}: is not a table of provenance; not a usable run folder")
+    return RunResult(**tables, meta=meta)
 
 
 def git_commit() -> str | None:

@@ -53,22 +53,26 @@ def replication_seeds(base_seed: int, n: int) -> list[int]:
 def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Smallest ``k`` with Poisson(``lam``) CDF(k) >= ``u``, elementwise (``scipy.stats.poisson.ppf``).
 
-    Sums the probabilities term by term; the number of passes is the largest count returned.
+    Sums the probabilities term by term; each pass works only on the elements whose count is
+    still rising (each element's terms are its own, so the values do not depend on the others).
     """
     u = np.asarray(u, dtype=np.float64)
     lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), u.shape)
     k = np.zeros(u.shape, np.int64)
-    term = np.exp(-lam)
+    term = np.exp(-lam).ravel()
     cdf = term.copy()
-    active = u > cdf
+    u_flat, lam_flat, k_flat = u.ravel(), lam.ravel(), k.reshape(-1)
+    rising = np.flatnonzero(u_flat > cdf)
+    u_flat, lam_flat, term, cdf = u_flat[rising], lam_flat[rising], term[rising], cdf[rising]
     limit = int(np.max(lam, initial=0.0) + 40 * np.sqrt(np.max(lam, initial=0.0)) + 50)
     i = 0
-    while active.any() and i < limit:
+    while len(rising) and i < limit:
         i += 1
-        term = term * lam / i
+        term = term * lam_flat / i
         cdf = cdf + term
-        k += active
-        active &= u > cdf
+        k_flat[rising] += 1
+        keep = u_flat > cdf
+        rising, u_flat, lam_flat, term, cdf = rising[keep], u_flat[keep], lam_flat[keep], term[keep], cdf[keep]
     return k
 
 

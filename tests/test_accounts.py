@@ -2,7 +2,9 @@
 
 GDP by production = compensation + mixed income + operating surplus (GDP by income), and the
 operating surplus = distributed + retained + paid abroad (named uses), to a relative 1e-9; taxes
-pay exactly for the government's spending; households receive what the accounts give them.
+pay exactly for the government's spending and each has a payer (the taxes by base sum to the
+taxes); GDP by expenditure (consumption + investment + government + net exports, net exports
+from the external account) equals GDP by production; households receive what the accounts give them.
 """
 
 import numpy as np
@@ -34,6 +36,15 @@ def _check_year(model) -> None:
                 + a.regional_tax_financed_som + a.other_spending_som)
     assert a.taxes_som == pytest.approx(spending, rel=REL)
     assert a.taxes_som == pytest.approx(a.tax_rate * gdp, rel=REL)
+    # every tax has a base and a payer: the taxes by base sum to the taxes
+    by_base = (a.tax_labour_som + a.tax_mixed_som + a.tax_profits_distributed_som + a.tax_retained_som
+               + a.tax_mining_som + a.tax_abroad_som)
+    assert by_base == pytest.approx(a.taxes_som, rel=REL)
+    # GDP by expenditure, with net exports from the external account (not a residual); the
+    # consumption side sums float32 household rows, hence the looser tolerance
+    expenditure = a.consumption_som + a.investment_som + a.government_som + a.net_exports_som
+    assert expenditure == pytest.approx(gdp, rel=1e-5)
+    assert a.consumption_som > 0 and a.investment_som > 0 and a.government_som > 0
 
 
 def _households_receive_the_accounts(state, primary) -> None:
@@ -44,10 +55,13 @@ def _households_receive_the_accounts(state, primary) -> None:
     received = hh.per_settlement(hh.wage_som + hh.farm_som + hh.surplus_som, n_s)
     accounts_side = hh.per_settlement(primary.wage_som + primary.farm_som + primary.surplus_som, n_s)
     assert accounts_side.sum() == pytest.approx(a.household_primary_income_som, rel=1e-5)  # float32 rows
-    expected = state.base.survey_ratio * (1 - a.tax_rate) * accounts_side
+    # owners pay, out of their distributions, the tax their firms owe on retained surplus
+    profit_tax = hh.per_settlement(primary.profit_tax_som, n_s)
+    assert profit_tax.sum() == pytest.approx(a.tax_retained_som, rel=1e-5)
+    expected = state.base.survey_ratio * ((1 - a.tax_rate) * accounts_side - profit_tax)
     np.testing.assert_allclose(received, expected, rtol=1e-5, atol=1.0)
     transfers = hh.per_settlement(hh.transfer_som, n_s).sum()
-    assert transfers == pytest.approx(a.transfers_som, rel=1e-5)
+    assert transfers == pytest.approx(a.transfers_som + a.regional_transfers_som + a.regional_current_som, rel=1e-5)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES_NO_CUSTOM)
@@ -98,3 +112,29 @@ def test_base_year_taxes_are_the_observed_share_and_no_budget_means_lower_taxes(
     finally:
         none.release()
         spend.release()
+
+
+def test_running_costs_are_paid_to_households_and_the_accounts_still_close(monkeypatch):
+    """policy.current_share (issue 24 item 5) pays local staff and builds nothing; roads_share upgrades roads."""
+    from regsim.model.processes import incomes
+
+    original = incomes.apply
+
+    def apply_and_check(state, outcome):
+        _, primary = incomes.primary_income(state, params)
+        original(state, outcome)
+        _households_receive_the_accounts(state, primary)
+
+    monkeypatch.setattr(incomes, "apply", apply_and_check)
+    params = small_params(policy__strategy="concentrated_hinterland", policy__current_share=0.77,
+                          policy__roads_share=0.2, time__end_year=2020)
+    model = RegionalModel(params, seed=5)
+    try:
+        while model.state.year < params.time.end_year:
+            model.step()
+            _check_year(model)
+            a, ledger = model.state.accounts, model.state.ledger
+            absorbed = ledger.absorbed.sum()
+            assert a.regional_current_som == pytest.approx(0.77 * absorbed, rel=1e-6)
+    finally:
+        model.release()

@@ -2,6 +2,7 @@
 atomic folder creation, concurrent shards, arguments checked before anything is created, design
 size, Ctrl-C, and bitwise-identical results whatever the BLAS thread count."""
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -462,3 +463,256 @@ def test_same_configuration_is_checked_again_at_the_final_rename(tmp_path, monke
     assert json.loads((target / "run.json").read_text())["seed"] == 0  # the first result is kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     result(0).save(target)  # the same configuration is replaced, as before
+
+
+# 13. round 2: regsim optimise checks everything first and trusts its run cache only by checksum ---------
+
+OPT_TOML = """
+[experiment]
+name = "tiny"
+replications = 1
+[experiment.set]
+"time.end_year" = 2018
+"scale.household_weight" = 500
+[levers]
+centre_share = [0.0, 1.0]
+[search]
+population = {population}
+generations = 1
+"""
+
+
+@pytest.mark.parametrize(("case", "args", "population", "needle"), [
+    ("op14", ["--executor", "processes", "--workers", "0"], 4, "--workers"),
+    ("op15", ["--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"], 4, "--scheduler"),
+    ("op24", ["--executor", "serial", "--robust", "1000000000"], 4, "more than 100,000"),
+    ("op25", ["--executor", "serial"], 100_000_000, "more than 100,000"),
+])
+def test_optimise_refuses_bad_arguments_and_sizes_before_creating_anything(tmp_path, capsys, case, args,
+                                                                           population, needle):
+    path = tmp_path / "o.toml"
+    path.write_text(OPT_TOML.format(population=population))
+    started = time.perf_counter()
+    assert main(["optimise", str(path), *args, "--quiet", "--out", str(tmp_path / "out")]) == 2
+    assert needle in one_line_error(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+    assert time.perf_counter() - started < 15
+
+
+@pytest.fixture
+def optimised(tmp_path):
+    """A small search done with synthetic runs (tests/test_optimise.py's FakeRunner)."""
+    from test_optimise import SMALL, FakeRunner
+
+    from regsim.studies import optimise
+
+    spec = optimise.parse(SMALL)
+    optimise.run(spec, tmp_path / "opt", runner=FakeRunner())
+    return spec, tmp_path / "opt"
+
+
+@pytest.mark.parametrize(("case", "damaged"), [("op21", "runs/index.json"), ("op22", "optimise.json")])
+def test_optimise_names_a_damaged_cache_file(optimised, case, damaged):
+    from test_optimise import FakeRunner
+
+    from regsim.studies import optimise
+
+    spec, out = optimised
+    (out / damaged).write_text('{"a": ')
+    with pytest.raises(ExperimentError, match=damaged.split("/")[-1]):
+        optimise.run(spec, out, runner=FakeRunner())
+
+
+def test_optimise_reruns_a_cached_run_altered_without_a_size_change(optimised):
+    """op23: the run cache checks the done-record sha256, not only the size."""
+    from test_optimise import FakeRunner
+
+    from regsim.studies import optimise
+
+    spec, out = optimised
+    target = store.run_file(out / "runs", "national", 3)
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    again = FakeRunner()
+    optimise.run(spec, out, runner=again)
+    assert len(again.ran) == 1  # exactly the altered run ran again
+    assert store.is_complete(out / "runs", 3, optimise.OUTPUTS)
+
+
+# 14. round 2: no wrong result reported as success ---------------------------------------------------
+
+def test_workers_in_another_folder_write_into_out_and_the_parent_checks(tmp_path, monkeypatch, capsys):
+    """f10: a relative --out reaches the workers as an absolute path (a worker started elsewhere)."""
+    from regsim.batch import runner
+
+    real = runner.run_specs
+    elsewhere = tmp_path / "worker-cwd"
+    elsewhere.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def worker_elsewhere(specs, *args):
+        here = os.getcwd()
+        os.chdir(elsewhere)  # like `dask worker` started in another folder
+        try:
+            yield from real(specs, *args)
+        finally:
+            os.chdir(here)
+
+    monkeypatch.setattr(runner, "run_specs", worker_elsewhere)
+    monkeypatch.chdir(work)
+    assert main(["batch", str(tiny(tmp_path)), "--out", "out", "--quiet"]) == 0
+    assert "2/2 complete in out" in capsys.readouterr().out
+    assert not list(elsewhere.iterdir())
+
+
+def test_runs_reported_done_but_not_recorded_never_exit_0(tmp_path, monkeypatch, capsys):
+    """f10: workers that cannot see --out (another host) make the batch fail in one line."""
+    from regsim.batch import runner
+    from regsim.batch.executors import RunOutcome
+
+    def lost_worker(specs, *args):
+        for spec in specs:
+            yield RunOutcome(spec.run_id, "done", 0.0)
+
+    monkeypatch.setattr(runner, "run_specs", lost_worker)
+    assert main(["batch", str(tiny(tmp_path)), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "not recorded" in one_line_error(capsys.readouterr().err)
+
+
+def flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_report_and_readers_check_the_done_record_sha256(finished, tmp_path, capsys):
+    """f12: a run file altered without a change of size is never read as a result."""
+    import regsim
+
+    src, _exp = finished
+    out = copy_batch(src, tmp_path / "out")
+    victim = store.run_file(out, "national", 2)
+    flip_a_byte(victim)
+    assert main(["report", str(out)]) == 2
+    assert "national/run-000002.parquet" in one_line_error(capsys.readouterr().err)
+    with pytest.raises(ExperimentError, match="altered"):
+        regsim.load_results(out)
+    skipped: list[Path] = []
+    national = store.read_dataset(out, "national", skipped)
+    assert skipped == [victim] and 2 not in set(national.run_id)
+
+
+@pytest.mark.parametrize(("case", "damage"), [("api19", "truncate_parquet"), ("api20", "corrupt_run_json")])
+def test_load_results_of_a_damaged_run_folder_is_a_regsim_error(run_folder, tmp_path, case, damage):
+    import regsim
+    from regsim.errors import RegsimError
+
+    out = copy_run(run_folder, tmp_path / "r")
+    if damage == "truncate_parquet":
+        (out / "national.parquet").write_bytes((out / "national.parquet").read_bytes()[:200])
+        needle = "national.parquet"
+    else:
+        (out / "run.json").write_text("{'not json'")
+        needle = "run.json"
+    with pytest.raises(RegsimError, match=needle):
+        regsim.load_results(out)
+
+
+def test_dry_run_refuses_what_the_real_command_refuses(tmp_path, capsys):
+    """dr08: --out holding another (edited) version of the experiment."""
+    path = tiny(tmp_path)
+    out = tmp_path / "k1"
+    assert main(["batch", str(path), "--out", str(out), "--quiet"]) == 0
+    path.write_text(path.read_text().replace("replications = 1", "replications = 2"))
+    before = sorted(p.name for p in out.rglob("*"))
+    for extra in (["--dry-run"], []):
+        assert main(["batch", str(path), "--out", str(out), "--quiet", *extra]) == 2
+        assert "changed after the batch started" in one_line_error(capsys.readouterr().err)
+    assert sorted(p.name for p in out.rglob("*")) == before
+
+
+def test_dry_run_counts_a_huge_design_without_building_it(tmp_path, capsys, monkeypatch):
+    """dr05: --dry-run --allow-large on 10,000,000 runs counts them; the design is never built."""
+    from regsim.batch import runner
+
+    def no_design(exp):
+        raise AssertionError("the design was built")
+
+    monkeypatch.setattr(runner, "design", no_design)
+    path = tiny(tmp_path, reps=5_000_000)
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--dry-run", "--allow-large"]) == 0
+    assert "10,000,000 runs" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+
+
+# 15. round 2: a Dask cluster that lost every worker stops the batch in one line ----------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_external_dask_workers_killed_stop_the_batch_in_one_line(tmp_path):
+    """f09: `dask scheduler` + `dask worker` (nanny too) on localhost; kill -9 the worker command mid-batch."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "REGSIM_DASK_NO_WORKERS_S": "3"}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                               "--no-dashboard", "--host", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=tmp_path)
+    out = tmp_path / "out"
+    try:
+        batch = subprocess.Popen([sys.executable, "-m", "regsim.cli", "batch", str(tiny(tmp_path, reps=6)), "--out",
+                                  str(out), "--scheduler", address, "--quiet"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.time() + 120
+        while time.time() < deadline and not list((out / "done").glob("run-*.json")):
+            time.sleep(0.05)
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker command, its nanny and its worker process
+        started = time.perf_counter()
+        _stdout, stderr = batch.communicate(timeout=60)
+        assert time.perf_counter() - started < 30
+        assert batch.returncode == 2
+        line = one_line_error(stderr)
+        assert "no Dask worker" in line and "run the same command again" in line
+        assert list((out / "done").glob("run-*.json"))  # finished runs are kept
+    finally:
+        for proc in (scheduler, worker):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_the_dask_executor_is_one_line(tmp_path):
+    """f07: SIGINT to the whole process group (a terminal's Ctrl-C) with a local Dask cluster: one line only."""
+    path = tmp_path / "long.toml"
+    path.write_text(TINY.format(name="long", reps=6, scenario="baseline").replace("2018", "2022"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "regsim.cli", "batch", str(path), "--out", str(out), "--quiet",
+                             "--executor", "dask", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(list((out / "done").glob("run-*.json"))) < 2:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    kept = sum(store.is_complete(out, r, ("national", "oblasts")) for r in range(12))
+    assert stderr.strip() == (f"regsim: interrupted; {kept} of 12 runs finished and kept in {out}; "
+                              "run the same command again to resume")

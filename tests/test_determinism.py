@@ -35,6 +35,10 @@ def test_no_usable_money_gives_identical_results_for_every_strategy(knob):
         from helpers import with_strategy
 
         result = run_model(with_strategy(params, strategy), seed=4).national
+        if knob == "absorption" and strategy == "cash_transfers":
+            # cash is paid by the Social Fund, not absorbed by local administrations: it still arrives
+            assert not result.value[keep].equals(reference.value[keep])
+            continue
         pd.testing.assert_series_equal(result.value[keep], reference.value[keep], check_names=False)
 
 

@@ -8,6 +8,7 @@ from hypothesis.extra.numpy import arrays
 
 from regsim.errors import ScenarioError
 from regsim.model.policy import PolicyView, make_strategy, read_custom_weights
+from regsim.model.state import CHANNELS, Channel
 from regsim.params import STRATEGIES, PolicyParams
 
 S = 30
@@ -15,7 +16,7 @@ S = 30
 
 def view(pop, poverty, centres, hinter):
     return PolicyView(population=pop, poverty_rate=poverty, growth_centre=centres, hinterland=hinter & ~centres,
-                      channel_shares=np.array([0.5, 0.25, 0.25]))
+                      channel_shares=np.array([0.5, 0.25, 0.25, 0.0, 0.0, 0.0]))
 
 
 @settings(max_examples=80, deadline=None)
@@ -32,7 +33,7 @@ def view(pop, poverty, centres, hinter):
 def test_allocation_non_negative_and_within_budget(strategy, pop, poverty, centres, hinter, budget, year, share):
     policy = PolicyParams(strategy=strategy, hinterland_share=share, centre_share=share)
     amounts = make_strategy(policy, S).allocate(view(pop, poverty, centres, hinter), year, budget)
-    assert amounts.shape == (S, 3)
+    assert amounts.shape == (S, len(CHANNELS))
     assert (amounts >= 0).all() and np.isfinite(amounts).all()
     assert amounts.sum() <= budget * (1 + 1e-12) + 1e-6
 
@@ -54,6 +55,21 @@ def test_concept_stage_one_is_grants_in_centres():
     assert amounts.sum() == pytest.approx(0.25e9)
     later = strategy.allocate(view(np.ones(S), np.zeros(S), centres, np.ones(S, bool)), 2020, 1e9)
     assert later.sum() == pytest.approx(1e9) and later[3:].sum() == pytest.approx(0.3e9)
+
+
+def test_cash_transfers_pay_the_poor_with_the_observed_leakage():
+    strategy = make_strategy(PolicyParams(strategy="cash_transfers", transfer_leakage_share=0.4), S)
+    pop = np.full(S, 1000.0)
+    poverty = np.zeros(S)
+    poverty[:10] = 0.5
+    amounts = strategy.allocate(view(pop, poverty, np.zeros(S, bool), np.zeros(S, bool)), 2020, 1e9)
+    others = [c for c in range(len(CHANNELS)) if c != Channel.TRANSFERS]
+    assert amounts[:, others].sum() == 0  # all of it as cash, none to places
+    assert amounts.sum() == pytest.approx(1e9)
+    # 60% by poor residents (only the first ten have any), 40% by residents who are not poor
+    poor_part = 0.6e9 / 10 + 0.4e9 * 500 / (S * 1000 - 5000)
+    assert amounts[0, Channel.TRANSFERS] == pytest.approx(poor_part)
+    assert amounts[:10].sum() > amounts[10:20].sum()
 
 
 def test_custom_weights(tmp_path):
@@ -96,7 +112,7 @@ def test_the_sunset_wraps_every_strategy_once():
         assert not hasattr(plain, "sunset_year") and isinstance(wrapped, Sunset) and wrapped.strategy == plain
         v = view(np.ones(S), np.full(S, 0.2), np.arange(S) < 3, np.arange(S) < 9)
         np.testing.assert_array_equal(wrapped.allocate(v, 2025, 1e9), plain.allocate(v, 2025, 1e9))
-        assert wrapped.allocate(v, 2026, 1e9).shape == (S, 3) and not wrapped.allocate(v, 2026, 1e9).any()
+        assert wrapped.allocate(v, 2026, 1e9).shape == (S, len(CHANNELS)) and not wrapped.allocate(v, 2026, 1e9).any()
 
 
 def test_strategies_take_their_numbers_from_policy_params_only():

@@ -121,6 +121,24 @@ def readable(path: Path, table: str) -> bool:
     return set(COLUMNS.get(table, ())) <= names
 
 
+def matches_record(out_dir: Path, table: str, path: Path) -> bool:
+    """Whether a run file still has the size and sha256 its done record names (readers check this).
+
+    True without a readable record (a crash between the rename and the record: the Parquet
+    check decides); False for a file altered since, even without a change of size.
+    """
+    try:
+        run_id = int(Path(path).stem.split("-", 1)[1])
+        expected = json.loads(record_file(Path(out_dir), run_id).read_text())["files"][table]
+        wanted = {"size": expected["size"], "sha256": expected["sha256"]}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return True
+    try:
+        return digest(Path(path)) == wanted
+    except OSError:
+        return False
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (:func:`regsim.files.write_bytes`)."""
     files.write_bytes(path, data)
@@ -209,6 +227,35 @@ def _claim(manifest_path: Path, manifest: dict[str, Any]) -> bool:
     return files.atomic_write(manifest_path, lambda tmp: tmp.write_text(text), exclusive=True) is not None
 
 
+def _same_experiment(out_dir: Path, manifest: Any, fingerprint: str) -> None:
+    """Refuse a batch directory whose manifest names another experiment fingerprint."""
+    if not isinstance(manifest, dict) or manifest.get("fingerprint") != fingerprint:
+        found = manifest if isinstance(manifest, dict) else {}
+        raise ExperimentError(
+            f"{out_dir}: holds results of experiment {found.get('experiment')!r} with fingerprint "
+            f"{found.get('fingerprint')}, but this experiment now gives {fingerprint}: the experiment "
+            "file, its scenario or a file they refer to changed after the batch started. Restore it, or "
+            "use a new --out")
+
+
+def check_fingerprint(out_dir: Path, fingerprint: str) -> None:
+    """Refuse, creating nothing, a batch directory that holds another experiment (what ``--dry-run`` checks).
+
+    Raises:
+        ExperimentError: if ``out_dir/manifest.json`` is unreadable or names another fingerprint.
+    """
+    manifest_path = out_dir / MANIFEST
+    if not manifest_path.is_file():
+        return
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as err:
+        raise ExperimentError(f"{manifest_path}: unreadable ({err}); not a usable batch directory") from None
+    if isinstance(manifest, dict):
+        check_model_version(out_dir, manifest)
+    _same_experiment(out_dir, manifest, fingerprint)
+
+
 def open_or_create(out_dir: Path, name: str, fingerprint: str, design: pd.DataFrame,
                    extra: dict[str, Any]) -> dict[str, Any]:
     """Create ``DIR`` for a new batch, or check that it belongs to this same experiment.
@@ -239,13 +286,9 @@ def open_or_create(out_dir: Path, name: str, fingerprint: str, design: pd.DataFr
         manifest = json.loads(manifest_path.read_text())
     except (OSError, ValueError) as err:
         raise ExperimentError(f"{manifest_path}: unreadable ({err}); not a usable batch directory") from None
-    check_model_version(out_dir, manifest)
-    if manifest.get("fingerprint") != fingerprint:
-        raise ExperimentError(
-            f"{out_dir}: holds results of experiment {manifest.get('experiment')!r} with fingerprint "
-            f"{manifest.get('fingerprint')}, but this experiment now gives {fingerprint}: the experiment "
-            "file, its scenario or a file they refer to changed after the batch started. Restore it, or "
-            "use a new --out")
+    if isinstance(manifest, dict):
+        check_model_version(out_dir, manifest)
+    _same_experiment(out_dir, manifest, fingerprint)
     if not (out_dir / DESIGN).is_file():  # the creator may still be writing it: same design either way
         with locked(out_dir):
             if not (out_dir / DESIGN).is_file():
@@ -346,7 +389,8 @@ def read_design(out_dir: Path) -> pd.DataFrame:
 def read_dataset(out_dir: Path, table: str, skipped: list[Path] | None = None) -> pd.DataFrame:
     """All runs of one dataset (``national``, ``oblasts``, ``settlements``) in one DataFrame.
 
-    Unreadable files (truncated, empty, wrong columns) are left out and appended to ``skipped``;
+    Unreadable files (truncated, empty, wrong columns, or altered since their done record) are left
+    out and appended to ``skipped``;
     without a ``skipped`` list, a warning names them.
     """
     import pyarrow as pa
@@ -355,6 +399,9 @@ def read_dataset(out_dir: Path, table: str, skipped: list[Path] | None = None) -
     files = sorted(folder.glob("run-*.parquet")) if folder.is_dir() else []
     frames, bad = [], []
     for path in files:
+        if not matches_record(Path(out_dir), table, path):
+            bad.append(path)
+            continue
         try:
             frame = pd.read_parquet(path)
         except (OSError, ValueError, pa.ArrowException):

@@ -55,7 +55,7 @@ class FirmTable:
         """An all-dead table."""
         return cls(
             alive=np.zeros(capacity, bool),
-            settlement=np.zeros(capacity, np.int32),
+            settlement=np.zeros(capacity, np.intp),  # native index: fast gathers
             sector=np.zeros(capacity, np.int8),
             capital_som=np.zeros(capacity),
             productivity=np.ones(capacity),

@@ -15,6 +15,10 @@ import scipy.sparse as sp
 
 SPARE_FACTOR = 1.1  # preallocated rows per initial household row (more rows cost time in every vector step)
 GROWTH_DIVISOR = 5  # a full table grows by a fifth: amortised O(1) per row, little idle capacity
+# The settlement column is numpy's native index type: ``values[hh.settlement]`` (a per-settlement
+# value for every row, a dozen times a year) then runs 2.7x faster than with int32, which numpy
+# first converts to intp on every indexing (measured 0.16 against 0.44 ms at 190k rows).
+SETTLEMENT_INDEX = np.intp
 
 
 @dataclass
@@ -60,7 +64,7 @@ class Households:
         """An all-dead table with ``capacity`` rows."""
         return cls(
             alive=np.zeros(capacity, bool),
-            settlement=np.zeros(capacity, np.int32),
+            settlement=np.zeros(capacity, SETTLEMENT_INDEX),
             size=np.zeros(capacity, np.int16),
             abroad=np.zeros(capacity, np.int16),
             labour=np.zeros(capacity, np.int16),
@@ -118,7 +122,7 @@ class Households:
 
     def relocate(self, settlement: np.ndarray) -> None:
         """Replace the settlement column (households moved)."""
-        self.settlement = settlement
+        self.settlement = np.asarray(settlement, dtype=SETTLEMENT_INDEX)
         self.invalidate()
 
     def members(self, n_settlements: int) -> sp.csr_matrix:
@@ -155,10 +159,14 @@ class Households:
         """Total household income this year, som per household row (one real household)."""
         return self.wage_som + self.farm_som + self.surplus_som + self.transfer_som + self.remittance_som
 
-    def income_per_person(self) -> np.ndarray:
-        """Income per member at home, som per person per year (0 for dead rows)."""
+    def income_per_person(self, income: np.ndarray | None = None) -> np.ndarray:
+        """Income per member at home, som per person per year (0 for dead rows).
+
+        Args:
+            income: :meth:`income_som`, if already computed.
+        """
         present = np.maximum(self.present(), 1)
-        return self.income_som() / present  # dead rows: 0 / 1
+        return (self.income_som() if income is None else income) / present  # dead rows: 0 / 1
 
     def labour_force(self, first_member: float, per_other_member: float) -> np.ndarray:
         """Members at home in the labour force, rounded by the household's fixed draw.

@@ -84,8 +84,14 @@ def _present_rows(state: State) -> np.ndarray:
 
 
 @_memo
+def _income_rows(state: State) -> np.ndarray:
+    """Income per household row, som (``Households.income_som``), summed once per recorded year."""
+    return state.households.income_som()
+
+
+@_memo
 def _income_per_person_rows(state: State) -> np.ndarray:
-    return state.households.income_per_person()
+    return state.households.income_per_person(_income_rows(state))
 
 
 @_memo
@@ -97,18 +103,27 @@ def _consumption_rows(state: State, smoothing: float, deflation: float = 0.0, co
 
 
 @_memo
+def _present_weights(state: State) -> np.ndarray:
+    """Members at home per row as float64: the weights of every person-weighted sum (converted once a year)."""
+    return _present_rows(state).astype(np.float64)
+
+
+@_memo
 def present(state: State) -> np.ndarray:
     """Persons at home per settlement."""
-    return state.households.per_settlement(_present_rows(state), state.n_settlements)
+    return state.households.per_settlement(_present_weights(state), state.n_settlements)
 
 
 @_memo
 def poor_people(state: State, line_som: float, smoothing: float, deflation: float = 0.0,
                 congestion: float = 0.0) -> np.ndarray:
-    """Persons at home below ``line_som`` of consumption per person, per settlement."""
-    hh = state.households
-    poor = (_consumption_rows(state, smoothing, deflation, congestion) < line_som) & hh.alive
-    return hh.per_settlement(_present_rows(state) * poor, state.n_settlements)
+    """Persons at home below ``line_som`` of consumption per person, per settlement.
+
+    Dead rows and rows with every member abroad have consumption 0 but nobody at home, so they
+    add nothing.
+    """
+    poor = _consumption_rows(state, smoothing, deflation, congestion) < line_som
+    return state.households.per_settlement(np.where(poor, _present_weights(state), 0.0), state.n_settlements)
 
 
 def _consumption(state: State, params: Params) -> np.ndarray:
@@ -134,8 +149,7 @@ def abroad(state: State) -> np.ndarray:
 @_memo
 def income_total(state: State) -> np.ndarray:
     """Household income per settlement, som (all sources)."""
-    hh = state.households
-    return hh.per_settlement(hh.income_som().astype(np.float64), state.n_settlements)
+    return state.households.per_settlement(_income_rows(state).astype(np.float64), state.n_settlements)
 
 
 GINI_BUCKET_SHIFT = 11  # float32 bits dropped per bucket: buckets 2**-12 wide relative to their value
@@ -152,16 +166,19 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     are counted as ties, which understates G by at most ``2**-12 * max_b W_b / W`` (below 0.00025,
     and about 1e-9 for household data). Zero values have a bucket of their own.
     """
-    v32 = np.maximum(values, 0).astype(np.float32)
+    v32 = np.maximum(values, 0).astype(np.float32, copy=False)  # consumption is float32 already: no copy
     v32 += np.float32(0)  # -0.0 + 0.0 = +0.0: the sign bit would order -0.0 above every value
     w = np.asarray(weights, dtype=np.float64)
-    vw = v32.astype(np.float64) * w
+    vw = v32.astype(np.float64)
+    vw *= w
     total_vw = float(vw.sum())
     if len(v32) == 0 or total_vw <= 0:
         return 0.0
-    bucket = v32.view(np.uint32) >> np.uint32(GINI_BUCKET_SHIFT)
-    lowest = np.min(bucket, where=bucket > 0, initial=np.iinfo(np.uint32).max)
-    bucket = np.where(bucket > 0, bucket - (lowest - np.uint32(1)), np.uint32(0))  # 0 for zeros, then 1, 2, ...
+    # bucket numbers as numpy's index type, which bincount would otherwise convert them to (twice)
+    bucket = np.right_shift(v32.view(np.uint32), GINI_BUCKET_SHIFT, dtype=np.intp)
+    lowest = np.min(bucket, where=bucket > 0, initial=np.iinfo(np.intp).max)
+    bucket -= lowest - 1
+    np.maximum(bucket, 0, out=bucket)  # 0 for zeros, then 1, 2, ...
     w_b = np.bincount(bucket, weights=w)
     vw_b = np.bincount(bucket, weights=vw)
     cw = np.cumsum(w_b)
@@ -276,7 +293,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(_poor(s, p).sum())),
     _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
-       lambda s, p: weighted_gini(_consumption(s, p), _present_rows(s))),
+       lambda s, p: weighted_gini(_consumption(s, p), _present_weights(s))),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
@@ -325,6 +342,16 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: float(_ledger_by_settlement(s, "lost").sum())),
     _m("budget_unallocated_som", "som", "national", "Budget the strategy did not allocate",
        lambda s, p: float(s.ledger.unallocated)),
+    _m("budget_available_to_date_som", "som", "national", "Regional budget made available since the start, cumulative",
+       lambda s, p: float(s.ledger.available_to_date)),
+    _m("budget_absorbed_to_date_som", "som", "national", "Regional money absorbed since the start, cumulative",
+       lambda s, p: float(s.ledger.absorbed_to_date)),
+    _m("budget_unspent_som", "som", "national",
+       "Budget made available so far and neither absorbed nor lost (carried over or unallocated) at year end",
+       lambda s, p: float(s.ledger.unspent_to_date)),
+    _m("budget_unspent_share", "fraction", "national",
+       "budget_unspent_som / budget_available_to_date_som (0 without a budget)",
+       lambda s, p: s.ledger.unspent_to_date / s.ledger.available_to_date if s.ledger.available_to_date > 0 else 0.0),
     # national accounts and the government (issue 13; incomes.primary_income)
     *(_m(name, "som", "national", description, functools.partial(_account, name=name)) for name, description in (
         ("gdp_production_som", "GDP by production: value added of firms, farms and the mine"),
@@ -342,6 +369,22 @@ _DECLARED: Final[tuple[Metric, ...]] = (
         ("upkeep_som", "Upkeep of the public capital stock"),
         ("regional_tax_financed_som", "Regional budget paid out of taxes this year (budget_financing = taxes)"),
         ("other_spending_som", "Other government spending (public administration; a constant share of GDP)"),
+        # each tax's base and payer (issue 24); they sum to taxes_som
+        ("tax_labour_som", "Tax on compensation of employees, paid by the employees' households"),
+        ("tax_mixed_som", "Tax on mixed income (farms and own-account work), paid by the farming households"),
+        ("tax_profits_distributed_som", "Tax on the firms' distributed surplus, paid by the owner households"),
+        ("tax_retained_som", "Tax on the firms' retained surplus, paid by the firms out of what they distribute"),
+        ("tax_mining_som", "Tax on the mine's surplus paid to domestic owners, paid by those households"),
+        ("tax_abroad_som", "Tax on the mine's surplus paid abroad, paid by the foreign owners"),
+        ("remittances_received_som", "Remittances that reach households at home (accounts basis)"),
+        ("regional_transfers_som", "Regional budget paid as cash to households (cash_transfers)"),
+        ("regional_current_som", "Regional budget paying local running costs (local staff's wages; current_share)"),
+        # GDP by expenditure (incomes.expenditure); consumption + investment + government + net exports = GDP
+        ("consumption_som", "Household consumption: after-tax primary income, transfers and remittances received"),
+        ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure and grants"),
+        ("government_som", "Government consumption: services, upkeep, other spending, regional services and losses"),
+        ("net_exports_som", "Net exports from the external account: surplus paid abroad after tax less "
+                            "remittances, foreign-financed investment and external regional money"),
     )),
     _m("tax_rate", "fraction", "national", "Taxes over GDP: the rate that pays for this year's spending",
        lambda s, p: float(s.accounts.tax_rate)),
@@ -407,10 +450,17 @@ class Recorder:
         self._set = np.full((n_y, len(self.settlement), n_settlements), np.nan)
         self._row = {year: i for i, year in enumerate(years)}
 
-    def record(self, state: State, params: Params) -> None:
-        """Evaluate every metric for ``state.year`` (building blocks computed once)."""
+    def record(self, state: State, params: Params, population: np.ndarray | None = None) -> None:
+        """Evaluate every metric for ``state.year`` (building blocks computed once).
+
+        Args:
+            state: The state at the end of the year.
+            params: Run parameters.
+            population: ``state.population()`` if the caller has just summed it (one sparse
+                product fewer), else None.
+        """
         i = self._row[state.year]
-        state.metric_cache = {}
+        state.metric_cache = {} if population is None else {("population",): population}
         try:
             for j, m in enumerate(self.national):
                 self._nat[i, j] = m.fn(state, params)

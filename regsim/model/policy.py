@@ -1,12 +1,16 @@
 """Budget-allocation strategies: frozen values with one hook, ``allocate``.
 
 ``allocate(view, year, budget_som) -> amounts`` returns som per settlement and channel, shape
-(S, 3) for the channels infrastructure, grants and services, non-negative and summing to at most
-the budget. Every strategy gets the same budget, world and random streams; the model checks each
-allocation, and processes never ask which strategy runs. All strategies split their money over
-channels by the same ``policy.*_share`` parameters, so they differ only in *where* money goes
-(``concept_two_stage`` in stage 1 funds business grants only, as the Concept prescribes). The
-sunset (``policy.sunset_year``) wraps any strategy once (:class:`Sunset`).
+(S, 6) for the channels infrastructure, grants, services, transfers (cash to households, used
+only by ``cash_transfers``), current (local running costs, ``policy.current_share``) and roads
+(``policy.roads_share``),
+non-negative and summing to at most the budget. Every strategy gets the same budget, world and
+random streams; the model checks each allocation, and processes never ask which strategy runs.
+The place-based strategies split their money over channels by the same ``policy.*_share``
+parameters, so they differ only in *where* money goes (``concept_two_stage`` in stage 1 funds
+business grants only, as the Concept prescribes; ``cash_transfers``, the people-based
+benchmark, pays it all as transfers). The sunset (``policy.sunset_year``) wraps any strategy
+once (:class:`Sunset`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ class PolicyView:
         growth_centre: True for the growth centres the strategies fund: the 20, or the 18 regional
             centres when ``policy.include_capital_cities`` is false.
         hinterland: True for settlements (not centres) within ``catchment_km`` of a centre.
-        channel_shares: Share of money per channel, shape (3,).
+        channel_shares: Share of money per channel, shape (6,) (transfers 0: place-based strategies).
     """
 
     population: np.ndarray
@@ -47,7 +51,7 @@ class Strategy(Protocol):
     """The one hook every strategy implements."""
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
-        """Som per settlement and channel, shape (S, 3), >= 0, summing to <= budget_som."""
+        """Som per settlement and channel, shape (S, 6), >= 0, summing to <= budget_som."""
         ...
 
 
@@ -146,6 +150,27 @@ class Hybrid:
 
 
 @dataclass(frozen=True)
+class CashTransfers:
+    """The people-based benchmark: the budget paid as cash to poor households (issue 24).
+
+    As the monthly benefit for low-income families is targeted: money goes to settlements in
+    proportion to the households it would reach there, ``1 - leakage_share`` of it by the number of
+    poor residents and ``leakage_share`` by the number of residents who are not poor; the
+    ``incomes`` process pays it to the households (``policy.transfer_coverage`` of the poor). All of
+    it is in the transfers channel, which no absorption capacity limits (the Social Fund pays it).
+    """
+
+    leakage_share: float
+
+    def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
+        """Budget by poor and non-poor residents, transfers channel only."""
+        transfers_only = np.eye(len(Channel))[Channel.TRANSFERS]
+        poor = view.population * view.poverty_rate
+        return (_spread(poor, budget_som * (1 - self.leakage_share), transfers_only)
+                + _spread(view.population - poor, budget_som * self.leakage_share, transfers_only))
+
+
+@dataclass(frozen=True)
 class Custom:
     """Weights per settlement read from a CSV (``settlement_id, weight``)."""
 
@@ -219,6 +244,8 @@ def _strategy(policy: PolicyParams, n_settlements: int) -> Strategy:
             return ConceptTwoStage(policy.stage1_end_year, policy.stage1_budget_share, policy.hinterland_share)
         case "hybrid":
             return Hybrid(policy.centre_share)
+        case "cash_transfers":
+            return CashTransfers(policy.transfer_leakage_share)
         case "custom":
             assert policy.custom_weights_csv is not None  # checked by PolicyParams
             return Custom(read_custom_weights(policy.custom_weights_csv, n_settlements))

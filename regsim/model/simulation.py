@@ -8,6 +8,7 @@ the year, so all strategies see the same random numbers.
 from __future__ import annotations
 
 import functools
+import gc
 import resource
 import sys
 import time
@@ -36,10 +37,11 @@ from regsim.model.processes import (
     migration,
     production,
     productivity,
+    roads,
 )
 from regsim.model.processes.production import FirmTurnover
 from regsim.model.settlements import Settlement
-from regsim.model.state import CHANNELS, Flows
+from regsim.model.state import CHANNELS, Channel, Flows
 from regsim.model.world import World, build_world
 from regsim.params import RUN_SEED, Params, WorldParams, params_hash, to_dict
 from regsim.results import RunResult, check_run_folder, git_commit
@@ -94,17 +96,30 @@ class RegionalModel(mesa.Model):
         years = list(range(params.time.start_year - 1, params.time.end_year + 1))
         self.recorder = Recorder(years, self.world.n)
         self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, params)
+        self.recorder.record(self.state, params, self.state.cols.population)
         self.timings: dict[str, float] = {}  # seconds per phase of step(), for regsim bench
         self.build_seconds = time.perf_counter() - started
 
     # --- agents -----------------------------------------------------------------------------
     def update_firm_agents(self, turnover: FirmTurnover) -> None:
-        """Remove the agents of exited firms, then create one per entrant (in row order)."""
-        for row in turnover.exited:
-            self.firm_agents.pop(int(row)).remove()
-        for row in turnover.entered:
-            self.firm_agents[int(row)] = Firm(self, int(row))
+        """Remove the agents of exited firms, then create one per entrant (in row order).
+
+        The cyclic garbage collector is paused meanwhile: each agent allocates a handful of tracked
+        objects (its dict, Mesa's weak references), so a year's turnover (about 1,300 agents at
+        ``firm_weight`` 10) would trigger dozens of collections that find nothing (a removed agent
+        is freed by reference counting) yet walk the model's objects; paused, one collection at
+        most follows. Measured: a third of the agents' cost at firm_weight 10.
+        """
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for row in turnover.exited.tolist():
+                self.firm_agents.pop(row).remove()
+            for row in turnover.entered.tolist():
+                self.firm_agents[row] = Firm(self, row)
+        finally:
+            if paused:
+                gc.enable()
 
     def _centre_mask(self) -> np.ndarray:
         """The growth centres the strategies may fund, shape (S,).
@@ -134,6 +149,7 @@ class RegionalModel(mesa.Model):
         self._clock("allocation", started)
         self.run_process(budget, allocation, capacity, available)  # absorb, return, lose
         self.check_budget()
+        self.run_process(roads)         # road money upgrades links; travel times, reach, access follow
         self.run_process(investment)    # public capital: build with lag, depreciate
         self.run_process(productivity)  # market access, agglomeration, congestion, spread
         turnover = self.run_process(production)  # firms invest, exit, enter
@@ -166,9 +182,7 @@ class RegionalModel(mesa.Model):
             poverty_rate=self._poverty_rate(),
             growth_centre=self._centre_mask(),
             hinterland=self._hinterland.copy(),
-            channel_shares=np.array([self.params.policy.infrastructure_share,
-                                     self.params.policy.grants_share,
-                                     self.params.policy.services_share]),
+            channel_shares=self._channel_shares(),
         )
         for array in (view.population, view.poverty_rate, view.growth_centre, view.hinterland):
             array.setflags(write=False)
@@ -192,6 +206,22 @@ class RegionalModel(mesa.Model):
             return policy.budget_gdp_share * self.recorder.national_value(self.state.year - 1, "gdp_som")
         return policy.budget_som_per_year
 
+    def _channel_shares(self) -> np.ndarray:
+        """Share of a place-based allocation per channel, shape (6,).
+
+        ``policy.roads_share`` for roads, ``policy.current_share`` for running costs, the rest split
+        by the channel shares, nothing as cash transfers.
+        """
+        pol = self.params.policy
+        capital = 1.0 - pol.current_share - pol.roads_share
+        shares = np.zeros(len(CHANNELS))
+        shares[Channel.INFRASTRUCTURE] = capital * pol.infrastructure_share
+        shares[Channel.GRANTS] = capital * pol.grants_share
+        shares[Channel.SERVICES] = capital * pol.services_share
+        shares[Channel.CURRENT] = pol.current_share
+        shares[Channel.ROADS] = pol.roads_share
+        return shares
+
     def _poverty_rate(self) -> np.ndarray:
         """Poverty rate per settlement as recorded at the end of last year (the state since unchanged)."""
         return self.recorder.settlement_value(self.state.year - 1, "poverty_rate")
@@ -210,7 +240,7 @@ class RegionalModel(mesa.Model):
         started = time.perf_counter()
         self.state.households.keep_consistent()
         self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, self.params)
+        self.recorder.record(self.state, self.params, self.state.cols.population)
         self._clock("record", started)
 
     # --- a whole run ------------------------------------------------------------------------

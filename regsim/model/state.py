@@ -31,6 +31,9 @@ class Channel(IntEnum):
     INFRASTRUCTURE = 0
     GRANTS = 1
     SERVICES = 2
+    TRANSFERS = 3  # cash to households (the cash_transfers benchmark); not limited by absorption capacity
+    CURRENT = 4  # local running costs (policy.current_share): pays local public staff, builds nothing
+    ROADS = 5  # upgrades road links (policy.roads_share; processes.roads)
 
 
 CHANNELS = tuple(channel.name.lower() for channel in Channel)
@@ -52,8 +55,6 @@ class BaseYear:
             persons.
         public_capital_som: Public capital stock, som; the ordinary budget maintains it.
         services_som: Public-service capital stock, som; the ordinary budget maintains it.
-        public_capital_leverage: How strongly public capital and services raise productivity here
-            relative to the average place, ratio (population-weighted mean 1).
         tfp: Firm total factor productivity solved so that the firms produce the 2017 output,
             ratio (som of output per unit of ``K^a L^b``).
         farm_local_share: Share of farm output sold to buyers within reach (intermediate demand of
@@ -90,7 +91,6 @@ class BaseYear:
     market_access: np.ndarray
     public_capital_som: np.ndarray
     services_som: np.ndarray
-    public_capital_leverage: np.ndarray
     tfp: np.ndarray
     farm_local_share: np.ndarray
     profitability: np.ndarray
@@ -157,7 +157,7 @@ class SettlementColumns:
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
             (migration).
         carry_over_som: Regional money absorbed nowhere yet, kept for each settlement and channel,
-            som, shape (S, 3) (budget).
+            som, shape (S, 6) (budget).
         firm_investment_som: Firms' gross investment this year out of their own funds (capital
             built beyond the worn stock, and entrants' capital, excluding grant money), som
             (production).
@@ -200,7 +200,10 @@ class Accounts:
     retained for the firms' own investment, or paid to foreign owners. Taxes are a flat rate
     ``tax_rate`` on every primary income, so they equal ``tax_rate x GDP``; they pay for
     transfers, ordinary public investment and services, upkeep, other spending and (if
-    tax-financed) the regional budget. Per-settlement arrays have shape (S,).
+    tax-financed) the regional budget. Each tax has a base and a payer (``tax_<base>_som``, summing
+    to ``taxes_som``), and GDP by expenditure (``consumption_som + investment_som + government_som
+    + net_exports_som``) equals GDP by production (``incomes.expenditure``). Per-settlement arrays
+    have shape (S,).
     """
 
     gdp_production_som: float = 0.0
@@ -219,6 +222,19 @@ class Accounts:
     upkeep_som: float = 0.0
     regional_tax_financed_som: float = 0.0
     other_spending_som: float = 0.0
+    tax_labour_som: float = 0.0
+    tax_mixed_som: float = 0.0
+    tax_profits_distributed_som: float = 0.0
+    tax_retained_som: float = 0.0
+    tax_mining_som: float = 0.0
+    tax_abroad_som: float = 0.0
+    remittances_received_som: float = 0.0
+    consumption_som: float = 0.0
+    investment_som: float = 0.0
+    government_som: float = 0.0
+    net_exports_som: float = 0.0
+    regional_transfers_som: float = 0.0
+    regional_current_som: float = 0.0
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -229,7 +245,8 @@ class Ledger:
 
     Identity: budget + carried_in = absorbed + returned + lost + unallocated, where ``returned`` is
     the money not absorbed and carried over to next year and ``carried_in`` what last year's
-    carried over brought (shape (S,)).
+    carried over brought (shape (S,)). ``*_to_date`` sum the budget made available, absorbed and
+    lost over the years of the run so far.
     """
 
     available: float = 0.0
@@ -238,6 +255,17 @@ class Ledger:
     returned: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     carried_in: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    available_to_date: float = 0.0
+    absorbed_to_date: float = 0.0
+    lost_to_date: float = 0.0
+
+    @property
+    def unspent_to_date(self) -> float:
+        """Programme money made available so far and neither absorbed nor lost, som.
+
+        Carried over or never allocated (issue 22: verdicts flag strategies that cannot spend).
+        """
+        return self.available_to_date - self.absorbed_to_date - self.lost_to_date
 
     @property
     def unallocated(self) -> float:
@@ -288,6 +316,7 @@ class State:
     accounts: Accounts = field(default_factory=Accounts)
     ordinary_spending_som: tuple[float, float] = (0.0, 0.0)  # this year's ordinary public investment, services
     flows: Flows | None = None
+    roads: object | None = None  # processes.roads.RoadNetwork once road money has been spent
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 
     @property

@@ -29,7 +29,12 @@ QUANTILES: Final = (0.1, 0.5, 0.9)
 
 @dataclass(frozen=True)
 class Comparison:
-    """The tables of a comparison batch, with a ``label`` per run (strategy or ``hybrid 0.25``)."""
+    """The tables of a batch, each row with its run's ``label``, ``replication``, ``seed`` and varied values.
+
+    ``label`` is the strategy (``hybrid 0.25`` for a hybrid share) followed by any other grid or cell
+    value (``concentrated | policy.budget_som_per_year=5e+09``); every varied parameter is a column of
+    ``national``, ``oblasts`` and ``settlements`` too (:attr:`varied` names them).
+    """
 
     national: pd.DataFrame
     oblasts: pd.DataFrame | None
@@ -43,6 +48,11 @@ class Comparison:
     def last_year(self) -> int:
         """Last simulated year."""
         return int(self.national.year.max())
+
+    @property
+    def varied(self) -> list[str]:
+        """The parameter keys the design varies (columns of every table)."""
+        return [k for k in self.manifest.get("varied", []) if k in self.national]
 
     @property
     def labels(self) -> list[str]:
@@ -109,14 +119,26 @@ def read_record(out_dir: str | Path) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
-def labels_of(design: pd.DataFrame) -> pd.Series:
-    """Label per design row: the strategy, with the centre share for ``hybrid``."""
+def labels_of(design: pd.DataFrame, grid_keys: list[str] | None = None) -> pd.Series:
+    """Label per design row: the strategy (with the centre share for ``hybrid``) and every other cell value.
+
+    ``concentrated`` in a comparison; ``concentrated | policy.budget_som_per_year=5e+09`` in a grid that
+    also varies the budget, so that grouping by ``label`` never averages across grid values.
+    """
     if STRATEGY_KEY not in design:
-        return pd.Series(["scenario"] * len(design), index=design.index)
-    labels = design[STRATEGY_KEY].astype(str)
-    if SHARE_KEY in design:
-        is_hybrid = (labels == "hybrid") & design[SHARE_KEY].notna()
-        labels = labels.where(~is_hybrid, "hybrid " + design[SHARE_KEY].map(lambda v: f"{v:.2f}"))
+        labels = pd.Series(["scenario"] * len(design), index=design.index)
+    else:
+        labels = design[STRATEGY_KEY].astype(str)
+        if SHARE_KEY in design:
+            is_hybrid = (labels == "hybrid") & design[SHARE_KEY].notna()
+            labels = labels.where(~is_hybrid, "hybrid " + design[SHARE_KEY].map(lambda v: f"{v:.2f}"))
+    others = [k for k in grid_keys or [] if k in design and k not in (STRATEGY_KEY, SHARE_KEY)
+              and design[k].map(repr).nunique() > 1]
+    for key in others:
+        text = design[key].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+        labels = labels.where(design[key].isna(), labels + f" | {key}=" + text)
+    if others and STRATEGY_KEY not in design:
+        labels = labels.str.removeprefix("scenario | ")
     return labels
 
 
@@ -133,7 +155,12 @@ def _read(folder: Path, name: str, unreadable: list[Path] | None = None) -> pd.D
     unreadable = [] if unreadable is None else unreadable
     path = folder / name
     if path.is_dir():
-        frames = [f for f in (_read_file(p, unreadable) for p in sorted(path.glob("run-*.parquet"))) if f is not None]
+        from regsim.batch.store import matches_record
+
+        runs = sorted(path.glob("run-*.parquet"))
+        altered = [p for p in runs if not matches_record(folder, name, p)]  # checked by sha256, not size
+        unreadable.extend(altered)
+        frames = [f for f in (_read_file(p, unreadable) for p in runs if p not in altered) if f is not None]
         return pd.concat(frames, ignore_index=True) if frames else None
     return _read_file(path, unreadable) if path.is_file() else None
 
@@ -160,7 +187,10 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
     if design is None or unreadable:
         raise ExperimentError(f"{folder}: unreadable {', '.join(p.name for p in unreadable)}; "
                               "not a usable batch directory")
-    design = design.assign(label=labels_of(design))
+    varied = [k for k in manifest.get("varied", []) if k in design]
+    sampled = manifest.get("sampled")  # grid keys label the runs; older manifests: the strategy only
+    design = design.assign(label=labels_of(design, [k for k in varied if k not in sampled] if sampled is not None
+                                           else []))
     record = read_record(folder)
     if record and record.get("replications"):  # --replications auto: the rounds run so far
         design = design[design.replication < int(record["replications"])]
@@ -168,9 +198,9 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
     if unreadable:
         names = ", ".join(str(p.relative_to(folder)) for p in unreadable[:3])
         more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
-        raise ExperimentError(f"{folder}: {len(unreadable)} run file(s) cannot be read ({names}{more}; truncated "
-                              "or empty?) and were left out, but the report needs every run: run the same batch "
-                              "command again (same --out) to redo them")
+        raise ExperimentError(f"{folder}: {len(unreadable)} run file(s) cannot be read ({names}{more}; truncated, "
+                              "empty, or altered since the done/ record) and were left out, but the report needs "
+                              "every run: run the same batch command again (same --out) to redo them")
     absent = [name for name in require if tables[name] is None]
     if absent:
         raise ExperimentError(f"{folder}: missing results: {', '.join(f'{a}/' for a in absent)} (no run files); "
@@ -181,7 +211,7 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
         if len(pending):
             raise ExperimentError(f"{folder}: {len(pending)} of {len(design)} runs have no results yet "
                                   f"(e.g. run {int(pending.run_id.iloc[0])}); resume the batch to finish them")
-    keep = ["run_id", "label", "replication", "seed"]
+    keep = ["run_id", "label", "replication", "seed", *varied]  # grid and sampled values as columns too
 
     def join(frame: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if frame is None else frame.merge(design[keep], on="run_id", how="inner")

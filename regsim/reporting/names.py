@@ -23,6 +23,7 @@ def _names() -> dict[str, str]:
         "concentrated": _("support of the 20 centres"),
         "concentrated_hinterland": _("the 20 centres and their surroundings"),
         "concept_two_stage": _("the Concept as adopted (two stages)"),
+        "cash_transfers": _("cash benefits to poor families"),
         "custom": _("custom allocation"),
     }
 
@@ -47,6 +48,7 @@ def short(label: str) -> str:
         "concentrated": _("20 centres"),
         "concentrated_hinterland": _("centres + surroundings"),
         "concept_two_stage": _("the Concept"),
+        "cash_transfers": _("cash benefits"),
         "custom": _("custom"),
     }
     return shorts.get(label, strategy(label))

@@ -28,7 +28,7 @@ from regsim.reporting.paired import BAND_ORDER
 # Okabe-Ito, with the pale yellow last (it is hard to see on white)
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
 STRATEGY_ORDER = ("none", "equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
-                  "concept_two_stage", "hybrid", "custom")
+                  "concept_two_stage", "hybrid", "cash_transfers", "custom")
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 DIVERGING = "PuOr"

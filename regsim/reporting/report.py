@@ -28,7 +28,7 @@ from regsim.reporting import analysis, names, paired, plots
 from regsim.reporting.analysis import BASELINE, Comparison
 
 MAIN_ORDER = ("equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
-              "concept_two_stage")
+              "concept_two_stage", "cash_transfers")
 ROBUSTNESS_DIR = "robustness"
 """Sub-directory of a comparison holding ``regsim robustness`` results (``regsim compare --robustness N``)."""
 ROBUSTNESS_CSV = "robustness.csv"
@@ -217,13 +217,13 @@ def _method_sentence(comp: Comparison, first: int) -> str:
              "the same world and the same random draws: replication k has the same seed under every strategy, so "
              "each difference below is taken replication by replication (paired) and shown as the mean over {n} "
              "replications with {level}.{how}").format(budget=_fmt(budget, 2), first=first, n=n, level=level,
-                                                      how=how) + " " + judgement_sentence(j, comp.record)
+                                                      how=how) + " " + judgement_sentence(j)
 
 
-def judgement_sentence(j: analysis.Judgement, record: dict | None = None) -> str:
+def judgement_sentence(j: analysis.Judgement) -> str:
     """What "ahead" and "practically equal" mean: thresholds relative to the programme, and the correction.
 
-    The same words go to the report and, through ``comparison.json``, to anyone reading the files.
+    ``comparison.json`` states the same (``practical_thresholds``, ``multiple_comparisons``).
     """
     share = pct(j.practical_share)
     text = _("\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
@@ -1115,7 +1115,12 @@ def _answer(c: _Context) -> str:
         + "<h3>" + _("Over the whole period, {first}-{year}").format(first=first, year=year) + "</h3><p class='note'>"
         + _("Versus no regional budget, mean over paired replications with the interval; the cost is the money "
             "allocated over the period divided by the person-years in poverty avoided (a ratio of means), given only "
-            "where the person-years avoided are above zero by the interval.") + "</p>"
+            "where the person-years avoided are above zero by the interval.")
+        + (" " + _("The cash transfers are the people-based benchmark: the same money paid as the monthly benefit for "
+                   "low-income families is targeted (with its coverage of the poor and its leakage to the non-poor); a "
+                   "place-based strategy with a higher cost per person-year out of poverty buys poverty reduction more "
+                   "dearly than cash would, and must be justified by GDP.") if "cash_transfers" in main else "")
+        + "</p>"
         + _table_html(whole_period_frame(c.whole.set_index("label").reindex([m for m in main if m in set(
             c.whole.label)]).reset_index(), j.confidence), index_name=_("strategy"),
                       cls="whole")

@@ -154,8 +154,26 @@ def parse(table: dict[str, Any], path: Path | None = None, robust: int | None = 
                       population=int(search["population"]), generations=int(search["generations"]),
                       search_seed=int(search["seed"]), robust=worlds, path=path,
                       description=str(exp.get("description", "")))
+    _check_size(spec, where)
     _check_sunset(spec, where)
     return spec
+
+
+def planned_runs(spec: SearchSpec) -> int:
+    """Model runs a search needs at most: (named strategies + population x generations) x worlds x seeds."""
+    return (len(NAMED) + spec.population * spec.generations) * max(spec.robust, 1) * spec.replications
+
+
+def _check_size(spec: SearchSpec, where: str) -> None:
+    """Refuse, by counting before anything is built, a search larger than a batch may be."""
+    from regsim.batch.runner import MAX_RUNS
+
+    runs = planned_runs(spec)
+    if runs > MAX_RUNS:
+        raise _fail(where, f"the search needs up to {runs:,} runs (({len(NAMED)} named strategies + population "
+                           f"{spec.population:,} x generations {spec.generations:,}) x {max(spec.robust, 1):,} "
+                           f"world(s) x {spec.replications:,} replication(s)), more than {MAX_RUNS:,}; reduce "
+                           "[search] population or generations, --robust or replications")
 
 
 def _parse_experiment(table: dict[str, Any], where: str) -> tuple[dict[str, Any], int]:
@@ -358,6 +376,25 @@ class Candidates:
 Runner = Callable[[list[Any], str, int, str | None], Iterator[Any]]
 
 
+def read_index(path: Path) -> dict[str, int]:
+    """The run cache's ``index.json`` (``{"HASH:SEED": run_id}``), or ``{}`` if there is none yet.
+
+    Raises:
+        ExperimentError: naming the file if it is not such a table (damaged or written by hand).
+    """
+    if not path.is_file():
+        return {}
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ExperimentError(f"{path}: unreadable ({type(err).__name__}); the run cache index is damaged: "
+                              "remove it (the runs are found again) or give a new --out") from None
+    if not (isinstance(index, dict) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                            for v in index.values())):
+        raise ExperimentError(f"{path}: not a run cache index (a table of run ids); remove it or give a new --out")
+    return index
+
+
 class RunCache:
     """Runs keyed by (model, params hash, seed) in ``folder``; each key runs once per model version.
 
@@ -378,8 +415,7 @@ class RunCache:
         self.executor, self.workers, self.scheduler = executor, workers, scheduler
         self.runner = runner or run_specs
         self.index_path = folder / "index.json"
-        self.index: dict[str, int] = (json.loads(self.index_path.read_text())
-                                      if self.index_path.is_file() else {})
+        self.index: dict[str, int] = read_index(self.index_path)
         self.launched = 0  # runs handed to the executor by this object (tests count them)
         self.stale = sum(not key.startswith(f"{cache_tag()}:") for key in self.index)
 
@@ -407,7 +443,7 @@ class RunCache:
                 self.index[key] = len(self.index)
             run_id = self.index[key]
             ids.append(run_id)
-            if not store.is_complete(self.folder, run_id, OUTPUTS, checksum=False) and run_id not in {
+            if not store.is_complete(self.folder, run_id, OUTPUTS) and run_id not in {
                     s.run_id for s in todo}:
                 todo.append(RunSpec(run_id=run_id, scenario=self.scenario, overrides=tuple(overrides), seed=seed,
                                     outputs=OUTPUTS, out_dir=str(self.folder), settlement_years="base_and_last"))
@@ -828,6 +864,15 @@ def figure(spec: SearchSpec, history: pd.DataFrame, front: pd.DataFrame, placed:
     return paths
 
 
+def check_request(executor: str, workers: int, scheduler: str | None) -> None:
+    """Check the executor, worker count and scheduler (it must answer) before anything is created."""
+    from regsim.batch.executors import check_arguments, check_scheduler
+
+    check_arguments("dask" if scheduler else executor, workers)
+    if scheduler:
+        check_scheduler(scheduler)
+
+
 def run(spec: SearchSpec, out_dir: Path, executor: str = "serial", workers: int = 1, scheduler: str | None = None,
         announce: Callable[[str], None] | None = None, runner: Runner | None = None) -> dict[str, Any]:
     """Search, place the named strategies, write the tables, scenarios and report text into ``out_dir``.
@@ -838,10 +883,15 @@ def run(spec: SearchSpec, out_dir: Path, executor: str = "serial", workers: int 
     """
     from regsim.batch import store
 
+    check_request(executor, workers, scheduler)
     manifest = out_dir / "optimise.json"
     if manifest.is_file():
-        old = json.loads(manifest.read_text())
-        if old.get("fingerprint") != spec.fingerprint():
+        try:
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ExperimentError(f"{manifest}: unreadable ({type(err).__name__}); not a usable optimise folder: "
+                                  "give a new --out") from None
+        if not isinstance(old, dict) or old.get("fingerprint") != spec.fingerprint():
             raise ExperimentError(f"{out_dir}: holds a search with other settings (scenario, seeds, --set or "
                                   "robust worlds); give a new --out")
     out_dir.mkdir(parents=True, exist_ok=True)

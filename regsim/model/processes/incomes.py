@@ -51,6 +51,7 @@ aggregate by regional price indices: poverty and the Gini are in national prices
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -58,7 +59,7 @@ import numpy as np
 
 from regsim.model import shocks
 from regsim.model.households import Households
-from regsim.model.state import Accounts, State
+from regsim.model.state import Accounts, Channel, State
 from regsim.params import Params
 
 STREAM = "incomes"
@@ -79,11 +80,21 @@ class IncomeOutcome:
 
 @dataclass(frozen=True)
 class PrimaryIncome:
-    """Accounts-basis primary income per household row before tax, som per real household."""
+    """Accounts-basis primary income per household row before tax, som per real household.
+
+    ``profit_tax_som`` is the row's share of the tax its oblast's firms paid on their retained
+    surplus, taken out of what they distribute to their owners (so it is split like ``surplus_som``).
+    """
 
     wage_som: np.ndarray
     farm_som: np.ndarray
     surplus_som: np.ndarray
+    profit_tax_som: np.ndarray
+
+    def after_tax(self, tax_rate: float) -> np.ndarray:
+        """Primary income after every tax its household pays, som per real household (float64)."""
+        gross = self.wage_som.astype(np.float64) + self.farm_som + self.surplus_som
+        return gross * (1.0 - tax_rate) - self.profit_tax_som
 
 
 def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callable[[], np.ndarray],
@@ -97,11 +108,11 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callabl
     """
     n_s = len(group_of)
     total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
-    group = group_of[hh.settlement]
     orphan = (total <= 0) & (pool != 0)
     if not orphan.any():  # the usual case: every group with money has a row with a positive key
         per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
-        return key * per_unit[group]  # dead rows hold a zero key
+        return key * per_unit[group_of][hh.settlement]  # dead rows hold a zero key; one gather per row
+    group = group_of[hh.settlement]
     other = fallback()
     spare = np.bincount(group_of, weights=hh.per_settlement(other, n_s), minlength=n_groups)
     use_key = total > 0
@@ -148,25 +159,132 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
     present = float(hh.per_settlement(hh.present(), n_s).sum())
     transfers = present * transfer_per_person(state, params)
     investment, services = state.ordinary_spending_som
-    upkeep = gov.upkeep_rate_per_year * float(cols.public_capital_som.sum())
+    road_spending = state.roads.spent_som if state.roads is not None else 0.0  # upgraded roads need upkeep too
+    upkeep = gov.upkeep_rate_per_year * (float(cols.public_capital_som.sum()) + road_spending)
     ledger = state.ledger
     regional = 0.0
     if gov.budget_financing == "taxes" and ledger.allocated.size:
         regional = float(ledger.absorbed.sum() + ledger.lost.sum())
     other = state.base.other_spending_share * gdp
     taxes = transfers + investment + services + upkeep + regional + other
+    tax_rate = taxes / gdp if gdp > 0 else 0.0
+    # firms pay the tax on their retained surplus out of what they distribute to their owners
+    retained_tax = np.bincount(oblast, weights=tax_rate * retained, minlength=n_o)
+    profit_tax = _shares(hh, retained_tax, workers, lambda: hh.size.astype(np.float32), np.asarray(oblast), n_o)
     accounts = Accounts(
         gdp_production_som=gdp, compensation_som=float(wage_bill.sum()),
         mixed_income_som=float(cols.farm_output_som.sum()),
         operating_surplus_som=float(firm_surplus.sum() + mining.sum()),
         surplus_distributed_som=float(distributed.sum()), surplus_retained_som=float(retained.sum()),
-        surplus_abroad_som=float(abroad.sum()), tax_rate=taxes / gdp if gdp > 0 else 0.0, taxes_som=taxes,
+        surplus_abroad_som=float(abroad.sum()), tax_rate=tax_rate, taxes_som=taxes,
         household_primary_income_som=float(compensation_home.sum() + cols.farm_output_som.sum() + pool.sum()),
         transfers_som=transfers, public_investment_som=investment, services_spending_som=services,
         upkeep_som=upkeep, regional_tax_financed_som=regional, other_spending_som=other,
         compensation_by_residence_som=compensation_home, operating_surplus_by_location_som=firm_surplus + mining,
+        tax_labour_som=tax_rate * float(wage_bill.sum()), tax_mixed_som=tax_rate * float(cols.farm_output_som.sum()),
+        tax_profits_distributed_som=tax_rate * float((firm_surplus - retained).sum()),
+        tax_retained_som=tax_rate * float(retained.sum()), tax_mining_som=tax_rate * float((mining - abroad).sum()),
+        tax_abroad_som=tax_rate * float(abroad.sum()),
+        regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()) if ledger.absorbed.size else 0.0,
+        regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()) if ledger.absorbed.size else 0.0,
     )
-    return accounts, PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32))
+    primary = PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32),
+                            profit_tax.astype(np.float32))
+    return expenditure(state, params, accounts, primary, retained), primary
+
+
+def expenditure(state: State, params: Params, accounts: Accounts, primary: PrimaryIncome,
+                retained: np.ndarray) -> Accounts:
+    """GDP by expenditure: where every som of income is spent, som (the accounts with C, I, G, NX).
+
+    * consumption: households spend what they receive on the accounts basis (after-tax primary
+      income summed over the household rows, transfers including the regional cash transfers,
+      the regional money for running costs (local staff's wages: the model has no government
+      production), and the remittances that reach them); they do not save;
+    * investment: the firms' gross investment out of their own funds (``firm_investment_som``;
+      beyond the retained surplus it is financed from abroad), ordinary public investment, and
+      the regional money absorbed in infrastructure, business grants and roads;
+    * government consumption: ordinary services, upkeep, other spending, the regional money
+      absorbed in services, and the money lost to administration (it pays someone);
+    * net exports: from the external account, not as a residual: the mine's surplus paid abroad
+      after tax, less the remittances received, less investment financed from abroad, less the
+      regional money financed from abroad (``budget_financing = "external"``).
+
+    So ``C + I + G + NX = GDP`` holds only if every income was paid out to someone and the
+    government's budget balances; ``tests/test_accounts.py`` checks it every year.
+    """
+    hh = state.households
+    ledger = state.ledger
+    tax_rate = accounts.tax_rate
+    n_s = state.n_settlements
+    remittances = float(hh.per_settlement(hh.abroad, n_s).sum()) * (
+        remittance_per_migrant(state, params) * params.incomes.remittance_share_to_household)
+    after_tax = float(hh.per_settlement(primary.after_tax(tax_rate), n_s).sum())
+    consumption = (after_tax + accounts.transfers_som + accounts.regional_transfers_som
+                   + accounts.regional_current_som + remittances)
+    firm_investment = float(state.cols.firm_investment_som.sum())
+    absorbed = ledger.absorbed.sum(axis=0) if ledger.absorbed.size else np.zeros(len(Channel))
+    lost = float(ledger.lost.sum()) if ledger.lost.size else 0.0
+    investment = (firm_investment + accounts.public_investment_som
+                  + float(absorbed[Channel.INFRASTRUCTURE] + absorbed[Channel.GRANTS] + absorbed[Channel.ROADS]))
+    government = (accounts.services_spending_som + accounts.upkeep_som + accounts.other_spending_som
+                  + float(absorbed[Channel.SERVICES]) + lost)
+    external = float(absorbed.sum()) + lost if params.government.budget_financing == "external" else 0.0
+    financed_abroad = firm_investment - float(retained.sum())
+    net_exports = (1.0 - tax_rate) * accounts.surplus_abroad_som - remittances - financed_abroad - external
+    return dataclasses.replace(accounts, remittances_received_som=remittances, consumption_som=consumption,
+                               investment_som=investment, government_som=government, net_exports_som=net_exports)
+
+
+def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.ndarray:
+    """The regional cash transfers paid to each household row this year, som per real household.
+
+    The ``cash_transfers`` benchmark (issue 24): the transfers channel's money absorbed in each
+    settlement (``ledger.absorbed``) is paid, as the monthly benefit for low-income families is,
+    to households that pass a means test on last year's consumption per person: a share
+    ``policy.transfer_coverage`` of the poor households is reached (a fresh uniform draw per row
+    and year: exclusion error and churn), and ``policy.transfer_leakage_share`` of the money goes
+    to covered households that were not poor (inclusion error). Within each group the money is
+    split per member at home; where a settlement has no covered household of a group, its money
+    goes to every member at home there, so every som absorbed is paid (the accounts close).
+    Draws nothing when no transfer is paid.
+    """
+    hh = state.households
+    ledger = state.ledger
+    if not ledger.absorbed.size or not (ledger.absorbed[:, Channel.TRANSFERS] > 0).any():
+        return np.zeros(len(hh.alive), dtype=np.float32)
+    pol, inc = params.policy, params.incomes
+    money = ledger.absorbed[:, Channel.TRANSFERS]
+    present = hh.present().astype(np.float32)
+    consumption = consumption_per_person(state, inc.consumption_smoothing, price=poverty_deflator(state, params))
+    poor = consumption < inc.poverty_line_som
+    covered = rng.random(len(hh.alive)) < pol.transfer_coverage
+    n_s = state.n_settlements
+    itself = np.arange(n_s)
+    paid = np.zeros(len(hh.alive))
+    for group, share in ((poor, 1.0 - pol.transfer_leakage_share), (~poor, pol.transfer_leakage_share)):
+        key = present * (covered & group)
+        paid += _shares(hh, money * share, key, lambda: present, itself, n_s)
+    return paid.astype(np.float32)
+
+
+def running_cost_pay(state: State) -> np.ndarray:
+    """Regional money for local running costs, paid as local public staff's wages, som per real household.
+
+    The current channel's money absorbed in each settlement (``policy.current_share`` of a
+    place-based allocation) pays the wages of local public staff: it is income of the settlement's
+    households, split by ``employed x skill`` as compensation is (by members at home where no one
+    is employed), so every som absorbed is paid. The model has no government production, so this
+    builds nothing and raises no output directly.
+    """
+    hh = state.households
+    ledger = state.ledger
+    if not ledger.absorbed.size or not (ledger.absorbed[:, Channel.CURRENT] > 0).any():
+        return np.zeros(len(hh.alive), dtype=np.float32)
+    n_s = state.n_settlements
+    paid = _shares(hh, ledger.absorbed[:, Channel.CURRENT], hh.employed * hh.skill,
+                   lambda: hh.present().astype(np.float32), np.arange(n_s), n_s)
+    return paid.astype(np.float32)
 
 
 def transfer_per_person(state: State, params: Params) -> float:
@@ -216,9 +334,10 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         people = hh.per_settlement(present, n_s)
         mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
     s = smoothing
-    consumption = np.float32(1 - s) * income_pp + (np.float32(s) * mean.astype(np.float32))[hh.settlement]
+    consumption = np.float32(1 - s) * income_pp
+    consumption += (np.float32(s) * mean.astype(np.float32))[hh.settlement]  # in place: no temporary per row
     if price is not None:
-        consumption = consumption / price.astype(np.float32)[hh.settlement]
+        consumption /= price.astype(np.float32)[hh.settlement]
     return np.where(present > 0, consumption, np.float32(0))
 
 
@@ -252,14 +371,17 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     hh = state.households
     inc = params.incomes
     accounts, primary = primary_income(state, params)
-    survey = (state.base.survey_ratio * (1.0 - accounts.tax_rate)).astype(np.float32)[hh.settlement]
+    ratio = state.base.survey_ratio.astype(np.float32)[hh.settlement]
+    survey = ratio * np.float32(1.0 - accounts.tax_rate)
     # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
     present = hh.present()
-    transfer = present * np.float32(transfer_per_person(state, params))
+    transfer = (present * np.float32(transfer_per_person(state, params)) + cash_benefit(state, params, rng)
+                + running_cost_pay(state))
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
     if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
         remittance = remittance * state.base.survey_ratio.astype(np.float32)[hh.settlement]
-    wage, farm, surplus = survey * primary.wage_som, survey * primary.farm_som, survey * primary.surplus_som
+    wage, farm = survey * primary.wage_som, survey * primary.farm_som
+    surplus = survey * primary.surplus_som - ratio * primary.profit_tax_som
     wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
                                                                        transfer, remittance)
     total = wage.astype(np.float64) + farm + surplus + transfer + remittance

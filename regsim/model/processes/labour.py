@@ -166,7 +166,7 @@ def expected_farm_income_index(state: State, params: Params, demand_scale: np.nd
         The expected index, ratio, shape (O,) over oblasts.
     """
     fb = params.economy.farm_labour_elasticity
-    farm_scale = farm_productivity(state, params)
+    farm_scale = farm_productivity(state, params) * state.base.land ** (1 - fb)  # the same every guess
     oblast = state.world.oblast_index
     lo = np.full(len(state.world.oblasts), np.log(1e-3))
     hi = np.full(len(state.world.oblasts), np.log(1e3))
@@ -174,7 +174,7 @@ def expected_farm_income_index(state: State, params: Params, demand_scale: np.nd
         mid = 0.5 * (lo + hi)
         reservation = sticky_reservation_wage(state, params, np.exp(mid)[oblast])
         farmers = expected_farmers(state, params, reservation, demand_scale, labour_force, seekers)
-        output = farm_scale * state.base.land ** (1 - fb) * farmers**fb
+        output = farm_scale * farmers**fb
         implied = np.log(np.maximum(oblast_farm_income_index(state, output, farmers), 1e-300))
         above = implied > mid  # the index farming would pay exceeds the guess: the fixed point is higher
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
