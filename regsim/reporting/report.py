@@ -1083,7 +1083,8 @@ def _scorecard(c: _Context) -> str:
     columns = [(o, r) for o in paired.HEADLINE_OUTCOMES for r in refs]
     titles = {o: f"{names.outcome(o)}\n{_unit(o)}" if _unit(o) else names.outcome(o)
               for o in paired.HEADLINE_OUTCOMES}
-    ref_titles = {BASELINE: _("vs no budget"), CONCEPT: _("vs the Concept")}
+    ref_titles = {BASELINE: _("each strategy against no regional budget"),
+                  CONCEPT: _("each strategy against the Concept as adopted")}
     legend = {"better": _("better (interval excludes zero)"), "worse": _("worse (interval excludes zero)"),
               "equal": _("practically equal"), "undecided": _("cannot tell with these replications")}
     fig = plots.plot_scorecard(frame, [names.short(s) for s in dict.fromkeys(frame.strategy)],
