@@ -186,6 +186,7 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
                          "strategies = 120, about as many as the default comparison. 2 or more; default 0: skip "
                          "(regsim robustness can add it later)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_lang(compare)
     _add_cluster(compare)
 
 
@@ -231,12 +232,24 @@ def _add_explore(sub: argparse._SubParsersAction) -> None:
                          help="run cache folder (default ~/.cache/regsim/explore)")
     explore.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     explore.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
+    _add_lang(explore)
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
     """``regsim report``: rebuild a comparison's report."""
     report = sub.add_parser("report", help="rebuild the report from a comparison results directory")
     report.add_argument("dir", type=Path, help="a directory written by regsim compare (or a batch with 'none')")
+    report.add_argument("--pdf", action="store_true",
+                        help="also print the report to DIR/report.pdf (A4) with headless Chromium")
+    _add_lang(report)
+
+
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language of the report, the terminal summary and the explorer (regsim.i18n)."""
+    from regsim import i18n
+
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE,
+                        help="language of the report, the summary and the explorer (default en; ru: Russian)")
 
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
@@ -687,6 +700,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if note:
         print(f"regsim explore: {note}", file=sys.stderr)
     return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
+                 lang=args.lang,
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
 
 
@@ -709,6 +723,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_writable(args.dir, "report")
     page = report.build(args.dir)
     print(f"report: {page}")
+    if args.pdf:
+        from regsim.reporting import pdf
+
+        print(f"pdf: {pdf.print_pdf(page, args.dir / 'report.pdf')}")
     return 0
 
 
@@ -930,7 +948,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        status = COMMANDS[args.command](args)
+        from regsim import i18n
+
+        with i18n.using(getattr(args, "lang", None)):  # --lang of compare, report and explore
+            status = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe (regsim params | head -1) surfaces here, not at exit
         return status
     except BrokenPipeError:  # the reader went away: stop quietly, as other command-line tools do

@@ -239,8 +239,8 @@ class EconomyParams(_Validated):
                                             source="Rosenthal & Strange 2004; Combes & Gobillon 2015: 0.02-0.08",
                                             doc="Elasticity of firm productivity to market access")
     congestion_elasticity: float = param(0.05, "elasticity", (0.0, 0.3), (0.0, 0.15),
-                                         source="Combes, Duranton & Gobillon 2019 urban costs 0.04-0.10",
-                                         doc="Elasticity of living cost and of time lost to congestion to population")
+                                         source="Combes, Duranton & Gobillon 2019: elasticity of urban costs to population about 0.04-0.05 (range 0-0.15 of beliefs)",
+                                         doc="Elasticity of living cost (housing, commuting) to population: the one place the cost of size enters")
     access_decay_km: float = param(60.0, "km", (1.0, 1000.0), (30.0, 120.0),
                                    source="assumption, docs/ODD.md section 7",
                                    doc="Road distance at which a neighbour's weight in market access falls to 1/e")
@@ -248,12 +248,13 @@ class EconomyParams(_Validated):
                                              source="Bom & Ligthart 2014 meta-analysis mean about 0.08",
                                              doc="Output elasticity of public capital per person")
     productivity_per_output_elasticity: float = param(
-        1.0, "ratio", (0.0, 5.0), (0.7, 1.4),
-        source="fitted with regsim elasticity (10 paired seeds, 2026-12-01): the 1% experiment then returns "
-               "public capital output elasticities 0.090 (5 years) and 0.086 (10 years) against the target 0.08 "
-               "(public_capital_elasticity, Bom & Ligthart 2014), 0.089 and 0.059 after the merges and calibration "
-               "refit of the same day; 0.65 before service demand stopped following "
-               "national income (issue 13); plausible range: the ratios that keep the emergent value within 0.05-0.12",
+        0.65, "ratio", (0.0, 5.0), (0.45, 0.9),
+        source="fitted with regsim elasticity (6 paired seeds, 1% shock, issue 22): the output elasticity per "
+               "unit of public capital PRESENT at the horizon, target 0.08 (public_capital_elasticity, Bom & "
+               "Ligthart 2014; judged within 0.05-0.11), was 0.118 (5 years) and 0.18 (10 years) at ratio 1.0 and "
+               "0.055 and 0.065 at 0.55 (standard errors 0.004-0.025), so 0.65 (docs/validation.md); it was 1.0 "
+               "while the elasticity was divided by the initial shock, part of which has depreciated; plausible "
+               "range: the ratios that keep the emergent value within 0.05-0.11",
         doc="Exponent of public and service capital in firm and farm productivity per unit of the target OUTPUT "
             "elasticity: firms then hire and invest, so output responds more (or, with wages rising, less) "
             "than productivity")
@@ -549,6 +550,13 @@ class PolicyParams(_Validated):
     grants_share: float = param(0.25, "fraction of allocation", (0.0, 1.0),
                                 source="incentive grants 0.6 / 2.6 bn (national_macro.csv)")
     services_share: float = param(0.25, "fraction of allocation", (0.0, 1.0), source="assumption")
+    roads_share: float = param(
+        0.0, "fraction of allocation", (0.0, 1.0), (0.0, 0.5),
+        source="0: the Concept's 2.6 bn som are transfers to local budgets and incentive grants (national_macro.csv); "
+               "roads are built by the state investment programme (2.9 bn som + about 1 bn for roads in district "
+               "centres in 2017), not by this money, so by default none of it upgrades roads",
+        doc="Share of each place-based allocation that upgrades the road links the strategy's places use "
+            "(government.road_upgrade_cost_som_per_km, road_speed_gain); the channel shares split the rest")
     # what the Concept's money is (issue 24 item 5): about 2.0 of the 2.6 bn som are transfers that
     # "maintain" subsidised local budgets (84% of rural administrations are subsidised; S_TCA_IMBALANCE),
     # i.e. running costs, and 0.6 bn are project grants (S_24KG_GRANTS2019)
@@ -635,6 +643,9 @@ class PolicyParams(_Validated):
                 "policy.infrastructure_share + policy.grants_share + policy.services_share "
                 f"must add up to 1, got {total:g}"
             )
+        if self.roads_share + self.current_share > 1.0 + 1e-9:
+            raise ScenarioError(
+                f"policy.roads_share + policy.current_share must be at most 1, got {self.roads_share + self.current_share:g}")
         if self.strategy == "custom" and not self.custom_weights_csv:
             raise ScenarioError("policy.custom_weights_csv: required when policy.strategy = 'custom'")
 
@@ -688,6 +699,20 @@ class GovernmentParams(_Validated):
                "incentive grants, national_macro.csv), i.e. domestic taxes",
         doc="'taxes': the regional budget raises taxes by what it pays out (under 'none' households keep it); "
             "'external': donors or loans pay it (under 'none' it is not received)")
+    # roads as a budget channel (issue 24 item 1; regsim/model/processes/roads.py)
+    road_upgrade_cost_som_per_km: float = param(
+        24e6, "som/km", (1e5, 1e9), (10e6, 60e6),
+        source="ADB CAREC Regional Road Corridor Improvement Project, Kyrgyz part (39676-033): a $25.6 M grant "
+               "(2007) and a $23 M supplementary loan (2010) to rehabilitate and pave the 136-142 km Sary-Tash - "
+               "Karamyk road, about $0.35 M per km, x 68.9 som/$ (2017); range: rural roads cheaper, mountain "
+               "corridors dearer",
+        doc="Cost of upgrading one km of a road link (rehabilitation to a paved two-lane standard)")
+    road_speed_gain: float = param(
+        1.5, "ratio", (1.0, 5.0), (1.2, 2.0),
+        source="estimate: rehabilitation of a broken or gravel road to two-lane asphalt raises travel speed from "
+               "about 40 to 60 km/h (the speed gap between world.secondary_road_speed_kmh and primary roads, "
+               "widened by road condition); not verified in the appraisal documents",
+        doc="How many times faster an upgraded km is travelled")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 atomic folder creation, concurrent shards, arguments checked before anything is created, design
 size, Ctrl-C, and bitwise-identical results whatever the BLAS thread count."""
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -644,3 +645,74 @@ def test_dry_run_counts_a_huge_design_without_building_it(tmp_path, capsys, monk
     assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--dry-run", "--allow-large"]) == 0
     assert "10,000,000 runs" in capsys.readouterr().out
     assert not (tmp_path / "out").exists()
+
+
+# 15. round 2: a Dask cluster that lost every worker stops the batch in one line ----------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_external_dask_workers_killed_stop_the_batch_in_one_line(tmp_path):
+    """f09: `dask scheduler` + `dask worker` (nanny too) on localhost; kill -9 the worker command mid-batch."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "REGSIM_DASK_NO_WORKERS_S": "3"}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                               "--no-dashboard", "--host", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=tmp_path)
+    out = tmp_path / "out"
+    try:
+        batch = subprocess.Popen([sys.executable, "-m", "regsim.cli", "batch", str(tiny(tmp_path, reps=6)), "--out",
+                                  str(out), "--scheduler", address, "--quiet"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.time() + 120
+        while time.time() < deadline and not list((out / "done").glob("run-*.json")):
+            time.sleep(0.05)
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker command, its nanny and its worker process
+        started = time.perf_counter()
+        _stdout, stderr = batch.communicate(timeout=60)
+        assert time.perf_counter() - started < 30
+        assert batch.returncode == 2
+        line = one_line_error(stderr)
+        assert "no Dask worker" in line and "run the same command again" in line
+        assert list((out / "done").glob("run-*.json"))  # finished runs are kept
+    finally:
+        for proc in (scheduler, worker):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_the_dask_executor_is_one_line(tmp_path):
+    """f07: SIGINT to the whole process group (a terminal's Ctrl-C) with a local Dask cluster: one line only."""
+    path = tmp_path / "long.toml"
+    path.write_text(TINY.format(name="long", reps=6, scenario="baseline").replace("2018", "2022"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "regsim.cli", "batch", str(path), "--out", str(out), "--quiet",
+                             "--executor", "dask", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(list((out / "done").glob("run-*.json"))) < 2:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    kept = sum(store.is_complete(out, r, ("national", "oblasts")) for r in range(12))
+    assert stderr.strip() == (f"regsim: interrupted; {kept} of 12 runs finished and kept in {out}; "
+                              "run the same command again to resume")

@@ -29,6 +29,7 @@ so the serial path with the shell's threads equals workers with ``OMP_NUM_THREAD
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import socket
@@ -50,6 +51,9 @@ DASK_MISSING = ("the dask executor needs the optional extra 'dask' (dask.distrib
 TASKS_PER_CHILD = 200  # recycle pool workers now and then (memory hygiene)
 DASK_RETRIES = 2
 WORKER_RETRIES = 2  # a run whose worker process died is tried again this many times, then failed
+NO_WORKERS_S = 300.0  # a Dask cluster without any worker this long stops the batch (one line)
+NO_WORKERS_ENV = "REGSIM_DASK_NO_WORKERS_S"
+DASK_POLL_S = 2.0  # how often the scheduler is asked for its workers while no run finishes
 SCHEDULER_TIMEOUT_S = 5.0  # checking that --scheduler answers, before anything is created
 TEST_KILL_ENV = "REGSIM_TEST_KILL_RUN"  # tests only: "ID" kills the worker running run ID, "ID:once" once
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -316,7 +320,7 @@ def _processes(specs: list[RunSpec], workers: int, retries: int = WORKER_RETRIES
 
 def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunOutcome]:
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError:
         raise ExperimentError(DASK_MISSING) from None
     cluster = None
@@ -327,25 +331,102 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
             raise ExperimentError(f"--scheduler {scheduler}: cannot connect ({err})") from None
     else:
         with without_main():  # the workers (spawned) do not re-run a caller's script
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, env={"OMP_NUM_THREADS": "1"})
+            cluster = _local_cluster(LocalCluster, workers)
         client = Client(cluster)
     try:
         futures = client.map(execute, specs, pure=False, retries=DASK_RETRIES,
                              key=[f"regsim-run-{s.run_id}-{os.getpid()}-{time.time_ns()}" for s in specs])
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as err:  # the task itself failed after retries (e.g. killed workers)
-                spec = specs[futures.index(future)]
-                message = f"lost on the cluster: {type(err).__name__}: {err}"
-                store.atomic_json({"run_id": spec.run_id, "error": message},
-                                  store.failure_file(Path(spec.out_dir), spec.run_id))
-                yield RunOutcome(spec.run_id, "failed", 0.0, message)
+        yield from _dask_outcomes(client, futures, specs, scheduler)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _local_cluster(local_cluster: Any, workers: int) -> Any:
+    """A local Dask cluster whose worker processes ignore Ctrl-C and whose logs stay quiet.
+
+    Ctrl-C reaches every process of the terminal's group: the parent stops the cluster itself
+    (and says what was kept), so the workers, started while SIGINT is ignored, inherit that and
+    print no KeyboardInterrupt tracebacks; Dask's warnings about the shutdown are silenced.
+    """
+    import logging
+    import threading
+    import warnings
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        with warnings.catch_warnings():  # "Port 8787 is already in use": another cluster's dashboard
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            return local_cluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                 env={"OMP_NUM_THREADS": "1"}, silence_logs=logging.CRITICAL)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+
+
+def no_worker_timeout() -> float:
+    """Seconds a Dask cluster may have no worker at all before the batch stops (``REGSIM_DASK_NO_WORKERS_S``)."""
+    text = os.environ.get(NO_WORKERS_ENV, "")
+    try:
+        value = float(text) if text else NO_WORKERS_S
+    except ValueError:
+        raise ExperimentError(f"{NO_WORKERS_ENV}={text!r}: expected a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ExperimentError(f"{NO_WORKERS_ENV}={text!r}: expected a number of seconds above 0")
+    return value
+
+
+def _dask_outcomes(client: Any, futures: list[Any], specs: list[RunSpec], scheduler: str | None
+                   ) -> Iterator[RunOutcome]:
+    """Outcomes as the futures finish; stop in one line when the cluster has had no worker for too long.
+
+    A task whose workers are all gone waits on the scheduler for a worker that may never come
+    (an external ``dask worker`` command killed, nanny included): the scheduler is asked every
+    few seconds how many workers it has.
+    """
+    from distributed import wait
+
+    limit = no_worker_timeout()
+    spec_of = {future.key: spec for future, spec in zip(futures, specs, strict=True)}
+    pending = set(futures)
+    alone_since: float | None = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=DASK_POLL_S, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        for future in done:
+            yield _dask_outcome(future, spec_of[future.key])
+        if done or _dask_workers(client):
+            alone_since = None
+            continue
+        alone_since = alone_since or time.monotonic()
+        if time.monotonic() - alone_since > limit:
+            where = f"--scheduler {scheduler}" if scheduler else "the local Dask cluster"
+            raise ExperimentError(
+                f"{where}: no Dask worker has been connected for {limit:g} s and {len(pending)} run(s) wait; "
+                "finished runs are kept: start workers (dask worker ADDRESS) and run the same command again "
+                f"to resume (the wait is set by {NO_WORKERS_ENV})")
+
+
+def _dask_workers(client: Any) -> int:
+    """Workers the scheduler knows now (0 if it cannot be asked)."""
+    try:
+        return len(client.nthreads())
+    except Exception:  # the scheduler itself is gone or busy: no usable worker either
+        return 0
+
+
+def _dask_outcome(future: Any, spec: RunSpec) -> RunOutcome:
+    try:
+        return future.result()
+    except Exception as err:  # the task itself failed after retries (e.g. killed workers)
+        message = f"lost on the cluster: {type(err).__name__}: {err}"
+        store.atomic_json({"run_id": spec.run_id, "error": message},
+                          store.failure_file(Path(spec.out_dir), spec.run_id))
+        return RunOutcome(spec.run_id, "failed", 0.0, message)
 
 
 def run_specs(specs: list[RunSpec], executor: str, workers: int, scheduler: str | None = None) -> Iterator[RunOutcome]:
@@ -369,6 +450,7 @@ def check_arguments(executor: str, workers: int) -> None:
 
         if importlib.util.find_spec("distributed") is None:
             raise ExperimentError(DASK_MISSING)
+        no_worker_timeout()
 
 
 def check_scheduler(address: str, timeout_s: float = SCHEDULER_TIMEOUT_S) -> None:

@@ -51,7 +51,7 @@ def free_port(host: str = DEFAULT_HOST, preferred: int = DEFAULT_PORT) -> int:
 
 def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int | None = None,
           cache: str | Path | None = None, executor: str = "processes", workers: int | None = None,
-          announce: Callable[[str], None] | None = None) -> int:
+          announce: Callable[[str], None] | None = None, lang: str | None = None) -> int:
     """Start the explorer and serve it until interrupted.
 
     Args:
@@ -63,6 +63,7 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
         executor: Executor of the runs (``processes``, ``serial`` or ``dask``), as ``regsim batch``.
         workers: Worker processes (default: all local cores).
         announce: Called with the address just before the server starts (the CLI prints it).
+        lang: Language of the page (:data:`regsim.i18n.LANGUAGES`; default English).
 
     Returns:
         The exit status of the server.
@@ -79,6 +80,7 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
         saved.load(folder)  # fail now, in one line, rather than in the browser
     chosen = _choose_port(host, port)
     os.environ.update(_environment(folder, cache, executor, workers))
+    os.environ["REGSIM_EXPLORE_LANG"] = lang or ""  # read by regsim.explore.app (ENV_LANG)
     import multiprocessing
 
     multiprocessing.set_forkserver_preload(PRELOAD)

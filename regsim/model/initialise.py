@@ -29,11 +29,11 @@ import numpy as np
 from regsim.errors import DataError, ScenarioError
 from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
-from regsim.model.processes import incomes, labour, migration, production, productivity
+from regsim.model.processes import incomes, labour, migration, production, productivity, roads
 from regsim.model.processes import investment as investment_process
 from regsim.model.state import CHANNELS, BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
-from regsim.params import EconomyParams, Params
+from regsim.params import Params
 from regsim.rng import stream
 
 BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
@@ -151,30 +151,7 @@ def _kernels(world: World, params: Params, pop: np.ndarray) -> tuple[np.ndarray,
     ``commuting_share * exp(-km / radius) * min(1, pop_j / pop_i)``: people commute toward
     larger places, not from a city to its villages; their own market has weight 1.
     """
-    km = world.road_km
-    lab, econ = params.labour, params.economy
-    radius = lab.commuting_radius_km
-    near = (km > 0) & (km <= radius)
-    larger = np.minimum(1.0, pop[None, :] / np.maximum(pop[:, None], 1.0))
-    pull = lab.commuting_share * np.exp(-km / max(radius, 1e-9)) * larger
-    commute = np.eye(world.n) + np.where(near, pull, 0.0)
-    commute /= commute.sum(axis=1, keepdims=True)
-    return commute, np.exp(-km / econ.access_decay_km), np.exp(-km / econ.spread_decay_km)
-
-
-def _leverage(access: np.ndarray, pop: np.ndarray, econ: EconomyParams) -> np.ndarray:
-    """How strongly public capital raises productivity here, relative to the average place.
-
-    ``(MA_s / median MA)^agglomeration_elasticity * (pop_s / median pop)^(-congestion_elasticity)``,
-    normalised to a population-weighted mean of 1: infrastructure and services pay more where they
-    connect more economic mass (agglomeration: Graham 2007; Donaldson & Hornbeck 2016) and less
-    where they are shared by more people (congestion of public goods: Glaeser 2008). With equal
-    elasticities the effect is neutral between large and small places; which strategy gains more
-    from the same som therefore depends on these two beliefs, not on the code.
-    """
-    raw = ((access / np.median(access)) ** econ.agglomeration_elasticity
-           * (np.maximum(pop, 1.0) / np.median(pop)) ** (-econ.congestion_elasticity))
-    return raw / np.average(raw, weights=pop)
+    return roads.travel_kernels(world.road_km, params, pop)
 
 
 def build_state(world: World, params: Params) -> State:
@@ -369,7 +346,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
     """The state before calibration: the base year (provisional farm anchors) and the settlement columns.
 
     Public capital and service stocks are ``public_capital_to_output`` and ``services_to_output``
-    times the output targets; leverage and market access come from the 2017 population, the farms'
+    times the output targets; market access comes from the 2017 population, the farms'
     local sales share from the 2017 firm and farm output; profitability, income, the
     survey-to-accounts ratio and the migration base rate are placeholders until :func:`_calibrate`.
     """
@@ -388,7 +365,6 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         year=params.time.start_year - 1, population=pop0, market_access=access_kernel @ pop0,
         public_capital_som=econ.public_capital_to_output * output_total,
         services_som=econ.services_to_output * output_total,
-        public_capital_leverage=_leverage(access_kernel @ pop0, pop0, econ),
         tfp=tfp, farm_local_share=productivity.local_share(local_sales, targets.farm_som),
         profitability=np.ones(n_s), income_pc_som=np.ones(n_s), reservation_wage_som=wage,
         farm_income_per_worker_som=farm_income, farm_tfp=farm_income, land=targets.farmers,
@@ -402,7 +378,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         pipeline_som=np.zeros((econ.time_to_build_years + 1, n_s)), grant_credit_som=zeros.copy(),
         tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
         farm_local_sales_som=local_sales,
-        living_cost=(np.maximum(pop0, 1) / np.median(pop0)) ** econ.congestion_elasticity,
+        living_cost=productivity.living_cost_index(pop0, pop0, econ.congestion_elasticity),
         demand_index=np.ones(n_s), market_wage_som=wage, reservation_wage_som=wage.copy(),
         resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=targets.firm_som.copy(),
         industry_output_som=industry, farm_output_som=targets.farm_som.copy(),

@@ -33,6 +33,7 @@ class Channel(IntEnum):
     SERVICES = 2
     TRANSFERS = 3  # cash to households (the cash_transfers benchmark); not limited by absorption capacity
     CURRENT = 4  # local running costs (policy.current_share): pays local public staff, builds nothing
+    ROADS = 5  # upgrades road links (policy.roads_share; processes.roads)
 
 
 CHANNELS = tuple(channel.name.lower() for channel in Channel)
@@ -54,8 +55,6 @@ class BaseYear:
             persons.
         public_capital_som: Public capital stock, som; the ordinary budget maintains it.
         services_som: Public-service capital stock, som; the ordinary budget maintains it.
-        public_capital_leverage: How strongly public capital and services raise productivity here
-            relative to the average place, ratio (population-weighted mean 1).
         tfp: Firm total factor productivity solved so that the firms produce the 2017 output,
             ratio (som of output per unit of ``K^a L^b``).
         farm_local_share: Share of farm output sold to buyers within reach (intermediate demand of
@@ -92,7 +91,6 @@ class BaseYear:
     market_access: np.ndarray
     public_capital_som: np.ndarray
     services_som: np.ndarray
-    public_capital_leverage: np.ndarray
     tfp: np.ndarray
     farm_local_share: np.ndarray
     profitability: np.ndarray
@@ -159,7 +157,7 @@ class SettlementColumns:
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
             (migration).
         carry_over_som: Regional money absorbed nowhere yet, kept for each settlement and channel,
-            som, shape (S, 5) (budget).
+            som, shape (S, 6) (budget).
         firm_investment_som: Firms' gross investment this year out of their own funds (capital
             built beyond the worn stock, and entrants' capital, excluding grant money), som
             (production).
@@ -247,7 +245,8 @@ class Ledger:
 
     Identity: budget + carried_in = absorbed + returned + lost + unallocated, where ``returned`` is
     the money not absorbed and carried over to next year and ``carried_in`` what last year's
-    carried over brought (shape (S,)).
+    carried over brought (shape (S,)). ``*_to_date`` sum the budget made available, absorbed and
+    lost over the years of the run so far.
     """
 
     available: float = 0.0
@@ -256,6 +255,17 @@ class Ledger:
     returned: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     carried_in: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    available_to_date: float = 0.0
+    absorbed_to_date: float = 0.0
+    lost_to_date: float = 0.0
+
+    @property
+    def unspent_to_date(self) -> float:
+        """Programme money made available so far and neither absorbed nor lost, som.
+
+        Carried over or never allocated (issue 22: verdicts flag strategies that cannot spend).
+        """
+        return self.available_to_date - self.absorbed_to_date - self.lost_to_date
 
     @property
     def unallocated(self) -> float:
@@ -306,6 +316,7 @@ class State:
     accounts: Accounts = field(default_factory=Accounts)
     ordinary_spending_som: tuple[float, float] = (0.0, 0.0)  # this year's ordinary public investment, services
     flows: Flows | None = None
+    roads: object | None = None  # processes.roads.RoadNetwork once road money has been spent
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 
     @property

@@ -14,6 +14,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 import regsim.reporting.paired as paired
 from regsim.errors import ExperimentError
@@ -357,6 +358,35 @@ def settlement_change(comp: Comparison, metric: str = "income_per_capita_som") -
     return med.reset_index().melt(id_vars="settlement_id", var_name="label", value_name="value")
 
 
+def settlement_change_interval(comp: Comparison, metric: str = "income_per_capita_som",
+                               confidence: float | None = None) -> pd.DataFrame:
+    """Paired % change of a settlement metric vs ``none`` in the last year, with its Student-t interval.
+
+    Columns ``label, settlement_id, value`` (mean % change over replications), ``low, high`` (the interval at
+    ``confidence``, the comparison's by default) and ``decided`` (the interval excludes zero). With one
+    replication nothing is decided.
+    """
+    if comp.settlements is None:
+        raise ExperimentError("no settlements/ results in this batch (needed for the map)")
+    confidence = comp.judgement.confidence if confidence is None else confidence
+    s = comp.settlements[(comp.settlements.metric == metric) & (comp.settlements.year == comp.last_year)]
+    wide = s.pivot_table(index=["settlement_id", "replication"], columns="label", values="value")
+    base = wide[BASELINE].replace(0, np.nan)
+    change = 100 * wide.drop(columns=BASELINE).sub(base, axis=0).div(base, axis=0)
+    grouped = change.groupby(level="settlement_id")
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+    half = pd.DataFrame(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=n.index,
+                        columns=n.columns) * sd / np.sqrt(n)
+    half = half.where(n > 1)
+    out = []
+    for label in mean.columns:
+        low, high = mean[label] - half[label], mean[label] + half[label]
+        out.append(pd.DataFrame({"label": label, "settlement_id": mean.index, "value": mean[label].to_numpy(),
+                                 "low": low.to_numpy(), "high": high.to_numpy(),
+                                 "decided": ((low > 0) | (high < 0)).to_numpy()}))
+    return pd.concat(out, ignore_index=True)
+
+
 def money_by_oblast(comp: Comparison) -> pd.DataFrame:
     """``label, group, allocated, absorbed, returned, lost``: total over the run by oblast (median)."""
     if comp.oblasts is None:
@@ -451,8 +481,6 @@ def paired_columns(comp: Comparison) -> pd.DataFrame:
 
     Columns ``strategy, metric, year, diff_mean, diff_low, diff_high`` at the comparison's confidence.
     """
-    from scipy import stats
-
     n = comp.national
     base = n[n.label == BASELINE].set_index(["replication", "metric", "year"]).value
     diff = n.set_index(["replication", "metric", "year"])

@@ -29,7 +29,7 @@ STREAM = "budget"
 
 @dataclass(frozen=True)
 class BudgetOutcome:
-    """Where this year's money went, som; arrays of shape (S, 5) (channels) or (S,)."""
+    """Where this year's money went, som; arrays of shape (S, 6) (channels) or (S,)."""
 
     available: float
     allocated: np.ndarray
@@ -47,13 +47,13 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
         state: Current state (``cols.carry_over_som``: money carried in from last year).
         params: Run parameters.
         rng: This process's stream (draws nothing).
-        allocation: Som per settlement and channel, shape (S, 5).
+        allocation: Som per settlement and channel, shape (S, 6).
         capacity_som: Absorption capacity per settlement, som, shape (S,).
         available_som: This year's budget, som.
     """
     lost = allocation * params.policy.admin_loss_share
     carried_in = state.cols.carry_over_som.copy()
-    offered = allocation - lost + carried_in  # (S, 5)
+    offered = allocation - lost + carried_in  # (S, 6)
     capacity = np.maximum(capacity_som, 0.0)
     # cash transfers are paid by the Social Fund, not built by the local administration: no capacity limit
     cash = np.zeros_like(offered)
@@ -81,7 +81,7 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
 
 
 def _absorb(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """What each settlement uses of what it is offered, channels in proportion, som, shape (S, 5)."""
+    """What each settlement uses of what it is offered, channels in proportion, som, shape (S, 6)."""
     total = offered.sum(axis=1)
     used = np.minimum(total, capacity)
     fraction = np.divide(used, total, out=np.zeros_like(total), where=total > 0)
@@ -96,9 +96,13 @@ def apply(state: State, outcome: BudgetOutcome) -> None:
     and running costs are paid to households by ``incomes`` (from the ledger); money not absorbed
     waits for next year.
     """
+    before = state.ledger
     state.ledger = Ledger(available=outcome.available, allocated=outcome.allocated,
                           absorbed=outcome.absorbed, returned=outcome.carried_over.sum(axis=1), lost=outcome.lost,
-                          carried_in=outcome.carried_in.sum(axis=1))
+                          carried_in=outcome.carried_in.sum(axis=1),
+                          available_to_date=before.available_to_date + outcome.available,
+                          absorbed_to_date=before.absorbed_to_date + float(outcome.absorbed.sum()),
+                          lost_to_date=before.lost_to_date + float(outcome.lost.sum()))
     cols = state.cols
     cols.carry_over_som = outcome.carried_over
     cols.pipeline_som[-1] += outcome.absorbed[:, Channel.INFRASTRUCTURE]

@@ -1,27 +1,36 @@
-"""Productivity: market access (agglomeration), public capital, services, congestion, spread.
+"""Productivity: market access (agglomeration), public capital, services, spread; living cost.
 
 Firm productivity in settlement s, relative to the calibrated base year:
 
     tfp_s = base_tfp_s * (1 + tfp_growth_rate_per_year)^(year - 2017)     (exogenous technology)
                        * (MA_s / MA_s,2017)^agglomeration_elasticity      (Combes & Gobillon 2015)
-                       * (g_s / g_s,2017)^(public_capital_elasticity * leverage_s)  (Bom & Ligthart 2014)
-                       * (h_s / h_s,2017)^(services_elasticity * leverage_s)
-                       * (pop_s / pop_s,2017)^(-congestion_elasticity)      (urban costs: time lost)
+                       * (g_s / g_s,2017)^public_capital_elasticity       (Bom & Ligthart 2014)
+                       * (h_s / h_s,2017)^services_elasticity
 
-where ``leverage_s = (MA_s / median)^agglomeration_elasticity * (pop_s / median)^-congestion_elasticity``
-(base year, population-weighted mean 1): public money pays more where it connects more economic
-mass and less where more people share it (see ``initialise._leverage``). Market access is
-``MA_s = sum_j pop_j exp(-road_km_sj / access_decay_km)``, public capital per
-person ``g`` and service capital per person ``h``. Farms share the public-capital and service
-terms. The spread effect the Concept counts on (raw materials processed locally) is paid for:
-firms buy farm products, ``farm_input_share_industry`` / ``_services`` of last year's output, from
-farms within reach (weights ``exp(-km / spread_decay_km) x farm output``); a farm's sales to them
-pay the full market price, its other sales lose ``farm_marketing_margin`` to transport and
-traders, so its price index is ``(1 - m (1 - local share)) / (1 - m (1 - local share_2017))``. Living
-cost rises with size, ``(pop_s / median pop)^congestion_elasticity``. Services sell locally:
-their demand index is ``(income per person / 2017)^services_demand_elasticity`` over its mean
-weighted by service output (``demand_index``): demand moves between places, and the country's
-service sales are what its service firms produce.
+(the two public exponents times ``productivity_per_output_elasticity``, see ``compute``). Market
+access is ``MA_s = sum_j pop_j exp(-road_km_sj / access_decay_km)``, public capital per person
+``g`` and service capital per person ``h``; the exponents are the same in every place (issue 22
+removed a place-specific "leverage" of public money that no source supported). Size effects are
+counted once, as the evidence measures them (issue 22): agglomeration raises productivity through
+market access, so when every place grows by 1% productivity rises by ``agglomeration_elasticity``
+(the density elasticity of wages is 0.04-0.05 in rich countries and about 0.07 in developing ones:
+Grover, Lall & Timmis 2023); the cost of size is an URBAN cost paid by residents, living cost
+``(pop_s / median pop_2017)^congestion_elasticity`` (housing and commuting: Combes, Duranton &
+Gobillon 2019 measure an elasticity of urban costs to population of 0.04-0.05), which enters
+migration (real earnings) and the poverty deflator, not firm productivity. Until issue 22
+congestion also lowered productivity by ``(pop_s / pop_s,2017)^-congestion_elasticity``: the same
+penalty twice, which made the net elasticity of productivity to size negative (-0.02 to -0.05).
+``regsim elasticity`` measures the net elasticities (experiment ``size``).
+
+Farms share the public-capital and service terms. The spread effect the Concept counts on (raw
+materials processed locally) is paid for: firms buy farm products, ``farm_input_share_industry`` /
+``_services`` of last year's output, from farms within reach (weights ``exp(-km / spread_decay_km)
+x farm output``); a farm's sales to them pay the full market price, its other sales lose
+``farm_marketing_margin`` to transport and traders, so its price index is ``(1 - m (1 - local
+share)) / (1 - m (1 - local share_2017))``. Services sell locally: their demand index is ``(income
+per person / 2017)^services_demand_elasticity`` over its mean weighted by service output
+(``demand_index``): demand moves between places, and the country's service sales are what its
+service firms produce.
 """
 
 from __future__ import annotations
@@ -73,25 +82,33 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productiv
     access = market_access(pop, state.access_kernel) / state.base.market_access
     public = relative(cols.public_capital_som / pop, state.base.public_capital_som / pop0)
     services = relative(cols.services_som / pop, state.base.services_som / pop0)
-    leverage = state.base.public_capital_leverage
     # the elasticities are of OUTPUT (Bom & Ligthart 2014 measure output): firms and farms respond
     # to productivity by hiring and investing, and wages rise, so the productivity exponent is the
     # output elasticity times a ratio fitted by the experiment of regsim.studies.elasticity
     ratio = econ.productivity_per_output_elasticity
-    common = (public ** (econ.public_capital_elasticity * ratio * leverage)
-              * services ** (econ.services_elasticity * ratio * leverage))
-    congestion = (pop / pop0) ** (-econ.congestion_elasticity)
+    common = (public ** (econ.public_capital_elasticity * ratio)
+              * services ** (econ.services_elasticity * ratio))
     trend = np.full(len(pop), (1 + econ.tfp_growth_rate_per_year) ** (state.year - state.base.year))
-    tfp = state.base.tfp * trend * access ** econ.agglomeration_elasticity * common * congestion
+    tfp = state.base.tfp * trend * access ** econ.agglomeration_elasticity * common
     local_sales = local_farm_sales(cols.firm_output_som, cols.industry_output_som, cols.farm_output_som / np.maximum(
         cols.farm_price, 1e-12), state.spread_kernel, params)
     farm_price = farm_price_index(local_sales, cols.farm_output_som / np.maximum(cols.farm_price, 1e-12),
                                   state.base.farm_local_share, params)
-    living_cost = (pop / np.median(pop0)) ** econ.congestion_elasticity
+    living_cost = living_cost_index(pop, pop0, econ.congestion_elasticity)
     demand = demand_index(cols.income_pc_som, state.base.income_pc_som,
                           cols.firm_output_som - cols.industry_output_som, econ.services_demand_elasticity)
     return ProductivityOutcome(tfp=tfp, trend=trend, farm_tfp_factor=common, farm_price=farm_price,
                                living_cost=living_cost, demand_index=demand, farm_local_sales_som=local_sales)
+
+
+def living_cost_index(population: np.ndarray, base_population: np.ndarray, elasticity: float) -> np.ndarray:
+    """Living cost (housing and commuting) relative to a place of median 2017 size, ratio, shape (S,).
+
+    ``(population / median base population)^economy.congestion_elasticity``: the one place where
+    the cost of size enters (urban costs rise with population at 0.04-0.05: Combes, Duranton &
+    Gobillon 2019).
+    """
+    return (np.maximum(population, 1.0) / np.median(np.maximum(base_population, 1.0))) ** elasticity
 
 
 def demand_index(income_pc: np.ndarray, base_income_pc: np.ndarray, services_output: np.ndarray,

@@ -1,0 +1,46 @@
+"""The answer does not depend on how agents are counted (regsim convergence, issue 22)."""
+
+import pytest
+from helpers import small_params
+
+from regsim.cli import main
+from regsim.studies import convergence
+
+
+@pytest.mark.slow
+def test_headline_differences_agree_at_halved_household_and_firm_weights():
+    # small enough for the suite: 1:100 households (halved 1:50), the default firm weight and its
+    # half, to 2024, three strategies, four paired seeds; every paired difference of the two
+    # settings agrees within its interval (regsim convergence runs the default comparison)
+    params = small_params(time__end_year=2024)
+    table = convergence.measure(params, seeds=[1, 2, 3, 4],
+                                strategies=("concentrated", "equalisation_uniform", "none"), workers=2)
+    assert len(table) == 3 * len(convergence.OUTCOMES)
+    assert table.agree.all(), table[~table.agree].to_string()
+    # the settings really differ: halving gives twice the rows
+    assert convergence.halved(params).scale.household_weight == params.scale.household_weight // 2
+    assert convergence.halved(params).scale.firm_weight == max(1, params.scale.firm_weight // 2)
+
+
+def test_agreement_flags_a_gap_beyond_the_intervals():
+    import pandas as pd
+
+    diffs = pd.DataFrame([
+        {"a": "x", "b": "none", "outcome": "gdp_pv", "setting": "default", "mean": 10.0, "low": 8.0, "high": 12.0},
+        {"a": "x", "b": "none", "outcome": "gdp_pv", "setting": "halved", "mean": 11.0, "low": 9.0, "high": 13.0},
+        {"a": "y", "b": "none", "outcome": "gdp_pv", "setting": "default", "mean": 10.0, "low": 9.0, "high": 11.0},
+        {"a": "y", "b": "none", "outcome": "gdp_pv", "setting": "halved", "mean": 20.0, "low": 19.0, "high": 21.0},
+    ])
+    table = convergence.agreement(diffs).set_index("a")
+    assert table.loc["x", "agree"] and not table.loc["y", "agree"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["convergence", "--replications", "1"], "--replications: 1 is not allowed"),
+    (["convergence", "--strategies", "concentrated,nonsense"], "--strategies: 'nonsense' is not allowed"),
+    (["convergence", "--strategies", "none"], "--strategies: give at least two"),
+])
+def test_convergence_command_refuses_bad_arguments(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"regsim: error: {message}") and err.count("\n") == 1
