@@ -275,3 +275,14 @@ def test_validate_in_shards_gives_the_serial_table(tmp_path, capsys):
     assert main([*common, "--out", str(tmp_path / "shards"), "--shard", "2/2"]) == 0
     serial = (tmp_path / "serial" / "validation.csv").read_bytes()
     assert (tmp_path / "shards" / "validation.csv").read_bytes() == serial
+
+
+def test_sensitivity_from_a_morris_batch(tmp_path):
+    morris = SOBOL.replace('method = "sobol"\nn = 2\nsecond_order = true', 'method = "morris"\nn = 2')
+    path = tmp_path / "morris.toml"
+    path.write_text(morris)
+    regsim.run_batch(path, tmp_path / "m")
+    indices, second = regsim.sensitivity(tmp_path / "m", metrics=["gdp_per_capita_som"])
+    assert list(indices.columns) == ["label", "outcome", "parameter", "mu_star", "mu_star_conf", "sigma"]
+    assert len(indices) == 3 and second.empty and (indices.mu_star >= 0).all()
+    assert indices.mu_star.is_monotonic_decreasing  # most influential first
