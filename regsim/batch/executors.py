@@ -336,7 +336,9 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
     try:
         futures = client.map(execute, specs, pure=False, retries=DASK_RETRIES,
                              key=[f"regsim-run-{s.run_id}-{os.getpid()}-{time.time_ns()}" for s in specs])
-        yield from _dask_outcomes(client, futures, specs, scheduler)
+        # a local worker that dies is restarted (spawned) by its nanny while the runs go on: hide main then too
+        with without_main() if cluster is not None else contextlib.nullcontext():
+            yield from _dask_outcomes(client, futures, specs, scheduler)
     finally:
         client.close()
         if cluster is not None:
