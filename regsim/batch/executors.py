@@ -336,7 +336,8 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
     try:
         futures = client.map(execute, specs, pure=False, retries=DASK_RETRIES,
                              key=[f"regsim-run-{s.run_id}-{os.getpid()}-{time.time_ns()}" for s in specs])
-        with _quiet_dask_client():
+        # a local worker that dies is restarted (spawned) by its nanny while the runs go on: hide main then too
+        with _quiet_dask_client(), without_main() if cluster is not None else contextlib.nullcontext():
             yield from _dask_outcomes(client, futures, specs, scheduler)
     finally:
         with _quiet_dask_client():
