@@ -76,9 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for add in (_add_run, _add_batch, _add_compare, _add_report, _add_export, _add_explore, _add_optimise,
-                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_convergence, _add_sensitivity, _add_robustness,
-                _add_calibrate, _add_scenarios,
-                _add_show, _add_params):
+                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_convergence, _add_sensitivity,
+                _add_robustness, _add_calibrate, _add_scenarios, _add_show, _add_params):
         add(sub)
     return parser
 
