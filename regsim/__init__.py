@@ -10,8 +10,10 @@ The Python API for notebooks and scripts (the ``regsim`` command uses the same f
     scenario = regsim.load_scenario("baseline", {"policy.strategy": "concentrated", "time.end_year": 2030})
     result = regsim.run(scenario, seed=1)                 # a RunResult: national, oblasts, settlements, world
     result.series("gdp_per_capita_som")                   # a pandas Series by year
-    summary = regsim.run_batch("compare-strategies", "results/compare", executor="processes", workers=2)
-    comparison = regsim.load_results("results/compare")   # a batch folder: design and tables joined on run_id
+    comparison = regsim.compare(replications=5, overrides={"time.end_year": 2030})  # strategies vs none
+    comparison.pairwise                                   # every pair on every headline outcome, verdicts
+    summary = regsim.run_batch("budget-sweep", "results/sweep", executor="processes", workers=2)
+    sweep = regsim.load_results("results/sweep")          # design and tables joined on run_id, grid columns too
 
 Importing ``regsim`` is cheap: the model, Mesa and the batch machinery load on first use.
 """
@@ -27,11 +29,15 @@ from regsim.version import MODEL_VERSION, PACKAGE_VERSION
 __version__ = PACKAGE_VERSION
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from regsim.api import StrategyComparison
     from regsim.reporting.analysis import Comparison
     from regsim.results import RunResult
     from regsim.scenario import Scenario
 
-__all__ = ["MODEL_VERSION", "__version__", "load_results", "load_scenario", "run", "run_batch"]
+__all__ = ["MODEL_VERSION", "__version__", "compare", "load_results", "load_scenario", "metrics", "run", "run_batch",
+           "sensitivity"]
 
 
 def _override_strings(overrides: Mapping[str, Any] | Iterable[str]) -> list[str]:
@@ -137,28 +143,87 @@ def run(scenario: Scenario | str | Path = "baseline", *, seed: int = 0,
     return result
 
 
-def run_batch(experiment: str | Path, out: str | Path, *, executor: str = "serial", workers: int = 1,
-              scheduler: str | None = None, shard: str | None = None, progress: bool = False) -> dict[str, Any]:
+def run_batch(experiment: str | Path | Mapping[str, Any] | pd.DataFrame, out: str | Path, *,
+              executor: str = "serial", workers: int = 1, scheduler: str | None = None, shard: str | None = None,
+              progress: bool = False, scenario: str | Path = "baseline", replications: int = 1,
+              seed: int | None = None, outputs: Iterable[str] = ("national", "oblasts")) -> dict[str, Any]:
     """Run (or resume) an experiment into a results folder, as ``regsim batch`` does.
 
+    Safe in a plain ``python script.py`` without an ``if __name__ == "__main__":`` guard: worker
+    processes never re-run the script.
+
     Args:
-        experiment: A name in ``experiments/`` or a path to an experiment TOML file.
+        experiment: A name in ``experiments/``, a path to an experiment TOML file, the same as a dict
+            (``{"experiment": {...}, "grid": {...}}``), or a DataFrame of runs: one row per cell, one
+            column per parameter key (``"policy.strategy"``), each row run ``replications`` times.
         out: The results folder (created, or resumed if it holds the same experiment).
         executor: ``"serial"``, ``"processes"`` or ``"dask"``.
         workers: Worker processes for ``processes`` and a local Dask cluster.
         scheduler: Address of an existing Dask scheduler, ``tcp://host:port``.
         shard: ``"I/N"``: only the I-th of N slices of the design (Slurm job arrays).
         progress: Show a progress bar on standard error.
+        scenario: With a DataFrame: the scenario every row starts from.
+        replications: With a DataFrame: replications per row (common seeds across rows).
+        seed: With a DataFrame: the experiment seed (default regsim's).
+        outputs: With a DataFrame: the tables written (``national``, ``oblasts``, ``settlements``).
 
     Returns:
         A summary: runs done, failed and already complete, seconds, runs per minute.
+
+    Raises:
+        regsim.errors.RegsimError: for a bad experiment or argument, before anything is created.
+        regsim.batch.RunsFailed: if any run failed (after every other run finished; recorded in ``out``).
     """
-    from regsim.batch import experiment as experiment_mod
+    from regsim.api import experiment_of
+    from regsim.batch import RunsFailed
     from regsim.batch import run_batch as _run_batch
 
-    exp = experiment_mod.load(str(experiment))
-    return _run_batch(exp, out, executor=executor, workers=workers, scheduler=scheduler, shard=shard,
-                      progress=progress)
+    exp = experiment_of(experiment, scenario=scenario, replications=replications, seed=seed, outputs=outputs)
+    summary = _run_batch(exp, out, executor="dask" if scheduler else executor, workers=workers, scheduler=scheduler,
+                         shard=shard, progress=progress)
+    if summary["failed_total"]:
+        raise RunsFailed(Path(out), summary)
+    return summary
+
+
+def compare(scenario: str | Path = "baseline", *, strategies: Iterable[str] | None = None, replications: int = 10,
+            overrides: Mapping[str, Any] | Iterable[str] | None = None, out: str | Path | None = None,
+            executor: str = "processes", workers: int | None = None, **options: Any) -> StrategyComparison:
+    """Compare strategies under one budget with common random numbers; see :func:`regsim.api.compare`.
+
+    Returns:
+        A :class:`~regsim.api.StrategyComparison`: ``.pairwise``, ``.summary``, ``.whole_period`` and
+        ``.distance_bands`` DataFrames, ``.tables`` (the loaded batch) and ``.report(path)``.
+    """
+    from regsim import api
+
+    return api.compare(scenario, strategies=strategies, replications=replications, overrides=overrides, out=out,
+                       executor=executor, workers=workers, **options)
+
+
+def sensitivity(batch: str | Path, *, strategies: tuple[str, str] | None = None,
+                metrics: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sobol (S1, ST, S2) or Morris indices from a finished batch folder, as ``regsim sensitivity --from``.
+
+    Args:
+        batch: A batch folder whose experiment has a ``[sample]`` with method ``sobol`` or ``morris``.
+        strategies: ``(A, B)``: analyse the difference A minus B on the same sample points; default each
+            grid cell on its own.
+        metrics: National metrics (last year); default GDP per person, poverty rate, Theil between oblasts.
+
+    Returns:
+        ``(indices, second_order)`` DataFrames (see :func:`regsim.studies.sensitivity.from_batch`).
+    """
+    from regsim.studies.sensitivity import OUTCOMES, from_batch
+
+    return from_batch(batch, strategies, tuple(metrics) if metrics is not None else OUTCOMES)
+
+
+def metrics() -> pd.DataFrame:
+    """Every recorded metric with its scope and unit (``name, scope, unit, description``); docs/metrics.md."""
+    from regsim.api import metric_table
+
+    return metric_table()
 
 
 def load_results(path: str | Path) -> RunResult | Comparison:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import sys
 import textwrap
@@ -74,10 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "under one budget.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_run, _add_batch, _add_compare, _add_report, _add_explore, _add_optimise, _add_discover,
-                _add_bench, _add_validate, _add_elasticity, _add_convergence, _add_sensitivity, _add_robustness,
-                _add_calibrate, _add_scenarios,
-                _add_show, _add_params):
+    for add in (_add_run, _add_batch, _add_compare, _add_report, _add_export, _add_explore, _add_optimise,
+                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_convergence, _add_sensitivity,
+                _add_robustness, _add_calibrate, _add_scenarios, _add_show, _add_params):
         add(sub)
     return parser
 
@@ -186,6 +186,37 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
                          "strategies = 120, about as many as the default comparison. 2 or more; default 0: skip "
                          "(regsim robustness can add it later)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_lang(compare)
+    _add_cluster(compare)
+
+
+def _add_cluster(parser: argparse.ArgumentParser, dry_run: bool = True) -> None:
+    """``--scheduler``, ``--shard`` (and ``--dry-run``) of a command that runs many models as a batch."""
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="an existing Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)")
+    parser.add_argument("--shard", default=None, metavar="I/N",
+                        help="run only the I-th of N slices of the runs (Slurm job arrays, e.g. "
+                        "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); the tables are made when every shard is done")
+    if dry_run:
+        parser.add_argument("--dry-run", action="store_true",
+                            help="check everything, print the runs and the estimated core-hours; run and write nothing")
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    """``regsim export``: settlement results as a GIS layer."""
+    exp = sub.add_parser("export", help="settlement results as GeoJSON or GeoPackage (one point per settlement)",
+                         description="Write one point feature per settlement (WGS 84 longitude/latitude) with its "
+                         "world attributes and every settlement metric in one year: the run's values for a run "
+                         "folder, the median over replications for a batch or comparison folder (columns "
+                         "LABEL/METRIC when it has several labels). Opens in QGIS, ArcGIS, geopandas, kepler.gl.",
+                         epilog="examples:\n  regsim export results/run --to run.geojson\n"
+                         "  regsim export results/compare-baseline --to compare.gpkg --label concentrated",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    exp.add_argument("dir", type=Path, help="a run folder (regsim run) or a batch folder with settlement results")
+    exp.add_argument("--to", type=Path, required=True, metavar="FILE.geojson|FILE.gpkg",
+                     help="the file to write (a new file; the suffix chooses the format)")
+    exp.add_argument("--year", type=int, default=None, help="year of the metrics (default: the last recorded)")
+    exp.add_argument("--label", default=None, help="in a batch: only this label (strategy); default every label")
 
 
 def _add_explore(sub: argparse._SubParsersAction) -> None:
@@ -201,12 +232,24 @@ def _add_explore(sub: argparse._SubParsersAction) -> None:
                          help="run cache folder (default ~/.cache/regsim/explore)")
     explore.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     explore.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
+    _add_lang(explore)
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
     """``regsim report``: rebuild a comparison's report."""
     report = sub.add_parser("report", help="rebuild the report from a comparison results directory")
     report.add_argument("dir", type=Path, help="a directory written by regsim compare (or a batch with 'none')")
+    report.add_argument("--pdf", action="store_true",
+                        help="also print the report to DIR/report.pdf (A4) with headless Chromium")
+    _add_lang(report)
+
+
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language of the report, the terminal summary and the explorer (regsim.i18n)."""
+    from regsim import i18n
+
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE,
+                        help="language of the report, the summary and the explorer (default en; ru: Russian)")
 
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
@@ -242,6 +285,12 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     validate.add_argument("--shocks", default="covid-2020", metavar="SCENARIO",
                           help="read the 2020-2024 targets off runs of the scenario with this scenario's shocks "
                           "added (default covid-2020; 'none' skips them)")
+    validate.add_argument("--executor", choices=["serial", "processes", "dask"], default="serial",
+                          help="serial (default, in this process) or through the batch machinery into OUT/runs/ "
+                          "(same seeds, same table; resumable)")
+    validate.add_argument("--workers", type=int, default=None, help="worker processes (default: all local cores)")
+    validate.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_cluster(validate, dry_run=False)
 
 
 
@@ -288,14 +337,26 @@ def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
     sens.add_argument("--method", choices=["morris", "sobol"], default="morris")
     sens.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
     sens.add_argument("--n", type=int, default=64, help="Sobol base sample size (default 64)")
-    sens.add_argument("--strategies", default="concentrated,equalisation_uniform", metavar="A,B",
-                      help="the difference A minus B (default concentrated,equalisation_uniform)")
+    sens.add_argument("--strategies", default=None, metavar="A,B",
+                      help="the difference A minus B (default concentrated,equalisation_uniform; with --from: "
+                      "each grid cell on its own)")
     sens.add_argument("--scenario", default="baseline")
     sens.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     sens.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     sens.add_argument("--workers", type=int, default=None)
-    sens.add_argument("--out", type=Path, default=None, help="default results/sensitivity-METHOD")
+    sens.add_argument("--out", type=Path, default=None,
+                      help="default results/sensitivity-METHOD (with --from: BATCH/sensitivity)")
     sens.add_argument("--quiet", action="store_true")
+    sens.add_argument("--from", dest="from_batch", type=Path, default=None, metavar="BATCH_DIR",
+                      help="compute the indices from a finished batch whose experiment has a [sample] with method "
+                      "sobol (S1, ST, and S2 with second_order = true, each with its confidence interval) or morris; "
+                      "nothing is run. The outcome is each --metrics value in the last year (averaged over "
+                      "replications); with --strategies A,B the difference A minus B, if the batch's grid varies "
+                      "policy.strategy, else each grid cell on its own")
+    sens.add_argument("--metrics", default=None, metavar="M1,M2",
+                      help="national metrics analysed with --from (default gdp_per_capita_som,poverty_rate,"
+                      "theil_between_oblasts; docs/metrics.md lists them)")
+    _add_cluster(sens)
 
 
 def _add_robustness(sub: argparse._SubParsersAction) -> None:
@@ -319,6 +380,7 @@ def _add_robustness(sub: argparse._SubParsersAction) -> None:
     rob.add_argument("--workers", type=int, default=None)
     rob.add_argument("--out", type=Path, default=Path("results") / "robustness")
     rob.add_argument("--quiet", action="store_true")
+    _add_cluster(rob)
 
 
 def _add_calibrate(sub: argparse._SubParsersAction) -> None:
@@ -415,8 +477,42 @@ def _fixed(args: argparse.Namespace, defaults: dict) -> dict:
 
 
 def _executor(args: argparse.Namespace) -> dict[str, Any]:
-    """The executor options of a batch-based command."""
-    return {"executor": args.executor, "workers": args.workers, "progress": not args.quiet}
+    """The executor options of a batch-based command (with ``--scheduler`` and ``--shard`` where it has them)."""
+    options = {"executor": args.executor, "workers": args.workers, "progress": not args.quiet}
+    for name in ("scheduler", "shard"):
+        if getattr(args, name, None) is not None:
+            options[name] = getattr(args, name)
+    return options
+
+
+def _dry_run(table: dict[str, Any], out: Path, args: argparse.Namespace) -> int:
+    """``--dry-run`` of a study: check its experiment and ``out``, print runs and estimated core-hours."""
+    from regsim.batch import run_batch
+    from regsim.batch.experiment import parse
+
+    exp = parse(table, None)
+    summary = run_batch(exp, out, executor="dask" if args.scheduler else args.executor,
+                        workers=args.workers or 1, scheduler=args.scheduler, shard=args.shard, dry_run=True)
+    print(dry_run_line(exp.name, summary, out, args.shard))
+    return 0
+
+
+def dry_run_line(name: str, summary: dict[str, Any], out: Path, shard: str | None) -> str:
+    """One line: runs, runs in this shard, and the estimated core-hours (from ``regsim bench``)."""
+    where = f" ({summary['in_slice']:,} in shard {shard}, {summary['core_hours_in_slice']:,} core-hours)" \
+        if shard else ""
+    return (f"{name}: {summary['total']:,} runs{where}, about {summary['seconds_per_run']:.2f} s each: "
+            f"{summary['core_hours']:,} core-hours in all (estimate from regsim bench), into {out}; "
+            "checked, nothing run or written (--dry-run)")
+
+
+def _shard_pending(incomplete: Any, what: str) -> int:
+    """A shard finished its runs while others are still to run: say so; the analysis waits (status 0)."""
+    summary = incomplete.summary
+    print(f"shard {summary.get('shard')}: {summary['ran']} runs done now; {summary['pending_total']} run(s) of other "
+          f"shards still to run in {incomplete.out}; {what} is made by the shard that finishes last (or by the same "
+          "command without --shard)")
+    return 0
 
 
 def _interrupted(out: Path) -> int:
@@ -442,13 +538,15 @@ def _in_batch(out: Path, work: Callable[..., Any], *args: Any, **kwargs: Any) ->
 
     Ctrl-C says what was kept and exits with status 130.
     """
-    from regsim.batch import RunsFailed
+    from regsim.batch import BatchIncomplete, RunsFailed
 
     try:
         return work(*args, **kwargs)
     except KeyboardInterrupt:
         _interrupted(out)
         raise SystemExit(130) from None
+    except BatchIncomplete as incomplete:
+        raise SystemExit(_shard_pending(incomplete, "the analysis")) from None
     except RunsFailed as failed:
         _runs_failed(failed.summary["failed_total"], failed.out)
         return None
@@ -506,6 +604,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """``regsim batch``."""
     from regsim.batch import default_workers, run_batch
     from regsim.batch.experiment import load
+    from regsim.batch.runner import DesignTooLargeError
 
     exp = load(args.experiment)
     executor = "dask" if args.scheduler else args.executor
@@ -516,9 +615,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
                             dry_run=args.dry_run)
     except KeyboardInterrupt:
         return _interrupted(args.out)
+    except DesignTooLargeError as err:  # only regsim batch has the option
+        raise RegsimError(f"{err}, or pass --allow-large to go ahead") from None
     if args.dry_run:
-        print(f"{exp.name}: {summary['total']:,} runs ({summary['in_slice']:,} in this shard) into {args.out}; "
-              "checked, nothing run or written (--dry-run)")
+        print(dry_run_line(exp.name, summary, args.out, args.shard))
         return 0
     print(f"{exp.name}: {summary['ran']} runs done now, {summary['failed']} failed, "
           f"{summary['already_complete']} already complete ({summary['seconds']:.1f} s, "
@@ -545,14 +645,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.robustness:
         _check_worlds(args.robustness, "--robustness")
         _check_batch_out(out / report.ROBUSTNESS_DIR, "--out (its robustness/ folder)")
+        if args.shard:
+            raise RegsimError("--robustness: not with --shard; run regsim robustness --shard on its own folder")
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    executor = "dask" if args.scheduler else args.executor
     try:
-        result = run_comparison(settings, out, args.executor, workers, progress=not args.quiet)
+        result = run_comparison(settings, out, executor, workers, progress=not args.quiet, scheduler=args.scheduler,
+                                shard=args.shard, dry_run=args.dry_run)
     except KeyboardInterrupt:
         return _interrupted(out)
+    if result.dry_run is not None:
+        print(dry_run_line(f"compare-{Path(settings.scenario).stem}", result.dry_run, out, args.shard))
+        return 0
     if not result.ok:
         print(f"regsim: run(s) failed; see {out}/design.parquet (status, error) and {out}/failed/", file=sys.stderr)
         return 1
+    if not result.complete:
+        print(f"shard {args.shard}: {result.runs_done_now} runs done now; {result.pending} run(s) of other shards "
+              f"still to run in {out}; the report is made by the shard that finishes last (or by the same command "
+              "without --shard)")
+        return 0
     robust_ok = not args.robustness or run_robustness(
         args.robustness, tuple(s for s in settings.strategies if s != "hybrid"), settings.scenario,
         settings.fixed, out / report.ROBUSTNESS_DIR, args, seed=args.seed) is not None
@@ -610,7 +722,19 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if note:
         print(f"regsim explore: {note}", file=sys.stderr)
     return serve(args.dir, port=args.port, cache=args.cache, executor=args.executor, workers=args.workers,
+                 lang=args.lang,
                  announce=lambda url: print(f"regsim explore: open {url}  ({what}; Ctrl-C stops)", flush=True))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``regsim export DIR --to FILE``."""
+    from regsim.reporting import export
+
+    if args.to.exists():
+        raise RegsimError(f"--to {args.to}: exists; regsim replaces nothing it did not make, choose a new file")
+    path = export.export(args.dir, args.to, args.year, args.label)
+    print(f"exported {args.dir} to {path}")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -621,6 +745,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_writable(args.dir, "report")
     page = report.build(args.dir)
     print(f"report: {page}")
+    if args.pdf:
+        from regsim.reporting import pdf
+
+        print(f"pdf: {pdf.print_pdf(page, args.dir / 'report.pdf')}")
     return 0
 
 
@@ -644,7 +772,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``regsim validate``."""
     from regsim.studies import validation
 
-    table = validation.run(args.scenario, args.overrides, args.replications, args.out, args.shocks)
+    table = _in_batch(args.out, validation.run, args.scenario, args.overrides, args.replications, args.out,
+                      args.shocks, **_executor(args))
+    if table is None:
+        return 1
     _print_table(table[["target", "year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok", "kind"]],
                  lambda v: f"{v:,.2f}")
     by_kind = table.groupby("kind").ok.agg(["sum", "count"])
@@ -662,8 +793,9 @@ def cmd_elasticity(args: argparse.Namespace) -> int:
 
     if args.replications < 1:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
-    if not 0 < args.increase <= 1:
-        raise RegsimError(f"--increase: {args.increase} is not allowed; use a fraction in (0, 1]")
+    if not elasticity.MIN_INCREASE <= args.increase <= 1:
+        raise RegsimError(f"--increase: {args.increase} is not allowed; use a fraction in "
+                          f"[{elasticity.MIN_INCREASE:g}, 1] (smaller shocks change no agent's decision)")
     scen = scenario_mod.load(args.scenario, args.overrides)
     table = elasticity.measure(scen.params, replication_seeds(DEFAULT_SEED, args.replications), args.increase)
     _print_table(elasticity.summary(table).round(4), lambda v: f"{v:.4g}")
@@ -710,18 +842,44 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from regsim.scenario import locate
     from regsim.studies import sensitivity
 
-    pair = sensitivity.strategy_pair(args.strategies)
+    if args.from_batch is not None:
+        return _sensitivity_from(args)
+    pair = sensitivity.strategy_pair(args.strategies or "concentrated,equalisation_uniform")
     fixed = _fixed(args, sensitivity.SCREEN_SETTINGS)
     n = args.trajectories if args.method == "morris" else args.n
     out = args.out or Path("results") / f"sensitivity-{args.method}"
-    result = _in_batch(out, sensitivity.run, args.method, n, pair, str(locate(args.scenario).resolve()), fixed,
-                       out, **_executor(args))
+    scenario = str(locate(args.scenario).resolve())
+    if args.dry_run:
+        return _dry_run(sensitivity.experiment_table(args.method, n, pair, scenario, fixed), out, args)
+    result = _in_batch(out, sensitivity.run, args.method, n, pair, scenario, fixed, out, **_executor(args))
     if result is None:
         return 1
     _print_table(result, lambda v: f"{v:.4g}")
     top = result[result.outcome == "gdp_per_capita_som"].parameter.head(5).tolist()
     print(f"\ntop five for GDP per person ({pair[0]} - {pair[1]}): {', '.join(top)}\n"
           f"written: {out / 'sensitivity.csv'}, {out / 'sensitivity.png'}")
+    return 0
+
+
+def _sensitivity_from(args: argparse.Namespace) -> int:
+    """``regsim sensitivity --from BATCH_DIR``: indices of a finished Sobol or Morris batch; nothing runs."""
+    from regsim import files
+    from regsim.studies import sensitivity
+
+    batch = args.from_batch
+    pair = sensitivity.strategy_pair(args.strategies) if args.strategies else None
+    metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip()) if args.metrics else sensitivity.OUTCOMES
+    out = args.out or batch / "sensitivity"
+    files.check_command_folder(out, frozenset({"sensitivity.csv", "sensitivity_s2.csv"}), "regsim sensitivity --from")
+    indices, second = sensitivity.from_batch(batch, pair, metrics)
+    out.mkdir(parents=True, exist_ok=True)
+    files.write_csv(indices, out / "sensitivity.csv")
+    written = [out / "sensitivity.csv"]
+    if not second.empty:
+        files.write_csv(second, out / "sensitivity_s2.csv")
+        written.append(out / "sensitivity_s2.csv")
+    _print_table(indices, lambda v: f"{v:.4g}")
+    print(f"\n{sensitivity.method_of(batch)} indices of {batch}; written: {', '.join(map(str, written))}")
     return 0
 
 
@@ -732,6 +890,10 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
     strategies = robustness.parse_strategies(args.strategies)
     fixed = _fixed(args, robustness.SCREEN_SETTINGS)
+    if args.dry_run:
+        _check_worlds(args.n, "--n")
+        return _dry_run(robustness.experiment_table(args.n, strategies, str(locate(args.scenario).resolve()), fixed,
+                                                    seed=robustness.DEFAULT_SEED), args.out, args)
     result = run_robustness(args.n, strategies, str(locate(args.scenario).resolve()), fixed, args.out, args)
     if result is None:
         return 1
@@ -770,6 +932,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
     if not 0 < args.min_density <= 1:
         raise RegsimError(f"--min-density {args.min_density}: use a share in (0, 1]")
+    if not math.isfinite(args.margin):
+        raise RegsimError(f"--margin {args.margin}: use a finite number in the outcome's units, e.g. 0")
     from regsim import files
 
     out = args.out or args.batch / "discover"
@@ -828,6 +992,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
+            "export": cmd_export,
             "explore": cmd_explore, "elasticity": cmd_elasticity, "convergence": cmd_convergence,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
             "robustness": cmd_robustness, "calibrate": cmd_calibrate,
@@ -843,7 +1008,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        status = COMMANDS[args.command](args)
+        from regsim import i18n
+
+        with i18n.using(getattr(args, "lang", None)):  # --lang of compare, report and explore
+            status = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe (regsim params | head -1) surfaces here, not at exit
         return status
     except BrokenPipeError:  # the reader went away: stop quietly, as other command-line tools do

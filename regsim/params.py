@@ -565,6 +565,13 @@ class PolicyParams(_Validated):
     grants_share: float = param(0.25, "fraction of allocation", (0.0, 1.0),
                                 source="incentive grants 0.6 / 2.6 bn (national_macro.csv)")
     services_share: float = param(0.25, "fraction of allocation", (0.0, 1.0), source="assumption")
+    roads_share: float = param(
+        0.0, "fraction of allocation", (0.0, 1.0), (0.0, 0.5),
+        source="0: the Concept's 2.6 bn som are transfers to local budgets and incentive grants (national_macro.csv); "
+               "roads are built by the state investment programme (2.9 bn som + about 1 bn for roads in district "
+               "centres in 2017), not by this money, so by default none of it upgrades roads",
+        doc="Share of each place-based allocation that upgrades the road links the strategy's places use "
+            "(government.road_upgrade_cost_som_per_km, road_speed_gain); the channel shares split the rest")
     # what the Concept's money is (issue 24 item 5): about 2.0 of the 2.6 bn som are transfers that
     # "maintain" subsidised local budgets (84% of rural administrations are subsidised; S_TCA_IMBALANCE),
     # i.e. running costs, and 0.6 bn are project grants (S_24KG_GRANTS2019)
@@ -651,6 +658,9 @@ class PolicyParams(_Validated):
                 "policy.infrastructure_share + policy.grants_share + policy.services_share "
                 f"must add up to 1, got {total:g}"
             )
+        if self.roads_share + self.current_share > 1.0 + 1e-9:
+            raise ScenarioError(
+                f"policy.roads_share + policy.current_share must be at most 1, got {self.roads_share + self.current_share:g}")
         if self.strategy == "custom" and not self.custom_weights_csv:
             raise ScenarioError("policy.custom_weights_csv: required when policy.strategy = 'custom'")
 
@@ -704,6 +714,20 @@ class GovernmentParams(_Validated):
                "incentive grants, national_macro.csv), i.e. domestic taxes",
         doc="'taxes': the regional budget raises taxes by what it pays out (under 'none' households keep it); "
             "'external': donors or loans pay it (under 'none' it is not received)")
+    # roads as a budget channel (issue 24 item 1; regsim/model/processes/roads.py)
+    road_upgrade_cost_som_per_km: float = param(
+        24e6, "som/km", (1e5, 1e9), (10e6, 60e6),
+        source="ADB CAREC Regional Road Corridor Improvement Project, Kyrgyz part (39676-033): a $25.6 M grant "
+               "(2007) and a $23 M supplementary loan (2010) to rehabilitate and pave the 136-142 km Sary-Tash - "
+               "Karamyk road, about $0.35 M per km, x 68.9 som/$ (2017); range: rural roads cheaper, mountain "
+               "corridors dearer",
+        doc="Cost of upgrading one km of a road link (rehabilitation to a paved two-lane standard)")
+    road_speed_gain: float = param(
+        1.5, "ratio", (1.0, 5.0), (1.2, 2.0),
+        source="estimate: rehabilitation of a broken or gravel road to two-lane asphalt raises travel speed from "
+               "about 40 to 60 km/h (the speed gap between world.secondary_road_speed_kmh and primary roads, "
+               "widened by road condition); not verified in the appraisal documents",
+        doc="How many times faster an upgraded km is travelled")
 
 
 @dataclass(frozen=True)
@@ -743,6 +767,16 @@ OBLASTS: Final = ("Batken", "Bishkek", "Chuy", "Issyk-Kul", "Jalal-Abad", "Naryn
 
 SHOCK_FIRST_YEAR: Final = 2018
 SHOCK_LAST_YEAR: Final = 2100
+SHOCK_MAX_SIZE: Final = 10.0
+"""Largest shock size (fraction; 10 = eleven times the unshocked value): far beyond any one-year change a
+scenario needs, and it keeps a slip such as 1e3 for 1e-3 from overflowing incomes and the metrics
+(an output or remittance shock of 1e100 gave a ZeroDivisionError)."""
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 400-digit number in a message stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass(frozen=True)
@@ -775,16 +809,18 @@ class ShockParams:
     def __post_init__(self) -> None:
         if self.target not in SHOCK_TARGETS:
             raise ScenarioError(f"shocks.target: unknown value {self.target!r}; allowed: {', '.join(SHOCK_TARGETS)}")
-        if isinstance(self.size, bool) or not isinstance(self.size, int | float) or not math.isfinite(self.size):
-            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {self.size!r}")
-        if self.size <= -1.0:
-            raise ScenarioError(f"shocks.size: {self.size!r} is outside the allowed range (-1, inf) fraction; "
-                                "-0.3 means 30% less")
+        if (isinstance(self.size, bool) or not isinstance(self.size, int | float)
+                or (isinstance(self.size, float) and not math.isfinite(self.size))):
+            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {shown(self.size)}")
+        if not -1.0 < self.size <= SHOCK_MAX_SIZE:  # compared before any conversion: a 400-digit int too
+            raise ScenarioError(f"shocks.size: {shown(self.size)} is outside the allowed range (-1, {SHOCK_MAX_SIZE:g}] "
+                                "fraction; -0.3 means 30% less, 1 means twice")
+        object.__setattr__(self, "size", float(self.size))
         if not self.years:
             raise ScenarioError("shocks.years: at least one year is needed, e.g. years = [2020, 2021]")
         for year in self.years:
             if isinstance(year, bool) or not isinstance(year, int) or not SHOCK_FIRST_YEAR <= year <= SHOCK_LAST_YEAR:
-                raise ScenarioError(f"shocks.years: {year!r} is not a simulated year; allowed: whole years "
+                raise ScenarioError(f"shocks.years: {shown(year)} is not a simulated year; allowed: whole years "
                                     f"{SHOCK_FIRST_YEAR}-{SHOCK_LAST_YEAR}")
         if self.sector is not None and self.target != "output":
             raise ScenarioError(f"shocks.sector: only an 'output' shock has a sector, not {self.target!r}")

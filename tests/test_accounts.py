@@ -115,7 +115,7 @@ def test_base_year_taxes_are_the_observed_share_and_no_budget_means_lower_taxes(
 
 
 def test_running_costs_are_paid_to_households_and_the_accounts_still_close(monkeypatch):
-    """policy.current_share (issue 24 item 5): that part of the money builds nothing and pays local staff."""
+    """policy.current_share (issue 24 item 5) pays local staff and builds nothing; roads_share upgrades roads."""
     from regsim.model.processes import incomes
 
     original = incomes.apply
@@ -127,7 +127,7 @@ def test_running_costs_are_paid_to_households_and_the_accounts_still_close(monke
 
     monkeypatch.setattr(incomes, "apply", apply_and_check)
     params = small_params(policy__strategy="concentrated_hinterland", policy__current_share=0.77,
-                          time__end_year=2020)
+                          policy__roads_share=0.2, time__end_year=2020)
     model = RegionalModel(params, seed=5)
     try:
         while model.state.year < params.time.end_year:

@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "regsim"
 # modules of its own layer or below. The folders of regsim/ follow these layers (README, "Layout").
 LAYERS = {
     # configuration: errors, parameters, random streams, scenario files, result files
-    "errors": 0, "files": 0, "malloc": 0, "version": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2,
+    "errors": 0, "files": 0, "malloc": 0, "i18n": 0, "version": 0, "rng": 1, "params": 1, "scenario": 2, "results": 2,
     # embedded data of the Kyrgyz Republic
     "data": 3, "data.loader": 3,
     # the simulation, bottom up
@@ -22,9 +22,9 @@ LAYERS = {
     "studies": 12,
     # reading results: pure table functions (used by studies too), summaries, figures, the report
     "reporting": 13, "reporting.analysis": 3, "reporting.summary": 3, "reporting.plots": 3,
-    "reporting.search_plots": 3, "reporting.paired": 3,
+    "reporting.search_plots": 3, "reporting.paired": 3, "reporting.names": 3, "reporting.pdf": 3,
     # the command line and the Python API
-    "cli": 14, "__init__": 14,
+    "cli": 14, "__init__": 14, "api": 14, "ema": 14,
     # the interactive explorer (regsim explore): levers, run cache over the batch executors, views, web page
     "explore": 14,
 }

@@ -85,7 +85,12 @@ def test_auto_with_real_runs_stops_early_and_resumes(tmp_path):
     assert "budget allocated" in record["practical_thresholds"]["gdp_pv"]
     comp = analysis.load(out)  # the design holds the cap (6); the comparison reads the 2 run so far
     assert comp.replications == 2 and len(comp.design) == 4
-    assert (analysis.pairwise_table(comp).verdict == "practically equal").all()
+    table = analysis.pairwise_table(comp)
+    assert (table.verdict == "practically equal").all()
+    judged = compare.judge(out, 2, settings)  # what the stopping rule saw is what the report says
+    head = table[table.family == "headline"].merge(judged, on=["a", "b", "outcome"], suffixes=("", "_judged"))
+    assert len(head) == len(judged) and (head.verdict == head.verdict_judged).all()
+    assert (head.confidence == head.confidence_judged).all()
     design = pd.read_parquet(out / "design.parquet")  # the cap's design: later rounds keep these seeds
     assert len(design) == 12 and (design.status == "pending").sum() == 8
     by_rep = design.groupby("replication").seed.agg(["min", "max"])

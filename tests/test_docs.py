@@ -22,8 +22,8 @@ def step_processes() -> list[str]:
 def test_every_process_is_documented_in_order():
     text = ODD.read_text()
     processes = step_processes()
-    assert processes == ["budget", "investment", "productivity", "production", "labour", "incomes", "migration",
-                         "demography"]
+    assert processes == ["budget", "roads", "investment", "productivity", "production", "labour", "incomes",
+                         "migration", "demography"]
     for name in processes:
         assert f"`{name}`" in text or f"processes/{name}.py" in text, name
 

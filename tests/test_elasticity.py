@@ -36,3 +36,11 @@ def test_elasticity_command_refuses_a_bad_increase(capsys):
     assert err.startswith("regsim: error: --increase") and err.count("\n") == 1
     with pytest.raises(SystemExit):
         main(["elasticity", "--replications", "x"])
+
+
+def test_roads_experiment_gives_an_output_elasticity_to_market_access_in_its_range():
+    # a 10% fall in every link's travel time at small scale (1% is within the noise at 1:100)
+    table = elasticity.measure(small_params(), seeds=[1], increase=0.10, horizons=(5,), experiments=("roads",))
+    value = float(elasticity.summary(table).set_index("experiment").loc["roads", "mean"])
+    low, high = elasticity.TARGETS["roads"]
+    assert low <= value <= high, value

@@ -73,7 +73,7 @@ def test_live_view_caches_runs_and_its_toml_reproduces_the_numbers(tmp_path):
     assert view.ran == 6 and seen[-1] == (6, 6)
     assert {"map_income", "map_poverty", "paths", "frontier", "bands"} <= set(view.images)
     assert all(image.startswith(b"\x89PNG") for image in view.images.values())
-    assert set(view.runs.label) == {"A", "B", "none"} and len(view.runs) == 6
+    assert set(view.runs["choice"]) == {"A", "B", "none"} and len(view.runs) == 6
     assert set(view.verdicts.replications) == {2}
     again = session.live_view(cache, b, None, replications=2, visited=[a])  # moving back: nothing runs
     assert again.ran == 0

@@ -129,7 +129,7 @@ def test_explore_moves_a_lever_and_exports_a_reproducible_scenario(app, tmp_path
         after = image_sources(page)
         changed = [name for name in before if before[name] != after[name]]
         assert {"map", "paths", "frontier", "bands"} <= set(changed), changed
-        assert "10 bn som/yr" in page.locator("p").first.inner_text()
+        assert "10 bn som a year" in page.locator("p").first.inner_text()
         print(f"\nfirst view {first:.1f} s; one lever change {seconds:.1f} s; "
               f"{page.locator('.regsim-ready').inner_text()}")
         shoot(page, tmp_path, "explore-lever-moved")
@@ -162,3 +162,52 @@ def test_explore_moves_a_lever_and_exports_a_reproducible_scenario(app, tmp_path
     last = national[national.year == national.year.max()].set_index("metric").value
     assert last["gdp_per_capita_som"] == pytest.approx(float(gdp), rel=1e-12)
     assert last["poverty_rate"] == pytest.approx(float(poverty), rel=1e-12)
+
+
+def test_explore_speaks_russian_on_a_saved_comparison(tmp_path):
+    """``regsim explore DIR --lang ru``: the page, its cards and tables in Russian, the verdict first."""
+    from playwright.sync_api import sync_playwright
+
+    from regsim.cli import main
+
+    folder = tmp_path / "compare"
+    assert main(["compare", "--strategies", "none,equalisation_uniform,concentrated", "--hybrid-shares", "",
+                 "--replications", "2", "--executor", "serial", "--quiet", "--set", "scale.household_weight=300",
+                 "--set", "time.end_year=2019", "--out", str(folder)]) == 0
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with (tmp_path / "server.log").open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "regsim.cli", "explore", str(folder), "--port", str(port),
+                                 "--lang", "ru"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.time() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    if proc.poll() is not None or time.time() > deadline:
+                        raise AssertionError((tmp_path / "server.log").read_text()) from None
+                    time.sleep(0.5)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = browser.new_page(viewport={"width": 1366, "height": 768})
+                page.goto(url)
+                page.locator(".regsim-verdict").first.wait_for(timeout=120_000)
+                text = page.locator("body").inner_text()
+                for words in ("Парный вывод", "Карта населённых пунктов", "Сохранённое сравнение", "вывод"):
+                    assert words in text, words
+                for words in ("Paired verdict", "Map of the settlements", "Saved comparison"):
+                    assert words not in text, words
+                cards = page.locator(".v-card").all_inner_texts()
+                assert cards and cards[0].startswith("Парный вывод")  # the verdict comes first
+                shoot(page, tmp_path, "explore-ru")
+                browser.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

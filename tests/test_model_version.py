@@ -113,3 +113,17 @@ def test_optimiser_cache_reruns_runs_of_another_model_version(tmp_path):
     assert cache.stale == 2
     key = cache.key(["time.end_year=2018"], 5)
     assert key.startswith(f"{version.cache_tag()}:") and key.endswith(":5") and key not in cache.index
+
+
+def test_license_citation_and_lock_file_agree_with_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"]["text"] == "MIT" and (ROOT / "LICENSE").read_text().startswith("MIT License")
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert f'version: "{project["version"]}"' in citation and "license: MIT" in citation
+    pins = dict(line.split("==", 1) for line in (ROOT / "requirements-lock.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    for requirement in project["dependencies"]:  # every core dependency is pinned (by its distribution name)
+        name = requirement.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip().lower()
+        assert name in {k.lower() for k in pins}, f"{name} is not pinned in requirements-lock.txt"
+    assert "psutil" not in str(project["dependencies"])
+    assert "dask[distributed]>=2024.1" in project["optional-dependencies"]["dask"]

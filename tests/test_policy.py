@@ -16,7 +16,7 @@ S = 30
 
 def view(pop, poverty, centres, hinter):
     return PolicyView(population=pop, poverty_rate=poverty, growth_centre=centres, hinterland=hinter & ~centres,
-                      channel_shares=np.array([0.5, 0.25, 0.25, 0.0, 0.0]))
+                      channel_shares=np.array([0.5, 0.25, 0.25, 0.0, 0.0, 0.0]))
 
 
 @settings(max_examples=80, deadline=None)

@@ -12,7 +12,7 @@ import pytest
 
 from regsim.cli import main
 from regsim.errors import ExperimentError
-from regsim.reporting import analysis, paired, report
+from regsim.reporting import analysis, names, paired, report
 
 SMALL = ["--set", "scale.household_weight=300", "--set", "time.end_year=2025"]
 WORLDS = 3  # Latin-hypercube worlds of the small robustness analysis
@@ -36,7 +36,7 @@ def test_compare_writes_everything(compared, capsys):
     for name in report.OUTPUT_FILES:
         assert (compared / name).is_file(), name
     for stem in ("map_income_change", "frontier", "oblasts_heatmap", "money", "path_gdp_som", "path_diff_gdp_som",
-                 "distance_bands"):
+                 "distance_bands", "scorecard"):
         assert (compared / "figures" / f"{stem}.png").stat().st_size > 1000
         assert (compared / "figures" / f"{stem}.svg").stat().st_size > 1000
     summary = pd.read_csv(compared / "summary.csv")
@@ -61,6 +61,10 @@ def test_report_has_every_section_and_is_self_contained(compared):
                     "8. How well the model fits the data", "9. Robustness across plausible worlds"):
         assert heading in page
     assert page.count("data:image/png;base64,") >= 10
+    answer = page.split("<h2>1. The answer</h2>", 1)[1]  # the plain answer first, then the scorecard
+    assert answer.startswith("<div class='answer'><p>")
+    assert answer.split("</div>", 1)[1].startswith('<figure><img alt="scorecard of the strategies"')
+    assert "allocates less of it" in answer.split("</div>", 1)[0]  # the Concept's first stage spends less
     assert not re.search(r"(src|href)=['\"]https?://", page)  # no external links
     assert "class=\"sortable\"" in page and "<details>" in page
     assert "targets met by the <code>concept_two_stage</code> runs" in page  # validation section
@@ -76,10 +80,11 @@ def test_first_section_names_no_winner_the_intervals_do_not_support(compared):
     page = (compared / "report.html").read_text()
     assert html.unescape(text[1]) in html.unescape(page)
     labels = [lab for lab in comp.labels if not lab.startswith("hybrid ")]
+    label_of = {names.strategy(lab): lab for lab in labels}  # the report names strategies as people say them
     for sentence in text:
         found = re.search(r"<b>([^<]+)</b> is ahead of every other strategy", sentence)
         if found:
-            leader = found.group(1)
+            leader = label_of[found.group(1)]
             part = pairs[((pairs.a == leader) | (pairs.b == leader)) & pairs.a.isin(labels) & pairs.b.isin(labels)]
             outcome = next(o for o in paired.HEADLINE_OUTCOMES
                            if sentence.startswith(f"On {report.outcome_phrase(o, 2018, comp.last_year, 0.05)}"))
@@ -156,7 +161,7 @@ def test_report_robustness_section_has_findings_table_and_figure(compared):
     assert "<table class=\"sortable\">" in section and section.count("<img ") == 1
     assert "data:image/png;base64," in section
     for row in table.itertuples():
-        assert f"<tr><th>{row.strategy}</th><td>{100 * row.share_best_gdp:.0f}%</td>" \
+        assert f"<tr><th>{names.strategy(row.strategy)}</th><td>{100 * row.share_best_gdp:.0f}%</td>" \
                f"<td>{100 * row.share_best_poverty:.0f}%</td><td>{row.mean_regret_gdp_pc_som:,.0f}</td>" \
                f"<td>{row.max_regret_gdp_pc_som:,.0f}</td>" in section
     assert "som per person" in section and "percentage points" in section
@@ -166,14 +171,15 @@ def test_report_robustness_section_has_findings_table_and_figure(compared):
     assert f"Across {WORLDS} worlds drawn by Latin hypercube" in section
     leaders = table.strategy[table.share_best_gdp == leader.share_best_gdp]
     if len(leaders) == 1:
-        assert f"<b>{leader.strategy}</b> is" in section and worlds in section
+        assert f"<b>{names.strategy(leader.strategy)}</b> is" in section and worlds in section
     else:  # tied leaders share the sentence ("are each best")
-        assert all(f"<b>{name}</b>" in section for name in leaders) and "are each" in section and worlds in section
+        assert all(f"<b>{names.strategy(name)}</b>" in section for name in leaders) and "are each" in section
+        assert worlds in section
     safest = table.loc[table.max_regret_gdp_pc_som.idxmin()]
     if safest.max_regret_gdp_pc_som > 0:
         assert f"in no world more than {safest.max_regret_gdp_pc_som:,.0f} som per person below the best" in section
     else:
-        assert f"<b>{safest.strategy}</b> is never below the best strategy on GDP per person" in section
+        assert f"<b>{names.strategy(safest.strategy)}</b> is never below the best strategy on GDP per person" in section
 
 
 def test_robustness_findings_numbers_equal_the_table():
@@ -231,7 +237,7 @@ def test_a_strategy_leaving_over_5_percent_unspent_is_flagged_beside_its_verdict
     flags = paired.unspent_flags(whole)
     assert list(flags) == ["equalisation_uniform"]
     frame = report.verdict_frame(pairs, ["equalisation_uniform", "concentrated"], 2018, 2040, 0.05, flags=flags)
-    assert list(frame.index) == ["equalisation_uniform [27% unspent] vs concentrated"]
+    assert list(frame.index) == ["equal per person [27% unspent] vs 20 centres"]  # names as people say them
     (sentence,) = report.unspent_sentences(whole, ["concentrated", "equalisation_uniform"], 2040)
     assert "left 27% of its budget unspent by 2040 (16.2 of 60.0 bn som" in sentence
     assert "per som absorbed, its GDP in 2040 gains 0.120 som" in sentence

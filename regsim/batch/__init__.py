@@ -6,6 +6,14 @@ runs (serial, process pool, Dask, Slurm shards), ``store`` keeps the results dir
 :func:`run_batch`.
 """
 
-from regsim.batch.runner import MAX_RUNS, RunsFailed, default_workers, design_size, run_batch, run_table
+from regsim.batch.runner import (
+    MAX_RUNS,
+    BatchIncomplete,
+    RunsFailed,
+    default_workers,
+    design_size,
+    run_batch,
+    run_table,
+)
 
-__all__ = ["MAX_RUNS", "RunsFailed", "default_workers", "design_size", "run_batch", "run_table"]
+__all__ = ["MAX_RUNS", "BatchIncomplete", "RunsFailed", "default_workers", "design_size", "run_batch", "run_table"]

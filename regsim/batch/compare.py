@@ -202,6 +202,13 @@ class CompareResult:
     runs_total: int = 0
     seconds: float = 0.0
     labels: int = 0
+    pending: int = 0  # runs of other shards not done yet (with a shard)
+    dry_run: dict[str, Any] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every run of the comparison is done (always, unless shards are still running)."""
+        return self.ok and self.pending == 0
 
     @property
     def ok(self) -> bool:
@@ -253,13 +260,29 @@ def _correction_text(settings: CompareSettings) -> str:
 
 
 def run_comparison(settings: CompareSettings, out: Path, executor: str = "processes", workers: int = 1,
-                   progress: bool = True) -> CompareResult:
+                   progress: bool = True, scheduler: str | None = None, shard: str | None = None,
+                   dry_run: bool = False) -> CompareResult:
     """Run (or resume, or extend) a comparison into ``out``; returns what was run and why it stopped.
+
+    Args:
+        settings: What to compare and how to judge it.
+        out: The batch folder.
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes.
+        progress: Show a progress bar.
+        scheduler: Address of an existing Dask scheduler.
+        shard: ``"I/N"``: run only the I-th of N slices (Slurm job arrays; fixed replications only).
+            The comparison is judged and recorded once every shard is done (the last shard, or a
+            later plain run on the same folder, does it).
+        dry_run: Check everything and count runs; ``result.dry_run`` holds the counts; nothing is written.
 
     Raises:
         ExperimentError: for an unusable setting or directory, before any run.
     """
     settings.check()
+    if shard is not None and settings.auto:
+        raise ExperimentError("--shard needs a fixed number of --replications (rounds of auto judge all runs "
+                              "between rounds)")
     exp = parse(experiment_table(settings), None)
     previous = analysis.read_record(out)
     if previous and previous.get("replications_mode") == "auto" and settings.auto and \
@@ -267,12 +290,19 @@ def run_comparison(settings: CompareSettings, out: Path, executor: str = "proces
         raise ExperimentError(f"{out}: holds a comparison with --max-replications {previous.get('max_replications')}; "
                               "use the same cap to extend it, or a new --out")
     result = CompareResult(rounds=Rounds(), labels=len(exp.cells))
+    if dry_run:
+        result.dry_run = run_batch(exp, out, executor=executor, workers=workers, scheduler=scheduler, shard=shard,
+                                   progress=False, dry_run=True, replications=settings.schedule()[-1])
+        return result
 
     def run_round(k: int) -> bool:
-        summary = run_batch(exp, out, executor=executor, workers=workers, progress=progress, replications=k)
+        summary = run_batch(exp, out, executor=executor, workers=workers, progress=progress, replications=k,
+                            scheduler=scheduler, shard=shard)
         result.runs_done_now += summary["ran"]
         result.seconds += summary["seconds"]
         result.runs_total = summary["total"]
+        if shard is not None:
+            result.pending = summary["pending_total"]
         return summary["failed_total"] == 0 or _round_complete(out, k)
 
     if settings.auto:
@@ -281,7 +311,7 @@ def run_comparison(settings: CompareSettings, out: Path, executor: str = "proces
     else:
         ok = run_round(settings.planned)
         result.rounds = Rounds([settings.planned] if ok else [], [], "fixed" if ok else "failed")
-    if result.ok:
+    if result.complete:
         write_record(out, settings, result.rounds)
     return result
 

@@ -29,6 +29,7 @@ so the serial path with the shell's threads equals workers with ``OMP_NUM_THREAD
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import socket
@@ -45,9 +46,14 @@ from regsim.batch import store
 from regsim.errors import ExperimentError
 
 EXECUTORS = ("serial", "processes", "dask")
+DASK_MISSING = ("the dask executor needs the optional extra 'dask' (dask.distributed): "
+                "pip install 'regsim[dask]'")
 TASKS_PER_CHILD = 200  # recycle pool workers now and then (memory hygiene)
 DASK_RETRIES = 2
 WORKER_RETRIES = 2  # a run whose worker process died is tried again this many times, then failed
+NO_WORKERS_S = 300.0  # a Dask cluster without any worker this long stops the batch (one line)
+NO_WORKERS_ENV = "REGSIM_DASK_NO_WORKERS_S"
+DASK_POLL_S = 2.0  # how often the scheduler is asked for its workers while no run finishes
 SCHEDULER_TIMEOUT_S = 5.0  # checking that --scheduler answers, before anything is created
 TEST_KILL_ENV = "REGSIM_TEST_KILL_RUN"  # tests only: "ID" kills the worker running run ID, "ID:once" once
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -127,6 +133,43 @@ def _test_kill(spec: RunSpec) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def without_main() -> Iterator[None]:
+    """While worker processes start, hide the caller's ``__main__`` so that they never re-run its script.
+
+    ``forkserver`` and ``spawn`` children import the parent's main script (or ``-m`` module) before
+    they start; a script that calls ``regsim.run_batch`` at top level, without an
+    ``if __name__ == "__main__":`` guard, would start batches inside its own workers. regsim's workers
+    need nothing from ``__main__`` (their targets live in regsim), so for the moment of starting them
+    ``sys.modules["__main__"]`` is an empty module: multiprocessing then records no main to import.
+    """
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    if main is None or (getattr(main, "__file__", None) is None and getattr(main, "__spec__", None) is None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def check_not_bootstrapping(caller: str) -> None:
+    """Refuse to start a batch from a worker process that is importing the caller's script.
+
+    Raises:
+        ExperimentError: naming the guard to add.
+    """
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise ExperimentError(f"{caller} was called while a worker process was importing your script; put the "
+                              'calls under  if __name__ == "__main__":  at the end of the script')
+
+
 def _serial(specs: list[RunSpec]) -> Iterator[RunOutcome]:
     for spec in specs:
         yield execute(spec)
@@ -177,7 +220,8 @@ class _Pool:
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe()
         process = self.ctx.Process(target=_worker_main, args=(child, TASKS_PER_CHILD), daemon=True)
-        process.start()
+        with without_main():  # a caller's script without a __main__ guard is not re-run in the worker
+            process.start()
         child.close()
         return _Worker(process, parent)
 
@@ -276,10 +320,9 @@ def _processes(specs: list[RunSpec], workers: int, retries: int = WORKER_RETRIES
 
 def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[RunOutcome]:
     try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:  # pragma: no cover - dask is a dependency
-        raise ExperimentError("--executor dask needs the 'distributed' package: "
-                              "pip install 'dask[distributed]'") from None
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ExperimentError(DASK_MISSING) from None
     cluster = None
     if scheduler:
         try:
@@ -287,25 +330,131 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
         except OSError as err:
             raise ExperimentError(f"--scheduler {scheduler}: cannot connect ({err})") from None
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, env={"OMP_NUM_THREADS": "1"})
+        with without_main():  # the workers (spawned) do not re-run a caller's script
+            cluster = _local_cluster(LocalCluster, workers)
         client = Client(cluster)
     try:
         futures = client.map(execute, specs, pure=False, retries=DASK_RETRIES,
                              key=[f"regsim-run-{s.run_id}-{os.getpid()}-{time.time_ns()}" for s in specs])
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as err:  # the task itself failed after retries (e.g. killed workers)
-                spec = specs[futures.index(future)]
-                message = f"lost on the cluster: {type(err).__name__}: {err}"
-                store.atomic_json({"run_id": spec.run_id, "error": message},
-                                  store.failure_file(Path(spec.out_dir), spec.run_id))
-                yield RunOutcome(spec.run_id, "failed", 0.0, message)
+        # a local worker that dies is restarted (spawned) by its nanny while the runs go on: hide main then too
+        with _quiet_dask_client(), without_main() if cluster is not None else contextlib.nullcontext():
+            yield from _dask_outcomes(client, futures, specs, scheduler)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with _quiet_dask_client():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def _quiet_dask_client() -> Iterator[None]:
+    """Silence the client's warnings about results lost with a dead worker (regsim says it in one line)."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("distributed.client", "asyncio")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _local_cluster(local_cluster: Any, workers: int) -> Any:
+    """A local Dask cluster whose worker processes ignore Ctrl-C and whose logs stay quiet.
+
+    Ctrl-C reaches every process of the terminal's group: the parent stops the cluster itself
+    (and says what was kept), so the workers, started while SIGINT is ignored, inherit that and
+    print no KeyboardInterrupt tracebacks; Dask's warnings about the shutdown are silenced.
+    """
+    import logging
+    import threading
+    import warnings
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        with warnings.catch_warnings():  # "Port 8787 is already in use": another cluster's dashboard
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            return local_cluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                 env={"OMP_NUM_THREADS": "1"}, silence_logs=logging.CRITICAL)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+
+
+def no_worker_timeout() -> float:
+    """Seconds a Dask cluster may have no worker at all before the batch stops (``REGSIM_DASK_NO_WORKERS_S``)."""
+    text = os.environ.get(NO_WORKERS_ENV, "")
+    try:
+        value = float(text) if text else NO_WORKERS_S
+    except ValueError:
+        raise ExperimentError(f"{NO_WORKERS_ENV}={text!r}: expected a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ExperimentError(f"{NO_WORKERS_ENV}={text!r}: expected a number of seconds above 0")
+    return value
+
+
+def _dask_outcomes(client: Any, futures: list[Any], specs: list[RunSpec], scheduler: str | None
+                   ) -> Iterator[RunOutcome]:
+    """Outcomes as the futures finish; stop in one line when the cluster has had no worker for too long.
+
+    A task whose workers are all gone waits on the scheduler for a worker that may never come
+    (an external ``dask worker`` command killed, nanny included): the scheduler is asked every
+    few seconds how many workers it has.
+    """
+    from distributed import wait
+
+    limit = no_worker_timeout()
+    spec_of = {future.key: spec for future, spec in zip(futures, specs, strict=True)}
+    pending = set(futures)
+    alone_since: float | None = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=DASK_POLL_S, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        progressed = False
+        for future in done:
+            outcome = _dask_outcome(future, spec_of[future.key])
+            if outcome is None:  # its result was on a worker that is gone: Dask runs it again
+                pending.add(future)
+            else:
+                progressed = True
+                yield outcome
+        if progressed or _dask_workers(client):
+            alone_since = None
+            continue
+        alone_since = alone_since or time.monotonic()
+        if time.monotonic() - alone_since > limit:
+            where = f"--scheduler {scheduler}" if scheduler else "the local Dask cluster"
+            raise ExperimentError(
+                f"{where}: no Dask worker has been connected for {limit:g} s and {len(pending)} run(s) are not "
+                "done; the finished ones are kept: start workers (dask worker ADDRESS) and run the same command again "
+                f"to resume (the wait is set by {NO_WORKERS_ENV})")
+
+
+def _dask_workers(client: Any) -> int:
+    """Workers the scheduler knows now (0 if it cannot be asked)."""
+    try:
+        return len(client.nthreads())
+    except Exception:  # the scheduler itself is gone or busy: no usable worker either
+        return 0
+
+
+def _dask_outcome(future: Any, spec: RunSpec) -> RunOutcome | None:
+    """The outcome of a finished task; None if its result cannot be fetched now (its worker died)."""
+    try:
+        return future.result(timeout=DASK_POLL_S)
+    except TimeoutError:
+        return None
+    except Exception as err:  # the task itself failed after retries (e.g. killed workers)
+        message = f"lost on the cluster: {type(err).__name__}: {err}"
+        store.atomic_json({"run_id": spec.run_id, "error": message},
+                          store.failure_file(Path(spec.out_dir), spec.run_id))
+        return RunOutcome(spec.run_id, "failed", 0.0, message)
 
 
 def run_specs(specs: list[RunSpec], executor: str, workers: int, scheduler: str | None = None) -> Iterator[RunOutcome]:
@@ -324,6 +473,12 @@ def check_arguments(executor: str, workers: int) -> None:
         raise ExperimentError(f"--executor: unknown {executor!r}; allowed: {', '.join(EXECUTORS)}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ExperimentError(f"--workers: {workers} is not allowed; use 1 or more")
+    if executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise ExperimentError(DASK_MISSING)
+        no_worker_timeout()
 
 
 def check_scheduler(address: str, timeout_s: float = SCHEDULER_TIMEOUT_S) -> None:

@@ -2,7 +2,8 @@
 
 An experiment names a scenario, overrides applied to every run (``[experiment.set]``), a full
 factorial grid (``[grid]``) and/or a list of cells (``[[cells]]``, each a table of overrides), an
-optional sample over ranges (``[sample]``: ``lhs``, ``sobol`` or ``morris``, drawn with SALib) and
+optional sample over ranges (``[sample]``: ``lhs``, ``sobol`` (``second_order = true`` for S2) or
+``morris``, drawn with SALib) and
 a number of replications. The design is the cells crossed with the sample points crossed with the
 replications; replication k gets the same seed in every cell
 (common random numbers), derived from the experiment seed with ``numpy.random.SeedSequence``.
@@ -36,7 +37,7 @@ _TABLES: Final = {"experiment", "grid", "sample", "cells"}
 _EXPERIMENT_KEYS: Final = {"name", "description", "scenario", "replications", "seed", "outputs", "set",
                            "settlement_years"}
 SETTLEMENT_YEARS: Final = ("all", "base_and_last")
-_SAMPLE_KEYS: Final = {"method", "n", "ranges", "levels"}  # drawn with experiment.seed
+_SAMPLE_KEYS: Final = {"method", "n", "ranges", "levels", "second_order"}  # drawn with experiment.seed
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Experiment:
     description: str = ""
     cells: tuple[dict[str, Any], ...] = ()
     settlement_years: str = "all"
+    second_order: bool = False  # sobol only: Saltelli's sample for S2 too, n (2D + 2) points
 
     def varied_keys(self) -> list[str]:
         """Parameter keys that vary across the design, in column order."""
@@ -81,6 +83,7 @@ class Experiment:
             "settlement_years": self.settlement_years,
             "scenario_params": _scenario_fingerprint(self.scenario),
             "files": _file_digests(self),
+            **({"second_order": True} if self.second_order else {}),  # older fingerprints unchanged
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -139,8 +142,13 @@ def _weights_files(exp: Experiment) -> set[str]:
 
 
 def _file_digests(exp: Experiment) -> dict[str, str]:
-    """sha256 of every file the experiment's runs read, by resolved path."""
-    files = {str(path): _content(path) for path in _scenario_chain(exp.scenario)}
+    """sha256 of every file the experiment's runs read: the scenario chain by position, weights by path.
+
+    The scenario files are named by their place in the ``inherits`` chain, not by where they were
+    found: a name such as ``baseline`` may resolve to a checkout's ``scenarios/`` in one shell and
+    to the packaged copy in another, and the same bytes are the same experiment.
+    """
+    files = {f"scenario[{i}]": _content(path) for i, path in enumerate(_scenario_chain(exp.scenario))}
     files.update({str(Path(p).resolve()): _content(Path(p)) for p in _weights_files(exp)})
     return files
 
@@ -236,6 +244,11 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
         raise _fail(where, f"experiment.settlement_years: unknown value {settlement_years!r}; "
                     f"allowed: {', '.join(SETTLEMENT_YEARS)}")
     method, n, levels, ranges = _parse_sample(table.get("sample"), grid, where)
+    second_order = (table.get("sample") or {}).get("second_order", False)
+    if not isinstance(second_order, bool):
+        raise _fail(where, f"sample.second_order must be true or false, got {second_order!r}")
+    if second_order and method != "sobol":
+        raise _fail(where, f"sample.second_order is used by method = 'sobol' only (this is {method!r}); remove it")
     fixed = head["fixed"]
     varied = [*grid, *ranges, *(k for c in cells for k in c)]
     if clash := next((k for k in fixed if k in varied), None):
@@ -248,7 +261,8 @@ def parse(table: dict[str, Any], path: Path | None) -> Experiment:
     return Experiment(name=head["name"], path=path, scenario=head["scenario"], replications=head["replications"],
                       seed=head["seed"], outputs=tuple(head["outputs"]), fixed=fixed, grid=grid,
                       method=method, n=int(n or 0), levels=int(levels), ranges=ranges,
-                      description=head["description"], cells=tuple(cells), settlement_years=settlement_years)
+                      description=head["description"], cells=tuple(cells), settlement_years=settlement_years,
+                      second_order=second_order)
 
 
 def _parse_head(exp: Any, path: Path | None, base_dir: Path, where: str) -> dict[str, Any]:
@@ -399,7 +413,7 @@ def _sample_points(exp: Experiment) -> np.ndarray:
     elif exp.method == "sobol":
         from SALib.sample import sobol
 
-        points = sobol.sample(problem, exp.n, calc_second_order=False, seed=exp.seed)
+        points = sobol.sample(problem, exp.n, calc_second_order=exp.second_order, seed=exp.seed)
     else:
         from SALib.sample import morris
 

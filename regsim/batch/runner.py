@@ -20,20 +20,46 @@ from typing import Any, Final
 import pandas as pd
 
 from regsim.batch import store
-from regsim.batch.executors import RunSpec, check_arguments, check_scheduler, parse_shard, run_specs
+from regsim.batch.executors import (
+    RunSpec,
+    check_arguments,
+    check_not_bootstrapping,
+    check_scheduler,
+    parse_shard,
+    run_specs,
+)
 from regsim.batch.experiment import Experiment, design, parse, run_overrides
 from regsim.errors import ExperimentError
 from regsim.scenario import locate
 
 MAX_RUNS: Final = 100_000  # larger designs need allow_large (--allow-large)
+# --dry-run's estimate of a run's cost: README "Speed and memory" (regsim bench, 2 cores x86-64, 2026-12-01):
+# 1.44 s for the default run (1 row = 10 households, 2018-2040: 23 years), 14.03 s at 1:1. Timed on 2026-12-07,
+# a run at 1:20 to 2035 takes 0.61 of the default and one at 1:400 to 2018 0.16: about 30% of the default is
+# fixed (data, world, initialisation) and 70% grows with household rows x years.
+REFERENCE_RUN_S: Final = 1.44
+REFERENCE_WEIGHT: Final = 10
+REFERENCE_YEARS: Final = 23
+FIXED_SHARE: Final = 0.3
+
+
+def seconds_per_run(params: Any) -> float:
+    """Estimated seconds of one run on one core (``regsim bench``'s default run, scaled by rows x years)."""
+    years = params.time.end_year - params.time.start_year + 1
+    scale = (REFERENCE_WEIGHT / params.scale.household_weight) * (years / REFERENCE_YEARS)
+    return REFERENCE_RUN_S * (FIXED_SHARE + (1 - FIXED_SHARE) * scale)
+
+
+class DesignTooLargeError(ExperimentError):
+    """A design of more than ``MAX_RUNS`` runs without ``allow_large`` (``regsim batch`` names its option)."""
 
 
 def design_size(exp: Experiment) -> int:
     """Number of runs of an experiment's design, counted without building it.
 
     Cells (the grid's combinations, then the ``[[cells]]``) x sample points x replications;
-    SALib draws ``n`` points for ``lhs``, ``n (D + 2)`` for ``sobol`` (first order) and
-    ``n (D + 1)`` for ``morris`` (``n`` trajectories), with ``D`` the number of ranges.
+    SALib draws ``n`` points for ``lhs``, ``n (D + 2)`` for ``sobol`` (``n (2D + 2)`` with
+    ``second_order``) and ``n (D + 1)`` for ``morris`` (``n`` trajectories), with ``D`` the number of ranges.
     """
     grid = math.prod(len(values) for values in exp.grid.values())
     # with [[cells]]: the grid's cells (if any) then the listed ones; without: the grid (1 if none)
@@ -41,7 +67,8 @@ def design_size(exp: Experiment) -> int:
     points = 1
     if exp.ranges:
         d = len(exp.ranges)
-        points = {"lhs": exp.n, "sobol": exp.n * (d + 2), "morris": exp.n * (d + 1)}.get(exp.method or "", exp.n)
+        sobol = exp.n * (2 * d + 2 if exp.second_order else d + 2)
+        points = {"lhs": exp.n, "sobol": sobol, "morris": exp.n * (d + 1)}.get(exp.method or "", exp.n)
     return cells * points * exp.replications
 
 
@@ -62,7 +89,8 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         allow_large: Allow designs of more than ``MAX_RUNS`` runs.
         announce: Called with one line ("N runs (M to do)") before the runs start.
         dry_run: Check everything (arguments, ``out_dir``, the design and its first run's parameters)
-            and return ``{"dry_run": True, "total", "in_slice"}`` without creating or running anything.
+            and return ``{"dry_run": True, "total", "in_slice", "seconds_per_run", "core_hours",
+            "core_hours_in_slice"}`` (estimated from ``regsim bench``) without creating or running anything.
         replications: Run only replications ``0 .. replications - 1`` of every cell (the rounds of
             ``regsim compare --replications auto``: the design, its seeds and fingerprint stay those of
             all ``exp.replications``, so a later round extends the same directory and resumes honestly).
@@ -71,6 +99,7 @@ def run_batch(exp: Experiment, out_dir: str | Path, executor: str = "serial", wo
         ExperimentError: for a bad argument, an unusable ``out_dir``, a design that is too
             large, or a directory holding another experiment; raised before anything is created.
     """
+    check_not_bootstrapping("run_batch")
     out = Path(out_dir)
     slice_ = _check_request(exp, out, executor, workers, scheduler, shard, allow_large)
     if replications is not None and not 1 <= replications <= exp.replications:
@@ -105,8 +134,9 @@ def _check_request(exp: Experiment, out: Path, executor: str, workers: int, sche
         check_scheduler(scheduler)
     size = design_size(exp)
     if size > MAX_RUNS and not allow_large:
-        raise ExperimentError(f"{exp.path or exp.name}: the design has {size:,} runs, more than {MAX_RUNS:,}; "
-                              "reduce the grid, sample or replications, or pass --allow-large to go ahead")
+        raise DesignTooLargeError(f"{exp.path or exp.name}: the design has {size:,} runs, more than {MAX_RUNS:,}; "
+                             "reduce the grid, sample or replications")
+    store.check_batch_folder(out)  # not ., a parent of it or the home folder (unless resumed there)
     store.check_out_dir(out)
     return slice_
 
@@ -123,15 +153,17 @@ def _dry_run(exp: Experiment, out: Path, slice_: tuple[int, int] | None) -> dict
 
     total = design_size(exp)
     if total <= MAX_RUNS:
-        run_params(exp, design(exp).iloc[0].to_dict())
+        params = run_params(exp, design(exp).iloc[0].to_dict())
     else:
         first = {key: values[0] for key, values in exp.grid.items()} if exp.grid else dict(
             exp.cells[0] if exp.cells else {})
         first.update({key: float(bounds[0]) for key, bounds in exp.ranges.items()})
-        run_params(exp, {"run_id": 0, "replication": 0, "seed": replication_seeds(exp.seed, 1)[0], **first})
+        params = run_params(exp, {"run_id": 0, "replication": 0, "seed": replication_seeds(exp.seed, 1)[0], **first})
     store.check_fingerprint(out, exp.fingerprint())
     in_slice = total if slice_ is None else len(range(slice_[0] - 1, total, slice_[1]))
-    return {"dry_run": True, "total": total, "in_slice": in_slice}
+    per_run = seconds_per_run(params)
+    return {"dry_run": True, "total": total, "in_slice": in_slice, "seconds_per_run": round(per_run, 2),
+            "core_hours": round(total * per_run / 3600, 2), "core_hours_in_slice": round(in_slice * per_run / 3600, 2)}
 
 
 def _open_store(exp: Experiment, out: Path, frame: pd.DataFrame) -> str:
@@ -145,12 +177,20 @@ def _open_store(exp: Experiment, out: Path, frame: pd.DataFrame) -> str:
     store.open_or_create(out, exp.name, exp.fingerprint(), frame,
                          {"scenario": scenario_path, "replications": exp.replications, "seed": exp.seed,
                           "outputs": list(exp.outputs), "varied": exp.varied_keys(), "fixed": exp.fixed,
-                          "base_params": to_dict(base)})
+                          "sampled": list(exp.ranges), "sample": _sample_record(exp), "base_params": to_dict(base)})
     if not (out / "world.parquet").is_file():
         world = cached_world(base.scale.world_seed, base.world)
         store.atomic_parquet(road_table(world), out / "roads.parquet")
         store.atomic_parquet(world_table(world), out / "world.parquet")
     return scenario_path
+
+
+def _sample_record(exp: Experiment) -> dict[str, Any] | None:
+    """The ``[sample]`` of the experiment as the manifest records it (``regsim sensitivity --from`` reads it)."""
+    if not exp.ranges:
+        return None
+    return {"method": exp.method, "n": exp.n, "levels": exp.levels, "second_order": exp.second_order,
+            "ranges": {k: list(v) for k, v in exp.ranges.items()}}
 
 
 def _pending_specs(exp: Experiment, out: Path, rows: pd.DataFrame, scenario_path: str) -> list[RunSpec]:
@@ -220,7 +260,8 @@ class RunsFailed(Exception):  # noqa: N818  (a result of the work, not a user mi
     """Some runs of a batch failed; they are recorded in the results directory (``design.parquet``)."""
 
     def __init__(self, out: Path, summary: dict[str, Any]) -> None:
-        super().__init__(f"{summary['failed_total']} run(s) failed in {out}")
+        super().__init__(f"{summary['failed_total']} run(s) failed in {out}; see {out}/design.parquet "
+                         f"(status, error) and {out}/failed/")
         self.out = out
         self.summary = summary
 
@@ -230,8 +271,17 @@ def default_workers(workers: int | None) -> int:
     return workers if workers is not None else (os.cpu_count() or 1)
 
 
+class BatchIncomplete(Exception):  # noqa: N818  (not an error: other shards are still to run)
+    """This shard is done but other shards of the batch are not: the study's analysis waits for them."""
+
+    def __init__(self, out: Path, summary: dict[str, Any]) -> None:
+        super().__init__(f"{summary['pending_total']} run(s) of other shards are still to run in {out}")
+        self.out = out
+        self.summary = summary
+
+
 def run_table(table: dict[str, Any], out_dir: str | Path, executor: str = "serial", workers: int | None = None,
-              progress: bool = True) -> dict[str, Any]:
+              progress: bool = True, scheduler: str | None = None, shard: str | None = None) -> dict[str, Any]:
     """Run (or resume) an experiment given as a table (as read from TOML) into ``out_dir``; all must succeed.
 
     The studies (sensitivity, robustness) and the comparison build their experiments this way.
@@ -241,10 +291,13 @@ def run_table(table: dict[str, Any], out_dir: str | Path, executor: str = "seria
 
     Raises:
         RunsFailed: if any run failed (after every other run finished).
+        BatchIncomplete: with ``shard``, if runs of other shards are not done yet.
     """
     out = Path(out_dir)
-    summary = run_batch(parse(table, None), out, executor=executor, workers=default_workers(workers),
-                        progress=progress)
+    summary = run_batch(parse(table, None), out, executor="dask" if scheduler else executor,
+                        workers=default_workers(workers), progress=progress, scheduler=scheduler, shard=shard)
     if summary["failed_total"]:
         raise RunsFailed(out, summary)
+    if summary["pending_total"]:
+        raise BatchIncomplete(out, summary)
     return summary

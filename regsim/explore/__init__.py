@@ -51,7 +51,7 @@ def free_port(host: str = DEFAULT_HOST, preferred: int = DEFAULT_PORT) -> int:
 
 def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int | None = None,
           cache: str | Path | None = None, executor: str = "processes", workers: int | None = None,
-          announce: Callable[[str], None] | None = None) -> int:
+          announce: Callable[[str], None] | None = None, lang: str | None = None) -> int:
     """Start the explorer and serve it until interrupted.
 
     Args:
@@ -63,6 +63,7 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
         executor: Executor of the runs (``processes``, ``serial`` or ``dask``), as ``regsim batch``.
         workers: Worker processes (default: all local cores).
         announce: Called with the address just before the server starts (the CLI prints it).
+        lang: Language of the page (:data:`regsim.i18n.LANGUAGES`; default English).
 
     Returns:
         The exit status of the server.
@@ -79,6 +80,7 @@ def serve(folder: str | Path | None = None, host: str = DEFAULT_HOST, port: int 
         saved.load(folder)  # fail now, in one line, rather than in the browser
     chosen = _choose_port(host, port)
     os.environ.update(_environment(folder, cache, executor, workers))
+    os.environ["REGSIM_EXPLORE_LANG"] = lang or ""  # read by regsim.explore.app (ENV_LANG)
     import multiprocessing
 
     multiprocessing.set_forkserver_preload(PRELOAD)
@@ -103,6 +105,8 @@ def _choose_port(host: str, port: int | None) -> int:
     """The port to serve on: 8765 or a free one (None), any free one (0), or ``port`` if it can be bound."""
     if port is None or port == 0:
         return free_port(host) if port is None else free_port(host, 0)
+    if not 0 < port <= 65535:
+        raise RegsimError(f"--port {port}: not a port; allowed: 1-65535 (or 0 for any free one)")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))

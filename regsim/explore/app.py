@@ -19,10 +19,15 @@ from typing import Any
 
 import solara
 
+from regsim import i18n
 from regsim.explore import levers, session
 from regsim.explore.runs import Cancelled, RunCache, default_cache_folder
+from regsim.i18n import _
 
 ENV_DIR = "REGSIM_EXPLORE_DIR"
+ENV_LANG = "REGSIM_EXPLORE_LANG"  # --lang of regsim explore
+MORE_REPLICATIONS = 5  # added by the button when a verdict is undecided
+i18n.set_language(os.environ.get(ENV_LANG) or i18n.SOURCE_LANGUAGE)
 ENV_CACHE = "REGSIM_EXPLORE_CACHE"
 ENV_EXECUTOR = "REGSIM_EXPLORE_EXECUTOR"
 ENV_WORKERS = "REGSIM_EXPLORE_WORKERS"
@@ -75,14 +80,23 @@ def LeverControl(lever: levers.Lever, choice: dict[str, Any], on_change: Any) ->
             solara.Select(label=lever.label, values=list(lever.choices), value=value, on_value=set_value)
         elif lever.kind == "float":
             shown = value / lever.scale
-            solara.SliderFloat(f"{lever.label}: {shown:g}", value=shown, min=lever.low, max=lever.high,
-                               step=lever.step, on_value=lambda v: set_value(_round(v * lever.scale)))
+
+            def typed(v: float | None) -> None:  # the number box: clipped to the slider's range
+                if v is not None:
+                    set_value(_round(min(max(float(v), lever.low), lever.high) * lever.scale))
+
+            with solara.Row(style={"align-items": "center", "flex-wrap": "nowrap"}):
+                with solara.Div(style={"flex": "1 1 auto", "min-width": "150px"}):
+                    solara.SliderFloat(f"{lever.label}: {shown:g}", value=shown, min=lever.low, max=lever.high,
+                                       step=lever.step, on_value=lambda v: set_value(_round(v * lever.scale)))
+                solara.InputFloat(label="", value=_round(shown), on_value=typed, continuous_update=False,
+                                  style={"max-width": "80px", "flex": "0 0 80px"}, classes=["regsim-number"])
         elif lever.kind == "int":
             solara.SliderInt(f"{lever.label}: {value}", value=int(value), min=int(lever.low), max=int(lever.high),
                              on_value=set_value)
         elif lever.kind == "optional_int":
             end = int(choice.get("time.end_year", levers.EXPLORE_END_YEAR))
-            solara.Checkbox(label="Funding stops after a sunset year", value=value is not None,
+            solara.Checkbox(label=_("Funding stops after a sunset year"), value=value is not None,
                             on_value=lambda on: set_value(min(end, levers.EXPLORE_END_YEAR - 5) if on else None))
             if value is not None:
                 solara.SliderInt(f"{lever.label}: {value}", value=int(value), min=int(lever.low), max=end,
@@ -100,33 +114,41 @@ def Picture(data: bytes) -> None:
 
 
 @solara.component
-def Figures(view: session.View, measure: str, set_measure: Any) -> None:
-    """The figures and tables of a view."""
+def Figures(view: session.View, measure: str, set_measure: Any, on_more: Any = None) -> None:
+    """The figures and tables of a view: the verdict first, with a button for more replications if undecided."""
     for note in view.notes:
         solara.Warning(note)
-    with solara.Card("Map of the settlements", classes=["regsim-map"]):
-        solara.ToggleButtonsSingle(value=measure, values=["income", "poverty"], on_value=set_measure)
+    with solara.Card(_("Paired verdict"), classes=["regsim-verdict"]):
+        paragraph([(" · ".join(view.names.get(x, x) for x in ("A", "B") if x in view.names), False)])
+        solara.DataFrame(view.verdicts.reset_index(drop=True), items_per_page=10)
+        undecided = bool(len(view.verdicts)) and bool((view.verdicts.iloc[:, -2] == _("cannot tell")).any())
+        if undecided and on_more is not None:
+            solara.Button(_("Add {n} replications to decide").format(n=MORE_REPLICATIONS), on_click=on_more,
+                          color="primary", classes=["regsim-more"])
+    with solara.Card(_("Map of the settlements"), classes=["regsim-map"]):
+        shown = {"income": _("income"), "poverty": _("poverty")}  # button words; the view keeps the keys
+        solara.ToggleButtonsSingle(value=shown[measure], values=list(shown.values()),
+                                   on_value=lambda v: set_measure(next(k for k, w in shown.items() if w == v)))
         if f"map_{measure}" in view.images:
             Picture(view.images[f"map_{measure}"])
-    with solara.Card("Headline outcomes by year, as differences versus none", classes=["regsim-paths"]):
+    with solara.Card(_("Headline outcomes by year, as differences versus no budget"), classes=["regsim-paths"]):
         Picture(view.images["paths"])
-    with solara.Card("Paired verdict", classes=["regsim-verdict"]):
-        paragraph([(" · ".join(view.names.get(x, x) for x in ("A", "B") if x in view.names), False)])
-        solara.DataFrame(view.verdicts, items_per_page=10)
-    with solara.Card("Growth-equity frontier", classes=["regsim-frontier"], style={"max-width": "760px"}):
+    with solara.Card(_("Growth-equity frontier"), classes=["regsim-frontier"], style={"max-width": "760px"}):
         Picture(view.images["frontier"])
     if "bands" in view.images:
-        with solara.Card("Distance from the nearest growth centre", classes=["regsim-bands"]):
+        with solara.Card(_("Distance from the nearest growth centre"), classes=["regsim-bands"]):
             Picture(view.images["bands"])
-    with solara.Card(f"Oblasts, {view.last_year}: mean over {view.replications} paired replications",
-                     classes=["regsim-oblasts"]):
-        solara.DataFrame(view.oblasts, items_per_page=12)
-    with solara.Card("The runs behind every number", classes=["regsim-runs"]):
-        solara.DataFrame(view.runs, items_per_page=30)
+    with solara.Card(_("Oblasts, {year}: mean over {n} paired replications").format(
+            year=view.last_year, n=view.replications), classes=["regsim-oblasts"]):
+        solara.DataFrame(view.oblasts.reset_index(drop=True), items_per_page=12)
+    with solara.Card(_("The runs behind every number"), classes=["regsim-runs"]):
+        solara.DataFrame(view.runs.reset_index(drop=True), items_per_page=30)
     for label, text in view.tomls.items():
-        with solara.Card(f"Scenario that reproduces {label}", classes=[f"regsim-toml-{label.split(' ')[0]}"]):
+        with solara.Card(_("Scenario that reproduces {label}").format(label=label),
+                         classes=[f"regsim-toml-{label.split(' ')[0]}"]):
             solara.FileDownload(text, filename=f"explore-{label.split(' ')[0]}.toml",
-                                label=f"Export {label.split(' ')[0]} as scenario TOML", mime_type="application/toml")
+                                label=_("Export {label} as scenario TOML").format(label=label.split(" ")[0]),
+                                mime_type="application/toml")
             solara.Preformatted(text)
 
 
@@ -137,14 +159,14 @@ def Status(result: Any, progress: tuple[int, int]) -> None:
     with solara.Div(classes=["regsim-status"]):
         if result.state in (solara.ResultState.RUNNING, solara.ResultState.STARTING, solara.ResultState.WAITING):
             solara.ProgressLinear(100 * done / total if total else True)
-            solara.Text(f"running: {done} of {total} runs done" if total else "preparing the view ...",
-                        classes=["regsim-busy"])
+            solara.Text(_("running: {done} of {total} runs done").format(done=done, total=total) if total
+                        else _("preparing the view ..."), classes=["regsim-busy"])
         elif result.state == solara.ResultState.ERROR and not isinstance(result.error, Cancelled):
             solara.Error(f"{result.error}")
         elif result.value is not None:
             view = result.value
-            solara.Text(f"ready: {view.replications} paired replications per choice, {view.ran} new runs, "
-                        f"{view.seconds:.1f} s", classes=["regsim-ready"])
+            solara.Text(_("ready: {n} paired replications per choice, {ran} new runs, {seconds} s").format(
+                n=view.replications, ran=view.ran, seconds=i18n.number(view.seconds, 1)), classes=["regsim-ready"])
 
 
 @solara.component
@@ -168,34 +190,37 @@ def LivePage() -> None:
 
     result = solara.use_thread(work, dependencies=[key], intrusive_cancel=False)
     with solara.Sidebar():
-        heading("Policy levers")
+        heading(_("Policy levers"))
         all_levers = levers.levers()
-        for lever in all_levers:
-            if lever.key in levers.POLICY_KEYS:
+        strategy = str(choice.get("policy.strategy"))
+        for lever in all_levers:  # only the levers that change something under the chosen strategy
+            if lever.key in levers.POLICY_KEYS and levers.applies(lever.key, strategy):
                 LeverControl(lever, choice, set_choice)
-        heading("Beliefs (plausible ranges)")
+        heading(_("Beliefs (plausible ranges)"))
         for lever in all_levers:
             if lever.key in levers.BELIEF_KEYS:
                 LeverControl(lever, choice, set_choice)
-        heading("Horizon and replications")
+        heading(_("Horizon and replications"))
         for lever in all_levers:
             if lever.key in levers.SETTING_KEYS:
                 LeverControl(lever, choice, set_choice)
-        solara.SliderInt(f"Replications: {replications}", value=replications, min=1, max=levers.MAX_REPLICATIONS,
-                         on_value=set_replications)
+        solara.SliderInt(_("Replications: {n}").format(n=replications), value=replications, min=1,
+                         max=levers.MAX_REPLICATIONS, on_value=set_replications)
         with solara.Row():
-            solara.Button("Pin A as B", on_click=lambda: set_pinned(dict(choice)))
-            solara.Button("Clear B", on_click=lambda: set_pinned(None), disabled=pinned is None)
-        solara.Checkbox(label="Frontier: every strategy at A's budget", value=all_strategies,
+            solara.Button(_("Pin A as B"), on_click=lambda: set_pinned(dict(choice)))
+            solara.Button(_("Clear B"), on_click=lambda: set_pinned(None), disabled=pinned is None)
+        solara.Checkbox(label=_("Frontier: every strategy at A's budget"), value=all_strategies,
                         on_value=set_all_strategies)
     heading("regsim explore", 2)
     paragraph([("A: ", True), (levers.describe_choice(choice), False),
                *([(" · B: ", True), (levers.describe_choice(pinned), False)] if pinned
-                 else [(" · pin A as B to compare two choices", False)]),
-               (" · every effect is paired with none (no regional budget) on the same seeds", False)])
+                 else [(" · " + _("pin A as B to compare two choices"), False)]),
+               (" · " + _("every effect is paired with no regional budget on the same seeds"), False)])
     Status(result, progress.value)
     if result.value is not None:
-        Figures(result.value, measure, set_measure)
+        more = (lambda: set_replications(min(levers.MAX_REPLICATIONS, replications + MORE_REPLICATIONS))) \
+            if replications < levers.MAX_REPLICATIONS else None
+        Figures(result.value, measure, set_measure, on_more=more)
 
 
 @solara.component
@@ -212,15 +237,16 @@ def SavedPage() -> None:
     result = solara.use_thread(lambda: session.saved_view(saved, a, b, reference), dependencies=[a, b, reference],
                                intrusive_cancel=False)
     with solara.Sidebar():
-        heading("Saved comparison")
-        paragraph([(str(saved.folder), True), (": nothing runs here; every number is read from the folder", False)])
+        heading(_("Saved comparison"))
+        paragraph([(str(saved.folder), True), (": " + _("nothing runs here; every number is read from the folder"),
+                                               False)])
         solara.Select(label="A", values=labels, value=a, on_value=set_a)
-        solara.Select(label="B (optional)", values=["(none chosen)", *labels], value=b or "(none chosen)",
+        solara.Select(label=_("B (optional)"), values=["(none chosen)", *labels], value=b or "(none chosen)",
                       on_value=lambda v: set_b(None if v == "(none chosen)" else v))
-        solara.Select(label="Reference", values=labels, value=reference, on_value=set_reference)
+        solara.Select(label=_("Reference"), values=labels, value=reference, on_value=set_reference)
     heading(f"regsim explore: {Path(saved.folder).name}", 2)
     paragraph([("A: ", True), (a, False), *([(" · B: ", True), (b, False)] if b else []),
-               (" · versus ", False), (reference, True)])
+               (" · " + _("versus") + " ", False), (reference, True)])
     Status(result, (0, 0))
     if result.value is not None:
         Figures(result.value, measure, set_measure)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from regsim.i18n import _
 from regsim.params import DEFAULT_SEED, all_keys, describe
 from regsim.rng import replication_seeds
 
@@ -41,21 +42,40 @@ BELIEF_KEYS: Final = ("economy.agglomeration_elasticity", "economy.congestion_el
 SETTING_KEYS: Final = ("time.end_year", "scale.household_weight")
 LEVER_KEYS: Final = (*POLICY_KEYS, *BELIEF_KEYS, *SETTING_KEYS)
 
-LABELS: Final = {
-    "policy.strategy": "Strategy",
-    "policy.budget_som_per_year": "Budget, bn som a year",
-    "policy.centre_share": "Centre share (hybrid)",
-    "policy.hinterland_share": "Hinterland share (concentrated_hinterland)",
-    "policy.catchment_km": "Catchment radius, km (hinterland)",
-    "policy.sunset_year": "Sunset year (last year of funding)",
-    CAPITAL_KEY: "Capital cities (Bishkek, Osh) receive funds",
-    "economy.agglomeration_elasticity": "Agglomeration elasticity",
-    "economy.congestion_elasticity": "Congestion elasticity",
-    "economy.public_capital_elasticity": "Public-capital elasticity",
-    "migration.move_propensity_per_year": "Migration propensity, per year",
-    "time.end_year": "End year",
-    "scale.household_weight": "Households per row (scale 1:N)",
+OFFERED_STRATEGIES_EXCLUDE: Final = ("custom",)  # needs an allocation CSV the explorer cannot take: not offered
+APPLIES: Final = {  # lever -> strategies it changes (absent: every strategy with a budget)
+    "policy.centre_share": ("hybrid",),
+    "policy.hinterland_share": ("concentrated_hinterland", "concept_two_stage"),
+    "policy.catchment_km": ("concentrated_hinterland", "concept_two_stage"),
 }
+
+
+def label_of(key: str) -> str:
+    """What the user reads for a lever, in the current language (:mod:`regsim.i18n`)."""
+    return {
+        "policy.strategy": _("Strategy"),
+        "policy.budget_som_per_year": _("Budget, bn som a year"),
+        "policy.centre_share": _("Share to the centres (mix)"),
+        "policy.hinterland_share": _("Share to the surroundings of the centres"),
+        "policy.catchment_km": _("Radius of the surroundings, km"),
+        "policy.sunset_year": _("Sunset year (last year of funding)"),
+        CAPITAL_KEY: _("Capital cities (Bishkek, Osh) receive funds"),
+        "economy.agglomeration_elasticity": _("Agglomeration elasticity"),
+        "economy.congestion_elasticity": _("Congestion elasticity"),
+        "economy.public_capital_elasticity": _("Public-capital elasticity"),
+        "migration.move_propensity_per_year": _("Migration propensity, per year"),
+        "time.end_year": _("End year"),
+        "scale.household_weight": _("Households per row (scale 1:N)"),
+    }[key]
+
+
+def applies(key: str, strategy: str) -> bool:
+    """Whether lever ``key`` changes anything under ``strategy`` (levers that do not are hidden)."""
+    if key in POLICY_KEYS and key != "policy.strategy" and strategy == REFERENCE:
+        return False
+    return strategy in APPLIES.get(key, (strategy,))
+
+
 SCALE_OF: Final = {"policy.budget_som_per_year": 1e9}  # the slider shows bn som
 
 
@@ -126,7 +146,7 @@ def levers() -> list[Lever]:
     defaults = default_choice()
     out = []
     for key in LEVER_KEYS:
-        label = LABELS[key]
+        label = label_of(key)
         if key not in meta:  # another version adds it; shown, disabled
             out.append(Lever(key, label, "bool", default=True, available=False,
                              note=f"{key} is not a parameter of this regsim version yet; the lever is disabled"))
@@ -134,7 +154,8 @@ def levers() -> list[Lever]:
         row = meta[key]
         default = defaults.get(key, row["default"])
         if row["choices"]:
-            out.append(Lever(key, label, "select", default=default, choices=tuple(row["choices"]),
+            choices = tuple(c for c in row["choices"] if c not in OFFERED_STRATEGIES_EXCLUDE)
+            out.append(Lever(key, label, "select", default=default, choices=choices,
                              note=row["doc"] or row["source"]))
         elif isinstance(row["default"], bool):
             out.append(Lever(key, label, "bool", default=default, note=row["doc"]))
@@ -254,17 +275,20 @@ def scenario_toml(choice: Mapping[str, Any], description: str = "", comments: tu
 
 def describe_choice(choice: Mapping[str, Any]) -> str:
     """A short label of a choice: strategy and the levers it uses."""
+    from regsim.reporting import names  # the names people use for the strategies
+
     strategy = choice.get("policy.strategy", "?")
-    parts = [str(strategy)]
+    parts = [names.strategy(str(strategy))]
     if strategy == "hybrid":
-        parts.append(f"centre share {choice.get('policy.centre_share', 0):.2f}")
+        parts.append(_("share to the centres {share}").format(share=f"{choice.get('policy.centre_share', 0):.2f}"))
     if strategy == "concentrated_hinterland":
-        parts.append(f"hinterland {choice.get('policy.hinterland_share', 0):.2f} within "
-                     f"{choice.get('policy.catchment_km', 0):g} km")
+        parts.append(_("surroundings {share} within {km} km").format(
+            share=f"{choice.get('policy.hinterland_share', 0):.2f}", km=f"{choice.get('policy.catchment_km', 0):g}"))
     if strategy != REFERENCE:
-        parts.append(f"{choice.get('policy.budget_som_per_year', 0) / 1e9:g} bn som/yr")
+        parts.append(_("{budget} bn som a year").format(
+            budget=f"{choice.get('policy.budget_som_per_year', 0) / 1e9:g}"))
         if choice.get("policy.sunset_year") is not None:
-            parts.append(f"until {choice['policy.sunset_year']}")
+            parts.append(_("until {year}").format(year=choice["policy.sunset_year"]))
         if choice.get(CAPITAL_KEY) is False:
-            parts.append("without capital cities")
+            parts.append(_("without capital cities"))
     return ", ".join(parts)

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from regsim.explore import levers, views
 from regsim.explore.runs import Progress, RunCache
 from regsim.explore.saved import Saved
+from regsim.i18n import _
 from regsim.params import STRATEGIES
 from regsim.reporting import paired
 from regsim.reporting.analysis import Comparison
@@ -77,8 +78,8 @@ def _figures(comp: Comparison, shown: Sequence[str], reference: str, frontier: p
             images[f"map_{measure}"] = png(views.map_figure(comp, shown[0], reference, measure))
         images["bands"] = png(views.bands_figure(comp, shown, reference))
     else:
-        notes.append("this batch has no settlement results: no map and no distance bands "
-                     "(run it with outputs = [\"national\", \"oblasts\", \"settlements\"])")
+        notes.append(_("this batch has no settlement results: no map and no distance bands (run it with outputs = "
+                       "[\"national\", \"oblasts\", \"settlements\"])"))
     images["paths"] = png(views.paths_figure(comp, shown, reference))
     images["frontier"] = png(views.frontier_figure(frontier, shown, reference, names))
     return images
@@ -107,8 +108,8 @@ def live_view(cache: RunCache, a: Mapping[str, Any], b: Mapping[str, Any] | None
         choices["B"] = b
     notes = []
     if b is not None and levers.reference_of(b) != reference:
-        notes.append("A and B differ in beliefs, horizon or scale: each is compared with the `none` of A's "
-                     "beliefs; the A-B verdict pairs them seed by seed all the same")
+        notes.append(_("A and B differ in beliefs, horizon or scale: each is compared with no budget under A's "
+                       "beliefs; the A-B verdict pairs them seed by seed all the same"))
     choices[paired.BASELINE] = reference
     extra: dict[str, Mapping[str, Any]] = {}
     if all_strategies:
@@ -147,7 +148,7 @@ def saved_view(saved: Saved, a: str, b: str | None, reference: str) -> View:
     notes: list[str] = []
     names = {label: label for label in saved.labels}
     if reference in shown:
-        notes.append(f"the reference {reference!r} is also shown; choose another")
+        notes.append(_("the reference {reference} is also shown; choose another").format(reference=repr(reference)))
     frontier = views.frontier_points(comp, [x for x in saved.labels if x != reference], reference)
     main = Comparison(**{**comp.__dict__, **_only(comp, [*shown, reference])})
     images = _figures(main, shown, reference, frontier, names, notes)

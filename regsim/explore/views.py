@@ -19,21 +19,27 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from regsim.i18n import _, ngettext, number
 from regsim.reporting import paired
 from regsim.reporting.analysis import Comparison
 from regsim.reporting.plots import DIVERGING, colour_for
 
 CHOICE_COLOURS: Final = {"A": "#0072B2", "B": "#D55E00"}  # Okabe-Ito blue and vermillion
 CONFIDENCE: Final = paired.DEFAULT_CONFIDENCE
-PATH_METRICS: Final = (
-    ("gdp_per_capita_som", "GDP per person, som", 1.0),
-    ("poverty_rate", "Poverty rate, points", 100.0),
-    ("theil_between_oblasts", "Theil between oblasts", 1.0),
-)
-MAP_MEASURES: Final = {
-    "income": ("income_per_capita_som", "Income per person vs none, %"),
-    "poverty": ("poverty_rate", "Poverty rate vs none, points"),
-}
+PATH_METRICS: Final = (("gdp_per_capita_som", 1.0), ("poverty_rate", 100.0), ("theil_between_oblasts", 1.0))
+MAP_MEASURES: Final = {"income": "income_per_capita_som", "poverty": "poverty_rate"}
+
+
+def _metric_title(metric: str) -> str:
+    """A metric's title with its unit, in the current language."""
+    return {"gdp_per_capita_som": _("GDP per person, som"), "poverty_rate": _("poverty rate, points"),
+            "theil_between_oblasts": _("Theil index between oblasts")}[metric]
+
+
+def _map_title(measure: str) -> str:
+    """The colour bar title of a map measure."""
+    return {"income": _("income per person vs no budget, %"), "poverty": _("poverty rate vs no budget, points")}[
+        measure]
 MAP_ASPECT: Final = 1.0 / math.cos(math.radians(41.5))  # km per degree of longitude at Kyrgyz latitudes
 
 
@@ -53,8 +59,8 @@ def n_note(comp: Comparison, labels: Sequence[str], reference: str) -> str:
     values = set(counts.values())
     if len(values) == 1:
         n = values.pop()
-        return f"{n} paired replication{'s' if n != 1 else ''}"
-    return ", ".join(f"{label}: {n}" for label, n in counts.items()) + " replications"
+        return ngettext("{n} paired replication", "{n} paired replications", n).format(n=n)
+    return _("replications: {counts}").format(counts=", ".join(f"{label}: {n}" for label, n in counts.items()))
 
 
 def settlement_change(comp: Comparison, label: str, reference: str, measure: str = "income") -> pd.DataFrame:
@@ -65,7 +71,7 @@ def settlement_change(comp: Comparison, label: str, reference: str, measure: str
     """
     if comp.settlements is None or comp.world is None:
         raise ValueError("this comparison has no settlement results (needed for the map)")
-    metric = MAP_MEASURES[measure][0]
+    metric = MAP_MEASURES[measure]
     s = comp.settlements[comp.settlements.year == comp.last_year]
     s = s[s.label.isin([label, reference]) & s.metric.isin([metric, "population"])]
     wide = s.pivot_table(index=["settlement_id", "replication"], columns=["metric", "label"], values="value")
@@ -98,13 +104,12 @@ def map_figure(comp: Comparison, label: str, reference: str = paired.BASELINE, m
     for row in data[data.kind == "capital"].itertuples():
         ax.annotate(row.name, (row.lon, row.lat), textcoords="offset points", xytext=(5, 5), fontsize=8)
     ax.set_aspect(MAP_ASPECT)
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel("longitude", fontsize=8)
-    ax.set_ylabel("latitude", fontsize=8)
-    fig.colorbar(points, ax=ax, shrink=0.8, label=MAP_MEASURES[measure][1] + " (95% of places in range)")
+    ax.set_axis_off()
+    fig.colorbar(points, ax=ax, shrink=0.8, label=_map_title(measure))
     n = n_note(comp, [label], reference)
-    ax.set_title(title or f"{label} vs {reference}, {comp.last_year}: mean of {n}; "
-                 "size = population, ringed = growth centres", fontsize=9)
+    ax.set_title(title or _("{label} vs {reference}, {year}: mean of {n}; size = population, ringed = growth "
+                            "centres").format(label=label, reference=reference, year=comp.last_year, n=n),
+                 fontsize=9)
     return fig
 
 
@@ -113,7 +118,8 @@ def paths_figure(comp: Comparison, labels: Sequence[str], reference: str = paire
     fig = Figure(figsize=(11, 3.4), layout="constrained")
     axes = fig.subplots(1, len(PATH_METRICS))
     national = comp.national[comp.national.label.isin([*labels, reference])]
-    for ax, (metric, name, scale) in zip(axes, PATH_METRICS, strict=True):
+    for ax, (metric, scale) in zip(axes, PATH_METRICS, strict=True):
+        name = _metric_title(metric)
         paths = paired.difference_paths(national, metric, reference=reference, confidence=CONFIDENCE)
         ax.axhline(0, color="grey", linewidth=0.8)
         for label in labels:
@@ -123,12 +129,12 @@ def paths_figure(comp: Comparison, labels: Sequence[str], reference: str = paire
             ax.plot(p.year, scale * p["mean"], color=colour(label), label=label, linewidth=1.8)
             low, high = p["low"].replace(-np.inf, np.nan), p["high"].replace(np.inf, np.nan)
             ax.fill_between(p.year, scale * low, scale * high, color=colour(label), alpha=0.2, linewidth=0)
-        ax.set_title(f"{name}\nvs {reference}", fontsize=9)
+        ax.set_title(_("{name}\nvs {reference}").format(name=name, reference=reference), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"Difference versus {reference}: mean and {CONFIDENCE:.0%} interval over "
-                 f"{n_note(comp, labels, reference)}", fontsize=9)
+    fig.suptitle(_("Difference versus {reference}: mean and {level} interval over {n}").format(
+        reference=reference, level=f"{CONFIDENCE:.0%}", n=n_note(comp, labels, reference)), fontsize=9)
     return fig
 
 
@@ -183,15 +189,15 @@ def frontier_figure(points: pd.DataFrame, current: str | Sequence[str], referenc
         if not is_current:
             ax.annotate((names or {}).get(row.label, row.label), (row.x, row.y), textcoords="offset points",
                         xytext=(4, 3), fontsize=6, color="#555555")
-    ax.set_xlabel(f"Poverty rate vs {reference}, points (left is better)", fontsize=8)
-    ax.set_ylabel(f"GDP per person vs {reference}, %", fontsize=8)
+    ax.set_xlabel(_("poverty rate vs {reference}, points (left is better)").format(reference=reference), fontsize=8)
+    ax.set_ylabel(_("GDP per person vs {reference}, %").format(reference=reference), fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)
     if len(points):
         ax.legend(fontsize=7, loc="best")
     n = sorted(set(points.n)) if len(points) else [0]
-    ax.set_title(f"Growth-equity frontier, last year ({'/'.join(map(str, n))} paired replications, "
-                 f"{CONFIDENCE:.0%} intervals)", fontsize=9)
+    ax.set_title(_("Growth-equity frontier, last year ({n} paired replications, {level} intervals)").format(
+        n="/".join(map(str, n)), level=f"{CONFIDENCE:.0%}"), fontsize=9)
     return fig
 
 
@@ -208,9 +214,12 @@ def oblast_table(comp: Comparison, labels: Sequence[str], reference: str = paire
         income = 100 * (wide[("income_per_capita_som", label)] / wide[("income_per_capita_som", reference)] - 1)
         poverty = 100 * (wide[("poverty_rate", label)] - wide[("poverty_rate", reference)])
         population = 100 * (wide[("population", label)] / wide[("population", reference)] - 1)
-        out[f"{label}: income per person, %"] = income.groupby(level="oblast").mean().round(2)
-        out[f"{label}: poverty, points"] = poverty.groupby(level="oblast").mean().round(2)
-        out[f"{label}: population, %"] = population.groupby(level="oblast").mean().round(2)
+        out[_("{label}: income per person, %").format(label=label)] = income.groupby(level="oblast").mean().map(
+            lambda v: number(v, 2))
+        out[_("{label}: poverty, points").format(label=label)] = poverty.groupby(level="oblast").mean().map(
+            lambda v: number(v, 2))
+        out[_("{label}: population, %").format(label=label)] = population.groupby(level="oblast").mean().map(
+            lambda v: number(v, 2))
     return out.reset_index()
 
 
@@ -228,7 +237,8 @@ def bands_figure(comp: Comparison, labels: Sequence[str], reference: str = paire
     table = band_table(comp, labels, reference)
     fig = Figure(figsize=(9, 3.3), layout="constrained")
     axes = fig.subplots(1, 2)
-    panels = (("income_per_capita_som", "Income per person, som", 1.0), ("poverty_rate", "Poverty rate, points", 100.0))
+    panels = (("income_per_capita_som", _("income per person, som"), 1.0),
+              ("poverty_rate", _("poverty rate, points"), 100.0))
     width = 0.8 / max(1, len(labels))
     for ax, (measure, name, scale) in zip(axes, panels, strict=True):
         rows = table[table.measure == measure]
@@ -248,8 +258,9 @@ def bands_figure(comp: Comparison, labels: Sequence[str], reference: str = paire
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3, axis="y")
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"By road distance from the nearest growth centre, {comp.last_year}: mean and "
-                 f"{CONFIDENCE:.0%} interval over {n_note(comp, labels, reference)}", fontsize=9)
+    fig.suptitle(_("By road distance from the nearest growth centre, {year}: mean and {level} interval over "
+                   "{n}").format(year=comp.last_year, level=f"{CONFIDENCE:.0%}", n=n_note(comp, labels, reference)),
+                 fontsize=9)
     return fig
 
 
@@ -262,15 +273,29 @@ def verdicts(comp: Comparison, a: str, b: str) -> pd.DataFrame:
     table = paired.pairwise(outcomes, labels=order, confidence=CONFIDENCE)
     table = table[(table.a == a) & (table.b == b)] if a != paired.BASELINE else table[
         (table.a == b) & (table.b == a)]
+    from regsim.reporting import names, report  # the report's words for outcomes, units and verdicts
+
+    first_a = table.a.iloc[0] if len(table) else a
+    first_b = table.b.iloc[0] if len(table) else b
     return pd.DataFrame({
-        "outcome": [paired.OUTCOME_BY_NAME[o].label for o in table.outcome],
-        "unit": [paired.OUTCOME_BY_NAME[o].unit for o in table.outcome],
-        f"{table.a.iloc[0] if len(table) else a} - {table.b.iloc[0] if len(table) else b}": table.mean_diff.map(_fmt),
-        f"{CONFIDENCE:.0%} interval": [f"{_fmt(lo)} to {_fmt(hi)}" for lo, hi in zip(table.low, table.high,
-                                                                                       strict=True)],
-        "verdict": table.verdict,
-        "replications": table.n,
+        _("outcome"): [names.outcome(o) for o in table.outcome],
+        _("{a} minus {b}").format(a=first_a, b=first_b): [
+            report.amount(o, v, signed=True) for o, v in zip(table.outcome, table.mean_diff, strict=True)],
+        _("{level} interval").format(level=f"{CONFIDENCE:.0%}"): [
+            report.amount(o, lo, unit=False) + " … " + report.amount(o, hi)
+            for o, lo, hi in zip(table.outcome, table.low, table.high, strict=True)],
+        _("verdict"): [_verdict_words(v, first_a, first_b) for v in table.verdict],
+        _("replications"): table.n,
     })
+
+
+def _verdict_words(verdict: str, a: str, b: str) -> str:
+    """A verdict of :mod:`regsim.reporting.paired` in the current language."""
+    if verdict == paired.EQUAL:
+        return _("practically equal")
+    if verdict.startswith("cannot"):
+        return _("cannot tell")
+    return _("{name} ahead").format(name=a if verdict == f"{a} ahead" else b)
 
 
 def runs_table(comp: Comparison) -> pd.DataFrame:
@@ -278,13 +303,10 @@ def runs_table(comp: Comparison) -> pd.DataFrame:
     n = comp.national[(comp.national.year == comp.last_year)
                       & comp.national.metric.isin(["gdp_per_capita_som", "poverty_rate"])]
     wide = n.pivot_table(index=["label", "replication", "seed"], columns="metric", values="value").reset_index()
-    wide = wide.rename(columns={"gdp_per_capita_som": f"GDP per person {comp.last_year}, som",
-                                "poverty_rate": f"poverty rate {comp.last_year}"})
+    wide = wide.assign(gdp_per_capita_som=wide.gdp_per_capita_som.map(lambda v: number(v, 0)),
+                       poverty_rate=(100 * wide.poverty_rate).map(lambda v: number(v, 2)))
+    wide = wide.rename(columns={"label": _("choice"), "replication": _("replication"), "seed": _("seed"),
+                                "gdp_per_capita_som": _("GDP per person {year}, som").format(year=comp.last_year),
+                                "poverty_rate": _("poverty rate {year}, %").format(year=comp.last_year)})
     wide.columns.name = None
     return wide
-
-
-def _fmt(value: float) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a" if value is None or np.isnan(value) else ("inf" if value > 0 else "-inf")
-    return f"{value:,.4g}"

@@ -29,7 +29,7 @@ import numpy as np
 from regsim.errors import DataError, ScenarioError
 from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
-from regsim.model.processes import incomes, labour, migration, production, productivity
+from regsim.model.processes import incomes, labour, migration, production, productivity, roads
 from regsim.model.processes import investment as investment_process
 from regsim.model.state import CHANNELS, BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
@@ -151,15 +151,7 @@ def _kernels(world: World, params: Params, pop: np.ndarray) -> tuple[np.ndarray,
     ``commuting_share * exp(-km / radius) * min(1, pop_j / pop_i)``: people commute toward
     larger places, not from a city to its villages; their own market has weight 1.
     """
-    km = world.road_km
-    lab, econ = params.labour, params.economy
-    radius = lab.commuting_radius_km
-    near = (km > 0) & (km <= radius)
-    larger = np.minimum(1.0, pop[None, :] / np.maximum(pop[:, None], 1.0))
-    pull = lab.commuting_share * np.exp(-km / max(radius, 1e-9)) * larger
-    commute = np.eye(world.n) + np.where(near, pull, 0.0)
-    commute /= commute.sum(axis=1, keepdims=True)
-    return commute, np.exp(-km / econ.access_decay_km), np.exp(-km / econ.spread_decay_km)
+    return roads.travel_kernels(world.road_km, params, pop)
 
 
 def build_state(world: World, params: Params) -> State:

@@ -166,16 +166,19 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     are counted as ties, which understates G by at most ``2**-12 * max_b W_b / W`` (below 0.00025,
     and about 1e-9 for household data). Zero values have a bucket of their own.
     """
-    v32 = np.maximum(values, 0).astype(np.float32)
+    v32 = np.maximum(values, 0).astype(np.float32, copy=False)  # consumption is float32 already: no copy
     v32 += np.float32(0)  # -0.0 + 0.0 = +0.0: the sign bit would order -0.0 above every value
     w = np.asarray(weights, dtype=np.float64)
-    vw = v32.astype(np.float64) * w
+    vw = v32.astype(np.float64)
+    vw *= w
     total_vw = float(vw.sum())
     if len(v32) == 0 or total_vw <= 0:
         return 0.0
-    bucket = v32.view(np.uint32) >> np.uint32(GINI_BUCKET_SHIFT)
-    lowest = np.min(bucket, where=bucket > 0, initial=np.iinfo(np.uint32).max)
-    bucket = np.where(bucket > 0, bucket - (lowest - np.uint32(1)), np.uint32(0))  # 0 for zeros, then 1, 2, ...
+    # bucket numbers as numpy's index type, which bincount would otherwise convert them to (twice)
+    bucket = np.right_shift(v32.view(np.uint32), GINI_BUCKET_SHIFT, dtype=np.intp)
+    lowest = np.min(bucket, where=bucket > 0, initial=np.iinfo(np.intp).max)
+    bucket -= lowest - 1
+    np.maximum(bucket, 0, out=bucket)  # 0 for zeros, then 1, 2, ...
     w_b = np.bincount(bucket, weights=w)
     vw_b = np.bincount(bucket, weights=vw)
     cw = np.cumsum(w_b)
@@ -447,10 +450,17 @@ class Recorder:
         self._set = np.full((n_y, len(self.settlement), n_settlements), np.nan)
         self._row = {year: i for i, year in enumerate(years)}
 
-    def record(self, state: State, params: Params) -> None:
-        """Evaluate every metric for ``state.year`` (building blocks computed once)."""
+    def record(self, state: State, params: Params, population: np.ndarray | None = None) -> None:
+        """Evaluate every metric for ``state.year`` (building blocks computed once).
+
+        Args:
+            state: The state at the end of the year.
+            params: Run parameters.
+            population: ``state.population()`` if the caller has just summed it (one sparse
+                product fewer), else None.
+        """
         i = self._row[state.year]
-        state.metric_cache = {}
+        state.metric_cache = {} if population is None else {("population",): population}
         try:
             for j, m in enumerate(self.national):
                 self._nat[i, j] = m.fn(state, params)

@@ -1,8 +1,9 @@
 """Budget-allocation strategies: frozen values with one hook, ``allocate``.
 
 ``allocate(view, year, budget_som) -> amounts`` returns som per settlement and channel, shape
-(S, 5) for the channels infrastructure, grants, services, transfers (cash to households, used
-only by ``cash_transfers``) and current (local running costs, ``policy.current_share``),
+(S, 6) for the channels infrastructure, grants, services, transfers (cash to households, used
+only by ``cash_transfers``), current (local running costs, ``policy.current_share``) and roads
+(``policy.roads_share``),
 non-negative and summing to at most the budget. Every strategy gets the same budget, world and
 random streams; the model checks each allocation, and processes never ask which strategy runs.
 The place-based strategies split their money over channels by the same ``policy.*_share``
@@ -36,7 +37,7 @@ class PolicyView:
         growth_centre: True for the growth centres the strategies fund: the 20, or the 18 regional
             centres when ``policy.include_capital_cities`` is false.
         hinterland: True for settlements (not centres) within ``catchment_km`` of a centre.
-        channel_shares: Share of money per channel, shape (5,) (transfers 0: place-based strategies).
+        channel_shares: Share of money per channel, shape (6,) (transfers 0: place-based strategies).
     """
 
     population: np.ndarray
@@ -50,7 +51,7 @@ class Strategy(Protocol):
     """The one hook every strategy implements."""
 
     def allocate(self, view: PolicyView, year: int, budget_som: float) -> np.ndarray:
-        """Som per settlement and channel, shape (S, 5), >= 0, summing to <= budget_som."""
+        """Som per settlement and channel, shape (S, 6), >= 0, summing to <= budget_som."""
         ...
 
 

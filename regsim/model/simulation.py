@@ -37,6 +37,7 @@ from regsim.model.processes import (
     migration,
     production,
     productivity,
+    roads,
 )
 from regsim.model.processes.production import FirmTurnover
 from regsim.model.settlements import Settlement
@@ -95,7 +96,7 @@ class RegionalModel(mesa.Model):
         years = list(range(params.time.start_year - 1, params.time.end_year + 1))
         self.recorder = Recorder(years, self.world.n)
         self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, params)
+        self.recorder.record(self.state, params, self.state.cols.population)
         self.timings: dict[str, float] = {}  # seconds per phase of step(), for regsim bench
         self.build_seconds = time.perf_counter() - started
 
@@ -148,6 +149,7 @@ class RegionalModel(mesa.Model):
         self._clock("allocation", started)
         self.run_process(budget, allocation, capacity, available)  # absorb, return, lose
         self.check_budget()
+        self.run_process(roads)         # road money upgrades links; travel times, reach, access follow
         self.run_process(investment)    # public capital: build with lag, depreciate
         self.run_process(productivity)  # market access, agglomeration, congestion, spread
         turnover = self.run_process(production)  # firms invest, exit, enter
@@ -205,18 +207,19 @@ class RegionalModel(mesa.Model):
         return policy.budget_som_per_year
 
     def _channel_shares(self) -> np.ndarray:
-        """Share of a place-based allocation per channel, shape (5,).
+        """Share of a place-based allocation per channel, shape (6,).
 
-        The capital part split by the channel shares, ``policy.current_share`` for running costs,
-        nothing as cash transfers.
+        ``policy.roads_share`` for roads, ``policy.current_share`` for running costs, the rest split
+        by the channel shares, nothing as cash transfers.
         """
         pol = self.params.policy
-        capital = 1.0 - pol.current_share
+        capital = 1.0 - pol.current_share - pol.roads_share
         shares = np.zeros(len(CHANNELS))
         shares[Channel.INFRASTRUCTURE] = capital * pol.infrastructure_share
         shares[Channel.GRANTS] = capital * pol.grants_share
         shares[Channel.SERVICES] = capital * pol.services_share
         shares[Channel.CURRENT] = pol.current_share
+        shares[Channel.ROADS] = pol.roads_share
         return shares
 
     def _poverty_rate(self) -> np.ndarray:
@@ -237,7 +240,7 @@ class RegionalModel(mesa.Model):
         started = time.perf_counter()
         self.state.households.keep_consistent()
         self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, self.params)
+        self.recorder.record(self.state, self.params, self.state.cols.population)
         self._clock("record", started)
 
     # --- a whole run ------------------------------------------------------------------------

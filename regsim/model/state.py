@@ -33,6 +33,7 @@ class Channel(IntEnum):
     SERVICES = 2
     TRANSFERS = 3  # cash to households (the cash_transfers benchmark); not limited by absorption capacity
     CURRENT = 4  # local running costs (policy.current_share): pays local public staff, builds nothing
+    ROADS = 5  # upgrades road links (policy.roads_share; processes.roads)
 
 
 CHANNELS = tuple(channel.name.lower() for channel in Channel)
@@ -156,7 +157,7 @@ class SettlementColumns:
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
             (migration).
         carry_over_som: Regional money absorbed nowhere yet, kept for each settlement and channel,
-            som, shape (S, 5) (budget).
+            som, shape (S, 6) (budget).
         firm_investment_som: Firms' gross investment this year out of their own funds (capital
             built beyond the worn stock, and entrants' capital, excluding grant money), som
             (production).
@@ -315,6 +316,7 @@ class State:
     accounts: Accounts = field(default_factory=Accounts)
     ordinary_spending_som: tuple[float, float] = (0.0, 0.0)  # this year's ordinary public investment, services
     flows: Flows | None = None
+    roads: object | None = None  # processes.roads.RoadNetwork once road money has been spent
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 
     @property

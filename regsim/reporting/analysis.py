@@ -14,6 +14,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 import regsim.reporting.paired as paired
 from regsim.errors import ExperimentError
@@ -28,7 +29,12 @@ QUANTILES: Final = (0.1, 0.5, 0.9)
 
 @dataclass(frozen=True)
 class Comparison:
-    """The tables of a comparison batch, with a ``label`` per run (strategy or ``hybrid 0.25``)."""
+    """The tables of a batch, each row with its run's ``label``, ``replication``, ``seed`` and varied values.
+
+    ``label`` is the strategy (``hybrid 0.25`` for a hybrid share) followed by any other grid or cell
+    value (``concentrated | policy.budget_som_per_year=5e+09``); every varied parameter is a column of
+    ``national``, ``oblasts`` and ``settlements`` too (:attr:`varied` names them).
+    """
 
     national: pd.DataFrame
     oblasts: pd.DataFrame | None
@@ -42,6 +48,11 @@ class Comparison:
     def last_year(self) -> int:
         """Last simulated year."""
         return int(self.national.year.max())
+
+    @property
+    def varied(self) -> list[str]:
+        """The parameter keys the design varies (columns of every table)."""
+        return [k for k in self.manifest.get("varied", []) if k in self.national]
 
     @property
     def labels(self) -> list[str]:
@@ -108,14 +119,26 @@ def read_record(out_dir: str | Path) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
-def labels_of(design: pd.DataFrame) -> pd.Series:
-    """Label per design row: the strategy, with the centre share for ``hybrid``."""
+def labels_of(design: pd.DataFrame, grid_keys: list[str] | None = None) -> pd.Series:
+    """Label per design row: the strategy (with the centre share for ``hybrid``) and every other cell value.
+
+    ``concentrated`` in a comparison; ``concentrated | policy.budget_som_per_year=5e+09`` in a grid that
+    also varies the budget, so that grouping by ``label`` never averages across grid values.
+    """
     if STRATEGY_KEY not in design:
-        return pd.Series(["scenario"] * len(design), index=design.index)
-    labels = design[STRATEGY_KEY].astype(str)
-    if SHARE_KEY in design:
-        is_hybrid = (labels == "hybrid") & design[SHARE_KEY].notna()
-        labels = labels.where(~is_hybrid, "hybrid " + design[SHARE_KEY].map(lambda v: f"{v:.2f}"))
+        labels = pd.Series(["scenario"] * len(design), index=design.index)
+    else:
+        labels = design[STRATEGY_KEY].astype(str)
+        if SHARE_KEY in design:
+            is_hybrid = (labels == "hybrid") & design[SHARE_KEY].notna()
+            labels = labels.where(~is_hybrid, "hybrid " + design[SHARE_KEY].map(lambda v: f"{v:.2f}"))
+    others = [k for k in grid_keys or [] if k in design and k not in (STRATEGY_KEY, SHARE_KEY)
+              and design[k].map(repr).nunique() > 1]
+    for key in others:
+        text = design[key].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+        labels = labels.where(design[key].isna(), labels + f" | {key}=" + text)
+    if others and STRATEGY_KEY not in design:
+        labels = labels.str.removeprefix("scenario | ")
     return labels
 
 
@@ -132,7 +155,7 @@ def _read(folder: Path, name: str, unreadable: list[Path] | None = None) -> pd.D
     unreadable = [] if unreadable is None else unreadable
     path = folder / name
     if path.is_dir():
-        from regsim.batch.store import matches_record
+        from regsim.results import matches_record
 
         runs = sorted(path.glob("run-*.parquet"))
         altered = [p for p in runs if not matches_record(folder, name, p)]  # checked by sha256, not size
@@ -164,7 +187,10 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
     if design is None or unreadable:
         raise ExperimentError(f"{folder}: unreadable {', '.join(p.name for p in unreadable)}; "
                               "not a usable batch directory")
-    design = design.assign(label=labels_of(design))
+    varied = [k for k in manifest.get("varied", []) if k in design]
+    sampled = manifest.get("sampled")  # grid keys label the runs; older manifests: the strategy only
+    design = design.assign(label=labels_of(design, [k for k in varied if k not in sampled] if sampled is not None
+                                           else []))
     record = read_record(folder)
     if record and record.get("replications"):  # --replications auto: the rounds run so far
         design = design[design.replication < int(record["replications"])]
@@ -185,7 +211,7 @@ def load(out_dir: str | Path, require: tuple[str, ...] = ("national",)) -> Compa
         if len(pending):
             raise ExperimentError(f"{folder}: {len(pending)} of {len(design)} runs have no results yet "
                                   f"(e.g. run {int(pending.run_id.iloc[0])}); resume the batch to finish them")
-    keep = ["run_id", "label", "replication", "seed"]
+    keep = ["run_id", "label", "replication", "seed", *varied]  # grid and sampled values as columns too
 
     def join(frame: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if frame is None else frame.merge(design[keep], on="run_id", how="inner")
@@ -332,6 +358,35 @@ def settlement_change(comp: Comparison, metric: str = "income_per_capita_som") -
     return med.reset_index().melt(id_vars="settlement_id", var_name="label", value_name="value")
 
 
+def settlement_change_interval(comp: Comparison, metric: str = "income_per_capita_som",
+                               confidence: float | None = None) -> pd.DataFrame:
+    """Paired % change of a settlement metric vs ``none`` in the last year, with its Student-t interval.
+
+    Columns ``label, settlement_id, value`` (mean % change over replications), ``low, high`` (the interval at
+    ``confidence``, the comparison's by default) and ``decided`` (the interval excludes zero). With one
+    replication nothing is decided.
+    """
+    if comp.settlements is None:
+        raise ExperimentError("no settlements/ results in this batch (needed for the map)")
+    confidence = comp.judgement.confidence if confidence is None else confidence
+    s = comp.settlements[(comp.settlements.metric == metric) & (comp.settlements.year == comp.last_year)]
+    wide = s.pivot_table(index=["settlement_id", "replication"], columns="label", values="value")
+    base = wide[BASELINE].replace(0, np.nan)
+    change = 100 * wide.drop(columns=BASELINE).sub(base, axis=0).div(base, axis=0)
+    grouped = change.groupby(level="settlement_id")
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+    half = pd.DataFrame(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=n.index,
+                        columns=n.columns) * sd / np.sqrt(n)
+    half = half.where(n > 1)
+    out = []
+    for label in mean.columns:
+        low, high = mean[label] - half[label], mean[label] + half[label]
+        out.append(pd.DataFrame({"label": label, "settlement_id": mean.index, "value": mean[label].to_numpy(),
+                                 "low": low.to_numpy(), "high": high.to_numpy(),
+                                 "decided": ((low > 0) | (high < 0)).to_numpy()}))
+    return pd.concat(out, ignore_index=True)
+
+
 def money_by_oblast(comp: Comparison) -> pd.DataFrame:
     """``label, group, allocated, absorbed, returned, lost``: total over the run by oblast (median)."""
     if comp.oblasts is None:
@@ -426,8 +481,6 @@ def paired_columns(comp: Comparison) -> pd.DataFrame:
 
     Columns ``strategy, metric, year, diff_mean, diff_low, diff_high`` at the comparison's confidence.
     """
-    from scipy import stats
-
     n = comp.national
     base = n[n.label == BASELINE].set_index(["replication", "metric", "year"]).value
     diff = n.set_index(["replication", "metric", "year"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 import zlib
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+import regsim.reporting.names as names
 from regsim import files
+from regsim.i18n import _
 from regsim.reporting.paired import BAND_ORDER
 
 # Okabe-Ito, with the pale yellow last (it is hard to see on white)
@@ -38,6 +41,14 @@ ROBUSTNESS_WIDTH = 13.0  # inches, three panels
 ROBUSTNESS_MIN_HEIGHT = 3.5  # inches
 ROBUSTNESS_ROW_HEIGHT = 0.55  # inches per strategy
 ROBUSTNESS_MARGIN_HEIGHT = 1.5  # inches for titles, axis labels and legends
+FONT_PT = 12  # figures are at most ~10 in wide and print ~7.5 in wide on A4: 12 pt there is >= 9 pt on paper
+SMALL_PT = 11  # ticks and legends
+SCORE_COLOURS = {"better": "#7FC8A9", "worse": "#F0A577", "equal": "#D9D9D9", "undecided": "#FFFFFF",
+                 "self": "#F2F2F2"}  # Okabe-Ito green and vermilion, lightened so black text reads on them
+SCORE_HATCH = {"undecided": "..", "self": "//"}
+plt.rcParams.update({"font.size": FONT_PT, "axes.titlesize": FONT_PT, "axes.labelsize": FONT_PT,
+                     "xtick.labelsize": SMALL_PT, "ytick.labelsize": SMALL_PT, "legend.fontsize": SMALL_PT,
+                     "figure.titlesize": FONT_PT + 1})
 
 
 def _index(label: str) -> int:
@@ -65,6 +76,18 @@ def new_figure(ncols: int = 1, width: float = 8.0, height: float = 4.5) -> tuple
     return fig, axes
 
 
+def band_name(band: str) -> str:
+    """A distance band as readers see it ("centres", "0-30 km", ..., "over 120 km")."""
+    return {"centres": _("centres"), "over 120 km": _("over 120 km")}.get(band, band.replace("km", _("km")))
+
+
+def oblast_name(name: str) -> str:
+    """An oblast or city of republican significance in the current language."""
+    return {"Batken": _("Batken oblast"), "Chuy": _("Chuy oblast"), "Issyk-Kul": _("Issyk-Kul oblast"),
+            "Jalal-Abad": _("Jalal-Abad oblast"), "Naryn": _("Naryn oblast"), "Osh": _("Osh oblast"),
+            "Talas": _("Talas oblast"), "Bishkek": _("Bishkek"), "Osh city": _("Osh city")}.get(name, name)
+
+
 def close_all() -> None:
     """Release every open figure."""
     plt.close("all")
@@ -80,17 +103,17 @@ def plot_paths(bands: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: 
         scale: Values are divided by this (e.g. 1e9 for bn som, 0.01 for percent).
     """
     if ax is None:
-        _, ax = new_figure()
+        _fig, ax = new_figure()
     for label, group in bands.groupby("label", sort=False):
         group = group.sort_values("year")
         style = style_for(str(label))
-        ax.plot(group.year, group["median"] / scale, label=str(label), color=style["color"],
+        ax.plot(group.year, group["median"] / scale, label=names.short(str(label)), color=style["color"],
                 linestyle=style["linestyle"], marker=style["marker"], markevery=max(1, len(group) // 6), markersize=4)
         ax.fill_between(group.year, group.p10 / scale, group.p90 / scale, color=style["color"], alpha=0.2, linewidth=0)
-    ax.set_xlabel("year")
+    ax.set_xlabel(_("year"))
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="best")
     return ax
 
 
@@ -106,31 +129,34 @@ def plot_difference_paths(paths: pd.DataFrame, ylabel: str, ax: Axes | None = No
         title: Axes title.
     """
     if ax is None:
-        _, ax = new_figure()
+        _fig, ax = new_figure()
     ax.axhline(0, color="grey", linewidth=0.8)
     for label, group in paths.groupby("label", sort=False):
         group = group.sort_values("year")
         style = style_for(str(label))
         low = group.low.replace([np.inf, -np.inf], np.nan) / scale
         high = group.high.replace([np.inf, -np.inf], np.nan) / scale
-        ax.plot(group.year, group["mean"] / scale, label=str(label), color=style["color"],
+        ax.plot(group.year, group["mean"] / scale, label=names.short(str(label)), color=style["color"],
                 linestyle=style["linestyle"], marker=style["marker"], markevery=max(1, len(group) // 6), markersize=4)
         ax.fill_between(group.year, low, high, color=style["color"], alpha=0.15, linewidth=0)
-    ax.set_xlabel("year")
+    ax.set_xlabel(_("year"))
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(loc="best")
     return ax
 
 
-BAND_MEASURES = (  # measure of paired.bands_versus, panel title, scale, unit
-    ("income_per_capita_som", "Income per person", 1.0, "som per person"),
-    ("poverty_rate", "Poverty rate", 0.01, "points"),
-    ("employment_rate", "Employment per resident", 0.01, "points"),
-    ("population", "Population", 1e3, "thousand persons"),
-)
+BAND_MEASURES = (  # measure of paired.bands_versus, scale
+    ("income_per_capita_som", 1.0), ("poverty_rate", 0.01), ("employment_rate", 0.01), ("population", 1e3))
+
+
+def _band_title(measure: str) -> str:
+    """Panel title of a distance-band measure, with its unit."""
+    return {"income_per_capita_som": _("income per person, som"), "poverty_rate": _("poverty rate, points"),
+            "employment_rate": _("employment per resident, points"),
+            "population": _("population, thousands")}[measure]
 
 
 def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str = "none",
@@ -150,12 +176,12 @@ def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str 
     labels = [label for label in labels if label in set(versus.label)]
     nrows = max(1, len(labels))
     if fig is None:
-        fig = plt.figure(figsize=(14, 2.3 * nrows + 0.8), layout="constrained")
-    axes = fig.subplots(nrows, len(BAND_MEASURES), squeeze=False)
+        fig = plt.figure(figsize=(10, 2.0 * nrows + 0.8), layout="constrained")
+    axes = fig.subplots(nrows, len(BAND_MEASURES), squeeze=False, sharex="col")  # one scale down each column
     for r, label in enumerate(labels):
         mine = versus[versus.label == label]
         colour = colour_for(label)
-        for c, (measure, title, scale, unit) in enumerate(BAND_MEASURES):
+        for c, (measure, scale) in enumerate(BAND_MEASURES):
             ax = axes[r, c]
             part = mine[mine.measure == measure]
             part = part.assign(order=part.band.astype(str).map(BAND_ORDER.index)).sort_values("order")
@@ -166,16 +192,16 @@ def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str 
             err = np.vstack([np.clip(mean - low, 0, None), np.clip(high - mean, 0, None)])
             ax.barh(y, mean, xerr=err, color=colour, alpha=0.8, capsize=3, edgecolor="black", linewidth=0.4)
             ax.axvline(0, color="grey", linewidth=0.8)
-            ax.set_yticks(y, [str(b) for b in part.band], fontsize=8)
+            ax.set_yticks(y, [band_name(str(b)) for b in part.band])
             ax.invert_yaxis()
             ax.grid(axis="x", alpha=0.3)
-            ax.tick_params(axis="x", labelsize=7)
             if c:
                 ax.tick_params(labelleft=False)
             if r == 0:
-                ax.set_title(f"{title}, {unit}", fontsize=9)
+                ax.set_title(textwrap.fill(_band_title(measure), 20), fontsize=SMALL_PT)
             if c == 0:
-                ax.set_ylabel(f"{label}\nminus {reference}", fontsize=8)
+                ax.set_ylabel(_("{name}\nminus {reference}").format(name=names.short(label),
+                                                                    reference=names.short(reference)))
     return fig
 
 
@@ -191,33 +217,63 @@ def plot_frontier(points: pd.DataFrame, hybrid: pd.DataFrame | None, xlabel: str
         ax: Axes to draw on.
     """
     if ax is None:
-        _, ax = new_figure()
+        _fig, ax = new_figure()
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.axvline(0, color="grey", linewidth=0.8)
     if hybrid is not None and len(hybrid):
         ax.plot(hybrid.x, hybrid.y, color=colour_for("hybrid"), linestyle="--", marker=".",
-                label="hybrid (centre share)")
-        for _, row in hybrid.iloc[[0, -1]].iterrows():
-            ax.annotate(f"{row.centre_share:g}", (row.x, row.y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    for _, row in points.iterrows():
+                label=_("mix (share to the centres)"))
+        for row in hybrid.iloc[[0, -1]].itertuples():
+            ax.annotate(f"{row.centre_share:.0%}", (row.x, row.y), textcoords="offset points", xytext=(4, 4))
+    for row in points.itertuples():
         style = style_for(str(row.label))
-        ax.errorbar(row.x, row.y, xerr=[[row.x - row.x_p10], [row.x_p90 - row.x]],
-                    yerr=[[row.y - row.y_p10], [row.y_p90 - row.y]], fmt=style["marker"], color=style["color"],
-                    capsize=3, label=str(row.label), markersize=7)
+        ax.errorbar(row.x, row.y, xerr=[[max(0.0, row.x - row.x_p10)], [max(0.0, row.x_p90 - row.x)]],
+                    yerr=[[max(0.0, row.y - row.y_p10)], [max(0.0, row.y_p90 - row.y)]], fmt=style["marker"],
+                    color=style["color"], capsize=3, label=names.short(str(row.label)), markersize=7)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="best")
     return ax
 
 
+UNDECIDED_GREY = "#C8C8C8"  # settlements whose interval includes zero
+
+
+def _oblast_labels(ax: Axes, world: pd.DataFrame) -> None:
+    """Oblast names at the population-weighted centre of their settlements (not the two cities)."""
+    for oblast, part in world[world.kind != "capital"].groupby("oblast"):
+        if str(oblast) in ("Bishkek", "Osh city"):
+            continue
+        weight = part.population_2017.to_numpy(float)
+        x, y = np.average(part.lon, weights=weight), np.average(part.lat, weights=weight)
+        ax.text(x, y - 0.25, oblast_name(str(oblast)), ha="center", va="center", fontsize=SMALL_PT - 2, style="italic",
+                color="#777777", zorder=4)
+
+
+def _key_map(ax: Axes, world: pd.DataFrame, edges: pd.DataFrame | None) -> None:
+    """The reference panel: every settlement faintly, every growth centre by name, and the oblasts."""
+    ax.scatter(world.lon, world.lat, s=4, color="#dddddd", zorder=1)
+    centres = world[world.kind.isin(["capital", "growth_centre"])]
+    ax.scatter(centres.lon, centres.lat, s=18, color="black", zorder=3)
+    for row in centres.itertuples():
+        ax.annotate(names.place(str(row.name)), (row.lon, row.lat), textcoords="offset points", xytext=(3, 2),
+                    fontsize=SMALL_PT - 3, zorder=4)
+    _oblast_labels(ax, world)
+    ax.set_title(_("growth centres and oblasts"))
+
+
 def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | None, title: str,
-              fig: Figure | None = None, ncols: int = 3) -> Figure:
-    """Small multiples of a map: one panel per label, settlements coloured by ``value``.
+              fig: Figure | None = None, ncols: int = 2) -> Figure:
+    """Small multiples of a map: one panel per label, and a key panel naming the centres and oblasts.
+
+    Settlements are coloured by ``value`` only where ``decided`` (the change's interval excludes zero);
+    the others are grey, so that replication noise is not read as village winners and losers.
 
     Args:
-        world: Columns ``settlement_id, name, kind, lat, lon, population_2017``.
-        change: Columns ``label, settlement_id, value`` (e.g. % change versus none).
+        world: Columns ``settlement_id, name, kind, oblast, lat, lon, population_2017``.
+        change: Columns ``label, settlement_id, value`` (e.g. % change versus none) and optionally
+            ``decided`` (bool; all coloured if absent).
         edges: Road segments ``lat1, lon1, lat2, lon2`` (drawn underneath), or None.
         title: Figure title.
         fig: Figure to draw into (a new one if None).
@@ -230,38 +286,45 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | N
     if unknown:
         raise ValueError(f"change names {len(unknown)} settlement ids missing from world, e.g. {min(unknown)}")
     labels = list(dict.fromkeys(change.label))
-    nrows = max(1, math.ceil(len(labels) / ncols))
+    panels = len(labels) + 1  # and the key map
+    ncols = min(ncols, panels)
+    nrows = math.ceil(panels / ncols)
     if fig is None:
-        fig = plt.figure(figsize=(6.0 * min(ncols, max(1, len(labels))), 4.2 * nrows + 0.8), layout="constrained")
-    axes = fig.subplots(nrows, min(ncols, max(1, len(labels))), squeeze=False)
-    values = change.value.replace([np.inf, -np.inf], np.nan)
-    # a robust colour range: the 95th percentile of absolute changes (outliers saturate)
+        fig = plt.figure(figsize=(5.0 * ncols, 2.6 * nrows + 0.8), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    if "decided" not in change:
+        change = change.assign(decided=True)
+    values = change.value.where(change.decided).replace([np.inf, -np.inf], np.nan)
+    # a robust colour range: the 95th percentile of absolute decided changes (outliers saturate)
     limit = float(np.nanpercentile(np.abs(values), 95)) if values.notna().any() else 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
     w = world.set_index("settlement_id")
-    size = 8 + 160 * np.sqrt(w.population_2017 / w.population_2017.max())
+    size = 6 + 110 * np.sqrt(w.population_2017 / w.population_2017.max())
     aspect = 1.0 / math.cos(math.radians(41.5))
+    centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
     scatter = None
     for i, ax in enumerate(axes.flat):
-        if i >= len(labels):
+        ax.set_aspect(aspect)
+        ax.set_axis_off()
+        if i == len(labels):
+            _key_map(ax, world, edges)
+            continue
+        if i > len(labels):
             ax.set_visible(False)
             continue
         label = labels[i]
-        if edges is not None and len(edges):
-            for row in edges.itertuples():
-                ax.plot([row.lon1, row.lon2], [row.lat1, row.lat2], color="#bbbbbb", linewidth=0.5, zorder=1)
-        data = change[change.label == label].set_index("settlement_id").value.reindex(w.index)
-        centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
-        scatter = ax.scatter(w.lon, w.lat, s=size, c=data, cmap=DIVERGING, norm=norm, zorder=2,
-                             edgecolors=np.where(centre, "black", "none"), linewidths=0.8)
-        if "capital" in set(w.kind):
-            cap = w[w.kind == "capital"].iloc[0]
-            ax.annotate("Bishkek", (cap.lon, cap.lat), textcoords="offset points", xytext=(5, 5), fontsize=7)
-        ax.set_title(str(label), fontsize=10)
-        ax.set_aspect(aspect)
-        ax.tick_params(labelsize=7)
+        mine = change[change.label == label].set_index("settlement_id").reindex(w.index)
+        decided = mine.decided.fillna(False).astype(bool).to_numpy()
+        ax.scatter(w.lon[~decided], w.lat[~decided], s=size[~decided], color=UNDECIDED_GREY, zorder=2,
+                   edgecolors=np.where(centre[~decided], "black", "none"), linewidths=0.8)
+        scatter = ax.scatter(w.lon[decided], w.lat[decided], s=size[decided], c=mine.value[decided], cmap=DIVERGING,
+                             norm=norm, zorder=3, edgecolors=np.where(centre[decided], "black", "none"),
+                             linewidths=0.8)
+        ax.set_title(_("{name}: {share} of places decided").format(
+            name=names.short(str(label)), share=f"{decided.mean():.0%}"))
     if scatter is not None:
-        fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.6, label="change, % (colour range: 95% of places)")
+        fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.5,
+                     label=_("change, % (grey: interval includes zero)"))
     fig.suptitle(title)
     return fig
 
@@ -274,20 +337,20 @@ def plot_heatmap(table: pd.DataFrame, title: str, value_format: str = "{:.1f}", 
     the same colour in every heatmap of a report.
     """
     if ax is None:
-        _, ax = new_figure(height=5)
+        _fig, ax = new_figure(height=5)
     data = table.to_numpy(dtype=float)
     finite = data[np.isfinite(data)]
     limit = float(np.abs(finite).max()) if finite.size else 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
     image = ax.imshow(data, cmap=DIVERGING + ("_r" if lower_is_better else ""), norm=norm, aspect="auto")
-    ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index], fontsize=8)
+    ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index])
     for (r, c), value in np.ndenumerate(data):
         if np.isfinite(value):
             dark = abs(norm(value) - 0.5) > 0.35
-            ax.text(c, r, value_format.format(value), ha="center", va="center", fontsize=7,
+            ax.text(c, r, value_format.format(value), ha="center", va="center", fontsize=SMALL_PT - 1,
                     color="white" if dark else "black")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, shrink=0.8)
     return ax
 
@@ -301,15 +364,17 @@ def plot_money(money: pd.DataFrame, ax: Axes | None = None, scale: float = 1e9) 
         scale: Divide by this (bn som by default).
     """
     if ax is None:
-        _, ax = new_figure(height=6)
+        _fig, ax = new_figure(height=6)
     totals = money.groupby("label", sort=False)[["absorbed", "returned", "lost"]].sum() / scale
     left = np.zeros(len(totals))
-    parts = (("absorbed", "#0072B2", ""), ("returned", "#E69F00", "//"), ("lost", "#999999", ".."))
-    for column, colour, hatch in parts:
-        ax.barh(totals.index, totals[column], left=left, color=colour, hatch=hatch, label=column, edgecolor="white")
+    parts = (("absorbed", _("absorbed"), "#0072B2", ""), ("returned", _("returned"), "#E69F00", "//"),
+             ("lost", _("lost"), "#999999", ".."))
+    rows = [names.short(str(label)) for label in totals.index]
+    for column, legend, colour, hatch in parts:
+        ax.barh(rows, totals[column], left=left, color=colour, hatch=hatch, label=legend, edgecolor="white")
         left += totals[column].to_numpy()
-    ax.set_xlabel("bn som over the whole run")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel(_("bn som over the whole run"))
+    ax.legend(loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     ax.invert_yaxis()
     return ax
@@ -319,7 +384,7 @@ def plot_bars(frame: pd.DataFrame, value: str, label: str, error: tuple[str, str
               ax: Axes | None = None, xlabel: str = "") -> Axes:
     """Horizontal bars of ``frame[value]`` by ``frame[label]``, with optional error columns (low, high)."""
     if ax is None:
-        _, ax = new_figure(height=max(3.0, 0.35 * len(frame) + 1))
+        _fig, ax = new_figure(height=max(3.0, 0.35 * len(frame) + 1))
     xerr = None
     if error is not None:
         xerr = [frame[value] - frame[error[0]], frame[error[1]] - frame[value]]
@@ -343,7 +408,7 @@ def plot_grouped_bars(frame: pd.DataFrame, label: str, columns: dict[str, str], 
         scale: Values are multiplied by this (e.g. 100 for shares in %).
     """
     if ax is None:
-        _, ax = new_figure(height=max(3.0, 0.5 * len(frame) + 1))
+        _fig, ax = new_figure(height=max(3.0, 0.5 * len(frame) + 1))
     positions = np.arange(len(frame))
     height = GROUP_WIDTH / max(1, len(columns))
     for i, (column, legend) in enumerate(columns.items()):
@@ -380,17 +445,18 @@ def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
     if fig.get_layout_engine() is not None:
         fig.get_layout_engine().set(wspace=PANEL_SPACE)
     axes = fig.subplots(1, 3)  # not sharey: each panel inverts its own y axis
-    plot_grouped_bars(table, "strategy", {"share_best_gdp": "GDP per person", "share_best_poverty": "poverty rate"},
-                      ax=axes[0], xlabel="worlds in which it is best, %", scale=100)
+    table = table.assign(name=[names.short(str(s)) for s in table.strategy])
+    plot_grouped_bars(table, "name", {"share_best_gdp": _("GDP per person"), "share_best_poverty": _("poverty rate")},
+                      ax=axes[0], xlabel=_("worlds in which it is best, %"), scale=100)
     axes[0].set_xlim(0, 100)
-    axes[0].set_title("Best strategy: share of worlds", fontsize=10)
-    plot_grouped_bars(table, "strategy", {"mean_regret_gdp_pc_som": "mean", "max_regret_gdp_pc_som": "maximum"},
-                      ax=axes[1], xlabel="som per person below the best")
-    axes[1].set_title("Regret: GDP per person", fontsize=10)
-    plot_grouped_bars(table, "strategy", {"mean_regret_poverty_points": "mean",
-                                          "max_regret_poverty_points": "maximum"},
-                      ax=axes[2], xlabel="percentage points above the best")
-    axes[2].set_title("Regret: poverty rate", fontsize=10)
+    axes[0].set_title(_("Best strategy: share of worlds"))
+    plot_grouped_bars(table, "name", {"mean_regret_gdp_pc_som": _("mean"), "max_regret_gdp_pc_som": _("maximum")},
+                      ax=axes[1], xlabel=_("som per person below the best"))
+    axes[1].set_title(_("Regret: GDP per person"))
+    plot_grouped_bars(table, "name", {"mean_regret_poverty_points": _("mean"),
+                                      "max_regret_poverty_points": _("maximum")},
+                      ax=axes[2], xlabel=_("percentage points above the best"))
+    axes[2].set_title(_("Regret: poverty rate"))
     for ax in axes[1:]:
         ax.tick_params(labelleft=False)
     return fig
@@ -411,6 +477,62 @@ def plot_sensitivity(result: pd.DataFrame, key: str, pair: tuple[str, str], outc
         part = result[result.outcome == outcome].assign(lo=lambda f: f[key] - f[conf], hi=lambda f: f[key] + f[conf])
         plot_bars(part, key, "parameter", error=("lo", "hi"), ax=ax, xlabel=key)
         ax.set_title(f"{pair[0]} - {pair[1]}: {outcome}", fontsize=9)
+    return fig
+
+
+def plot_scorecard(cells: pd.DataFrame, row_names: list[str], rows: list[str], columns: list[tuple[str, str]],
+                   outcome_titles: dict[str, str], reference_titles: dict[str, str],
+                   legend: dict[str, str]) -> Figure:
+    """Strategies (rows) x outcomes (columns), one panel per reference, cells coloured by verdict.
+
+    Args:
+        cells: Columns ``strategy, outcome, reference, status, text``; status one of ``better, worse, equal,
+            undecided, self`` (``self``: a strategy against itself).
+        row_names: Names shown for ``rows``, in order.
+        rows: Strategy labels, top to bottom.
+        columns: (outcome, reference) pairs; the references give the panels (top to bottom), the outcomes
+            the columns of each.
+        outcome_titles: Outcome -> column heading (its unit after a newline).
+        reference_titles: Reference -> panel title.
+        legend: Status -> legend text (statuses without an entry are left out of the legend).
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    refs = list(dict.fromkeys(ref for _o, ref in columns))
+    outcomes = list(dict.fromkeys(o for o, _r in columns))
+    heads = {o: "\n".join(textwrap.fill(part, 16) for part in outcome_titles.get(o, o).split("\n")) for o in outcomes}
+    head_lines = max(t.count("\n") + 1 for t in heads.values())
+    top = 0.1 + 0.42 * head_lines  # rows of space above the cells for the headings
+    panel = len(rows) + top
+    fig = plt.figure(figsize=(min(9.0, 2.6 + 1.6 * len(outcomes)), 0.42 * panel * len(refs) + 1.0),
+                     layout="constrained")
+    axes = fig.subplots(len(refs), 1, squeeze=False)[:, 0]
+    index = cells.set_index(["strategy", "outcome", "reference"])
+    for ax, ref in zip(axes, refs, strict=True):
+        shown = [(label, name) for label, name in zip(rows, row_names, strict=True) if label != ref]
+        for r, (label, _name) in enumerate(shown):
+            for c, outcome in enumerate(outcomes):
+                key = (label, outcome, ref)
+                status = index.loc[key, "status"] if key in index.index else "self"
+                text = index.loc[key, "text"] if key in index.index else ""
+                ax.add_patch(Rectangle((c, r), 1, 1, facecolor=SCORE_COLOURS[status], edgecolor="#AAAAAA",
+                                       hatch=SCORE_HATCH.get(status), linewidth=0.6))
+                if text:
+                    ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=SMALL_PT)
+        for c, outcome in enumerate(outcomes):
+            ax.text(c + 0.5, -0.1, heads[outcome], ha="center", va="bottom", fontsize=SMALL_PT - 1,
+                    linespacing=1.0)
+        ax.set_xlim(0, len(outcomes))
+        ax.set_ylim(len(shown), -top)
+        ax.set_yticks([r + 0.5 for r in range(len(shown))], [name for _label, name in shown])
+        ax.set_xticks([])
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(length=0)
+        ax.set_title(reference_titles.get(ref, ref), loc="left", fontweight="bold")
+    handles = [Patch(facecolor=SCORE_COLOURS[s], edgecolor="#888888", hatch=SCORE_HATCH.get(s), label=text)
+               for s, text in legend.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=SMALL_PT - 1)
     return fig
 
 

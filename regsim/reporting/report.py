@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,18 +22,11 @@ import pandas as pd
 
 from regsim import files
 from regsim.errors import ExperimentError
+from regsim.i18n import _, language, ngettext, number, using
 from regsim.params import describe
-from regsim.reporting import analysis, paired, plots
+from regsim.reporting import analysis, names, paired, plots
 from regsim.reporting.analysis import BASELINE, Comparison
 
-PATH_METRICS = (
-    ("gdp_som", "GDP, bn som (2017 prices)", 1e9),
-    ("gdp_per_capita_som", "GDP per person, thousand som", 1e3),
-    ("poverty_rate", "Poverty rate, %", 0.01),
-    ("theil_between_oblasts", "Theil index between oblasts", 1.0),
-    ("migrants_abroad", "Migrants abroad, thousands", 1e3),
-    ("share_pop_bishkek", "Share of population in Bishkek, %", 0.01),
-)
 MAIN_ORDER = ("equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
               "concept_two_stage", "cash_transfers")
 ROBUSTNESS_DIR = "robustness"
@@ -54,14 +48,16 @@ ROBUSTNESS_COLUMNS = (  # CSV column, heading in the report, kind of number
 
 
 def _fmt(x: float, digits: int = 1) -> str:
+    """A number as the current language writes it (``n/a`` where missing)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:,.{digits}f}"
+        return _("n/a")
+    return number(x, digits)
 
 
 def _range(values: tuple[float, float, float], digits: int = 1) -> str:
     p10, med, p90 = values
-    return f"{_fmt(med, digits)} ({_fmt(p10, digits)} to {_fmt(p90, digits)})"
+    return _("{median} ({low} to {high})").format(median=_fmt(med, digits), low=_fmt(p10, digits),
+                                                   high=_fmt(p90, digits))
 
 
 def summary_value(summary: pd.DataFrame, strategy: str, metric: str, year: int, column: str) -> float:
@@ -74,61 +70,91 @@ def summary_value(summary: pd.DataFrame, strategy: str, metric: str, year: int, 
 
 CONCEPT = "concept_two_stage"
 OUTPUT_FILES = ("summary.csv", "pairwise.csv", "whole_period.csv", "distance_bands.csv", "distance_bands_versus.csv")
+SAME_BUDGET_TOLERANCE = 0.02  # allocated totals within 2% of the largest count as the same budget
+UNDECIDED_N = re.compile(r"cannot be told apart with (\d+) replications")
+
+
+def _b(label: str, capital: bool = False) -> str:
+    """A strategy's name in bold, escaped; ``capital`` where it starts a sentence."""
+    name = names.strategy(label)
+    return f"<b>{html.escape(name[:1].upper() + name[1:] if capital else name)}</b>"
 
 
 def outcome_phrase(outcome: str, first: int, last: int, discount_rate: float) -> str:
     """What an outcome is, in words with its years: "GDP per person in 2040"."""
-    return {"gdp_per_capita_end": f"GDP per person in {last}",
-            "gdp_pv": f"GDP over {first}-{last} (present value at {discount_rate:.0%} a year)",
-            "poverty_rate_end": f"the poverty rate in {last}",
-            "poverty_person_years": f"person-years in poverty over {first}-{last}",
-            "theil_between_end": f"inequality between oblasts (Theil) in {last}"}[outcome]
+    rate = number(100 * discount_rate, 0)
+    return {"gdp_per_capita_end": _("GDP per person in {last}").format(last=last),
+            "gdp_pv": _("GDP over {first}-{last} (present value at {rate}% a year)").format(
+                first=first, last=last, rate=rate),
+            "poverty_rate_end": _("the poverty rate in {last}").format(last=last),
+            "poverty_person_years": _("person-years in poverty over {first}-{last}").format(first=first, last=last),
+            "theil_between_end": _("inequality between oblasts (Theil) in {last}").format(last=last)}[outcome]
 
 
-READING = {  # outcome -> (scale, format, unit) of a difference as a reader sees it
-    "gdp_per_capita_end": (1.0, ",.0f", "som"),
-    "gdp_pv": (1e9, ",.1f", "bn som"),
-    "poverty_rate_end": (0.01, ",.2f", "points"),
-    "poverty_person_years": (1.0, ",.0f", "person-years"),
-    "theil_between_end": (1.0, ".4f", ""),
+READING = {  # outcome -> (scale, digits) of a difference as a reader sees it; units in _unit()
+    "gdp_per_capita_end": (1.0, 0),
+    "gdp_pv": (1e9, 1),
+    "poverty_rate_end": (0.01, 2),
+    "poverty_person_years": (1.0, 0),
+    "theil_between_end": (1.0, 4),
 }
+
+
+def _unit(outcome: str) -> str:
+    """The reading unit of an outcome's differences."""
+    return {"gdp_per_capita_end": _("som"), "gdp_pv": _("bn som"), "poverty_rate_end": _("points"),
+            "poverty_person_years": _("person-years"), "theil_between_end": ""}[outcome]
 
 
 def amount(outcome: str, value: float, signed: bool = False, unit: bool = True) -> str:
     """A difference in the outcome's reading unit: som, bn som, points, person-years or index."""
     if not math.isfinite(value):
-        return "unbounded"
-    scale, fmt, name = READING[outcome]
-    text = format(value / scale, ("+" if signed else "") + fmt)
+        return _("unbounded")
+    scale, digits = READING[outcome]
+    text = number(value / scale, digits, signed=signed)
+    name = _unit(outcome)
     return f"{text} {name}" if unit and name else text
 
 
 def pct(confidence: float) -> str:
     """A confidence level as a reader sees it: 90%, or 96.7% where the looks of auto adjusted it."""
     text = f"{100 * confidence:.1f}".rstrip("0").rstrip(".")
+    if language() == "ru":
+        text = text.replace(".", ",")
     return f"{text}%"
 
 
 def _bounds(outcome: str, low: float, high: float) -> str:
     """``low to high unit``: an interval with its unit once."""
-    return f"{amount(outcome, low, unit=False)} to {amount(outcome, high)}"
+    return _("{low} to {high}").format(low=amount(outcome, low, unit=False), high=amount(outcome, high))
+
+
+def _undecided(verdict: str) -> str:
+    """"cannot be told apart with N replications" in the current language."""
+    found = UNDECIDED_N.search(verdict)
+    n = int(found.group(1)) if found else 0
+    return ngettext("cannot be told apart with {n} replication", "cannot be told apart with {n} replications",
+                    n).format(n=n)
 
 
 def verdict_sentence(row: Any, first: int, last: int, discount_rate: float) -> str:
     """One pair on one outcome in words, with the mean paired difference and its interval."""
     what = outcome_phrase(row.outcome, first, last, discount_rate)
-    ci = f"{pct(row.confidence)} CI {_bounds(row.outcome, row.low, row.high)}"
-    a, b = f"<b>{html.escape(row.a)}</b>", f"<b>{html.escape(row.b)}</b>"
-    diff = f"difference {amount(row.outcome, row.mean_diff, signed=True)}"
+    ci = _("{level} CI {bounds}").format(level=pct(row.confidence), bounds=_bounds(row.outcome, row.low, row.high))
+    a, b = _b(row.a), _b(row.b)
+    diff = amount(row.outcome, row.mean_diff, signed=True)
     if row.verdict.startswith("cannot be told apart"):
-        return f"On {what}, {a} and {b} {row.verdict} ({diff}, {ci})."
+        return _("On {what}, {a} and {b} {verdict} (difference {diff}, {ci}).").format(
+            what=what, a=a, b=b, verdict=_undecided(row.verdict), diff=diff, ci=ci)
     if row.verdict == paired.EQUAL:
-        return (f"On {what}, {a} and {b} are practically equal ({diff}, {ci}, inside the practical threshold of "
-                f"&plusmn;{amount(row.outcome, row.threshold)}).")
+        return _("On {what}, {a} and {b} are practically equal (difference {diff}, {ci}, inside the practical "
+                 "threshold of &plusmn;{threshold}).").format(what=what, a=a, b=b, diff=diff, ci=ci,
+                                                             threshold=amount(row.outcome, row.threshold))
     leader = row.a if row.verdict == f"{row.a} ahead" else row.b
     other = row.b if leader == row.a else row.a
-    return (f"On {what}, <b>{html.escape(leader)}</b> is ahead of <b>{html.escape(other)}</b> ({row.a} minus "
-            f"{row.b}: {amount(row.outcome, row.mean_diff, signed=True)}, {ci}).")
+    return _("On {what}, {leader} is ahead of {other} ({a} minus {b}: {diff}, {ci}).").format(
+        what=what, leader=_b(leader), other=_b(other), a=html.escape(names.strategy(row.a)),
+        b=html.escape(names.strategy(row.b)), diff=diff, ci=ci)
 
 
 def leaders(pairs: pd.DataFrame, labels: list[str], outcome: str) -> tuple[str | None, list[str]]:
@@ -152,7 +178,7 @@ def leaders(pairs: pd.DataFrame, labels: list[str], outcome: str) -> tuple[str |
 
 
 def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame) -> list[str]:
-    """The first section: what the intervals support, and nothing more.
+    """The verdicts below the first paragraph: what the intervals support, and nothing more.
 
     No strategy is called best unless its interval is ahead of every other strategy's; pairs that
     cannot be told apart are said to be so, with the number of replications.
@@ -161,13 +187,13 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
     first, last = (years[1] if len(years) > 1 else years[0]), comp.last_year
     labels = [label for label in comp.labels if not label.startswith("hybrid ")]
     if len(labels) < 2:
-        return ["Only the counterfactual was run: nothing to compare."]
+        return [_("Only the counterfactual was run: nothing to compare.")]
     return [_method_sentence(comp, first), *_leader_sentences(comp, pairs, labels, first, last),
             *_focus_sentences(comp, pairs, labels, first, last), *_cost_sentences(comp, whole, labels, first, last),
             *unspent_sentences(whole, labels, last),
-            "Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
-            "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
-            "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9."]
+            _("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
+              "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
+              "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9.")]
 
 
 def _method_sentence(comp: Comparison, first: int) -> str:
@@ -176,42 +202,48 @@ def _method_sentence(comp: Comparison, first: int) -> str:
     budget_rows = comp.national[(comp.national.metric == "budget_available_som") & (comp.national.year == first)]
     budget = float(budget_rows.value.median()) / 1e9 if len(budget_rows) else float("nan")
     rounds = comp.record or {}
-    how = (f" Replications were added in rounds ({', '.join(str(k) for k in rounds.get('rounds', []))}) until every "
-           "headline difference was decided" + (" and stopped there" if rounds.get("stopped") == "decided" else
-                                              f"; the cap of {rounds.get('max_replications')} was reached first")
-           + f"; each look is judged at {j.confidence:.1%} so that the {j.looks} planned looks keep the overall "
-           f"{j.overall_confidence:.0%} (Bonferroni over looks)." if rounds.get("replications_mode") == "auto" else "")
-    level = "a Student-t confidence interval" if j.correction == "holm" else \
-        f"a {pct(j.confidence)} Student-t confidence interval"
-    return (f"All strategies get the same regional development budget ({_fmt(budget, 2)} bn som in {first}, 2017 "
-            f"prices), the same world and the same random draws: replication k has the same seed under every "
-            f"strategy, so each difference below is taken replication by replication (paired) and shown as the mean "
-            f"over {n} replications with {level}.{how} " + judgement_sentence(j, comp.record))
+    how = ""
+    if rounds.get("replications_mode") == "auto":
+        sizes = ", ".join(str(k) for k in rounds.get("rounds", []))
+        stop = (_("and stopped there") if rounds.get("stopped") == "decided" else
+                _("; the cap of {cap} was reached first").format(cap=rounds.get("max_replications")))
+        how = " " + _("Replications were added in rounds ({sizes}) until every headline difference was decided "
+                      "{stop}; each look is judged at {level} so that the {looks} planned looks keep the overall "
+                      "{overall} (Bonferroni over looks).").format(sizes=sizes, stop=stop, level=pct(j.confidence),
+                                                                  looks=j.looks, overall=pct(j.overall_confidence))
+    level = (_("a Student-t confidence interval") if j.correction == "holm" else
+             _("a {level} Student-t confidence interval").format(level=pct(j.confidence)))
+    return _("All strategies get the same regional development budget ({budget} bn som in {first}, 2017 prices), "
+             "the same world and the same random draws: replication k has the same seed under every strategy, so "
+             "each difference below is taken replication by replication (paired) and shown as the mean over {n} "
+             "replications with {level}.{how}").format(budget=_fmt(budget, 2), first=first, n=n, level=level,
+                                                      how=how) + " " + judgement_sentence(j)
 
 
-def judgement_sentence(j: analysis.Judgement, record: dict | None = None) -> str:
+def judgement_sentence(j: analysis.Judgement) -> str:
     """What "ahead" and "practically equal" mean: thresholds relative to the programme, and the correction.
 
-    The same words go to the report and, through ``comparison.json``, to anyone reading the files.
+    ``comparison.json`` states the same (``practical_thresholds``, ``multiple_comparisons``).
     """
-    share = f"{j.practical_share:.0%}"
-    text = ("\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
-            f"threshold relative to the programme: {share} of the present value of the budget allocated over the "
-            f"period (discounted like GDP) for the present value of GDP; {share} of the budget allocated per person "
-            f"per year for GDP per person; {share} of the smaller of the two strategies' effects versus no budget "
-            f"for poverty (against no budget itself, {share} of the largest effect of any strategy). The threshold "
-            "of every pair is in <code>pairwise.csv</code>.")
+    share = pct(j.practical_share)
+    text = _("\"Ahead\" means the interval excludes zero; \"practically equal\" that it lies inside a practical "
+             "threshold relative to the programme: {share} of the present value of the budget allocated over the "
+             "period (discounted like GDP) for the present value of GDP; {share} of the budget allocated per person "
+             "per year for GDP per person; {share} of the smaller of the two strategies' effects versus no budget "
+             "for poverty (against no budget itself, {share} of the largest effect of any strategy). The threshold "
+             "of every pair is in <code>pairwise.csv</code>.").format(share=share)
     if j.correction != "holm":
-        return text + " The intervals are not corrected for multiple comparisons (<code>--correction none</code>)."
-    looks = (f" in each of the {j.looks} planned looks, so at most {1 - j.overall_confidence:.0%} over all looks"
-             if j.looks > 1 else "")
-    return text + (" The verdicts are corrected for multiple comparisons: Holm's step-down over the whole table of "
-                   "pairs of strategies and headline outcomes (with Shaffer's count: a pair's \"no difference\" and "
-                   "\"a difference of at least the threshold\" cannot both be true), so the chance that any verdict "
-                   f"in the table is spurious is at most {1 - j.confidence:.2g}{looks}. Each interval is shown at the "
-                   "level at which its verdict was reached (the stricter the earlier in the step-down), so the "
-                   "verdict can be read off it; <code>pairwise.csv</code> also has the uncorrected intervals and "
-                   "verdicts.")
+        return text + " " + _("The intervals are not corrected for multiple comparisons (<code>--correction "
+                              "none</code>).")
+    looks = (_(" in each of the {looks} planned looks, so at most {overall} over all looks").format(
+        looks=j.looks, overall=pct(1 - j.overall_confidence)) if j.looks > 1 else "")
+    return text + " " + _("The verdicts are corrected for multiple comparisons: Holm's step-down over the whole table "
+                          "of pairs of strategies and headline outcomes (with Shaffer's count: a pair's \"no "
+                          "difference\" and \"a difference of at least the threshold\" cannot both be true), so the "
+                          "chance that any verdict in the table is spurious is at most {alpha}{looks}. Each interval "
+                          "is shown at the level at which its verdict was reached (the stricter the earlier in the "
+                          "step-down), so the verdict can be read off it; <code>pairwise.csv</code> also has the "
+                          "uncorrected intervals and verdicts.").format(alpha=f"{1 - j.confidence:.2g}", looks=looks)
 
 
 def unspent_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list[str]:
@@ -221,19 +253,24 @@ def unspent_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list
     for label, (share, per_som) in flags.items():
         row = whole.set_index("label").loc[label]
         never = float(row.get("budget_unallocated_total", math.nan))
-        split = (f": {_fmt(never / 1e9, 1)} bn never allocated by the strategy, "
-                 f"{_fmt((row.budget_unspent_total - never) / 1e9, 1)} bn allocated but not absorbed by {last}"
+        split = (_(": {never} bn never allocated by the strategy, {absorbed} bn allocated but not absorbed by "
+                   "{last}").format(never=_fmt(never / 1e9, 1), absorbed=_fmt((row.budget_unspent_total - never) / 1e9,
+                                                                               1), last=last)
                  if math.isfinite(never) else "")
-        out.append(f"<b>{html.escape(label)}</b> left {share:.0%} of its budget unspent by {last} "
-                   f"({_fmt(row.budget_unspent_total / 1e9, 1)} of {_fmt(row.budget_available_total / 1e9, 1)} bn "
-                   f"som{split}), so its verdicts compare less money put to use; per som absorbed, its GDP in {last} "
-                   f"gains {_fmt(per_som, 3)} som.")
+        out.append(_("{name} left {share} of its budget unspent by {last} ({unspent} of {available} bn som{split}), "
+                     "so its verdicts compare less money put to use; per som absorbed, its GDP in {last} gains "
+                     "{per_som} som.").format(
+            name=_b(label, capital=True), share=pct(round(share, 2)), last=last,
+            unspent=_fmt(row.budget_unspent_total / 1e9, 1), available=_fmt(row.budget_available_total / 1e9, 1),
+            split=split, per_som=_fmt(per_som, 3)))
     return out
 
 
 def _flagged(label: str, flags: dict[str, tuple[float, float]]) -> str:
-    """A label with its unspent share beside it when it left more than 5% of its budget unspent."""
-    return f"{label} [{flags[label][0]:.0%} unspent]" if label in flags else label
+    """A strategy's short name with its unspent share beside it when it left more than 5% of its budget unspent."""
+    name = names.short(label)
+    return _("{name} [{share} unspent]").format(name=name, share=pct(round(flags[label][0], 2))) \
+        if label in flags else name
 
 
 def _leader_sentences(comp: Comparison, pairs: pd.DataFrame, labels: list[str], first: int, last: int) -> list[str]:
@@ -244,15 +281,15 @@ def _leader_sentences(comp: Comparison, pairs: pd.DataFrame, labels: list[str], 
         what = outcome_phrase(outcome, first, last, comp.judgement.discount_rate)
         best, top = leaders(pairs, labels, outcome)
         if best is not None:
-            out.append(f"On {what}, <b>{html.escape(best)}</b> is ahead of every other strategy.")
+            out.append(_("On {what}, {best} is ahead of every other strategy.").format(what=what, best=_b(best)))
         elif len(top) == 1:
-            out.append(f"On {what}, no other strategy is ahead of <b>{html.escape(top[0])}</b>, but it is not ahead "
-                       f"of all of them either: some cannot be told apart from it with {n} replications, or are "
-                       "practically equal (see the table).")
+            out.append(_("On {what}, no other strategy is ahead of {top}, but it is not ahead of all of them either: "
+                         "some cannot be told apart from it with {n} replications, or are practically equal (see "
+                         "the table).").format(what=what, top=_b(top[0]), n=n))
         else:
-            out.append(f"On {what}, no strategy is ahead of every other. The lead group, which no other strategy is "
-                       f"ahead of, is {_names(top)}: within it, the pairs cannot be told apart with {n} replications "
-                       "or are practically equal.")
+            out.append(_("On {what}, no strategy is ahead of every other. The lead group, which no other strategy is "
+                         "ahead of, is {group}: within it, the pairs cannot be told apart with {n} replications or "
+                         "are practically equal.").format(what=what, group=_names(top), n=n))
     return out
 
 
@@ -280,71 +317,86 @@ def _cost_sentences(comp: Comparison, whole: pd.DataFrame, labels: list[str], fi
     unclear = [label for label in cost.index if label not in supported.index]
     out = []
     if unclear:
-        out.append(f"Over {first}-{last}, the person-years in poverty avoided by {_names(unclear)} cannot be "
-                   f"told from zero with {n} replications, so no cost per person-year out of poverty is claimed "
-                   "for them (the table below gives the ratio of means for reference).")
+        out.append(_("Over {first}-{last}, the person-years in poverty avoided by {names} cannot be told from zero "
+                     "with {n} replications, so no cost per person-year out of poverty is claimed for them (the "
+                     "table below gives the ratio of means for reference).").format(
+            first=first, last=last, names=_names(unclear), n=n))
     if len(cheapest):
         lab = cheapest.idxmin()
         row = cost.loc[lab]
-        out.append(f"Per som, <b>{html.escape(str(lab))}</b> takes people out of poverty most cheaply of the "
-                   "strategies whose person-years avoided are above zero by the interval: "
-                   f"{_fmt(row.som_per_person_year_out_of_poverty, 0)} som per person-year out of poverty over "
-                   f"{first}-{last} ({_fmt(row.poverty_person_years_avoided, 0)} person-years avoided, "
-                   f"{pct(j.confidence)} CI {_fmt(row.poverty_person_years_avoided_low, 0)} to "
-                   f"{_fmt(row.poverty_person_years_avoided_high, 0)}, for {_fmt(row.budget_allocated_total / 1e9, 1)} "
-                   "bn som allocated); a ratio of means, read it with the interval of the person-years.")
+        out.append(_("Per som, {name} takes people out of poverty most cheaply of the strategies whose person-years "
+                     "avoided are above zero by the interval: {cost} som per person-year out of poverty over "
+                     "{first}-{last} ({avoided} person-years avoided, {level} CI {low} to {high}, for {budget} bn "
+                     "som allocated); a ratio of means, read it with the interval of the person-years.").format(
+            name=_b(str(lab)), cost=_fmt(row.som_per_person_year_out_of_poverty, 0), first=first, last=last,
+            avoided=_fmt(row.poverty_person_years_avoided, 0), level=pct(j.confidence),
+            low=_fmt(row.poverty_person_years_avoided_low, 0), high=_fmt(row.poverty_person_years_avoided_high, 0),
+            budget=_fmt(row.budget_allocated_total / 1e9, 1)))
     return out
+
+
+def _verdict_word(row: Any) -> str:
+    """The short verdict of a table cell: "<name> ahead", "practically equal" or "cannot tell"."""
+    if row.verdict == paired.EQUAL:
+        return _("practically equal")
+    if row.verdict.startswith("cannot"):
+        return _("cannot tell")
+    leader = row.a if row.verdict == f"{row.a} ahead" else row.b
+    return _("{name} ahead").format(name=names.short(leader))
 
 
 def interval_words(j: analysis.Judgement) -> str:
     """The interval of a verdict table in words: at a fixed level, or at the level Holm's step-down judged it."""
     if j.correction == "holm":
-        return ("Student-t interval, at the level at which the Holm-corrected verdict was reached "
-                f"({pct(j.confidence)} for the table as a whole; a strategy marked [x% unspent] left that share of "
-                "its budget unspent)")
-    return f"{pct(j.confidence)} Student-t interval"
+        return _("Student-t interval, at the level at which the Holm-corrected verdict was reached ({level} for the "
+                 "table as a whole; a strategy marked [x% unspent] left that share of its budget unspent)").format(
+            level=pct(j.confidence))
+    return _("{level} Student-t interval").format(level=pct(j.confidence))
 
 
 def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int, discount_rate: float,
                   html_cells: bool = True, flags: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Pairs (rows) by headline outcome (columns): verdict, mean difference and interval in each cell.
 
-    ``flags`` (:func:`regsim.reporting.paired.unspent_flags`): strategies named with the share of their
-    budget left unspent beside them.
+    Strategies are named as people say them (:mod:`regsim.reporting.names`); ``flags``
+    (:func:`regsim.reporting.paired.unspent_flags`): strategies with the share of their budget left unspent beside
+    them.
     """
     flags = flags or {}
     part = pairs[pairs.a.isin(labels) & pairs.b.isin(labels) & pairs.outcome.isin(paired.HEADLINE_OUTCOMES)]
     data: dict[str, dict[str, str]] = {}
     for row in part.itertuples():
-        if row.verdict == paired.EQUAL:
-            word = "practically equal"
-        elif row.verdict.startswith("cannot"):
-            word = "cannot tell"
-        else:
-            word = row.verdict
-        cell = (f"{word}: {amount(row.outcome, row.mean_diff, signed=True, unit=False)} "
-                f"[{amount(row.outcome, row.low, unit=False)}, {amount(row.outcome, row.high, unit=False)}]")
-        pair = f"{_flagged(row.a, flags)} vs {_flagged(row.b, flags)}"
+        cell = (f"{_verdict_word(row)}: {amount(row.outcome, row.mean_diff, signed=True, unit=False)} "
+                f"[{amount(row.outcome, row.low, unit=False)}; {amount(row.outcome, row.high, unit=False)}]")
+        pair = _("{a} vs {b}").format(a=_flagged(row.a, flags), b=_flagged(row.b, flags))
         data.setdefault(outcome_phrase(row.outcome, first, last, discount_rate), {})[pair] = cell
     return pd.DataFrame(data)
 
 
 def whole_period_frame(whole: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """The whole-period table for the report and the terminal, with units."""
-    ci = f"{pct(confidence)} CI"
+    ci = _("{level} CI").format(level=pct(confidence))
     frame = pd.DataFrame({
-        f"GDP present value vs none, bn som ({ci})": [
-            f"{r.gdp_pv_gain / 1e9:+,.1f} ({r.gdp_pv_gain_low / 1e9:,.1f} to {r.gdp_pv_gain_high / 1e9:,.1f})"
+        _("GDP present value vs no budget, bn som ({ci})").format(ci=ci): [
+            _("{median} ({low} to {high})").format(median=number(r.gdp_pv_gain / 1e9, 1, signed=True),
+                                                   low=_fmt(r.gdp_pv_gain_low / 1e9, 1),
+                                                   high=_fmt(r.gdp_pv_gain_high / 1e9, 1))
             for r in whole.itertuples()],
-        f"person-years in poverty avoided ({ci})": [
-            f"{r.poverty_person_years_avoided:+,.0f} ({r.poverty_person_years_avoided_low:,.0f} to "
-            f"{r.poverty_person_years_avoided_high:,.0f})" for r in whole.itertuples()],
-        "budget allocated, bn som": [_fmt(v / 1e9, 1) for v in whole.budget_allocated_total],
-        "som per person-year out of poverty": [_fmt(v, 0) for v in whole.som_per_person_year_out_of_poverty],
-        "budget unspent at the end, %": [_fmt(100 * v, 1) for v in whole.get("unspent_share", [math.nan] * len(whole))],
-        "last-year GDP gain per som absorbed": [_fmt(v, 3) for v in whole.get("gdp_end_gain_per_som_absorbed",
-                                                                               [math.nan] * len(whole))],
-    }, index=pd.Index(whole.label, name="strategy"))
+        _("person-years in poverty avoided ({ci})").format(ci=ci): [
+            _("{median} ({low} to {high})").format(median=number(r.poverty_person_years_avoided, 0, signed=True),
+                                                   low=_fmt(r.poverty_person_years_avoided_low, 0),
+                                                   high=_fmt(r.poverty_person_years_avoided_high, 0))
+            for r in whole.itertuples()],
+        _("budget allocated, bn som"): [_fmt(v / 1e9, 1) for v in whole.budget_allocated_total],
+        _("som per person-year out of poverty"): [
+            _fmt(v, 0) if low > 0 else _("not claimed (avoided person-years not above zero)")
+            for v, low in zip(whole.som_per_person_year_out_of_poverty, whole.poverty_person_years_avoided_low,
+                              strict=True)],
+        _("budget unspent at the end, %"): [_fmt(100 * v, 1) for v in whole.get("unspent_share",
+                                                                                 [math.nan] * len(whole))],
+        _("last-year GDP gain per som absorbed"): [_fmt(v, 3) for v in whole.get("gdp_end_gain_per_som_absorbed",
+                                                                                  [math.nan] * len(whole))],
+    }, index=pd.Index([names.strategy(label) for label in whole.label], name=_("strategy")))
     return frame
 
 
@@ -359,103 +411,71 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
     flags = paired.unspent_flags(whole[whole.label.isin(labels)])
     verdicts = verdict_frame(pairs, labels, first, last, j.discount_rate, flags=flags)
     main = whole[~whole.label.str.startswith("hybrid ")]
-    interval = (f"t interval at the level each verdict was reached; Holm-corrected, {pct(j.confidence)} for the "
-                "table" if j.correction == "holm" else f"{pct(j.confidence)} t interval")
-    notes = "".join(f"\n[x% unspent]: {paired.unspent_note(label, *flag, last)}" for label, flag in flags.items())
+    interval = (_("t interval at the level each verdict was reached; Holm-corrected, {level} for the table").format(
+        level=pct(j.confidence)) if j.correction == "holm" else _("{level} t interval").format(level=pct(j.confidence)))
+    notes = "".join("\n" + _("[x% unspent]: {name} left {share} of its budget unspent by {last}; its {last} GDP gain "
+                              "per som absorbed is {gain} som").format(
+        name=names.strategy(label), share=pct(round(share, 2)), last=last, gain=_fmt(per_som, 3))
+        for label, (share, per_som) in flags.items())  # paired.unspent_note's words, translated
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
-        return (f"pairwise: A minus B, mean over {comp.replications} paired replications [{interval}]; practically "
-                f"equal = inside {j.practical_share:.0%} of the programme's budget (GDP) or of the smaller effect "
-                f"versus none (poverty); 'cannot tell' = cannot be told apart with {comp.replications} replications\n"
-                + verdicts.to_string() + notes + f"\n\nwhole period {first}-{last} versus none (GDP discounted at "
-                f"{j.discount_rate:.0%} a year):\n" + whole_period_frame(main, j.confidence).to_string()
-                + "\n\n" + headline_text(comp))
+        return (_("pairwise: A minus B, mean over {n} paired replications [{interval}]; practically equal = inside "
+                  "{share} of the programme's budget (GDP) or of the smaller effect versus no budget (poverty); "
+                  "'cannot tell' = cannot be told apart with {n} replications").format(
+                    n=comp.replications, interval=interval, share=pct(j.practical_share))
+                + "\n" + verdicts.to_string() + notes + "\n\n"
+                + _("whole period {first}-{last} versus no regional budget (GDP discounted at {rate}% a year):").format(
+                    first=first, last=last, rate=number(100 * j.discount_rate, 0))
+                + "\n" + whole_period_frame(main, j.confidence).to_string() + "\n\n" + headline_text(comp))
 
 
-def findings(comp: Comparison, summary: pd.DataFrame) -> list[str]:
-    """Plain-language findings, every number taken from ``summary`` (paired versus ``none``)."""
-    year = comp.last_year
-    n_rep = comp.replications
-    labels = [label for label in comp.labels if label != BASELINE and not label.startswith("hybrid ")]
-    if not labels:
-        return ["Only the counterfactual was run: nothing to compare."]
+def _headline_titles() -> dict[str, str]:
+    """Headline rows (``analysis.HEADLINE_ROWS``) as the report names them; the cost row is left out.
 
-    def gdp(label: str, col: str) -> float:
-        return summary_value(summary, label, "gdp_som", year, col) / 1e9
-
-    def pov(label: str, col: str) -> float:
-        return 100 * summary_value(summary, label, "poverty_rate", year, col)
-
-    def poor(label: str, col: str) -> float:
-        return -summary_value(summary, label, "poor_people", year, col)
-
-    budget = summary_value(summary, labels[0], "budget_available_som", year, "median") / 1e9
-    base_gdp = summary_value(summary, BASELINE, "gdp_som", year, "median") / 1e9
-    out = [f"All strategies get the same regional development budget, {_fmt(budget, 2)} bn som a year (2017 prices), "
-           f"the same world and the same random draws; figures are medians over {n_rep} replications with the "
-           f"10-90% range in brackets, each compared with no regional budget on the same replication. "
-           f"Without the programme GDP reaches {_fmt(base_gdp, 0)} bn som in {year}."]
-    best_gdp = max(labels, key=lambda lab: gdp(lab, "diff_median"))
-    out.append(f"<b>{best_gdp}</b> raises {year} GDP most: by {_fmt(gdp(best_gdp, 'diff_median'), 2)} bn som "
-               f"({_fmt(gdp(best_gdp, 'diff_p10'), 2)} to {_fmt(gdp(best_gdp, 'diff_p90'), 2)}), "
-               f"{_fmt(100 * gdp(best_gdp, 'diff_median') / base_gdp, 2)}% of GDP.")
-    best_pov = min(labels, key=lambda lab: pov(lab, "diff_median"))
-    out.append(f"<b>{best_pov}</b> reduces poverty most: the {year} poverty rate changes by "
-               f"{_fmt(pov(best_pov, 'diff_median'), 2)} points ({_fmt(pov(best_pov, 'diff_p10'), 2)} to "
-               f"{_fmt(pov(best_pov, 'diff_p90'), 2)}), about {_fmt(poor(best_pov, 'diff_median'), 0)} fewer "
-               f"people in poverty.")
-    if best_gdp != best_pov:
-        out.append("The ranking on poverty differs from the ranking on GDP: the growth-equity trade-off is "
-                   "real under these beliefs (see the frontier figure).")
-    if {"concentrated", "equalisation_uniform"} <= set(labels):
-        wins, total = analysis.share_better(comp, "concentrated", "equalisation_uniform", "gdp_som")
-        pwins, _ = analysis.share_better(comp, "concentrated", "equalisation_uniform", "poverty_rate",
-                                         higher_is_better=False)
-        gap = gdp("concentrated", "diff_median") - gdp("equalisation_uniform", "diff_median")
-        out.append(f"Concentrated support of the 20 growth centres gives higher {year} GDP than uniform "
-                   f"equalisation in {wins} of {total} replications (difference of medians "
-                   f"{_fmt(gap, 2)} bn som) and lower poverty in {pwins} of {total}.")
-    if "concept_two_stage" in labels:
-        out.append(f"The Concept as adopted (two stages) changes {year} GDP by "
-                   f"{_fmt(gdp('concept_two_stage', 'diff_median'), 2)} bn som and poverty by "
-                   f"{_fmt(pov('concept_two_stage', 'diff_median'), 2)} points against no programme.")
-    out.append("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
-               "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
-               "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>), and large "
-               "budgets hit the smaller absorption capacity of villages. The budget is about 0.5% of GDP, so "
-               "effects are of the order of a percent of GDP; read the ranges, not only the medians.")
-    return out
+    The cost per person *lifted* in the last year contradicted the whole-period cost per person-year at a
+    glance; the report gives one cost, per person-year out of poverty (section 1).
+    """
+    return {"gdp_gain_pct": _("GDP vs no budget, %"), "gdp_pc_gain_pct": _("GDP per person vs no budget, %"),
+            "poverty_change_pp": _("poverty rate vs no budget, points"),
+            "out_of_poverty": _("people out of poverty vs no budget"),
+            "theil_between_change": _("Theil between oblasts vs no budget"),
+            "bishkek_share_change_pp": _("share in Bishkek vs no budget, points")}
 
 
 def _headline_frame(rows: list[analysis.Headline]) -> pd.DataFrame:
+    titles = _headline_titles()
     data = {}
     for row in rows:
-        data[row.label] = {title: _range(row.values[key], 0 if key in ("out_of_poverty", "som_per_person_lifted")
-                                         else 2 if key != "theil_between_change" else 4)
-                           for key, title in analysis.HEADLINE_ROWS}
+        data[names.short(row.label)] = {
+            titles[key]: _range(row.values[key], 0 if key == "out_of_poverty"
+                                else 2 if key != "theil_between_change" else 4)
+            for key, _title in analysis.HEADLINE_ROWS if key in titles}
     return pd.DataFrame(data)
 
 
 def headline_text(comp: Comparison) -> str:
     """The headline table for the terminal."""
-    frame = _headline_frame(analysis.headline(comp))
-    main = [c for c in frame.columns if not c.startswith("hybrid ")]
+    heads = [h for h in analysis.headline(comp) if not h.label.startswith("hybrid ")]
+    frame = _headline_frame(heads)
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 40):
-        return f"versus no regional budget, {comp.last_year}, median (10% to 90%) over {comp.replications} " \
-               f"replications\n" + frame[main].to_string()
+        return _("versus no regional budget, {year}, median (10% to 90%) over {n} replications").format(
+            year=comp.last_year, n=comp.replications) + "\n" + frame.to_string()
 
 
-def _table_html(frame: pd.DataFrame, sortable: bool = False, index_name: str = "") -> str:
-    cls = ' class="sortable"' if sortable else ""
+def _table_html(frame: pd.DataFrame, sortable: bool = False, index_name: str = "", cls: str = "") -> str:
+    classes = " ".join(c for c in ("sortable" if sortable else "", cls) if c)
+    attr = f' class="{classes}"' if classes else ""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [index_name or frame.index.name or "", *frame.columns])
     body = "".join(
         "<tr><th>" + html.escape(str(idx)) + "</th>"
         + "".join(f"<td>{html.escape(v if isinstance(v, str) else _fmt(v, 2))}</td>" for v in row) + "</tr>"
         for idx, row in zip(frame.index, frame.itertuples(index=False), strict=True))
-    return f"<div class='wide'><table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    return f"<div class='wide'><table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
-def _img(fig: Any, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{plots.figure_to_base64_png(fig)}">'
+def _img(fig: Any, alt: str, caption: str = "") -> str:
+    """A figure embedded as PNG, with its one-line caption."""
+    image = f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{plots.figure_to_base64_png(fig)}">'
+    return f"<figure>{image}<figcaption>{caption}</figcaption></figure>" if caption else image
 
 
 def _parameters_html(manifest: dict) -> str:
@@ -464,41 +484,98 @@ def _parameters_html(manifest: dict) -> str:
     for row in describe():
         section, name = row["key"].split(".", 1)
         value = params.get(section, {}).get(name, row["default"])
-        line = (f"<tr><td><code>{row['key']}</code></td><td>{html.escape(str(value))}</td>"
-                f"<td>{html.escape(str(row['default']))}</td><td>{html.escape(row['unit'])}</td>"
-                f"<td>{html.escape(row['source'])}</td></tr>")
+        line = (f"<tr><td><code>{row['key']}</code></td><td><code>{html.escape(str(value))}</code></td>"
+                f"<td><code>{html.escape(str(row['default']))}</code></td><td lang='en'>{html.escape(row['unit'])}</td>"
+                f"<td lang='en'>{html.escape(row['source'])}</td></tr>")
         rows_all.append(line)
         if value != row["default"]:
             rows_changed.append(line)
-    head = "<tr><th>parameter</th><th>value</th><th>default</th><th>unit</th><th>source</th></tr>"
-    changed = (f"<table>{head}{''.join(rows_changed)}</table>" if rows_changed
-               else "<p>All parameters at their documented defaults.</p>")
+    head = "<tr>" + "".join(f"<th>{word}</th>" for word in (_("parameter"), _("value"), _("default"), _("unit"),
+                                                            _("source"))) + "</tr>"
+    changed = (f"<table class='params'>{head}{''.join(rows_changed)}</table>" if rows_changed
+               else "<p>" + _("All parameters at their documented defaults.") + "</p>")
     varied = manifest.get("varied", [])
-    return (f"<p>Varied across runs: {', '.join(f'<code>{v}</code>' for v in varied) or 'none'}.</p>"
-            f"<h3>Parameters that differ from the defaults</h3>{changed}"
-            f"<details><summary>All {len(rows_all)} parameters</summary><table>{head}{''.join(rows_all)}</table>"
-            "</details>")
+    nothing = _("nothing")
+    english = "" if language() == "en" else (
+        "<p class='note'>" + _("Units and sources of the parameters are given as in the code (in English).") + "</p>")
+    return ("<p>" + _("Varied across runs:") + f" {', '.join(f'<code>{v}</code>' for v in varied) or nothing}.</p>"
+            f"<h3>" + _("Parameters that differ from the defaults") + f"</h3>{changed}{english}"
+            f"<details class='params'><summary>" + _("All {n} parameters").format(n=len(rows_all)) + f"</summary>"
+            f"<table class='params'>{head}{''.join(rows_all)}</table></details>")
 
 
 CSS = """
 body{font-family:Georgia,'DejaVu Serif',serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;
 line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #444;padding-bottom:.2em;margin-top:2em}
+div.answer{font-size:1.05em;background:#f4f7fb;border-left:4px solid #0072B2;padding:.2em .9em;margin:.8em 0}
+div.answer li{margin:.25em 0}
 .lead li{margin:.4em 0}img{max-width:100%;height:auto;display:block;margin:1em 0}
+figure{margin:1em 0}figure img{margin:0 0 .3em 0}figcaption{color:#444;font-size:.9em}
 table{border-collapse:collapse;font-family:'DejaVu Sans',Arial,sans-serif;font-size:.85em;margin:1em 0}
 th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}th{background:#eee}
 td:first-child,th:first-child{text-align:left}
 table.sortable th{cursor:pointer}.wide{overflow-x:auto}.note{color:#555;font-size:.9em}code{font-size:.9em}
 .nowrap{white-space:nowrap}.small img{max-width:560px}
-@media print{h2{page-break-before:auto}img{page-break-inside:avoid}details{display:block}}
+@page{size:A4;margin:12mm 10mm}
+@media print{
+ body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}
+ h2{break-before:page;break-after:avoid}h1+p+h2,h2:first-of-type{break-before:auto}
+ h3,h2{break-after:avoid;page-break-after:avoid}p.note{break-after:avoid}
+ img,figure,tr{break-inside:avoid;page-break-inside:avoid}img{max-width:100%}
+ .wide{overflow:visible}table{font-size:7pt;width:100%;table-layout:auto}
+ th,td{padding:.15em .25em;white-space:normal;word-break:normal;overflow-wrap:anywhere}
+ table.params td:last-child{font-size:6.5pt}
+ details{display:block}details>summary{list-style:none;font-weight:bold}details>*{display:block}
+ details:not([open])>*:not(summary){display:block}
+ .small img{max-width:48%;display:inline-block}
+ div.answer{background:none;border-left:3px solid #0072B2;font-size:10pt}
+}
 """
+PRINT_JS = "window.addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(" \
+           "function(d){d.open=true;});});"
 SORT_JS = """
 document.querySelectorAll('table.sortable th').forEach(function(th, col){th.addEventListener('click', function(){
  var table=th.closest('table'), body=table.tBodies[0], rows=Array.from(body.rows), asc=th.dataset.asc!=='1';
- rows.sort(function(a,b){var x=a.cells[col].innerText.replace(/[,%]/g,''), y=b.cells[col].innerText.replace(/[,%]/g,'');
+ rows.sort(function(a,b){var x=a.cells[col].innerText.replace(/[,%\\s\\u202f]/g,'').replace('\\u2212','-'),
+  y=b.cells[col].innerText.replace(/[,%\\s\\u202f]/g,'').replace('\\u2212','-');
   var nx=parseFloat(x), ny=parseFloat(y); var c=(isNaN(nx)||isNaN(ny))?x.localeCompare(y):nx-ny; return asc?c:-c;});
  rows.forEach(function(r){body.appendChild(r);}); th.dataset.asc=asc?'1':'0';});});
 """
+
+
+TARGET_PATTERNS = (  # validation target names (regsim.studies.validation) -> translatable pattern
+    (re.compile(r"^poverty rate, %$"), lambda m: _("poverty rate, %")),
+    (re.compile(r"^rural poverty rate, %$"), lambda m: _("rural poverty rate, %")),
+    (re.compile(r"^urban poverty rate, %$"), lambda m: _("urban poverty rate, %")),
+    (re.compile(r"^unemployment rate \(ILO\), %$"), lambda m: _("unemployment rate (ILO), %")),
+    (re.compile(r"^GDP, bn som$"), lambda m: _("GDP, bn som")),
+    (re.compile(r"^remittances, % of GDP$"), lambda m: _("remittances, % of GDP")),
+    (re.compile(r"^migrants abroad, thousands$"), lambda m: _("migrants abroad, thousands")),
+    (re.compile(r"^Gini of consumption, points$"), lambda m: _("Gini of consumption, points")),
+    (re.compile(r"^Bishkek's share of population, %$"), lambda m: _("Bishkek's share of population, %")),
+    (re.compile(r"^Bishkek's share of internal migration gains, %$"),
+     lambda m: _("Bishkek's share of internal migration gains, %")),
+    (re.compile(r"^oblasts outside Bishkek and Chuy gaining by internal migration$"),
+     lambda m: _("oblasts outside Bishkek and Chuy gaining by internal migration")),
+    (re.compile(r"^Naryn's net internal migration, persons \(negative: loses\)$"),
+     lambda m: _("Naryn's net internal migration, persons (negative: loses)")),
+    (re.compile(r"^Bishkek / Osh population \(primacy\)$"), lambda m: _("Bishkek / Osh population (primacy)")),
+    (re.compile(r"^poverty rate (.+), %$"), lambda m: _("poverty rate, {place}, %").format(place=m.group(1))),
+    (re.compile(r"^population (.+), thousands$"), lambda m: _("population, {place}, thousands").format(
+        place=m.group(1))),
+    (re.compile(r"^unemployment rate (.+), %$"), lambda m: _("unemployment rate, {place}, %").format(
+        place=m.group(1))),
+)
+
+
+def target_name(name: str) -> str:
+    """A validation target's name in the current language (unchanged where no pattern matches)."""
+    for pattern, words in TARGET_PATTERNS:
+        found = pattern.match(name)
+        if found:
+            return words(found)
+    return name
 
 
 def _validation_section(comp: Comparison, folder: Path) -> str:
@@ -509,28 +586,34 @@ def _validation_section(comp: Comparison, folder: Path) -> str:
     from regsim.results import RunResult
     from regsim.studies import validation
 
+    head = "<h2>" + _("8. How well the model fits the data") + "</h2>"
     try:  # the strategy the scenario itself prescribes (the Concept for the baseline)
         strategy = scenario_mod.load(str(comp.manifest.get("scenario", "baseline"))).params.policy.strategy
     except RegsimError:
         strategy = None
     runs_of = comp.design[comp.design.label == strategy].run_id.tolist()
     if not runs_of or comp.settlements is None or comp.last_year < validation.VALIDATION_END_YEAR:
-        return ("<h2>8. How well the model fits the data</h2><p>Not available for this batch (it needs runs of "
-                "the scenario's own strategy to 2022 or later); run <code>regsim validate</code>.</p>")
+        return head + "<p>" + _("Not available for this batch (it needs runs of the scenario's own strategy to 2022 "
+                                "or later); run <code>regsim validate</code>.") + "</p>"
     runs = [RunResult(national=comp.national[comp.national.run_id == r],
                       oblasts=comp.oblasts[comp.oblasts.run_id == r],
                       settlements=comp.settlements[comp.settlements.run_id == r], world=comp.world)
             for r in runs_of]
     table = validation.validate(runs, validation.targets(loader.load_kyrgyz_data()))
     files.atomic_write(folder / "validation.csv", lambda p: table.to_csv(p, index=False))
-    shown = table.set_index("target")[["year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok"]]
+    shown = table.assign(target=table.target.map(target_name)).set_index("target")[
+        ["year", "observed", "simulated_median", "p10", "p90", "tolerance", "ok"]]
     shown = shown.assign(year=shown.year.map(lambda y: "" if pd.isna(y) else str(int(y))),  # not 2,018.00
-                         ok=shown.ok.map({True: "yes", False: "no"}))
+                         ok=shown.ok.map({True: _("yes"), False: _("no")}))
+    shown.columns = [_("year"), _("observed"), _("simulated, median"), _("10%"), _("90%"), _("tolerance"),
+                     _("met")]
     met = int(table.ok.sum())
-    return (f"<h2>8. How well the model fits the data</h2><p>{met} of {len(table)} targets met by the "
-            f"<code>{html.escape(str(strategy))}</code> runs of this comparison (2017: calibrated; 2018-2022: out of "
-            "sample; tolerances follow the quality of the data and are stated, not tuned). Known gaps: poverty does "
-            "not fall after 2017 as fast as observed. See docs/validation.md.</p>" + _table_html(shown, True, "target"))
+    return (head + "<p>" + _("{met} of {total} targets met by the <code>{strategy}</code> runs of this comparison "
+                             "(2017: calibrated; 2018-2022: out of sample; tolerances follow the quality of the data "
+                             "and are stated, not tuned). Known gaps: poverty does not fall after 2017 as fast as "
+                             "observed. See docs/validation.md.").format(
+        met=met, total=len(table), strategy=html.escape(str(strategy))) + "</p>"
+        + _table_html(shown, True, _("target")))
 
 
 def _share(share: float) -> str:
@@ -540,13 +623,14 @@ def _share(share: float) -> str:
 
 def _worlds(share: float, n: int) -> str:
     """``2 of 3 worlds (67%)`` from a share of ``n`` worlds."""
-    return f"{round(share * n)} of {n} worlds ({_share(share)})"
+    return ngettext("{k} of {n} world ({share})", "{k} of {n} worlds ({share})", n).format(
+        k=round(share * n), n=n, share=_share(share))
 
 
-def _names(names: list[str]) -> str:
+def _names(labels: list[str]) -> str:
     """Bold strategy names joined as ``a, b and c``."""
-    bold = [f"<b>{html.escape(name)}</b>" for name in names]
-    return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
+    bold = [_b(label) for label in labels]
+    return bold[0] if len(bold) == 1 else _("{first} and {last}").format(first=", ".join(bold[:-1]), last=bold[-1])
 
 
 def _leaders(table: pd.DataFrame, column: str, largest: bool) -> list[str]:
@@ -565,58 +649,83 @@ def robustness_findings(table: pd.DataFrame, year: int | None = None, parameters
         parameters: How many uncertain parameters the Latin hypercube varies, if known.
     """
     n = int(table.worlds.iloc[0])
-    over = f"{parameters} uncertain parameters" if parameters else "the uncertain parameters"
-    when = f", outcomes in {year}" if year else ""
+    over = (ngettext("{k} uncertain parameter", "{k} uncertain parameters", parameters).format(k=parameters)
+            if parameters else _("the uncertain parameters"))
+    when = _(", outcomes in {year}").format(year=year) if year else ""
 
-    def one(names: list[str], single: str, several: str) -> str:
-        return single if len(names) == 1 else several
-
-    def value(names: list[str], column: str) -> float:  # tied leaders share the value
-        return float(table.loc[table.strategy == names[0], column].iloc[0])
+    def value(labels: list[str], column: str) -> float:  # tied leaders share the value
+        return float(table.loc[table.strategy == labels[0], column].iloc[0])
 
     gdp, pov = _leaders(table, "share_best_gdp", True), _leaders(table, "share_best_poverty", True)
     gdp_worlds, pov_worlds = _worlds(value(gdp, "share_best_gdp"), n), _worlds(value(pov, "share_best_poverty"), n)
     if gdp == pov:
-        best = (f"{_names(gdp)} {one(gdp, 'is', 'are each')} best in the largest share of worlds both on GDP per "
-                f"person, {gdp_worlds}, and on poverty, {pov_worlds}")
+        best = (_("{names} is best in the largest share of worlds both on GDP per person, {gdp}, and on poverty, "
+                  "{pov}") if len(gdp) == 1 else
+                _("{names} are each best in the largest share of worlds both on GDP per person, {gdp}, and on "
+                  "poverty, {pov}")).format(names=_names(gdp), gdp=gdp_worlds, pov=pov_worlds)
     else:
-        best = (f"{_names(gdp)} {one(gdp, 'is', 'are each')} best on GDP per person in the largest share of worlds, "
-                f"{gdp_worlds}, and {_names(pov)} on poverty, {pov_worlds}")
-    out = [f"Across {n} worlds drawn by Latin hypercube over the plausible ranges of {over}{when}, {best}."]
+        best = (_("{names} is best on GDP per person in the largest share of worlds, {gdp}, and {others} on "
+                  "poverty, {pov}") if len(gdp) == 1 else
+                _("{names} are each best on GDP per person in the largest share of worlds, {gdp}, and {others} on "
+                  "poverty, {pov}")).format(names=_names(gdp), gdp=gdp_worlds, others=_names(pov), pov=pov_worlds)
+    out = [_("Across {n} worlds drawn by Latin hypercube over the plausible ranges of {over}{when}, {best}.").format(
+        n=n, over=over, when=when, best=best)]
 
     safe = _leaders(table, "max_regret_gdp_pc_som", False)
     safe_pov = _leaders(table, "max_regret_poverty_points", False)
     regret, regret_pov = value(safe, "max_regret_gdp_pc_som"), value(safe_pov, "max_regret_poverty_points")
-    gdp_part = (f"{_names(safe)} {one(safe, 'is', 'are')} never below the best strategy on GDP per person"
-                if regret == 0 else
-                f"{_names(safe)} {one(safe, 'has', 'have')} the smallest maximum regret on GDP per person: in no "
-                f"world more than {_fmt(regret, REGRET_GDP_DIGITS)} som per person below the best strategy"
-                + (f" (mean {_fmt(value(safe, 'mean_regret_gdp_pc_som'), REGRET_GDP_DIGITS)})" if len(safe) == 1
-                   else ""))
-    pov_part = (f"{_names(safe_pov)} never above the best on poverty" if regret_pov == 0 else
-                f"on poverty {_names(safe_pov)}, at most {_fmt(regret_pov, REGRET_POVERTY_DIGITS)} percentage "
-                "points above the best")
+    one = len(safe) == 1
+    if regret == 0:
+        gdp_part = (_("{names} is never below the best strategy on GDP per person") if one else
+                    _("{names} are never below the best strategy on GDP per person")).format(names=_names(safe))
+    else:
+        mean = (_(" (mean {mean})").format(mean=_fmt(value(safe, "mean_regret_gdp_pc_som"), REGRET_GDP_DIGITS))
+                if one else "")
+        gdp_part = (_("{names} has the smallest maximum regret on GDP per person: in no world more than {regret} som "
+                      "per person below the best strategy{mean}") if one else
+                    _("{names} have the smallest maximum regret on GDP per person: in no world more than {regret} "
+                      "som per person below the best strategy")).format(
+            names=_names(safe), regret=_fmt(regret, REGRET_GDP_DIGITS), mean=mean)
+    pov_part = (_("{names} never above the best on poverty").format(names=_names(safe_pov)) if regret_pov == 0 else
+                _("on poverty {names}, at most {regret} percentage points above the best").format(
+                    names=_names(safe_pov), regret=_fmt(regret_pov, REGRET_POVERTY_DIGITS)))
     out.append(f"{gdp_part}; {pov_part}.")
 
     sat = _leaders(table, "share_satisficing", True)
     sat_worlds = _worlds(value(sat, "share_satisficing"), n)
     if value(sat, "share_satisficing") == 0:
-        out.append("No strategy gives both more GDP per person and less poverty than no regional budget in any world.")
+        out.append(_("No strategy gives both more GDP per person and less poverty than no regional budget in any "
+                     "world."))
     elif len(sat) == len(table) and len(table) > 1:
-        out.append(f"Every strategy gives both more GDP per person and less poverty than no regional budget in "
-                   f"{sat_worlds}.")
+        out.append(_("Every strategy gives both more GDP per person and less poverty than no regional budget in "
+                     "{worlds}.").format(worlds=sat_worlds))
     else:
-        out.append(f"{_names(sat)} {one(sat, 'satisfices', 'satisfy')} most often: more GDP per person and less "
-                   f"poverty than with no regional budget in {sat_worlds}.")
+        out.append((_("{names} satisfices most often: more GDP per person and less poverty than with no regional "
+                      "budget in {worlds}.") if len(sat) == 1 else
+                    _("{names} satisfy most often: more GDP per person and less poverty than with no regional "
+                      "budget in {worlds}.")).format(names=_names(sat), worlds=sat_worlds))
     return out
+
+
+def _robustness_columns() -> tuple[tuple[str, str, str], ...]:
+    """``ROBUSTNESS_COLUMNS`` with headings in the current language."""
+    headings = {"share_best_gdp": _("best on GDP per person, % of worlds"),
+                "share_best_poverty": _("best on poverty, % of worlds"),
+                "mean_regret_gdp_pc_som": _("mean regret on GDP per person, som per person"),
+                "max_regret_gdp_pc_som": _("maximum regret on GDP per person, som per person"),
+                "mean_regret_poverty_points": _("mean regret on poverty, percentage points"),
+                "max_regret_poverty_points": _("maximum regret on poverty, percentage points"),
+                "share_satisficing": _("satisficing (more GDP, less poverty than no budget), % of worlds")}
+    return tuple((column, headings[column], kind) for column, _heading, kind in ROBUSTNESS_COLUMNS)
 
 
 def _robustness_frame(table: pd.DataFrame) -> pd.DataFrame:
     """``robustness.csv`` formatted for the report: shares in %, regrets with their units."""
     digits = {"gdp": REGRET_GDP_DIGITS, "poverty": REGRET_POVERTY_DIGITS}
     shown = {heading: [_share(v) if kind == "share" else _fmt(v, digits[kind]) for v in table[column]]
-             for column, heading, kind in ROBUSTNESS_COLUMNS}
-    return pd.DataFrame(shown, index=pd.Index(table.strategy.astype(str), name="strategy"))
+             for column, heading, kind in _robustness_columns()}
+    return pd.DataFrame(shown, index=pd.Index([names.strategy(s) for s in table.strategy.astype(str)],
+                                              name=_("strategy")))
 
 
 def _scenario_name(scenario: str) -> str:
@@ -666,41 +775,51 @@ def robustness_command(comp: Comparison, folder: Path) -> str:
 
 def _robustness_section(comp: Comparison, folder: Path, figures: Path) -> str:
     """Section 9: strategies across a Latin hypercube of beliefs, from ``DIR/robustness/robustness.csv``."""
-    head = "<h2>9. Robustness across plausible worlds</h2>"
+    head = "<h2>" + _("9. Robustness across plausible worlds") + "</h2>"
     path = folder / ROBUSTNESS_DIR / ROBUSTNESS_CSV
-    again = (f"<code>{html.escape(robustness_command(comp, folder))}</code> and then "
-             f"<code>{html.escape(shlex.join(['regsim', 'report', str(folder)]))}</code>")
+    again = _("{command} and then {report}").format(
+        command=f"<code>{html.escape(robustness_command(comp, folder))}</code>",
+        report=f"<code>{html.escape(shlex.join(['regsim', 'report', str(folder)]))}</code>")
     if not path.is_file():
-        return (f"{head}<p>Not run for this comparison. To add it, run {again} (or run the comparison with "
-                f"<code class='nowrap'>--robustness {ROBUSTNESS_SUGGESTED_WORLDS}</code>).</p>")
+        return head + "<p>" + _("Not run for this comparison. To add it, run {again} (or run the comparison with "
+                                "{option}).").format(
+            again=again, option=f"<code class='nowrap'>--robustness {ROBUSTNESS_SUGGESTED_WORLDS}</code>") + "</p>"
     table = pd.read_csv(path)
-    missing = [c for c in ("strategy", "worlds", *(c for c, _, _ in ROBUSTNESS_COLUMNS)) if c not in table]
+    missing = [c for c in ("strategy", "worlds", *(c for c, _h, _k in ROBUSTNESS_COLUMNS)) if c not in table]
     if missing or table.empty:
-        return (f"{head}<p><code>{html.escape(str(path))}</code> is incomplete (missing "
-                f"{html.escape(', '.join(missing) or 'rows')}); run {again}.</p>")
-    manifest_path = folder / ROBUSTNESS_DIR / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    year = (manifest.get("base_params") or {}).get("time", {}).get("end_year")
-    varied = [key for key in manifest.get("varied", []) if key != analysis.STRATEGY_KEY]
+        return head + "<p>" + _("{path} is incomplete (missing {missing}); run {again}.").format(
+            path=f"<code>{html.escape(str(path))}</code>", missing=html.escape(", ".join(missing) or "rows"),
+            again=again) + "</p>"
+    manifest, year, varied = _robustness_manifest(folder)
     text = " ".join(robustness_findings(table, year, len(varied) or None))
     caveat = ""
     scenario, base = manifest.get("scenario"), comp.manifest.get("scenario")
     if (scenario and base and Path(scenario).resolve() != Path(base).resolve()) or (year and year != comp.last_year):
-        caveat = (f" <b>These worlds differ from this comparison:</b> scenario "
-                  f"<code>{html.escape(_scenario_name(str(scenario)))}</code> to {year}, the comparison "
-                  f"<code>{html.escape(_scenario_name(str(base)))}</code> to {comp.last_year}.")
+        caveat = " " + _("<b>These worlds differ from this comparison:</b> scenario {scenario} to {year}, the "
+                         "comparison {base} to {last}.").format(
+            scenario=f"<code>{html.escape(_scenario_name(str(scenario)))}</code>", year=year,
+            base=f"<code>{html.escape(_scenario_name(str(base)))}</code>", last=comp.last_year)
     fig = plots.plot_robustness(table)
     plots.save(fig, figures, "robustness")
-    note = ("Each world is one set of beliefs (a Latin-hypercube point over the plausible ranges of "
-            "<code>regsim params</code>) with one run per strategy. Best: the highest GDP per person, or the lowest "
-            "poverty rate, among the strategies with a budget in that world. Regret: the shortfall from the best "
-            "strategy in the same world, in som per person (2017 prices) or percentage points of the poverty rate; "
-            "a strategy with a small maximum regret is never far from the best, whatever the beliefs. Satisficing: "
-            "more GDP per person and less poverty than no regional budget in the same world. Rows by maximum regret "
-            "on GDP per person, smallest first; click a heading to sort.")
+    note = _("Each world is one set of beliefs (a Latin-hypercube point over the plausible ranges of "
+             "<code>regsim params</code>) with one run per strategy. Best: the highest GDP per person, or the lowest "
+             "poverty rate, among the strategies with a budget in that world. Regret: the shortfall from the best "
+             "strategy in the same world, in som per person (2017 prices) or percentage points of the poverty rate; "
+             "a strategy with a small maximum regret is never far from the best, whatever the beliefs. Satisficing: "
+             "more GDP per person and less poverty than no regional budget in the same world. Rows by maximum "
+             "regret on GDP per person, smallest first; click a heading to sort.")
     return (f"{head}<p>{text}{caveat}</p><p class='note'>{note}</p>"
-            + _table_html(_robustness_frame(table), True, "strategy")
-            + _img(fig, "robustness: share of worlds best and regret per strategy"))
+            + _table_html(_robustness_frame(table), True, _("strategy"))
+            + _img(fig, _("robustness: share of worlds best and regret per strategy")))
+
+
+def _robustness_manifest(folder: Path) -> tuple[dict, int | None, list[str]]:
+    """The robustness run's manifest, its outcome year and its varied parameters (empty if absent)."""
+    manifest_path = folder / ROBUSTNESS_DIR / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    year = (manifest.get("base_params") or {}).get("time", {}).get("end_year")
+    varied = [key for key in manifest.get("varied", []) if key != analysis.STRATEGY_KEY]
+    return manifest, year, varied
 
 
 @dataclass(frozen=True)
@@ -720,16 +839,22 @@ class _Context:
     folder: Path
 
 
-def build(out_dir: str | Path) -> Path:
+def build(out_dir: str | Path, lang: str | None = None) -> Path:
     """Write ``summary.csv``, ``figures/`` and ``report.html`` into a comparison batch directory.
 
-    The report's sections, in order: the answer (verdicts), where incomes change (map and distance
-    bands), paths, the growth-equity frontier, oblasts, the money, assumptions, validation, robustness.
+    The report's sections, in order: the answer (a plain paragraph, the scorecard, the verdicts), where
+    incomes change (map and distance bands), paths, the growth-equity frontier, oblasts, the money,
+    assumptions, validation, robustness. ``lang`` (``en``, ``ru``; default: the current language of
+    :mod:`regsim.i18n`) is the language of the page and of its figures.
 
     Raises:
         ExperimentError: naming what the directory lacks (national/, oblasts/, settlements/, none).
     """
-    folder = Path(out_dir)
+    with using(lang):
+        return _build(Path(out_dir))
+
+
+def _build(folder: Path) -> Path:
     comp = analysis.load(folder, require=("national", "oblasts", "settlements"))
     if comp.world is None:
         raise ExperimentError(f"{folder}: missing world.parquet (needed for the map)")
@@ -741,11 +866,12 @@ def build(out_dir: str | Path) -> Path:
         files.atomic_write(folder / name, lambda p, f=frame: f.to_csv(p, index=False))
     sections = [_answer(c), _where_incomes_change(c), _paths(c), _frontier(c), _oblasts(c), _money(c),
                 _assumptions(c), _validation_section(comp, folder), _robustness_section(comp, folder, c.figures)]
-    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>regsim: concentration or "
-            f"equalisation</title><style>{CSS}</style></head><body><h1>Concentrated support or equalisation?</h1>"
-            f"<p class='note'>regsim comparison of budget allocations for the Kyrgyz Republic, 2018-{c.year}. "
-            "An agent-based model: results depend on the stated assumptions (section 7).</p>"
-            + "".join(sections) + f"<script>{SORT_JS}</script></body></html>")
+    title = _("Concentrated support or equalisation?")
+    intro = _("regsim comparison of budget allocations for the Kyrgyz Republic, 2018-{year}. An agent-based model: "
+              "results depend on the stated assumptions (section 7).").format(year=c.year)
+    page = (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>regsim: {title}</title>"
+            f"<style>{CSS}</style></head><body><h1>{title}</h1><p class='note'>{intro}</p>"
+            + "".join(sections) + f"<script>{SORT_JS}{PRINT_JS}</script></body></html>")
     path = folder / "report.html"
     files.write_text(path, page)
     plots.close_all()
@@ -765,111 +891,371 @@ def _context(comp: analysis.Comparison, folder: Path) -> _Context:
         figures=folder / "figures", folder=folder))
 
 
+def versus(pairs: pd.DataFrame, label: str, reference: str, outcome: str) -> tuple[float, float, float, str] | None:
+    """``label`` minus ``reference`` on ``outcome``: mean, low, high and ``better|worse|equal|undecided``.
+
+    "Better" follows the verdict of :mod:`regsim.reporting.paired` (more GDP, less poverty); None where the
+    pair was not compared.
+    """
+    part = pairs[(pairs.outcome == outcome) & (((pairs.a == label) & (pairs.b == reference))
+                                               | ((pairs.a == reference) & (pairs.b == label)))]
+    if part.empty:
+        return None
+    row = part.iloc[0]
+    sign = 1.0 if row.a == label else -1.0
+    low, high = sorted((sign * row.low, sign * row.high))
+    if row.verdict == paired.EQUAL:
+        status = "equal"
+    elif row.verdict.startswith("cannot"):
+        status = "undecided"
+    else:
+        status = "better" if row.verdict == f"{label} ahead" else "worse"
+    return sign * row.mean_diff, low, high, status
+
+
+def _level(comp: Comparison, metric: str, year: int, label: str = BASELINE) -> float:
+    """Mean over replications of a national metric of ``label`` in ``year`` (NaN if absent)."""
+    n = comp.national
+    rows = n[(n.metric == metric) & (n.year == year) & (n.label == label)]
+    return float(rows.value.mean()) if len(rows) else float("nan")
+
+
+def _budget_sentence(c: _Context, strategies: list[str]) -> str:
+    """The budget in som and % of GDP, how it changes over the period, and who allocates less."""
+    comp, first, last = c.comp, c.first, c.year
+    some = strategies[0]
+    b0, b1 = _level(comp, "budget_available_som", first, some), _level(comp, "budget_available_som", last, some)
+    g0, g1 = _level(comp, "gdp_som", first), _level(comp, "gdp_som", last)
+    share0, share1 = 100 * b0 / g0, 100 * b1 / g1
+    if abs(b1 / b0 - 1) < SAME_BUDGET_TOLERANCE:
+        text = _("Every strategy is given the same regional budget: {b0} bn som a year ({s0}% of GDP in {first}), "
+                 "fixed in 2017 prices, so as the economy grows it falls to {s1}% of GDP by {last}.").format(
+            b0=_fmt(b0 / 1e9, 1), s0=_fmt(share0, 2), first=first, s1=_fmt(share1, 2), last=last)
+    else:
+        text = _("Every strategy is given the same regional budget: {b0} bn som in {first} ({s0}% of GDP) and "
+                 "{b1} bn som in {last} ({s1}% of GDP), in 2017 prices.").format(
+            b0=_fmt(b0 / 1e9, 1), s0=_fmt(share0, 2), first=first, b1=_fmt(b1 / 1e9, 1), s1=_fmt(share1, 2),
+            last=last)
+    spent = c.whole.set_index("label").budget_allocated_total.reindex(strategies).dropna()
+    if len(spent):
+        most = float(spent.max())
+        less = [label for label, v in spent.items() if v < (1 - SAME_BUDGET_TOLERANCE) * most]
+        for label in less:
+            extra = (" " + _("(its first stage spends only on pilot settlements)") if label == CONCEPT else "")
+            text += " " + _("{name} allocates less of it: {spent} bn som over {first}-{last} against {most} bn som "
+                            "for the others{extra}.").format(
+                name=_b(label, capital=True), spent=_fmt(spent[label] / 1e9, 1), first=first, last=last,
+                most=_fmt(most / 1e9, 1), extra=extra)
+    return text
+
+
+def _strategy_sentence(c: _Context, label: str) -> str:
+    """What one strategy does to GDP, to poverty and at what cost, in plain words with natural signs."""
+    comp, first, last, n = c.comp, c.first, c.year, c.comp.replications
+    gdp = versus(c.pairs, label, BASELINE, "gdp_per_capita_end")
+    base_pc = _level(comp, "gdp_per_capita_som", last)
+    if gdp is None:
+        gdp_text = ""
+    elif gdp[3] == "undecided":
+        gdp_text = _("its effect on GDP per person in {last} cannot be told from zero ({pct}%)").format(
+            last=last, pct=number(100 * gdp[0] / base_pc, 2, signed=True))
+    elif gdp[3] == "equal":
+        gdp_text = _("GDP per person in {last} practically unchanged").format(last=last)
+    else:
+        word = _("higher") if gdp[0] > 0 else _("lower")
+        gdp_text = _("GDP per person {word} by {pct}% in {last} ({som} som per person a year)").format(
+            word=word, pct=_fmt(abs(100 * gdp[0] / base_pc), 2), last=last, som=_fmt(abs(gdp[0]), 0))
+    row = c.whole.set_index("label").loc[label]
+    avoided = row.poverty_person_years_avoided
+    poor = paired.difference_paths(comp.national[comp.national.label.isin([label, BASELINE])], "poor_people",
+                                   BASELINE, comp.judgement.confidence)
+    poor_last = poor[poor.year == last]
+    fewer_people = -float(poor_last["mean"].iloc[0]) if len(poor_last) else float("nan")
+    status = (versus(c.pairs, label, BASELINE, "poverty_person_years") or (0, 0, 0, "undecided"))[3]
+    if status == "better":  # the verdict of the pairwise table (corrected as it is), the amounts of the whole period
+        pov_text = _("{py} fewer person-years in poverty over {first}-{last} (about {people} fewer people in poverty "
+                     "in {last}), at {cost} som per person-year out of poverty").format(
+            py=_fmt(_round(avoided), 0), first=first, last=last, people=_fmt(_round(fewer_people), 0),
+            cost=_fmt(_round(row.budget_allocated_total / avoided), 0))
+    elif status == "worse":
+        pov_text = _("{py} more person-years in poverty over {first}-{last}").format(
+            py=_fmt(_round(-avoided), 0), first=first, last=last)
+    elif status == "equal":
+        pov_text = _("practically no change in person-years in poverty")
+    else:
+        pov_text = ngettext("an effect on poverty that {n} replication cannot tell from zero",
+                            "an effect on poverty that {n} replications cannot tell from zero", n).format(n=n)
+    parts = [p for p in (gdp_text, pov_text) if p]
+    return _("{name}: {parts}.").format(name=_b(label, capital=True), parts="; ".join(parts))
+
+
+def _round(value: float) -> float:
+    """Round to three significant figures (101,357 -> 101,000): the replications support no more."""
+    if not math.isfinite(value) or value == 0:
+        return value
+    return float(round(value, 2 - math.floor(math.log10(abs(value)))))
+
+
+def plain_answer(c: _Context) -> str:
+    """Section 1's opening block: the answer in plain words, every number from the comparison's tables.
+
+    A paragraph (who leads, the budget in som and % of GDP and who allocates less), one line per strategy
+    (GDP, poverty in person-years and people, cost per person-year), and what the intervals cover.
+    """
+    comp, first, last, j = c.comp, c.first, c.year, c.comp.judgement
+    strategies = [label for label in c.main if label != BASELINE]
+    if not strategies:
+        return "<div class='answer'><p>" + _("Only the counterfactual was run: nothing to compare.") + "</p></div>"
+    lead = []
+    best, top = leaders(c.pairs, strategies, "poverty_person_years")
+    if best is not None:
+        lead.append(_("{name} avoids the most person-years in poverty.").format(name=_b(best, capital=True)))
+    elif len(top) == len(strategies):
+        lead.append(ngettext("On person-years in poverty, {n} replication cannot tell the strategies apart.",
+                             "On person-years in poverty, {n} replications cannot tell the strategies apart.",
+                             comp.replications).format(n=comp.replications))
+    elif top:
+        lead.append(_("On person-years in poverty, {names} lead; the replications cannot tell them apart.").format(
+            names=_names(top)))
+    best, top = leaders(c.pairs, strategies, "gdp_pv")
+    if best is not None:
+        lead.append(_("{name} adds the most GDP over the period.").format(name=_b(best, capital=True)))
+    elif len(top) == len(strategies):
+        lead.append(ngettext("On GDP over the period, {n} replication cannot tell the strategies apart.",
+                             "On GDP over the period, {n} replications cannot tell the strategies apart.",
+                             comp.replications).format(n=comp.replications))
+    elif top:
+        lead.append(_("On GDP over the period, {names} lead; the replications cannot tell them apart.").format(
+            names=_names(top)))
+    against = _("Against no regional budget, over {first}-{last}:").format(first=first, last=last)
+    each = "".join(f"<li>{_strategy_sentence(c, label)}</li>" for label in strategies)
+    _manifest, _year, _varied = _robustness_manifest(c.folder)
+    table_path = c.folder / ROBUSTNESS_DIR / ROBUSTNESS_CSV
+    seeds = _("The intervals ({level}) cover the randomness of the simulation over {n} paired replications, under "
+              "one set of beliefs about how the economy works.").format(level=pct(j.confidence),
+                                                                          n=comp.replications)
+    if table_path.is_file():
+        try:
+            table = pd.read_csv(table_path)
+            beliefs = robustness_findings(table, _year, len(_varied) or None)[0]
+        except (KeyError, IndexError, ValueError, pd.errors.ParserError):
+            beliefs = _("The robustness analysis (section 9) could not be read.")
+    else:
+        beliefs = _("Whether the verdicts hold under other beliefs was not tested: the robustness analysis across "
+                    "beliefs (section 9) was not run for this comparison.")
+    return (f"<div class='answer'><p>{' '.join([*lead, _budget_sentence(c, strategies), against])}</p>"
+            f"<ul>{each}</ul><p>{seeds} {beliefs}</p></div>")
+
+
+SCORE_STATUS = ("better", "worse", "equal", "undecided")
+
+
+def scorecard_frame(c: _Context) -> pd.DataFrame:
+    """Strategies x (outcome, reference): the verdict and the signed difference in reading units.
+
+    Columns ``strategy, outcome, reference, status, text``; references are ``none`` and the Concept (where run).
+    """
+    refs = [BASELINE] + ([CONCEPT] if CONCEPT in c.main else [])
+    rows = []
+    for label in [label for label in c.main if label != BASELINE]:
+        for outcome in paired.HEADLINE_OUTCOMES:
+            for ref in refs:
+                if ref == label:
+                    rows.append({"strategy": label, "outcome": outcome, "reference": ref, "status": "self",
+                                 "text": ""})
+                    continue
+                found = versus(c.pairs, label, ref, outcome)
+                if found is None:
+                    continue
+                mean, _low, _high, status = found
+                shown = _round(mean) if outcome == "poverty_person_years" else mean  # no false precision
+                rows.append({"strategy": label, "outcome": outcome, "reference": ref, "status": status,
+                             "text": amount(outcome, shown, signed=True, unit=False)})
+    return pd.DataFrame(rows)
+
+
+def _scorecard(c: _Context) -> str:
+    """The scorecard figure (``figures/scorecard.png`` and ``.svg``) with its caption."""
+    frame = scorecard_frame(c)
+    if frame.empty:
+        return ""
+    refs = list(dict.fromkeys(frame.reference))
+    columns = [(o, r) for o in paired.HEADLINE_OUTCOMES for r in refs]
+    titles = {o: f"{names.outcome(o)}\n{_unit(o)}" if _unit(o) else names.outcome(o)
+              for o in paired.HEADLINE_OUTCOMES}
+    ref_titles = {BASELINE: _("each strategy against no regional budget"),
+                  CONCEPT: _("each strategy against the Concept as adopted")}
+    legend = {"better": _("better (interval excludes zero)"), "worse": _("worse (interval excludes zero)"),
+              "equal": _("practically equal"), "undecided": _("cannot tell with these replications")}
+    fig = plots.plot_scorecard(frame, [names.short(s) for s in dict.fromkeys(frame.strategy)],
+                               list(dict.fromkeys(frame.strategy)), columns, titles, ref_titles, legend)
+    plots.save(fig, c.figures, "scorecard")
+    caption = _("Scorecard: each strategy against no regional budget and against the Concept as adopted, on the four "
+                "outcomes the verdicts are based on; the number is the mean paired difference over {n} replications "
+                "(GDP per person in som, GDP over the period in bn som, poverty rate in points, person-years); the "
+                "colour says whether its {level} interval supports a verdict.").format(
+        n=c.comp.replications, level=pct(c.comp.judgement.confidence))
+    return _img(fig, _("scorecard of the strategies"), caption)
+
+
 def _answer(c: _Context) -> str:
-    """Section 1, the answer: only what the paired intervals support."""
+    """Section 1, the answer: the plain paragraph, the scorecard, then only what the paired intervals support."""
     comp, j, main, year, first = c.comp, c.comp.judgement, c.main, c.year, c.first
     items = "".join(f"<li>{f}</li>" for f in verdict_findings(comp, c.pairs, c.whole))
     verdicts = verdict_frame(c.pairs, main, first, year, j.discount_rate, flags=paired.unspent_flags(c.whole))
+    heads = [h for h in c.heads if not h.label.startswith("hybrid ")]
     return (
-        f"<h2>1. The answer</h2><ul class='lead'>{items}</ul>"
-        f"<h3>Every pair of strategies</h3><p class='note'>A minus B: verdict, mean paired difference over "
-        f"{comp.replications} replications and its {interval_words(j)} in brackets. GDP per person "
-        "in som (2017 prices), present value of GDP in bn som, poverty rate in percentage points, person-years in "
-        "poverty in person-years. All pairs, the hybrid sweep too, are in <code>pairwise.csv</code>.</p>"
-        + _table_html(verdicts, index_name="pair")
-        + f"<h3>Over the whole period, {first}-{year}</h3><p class='note'>Versus no regional budget, mean over "
-        "paired replications with the interval; the cost is the money allocated over the period divided by the "
-        "person-years in poverty avoided (a ratio of means; not defined where none are avoided)."
-        + (" <code>cash_transfers</code> is the people-based benchmark: the same money paid as the monthly benefit "
-           "for low-income families is targeted (with its coverage of the poor and its leakage to the non-poor); "
-           "a place-based strategy with a higher cost per person-year out of poverty buys poverty reduction more "
-           "dearly than cash would, and must be justified by GDP." if "cash_transfers" in main else "")
+        "<h2>" + _("1. The answer") + f"</h2>{plain_answer(c)}{_scorecard(c)}"
+        f"<h3>" + _("The verdicts in detail") + f"</h3><ul class='lead'>{items}</ul>"
+        f"<h3>" + _("Every pair of strategies") + "</h3><p class='note'>"
+        + _("A minus B: verdict, mean paired difference over {n} replications and its {interval} in brackets. GDP "
+            "per person in som (2017 prices), present value of GDP in bn som, poverty rate in percentage points, "
+            "person-years in poverty in person-years. All pairs, the hybrid sweep too, are in "
+            "<code>pairwise.csv</code>.").format(n=comp.replications, interval=interval_words(j)) + "</p>"
+        + _table_html(verdicts, index_name=_("pair"), cls="pairs")
+        + "<h3>" + _("Over the whole period, {first}-{year}").format(first=first, year=year) + "</h3><p class='note'>"
+        + _("Versus no regional budget, mean over paired replications with the interval; the cost is the money "
+            "allocated over the period divided by the person-years in poverty avoided (a ratio of means), given only "
+            "where the person-years avoided are above zero by the interval.")
+        + (" " + _("The cash transfers are the people-based benchmark: the same money paid as the monthly benefit for "
+                   "low-income families is targeted (with its coverage of the poor and its leakage to the non-poor); a "
+                   "place-based strategy with a higher cost per person-year out of poverty buys poverty reduction more "
+                   "dearly than cash would, and must be justified by GDP.") if "cash_transfers" in main else "")
+        + _current_note(c.comp)
         + "</p>"
-        + _table_html(whole_period_frame(c.whole[c.whole.label.isin(main)], j.confidence), index_name="strategy")
-        + f"<h3>Headline table</h3><p class='note'>Versus no regional budget in {year}, median (10% to 90%) over "
-        f"{comp.replications} replications: the spread of the paired differences, not a confidence interval.</p>"
-        + _table_html(_headline_frame(c.heads)[[h.label for h in c.heads if not h.label.startswith('hybrid ')]],
-                      index_name="measure"))
+        + _table_html(whole_period_frame(c.whole.set_index("label").reindex([m for m in main if m in set(
+            c.whole.label)]).reset_index(), j.confidence), index_name=_("strategy"),
+                      cls="whole")
+        + "<h3>" + _("Headline table") + "</h3><p class='note'>"
+        + _("Versus no regional budget in {year}, median (10% to 90%) over {n} replications: the spread of the paired "
+            "differences, not a confidence interval.").format(year=year, n=comp.replications) + "</p>"
+        + _table_html(_headline_frame(heads), index_name=_("measure"), cls="headline"))
+
+
+def _current_note(comp: analysis.Comparison) -> str:
+    """What the regional money is (issue 24): the share of it that pays running costs, and what that means."""
+    share = float((comp.manifest.get("base_params") or {}).get("policy", {}).get("current_share", 0.0) or 0.0)
+    if share > 0:
+        said = _("Here {share} of each place-based allocation pays local running costs (policy.current_share) and "
+                 "builds nothing.").format(share=pct(share))
+    else:
+        said = _("Here every som of the place-based money builds capital, services or firms (policy.current_share is "
+                 "0).")
+    return " " + said + " " + _(
+        "The sources put about 77% of the Concept's 2.6 bn som in transfers that maintain subsidised local budgets, "
+        "i.e. running costs; with that share the GDP return per som absorbed falls by one half to three quarters, "
+        "while the money paid as local wages cuts poverty where it is spent (docs/issue24.md).")
 
 
 def _where_incomes_change(c: _Context) -> str:
     """Section 2: the map, and spread and backwash by distance from the nearest centre."""
     comp, j, main, year, figures = c.comp, c.comp.judgement, c.main, c.year, c.figures
-    change = analysis.settlement_change(comp)
+    change = analysis.settlement_change_interval(comp)
     change = change[change.label.isin(main)]
-    fig = plots.plot_maps(comp.world, change, comp.roads, title=f"Income per person in {year}, % change versus none")
+    fig = plots.plot_maps(comp.world, change, comp.roads,
+                          title=_("Income per person in {year}, % change versus no regional budget").format(year=year))
     plots.save(fig, figures, "map_income_change")
     strategies = [label for label in main if label != BASELINE]
     fig_bands = plots.plot_distance_bands(c.versus, strategies)
     plots.save(fig_bands, figures, "distance_bands")
     base_bands = c.bands[c.bands.label == BASELINE].groupby("band", observed=True)[
         ["population", "income_per_capita_som", "poverty_rate", "employment_rate"]].mean()
-    base_bands = base_bands.assign(population=base_bands.population.map(lambda v: f"{v:,.0f}"),
-                                   income_per_capita_som=base_bands.income_per_capita_som.map(lambda v: f"{v:,.0f}"),
-                                   poverty_rate=(100 * base_bands.poverty_rate).map(lambda v: f"{v:.1f}%"),
-                                   employment_rate=(100 * base_bands.employment_rate).map(lambda v: f"{v:.1f}%"))
-    base_bands.columns = ["population", "income per person, som", "poverty rate", "employment per resident"]
+    base_bands = base_bands.assign(population=base_bands.population.map(lambda v: _fmt(v, 0)),
+                                   income_per_capita_som=base_bands.income_per_capita_som.map(lambda v: _fmt(v, 0)),
+                                   poverty_rate=(100 * base_bands.poverty_rate).map(lambda v: f"{_fmt(v, 1)}%"),
+                                   employment_rate=(100 * base_bands.employment_rate).map(lambda v: f"{_fmt(v, 1)}%"))
+    base_bands.columns = [_("population"), _("income per person, som"), _("poverty rate"),
+                          _("employment per resident")]
+    base_bands.index = [plots.band_name(str(b)) for b in base_bands.index]
     return (
-        "<h2>2. Where incomes change</h2><p class='note'>Each dot is a settlement (size: population; "
-        "black outline: growth centre); village clusters are synthetic, placed within their rayon.</p>"
-        + _img(fig, "map of income change by settlement")
-        + f"<h3>Spread and backwash by distance from the nearest growth centre</h3><p class='note'>The Concept "
-        "expects the growth centres to pull up their surroundings. Each row: one strategy minus no regional budget "
-        f"in {year}, by road distance from the nearest of the 20 growth centres (the centres themselves, 0-30, "
-        f"30-60, 60-120 and over 120 km); bars are mean paired differences, whiskers the {pct(j.confidence)} "
-        "interval. A hinterland effect shows as gains that fade with distance; backwash as losses near the "
-        "centres. Per run in <code>distance_bands.csv</code>, differences in "
-        "<code>distance_bands_versus.csv</code>.</p>"
-        + _img(fig_bands, "differences by distance band from the nearest growth centre")
-        + f"<p class='note'>Without a regional budget in {year} (mean over replications):</p>"
-        + _table_html(base_bands, index_name="distance band"))
+        "<h2>" + _("2. Where incomes change") + "</h2>"
+        + _img(fig, _("map of income change by settlement"),
+               _("Mean paired change over {n} replications. A settlement is coloured only where the {level} "
+                 "interval of its change excludes zero, grey where it includes zero: about {chance} of places would "
+                 "be coloured by chance alone. Size: population; black outline: growth centre; village clusters are "
+                 "synthetic, placed within their rayon; the last panel names the centres and oblasts (no official "
+                 "boundaries are embedded).").format(n=comp.replications, level=pct(j.confidence),
+                                                      chance=pct(round(1 - j.confidence, 2))))
+        + "<h3>" + _("Spread and backwash by distance from the nearest growth centre") + "</h3><p class='note'>"
+        + _("The Concept expects the growth centres to pull up their surroundings. Each row: one strategy minus no "
+            "regional budget in {year}, by road distance from the nearest of the 20 growth centres (the centres "
+            "themselves, 0-30, 30-60, 60-120 and over 120 km); bars are mean paired differences, whiskers the "
+            "{level} interval. A hinterland effect shows as gains that fade with distance; backwash as losses near "
+            "the centres. Per run in <code>distance_bands.csv</code>, differences in "
+            "<code>distance_bands_versus.csv</code>.").format(year=year, level=pct(j.confidence)) + "</p>"
+        + _img(fig_bands, _("differences by distance band from the nearest growth centre"),
+               _("Mean paired difference by distance band with its {level} interval; the scales are shared down each "
+                 "column.").format(level=pct(j.confidence)))
+        + "<p class='note'>" + _("Without a regional budget in {year} (mean over replications):").format(year=year)
+        + "</p>"
+        + _table_html(base_bands, index_name=_("distance band")))
+
+
+def _path_metrics() -> tuple[tuple[str, str, str, float], ...]:
+    """(metric, level label, difference label, scale): a rate's level is in %, its difference in points."""
+    return (("gdp_som", _("GDP, bn som (2017 prices)"), _("GDP, bn som"), 1e9),
+            ("gdp_per_capita_som", _("GDP per person, thousand som"), _("GDP per person, thousand som"), 1e3),
+            ("poverty_rate", _("poverty rate, %"), _("poverty rate, percentage points"), 0.01),
+            ("theil_between_oblasts", _("Theil index between oblasts"), _("Theil index between oblasts"), 1.0),
+            ("migrants_abroad", _("migrants abroad, thousands"), _("migrants abroad, thousands"), 1e3),
+            ("share_pop_bishkek", _("share of population in Bishkek, %"),
+             _("share of population in Bishkek, percentage points"), 0.01))
 
 
 def _paths(c: _Context) -> str:
     """Section 3: paths as differences with intervals; levels in smaller figures."""
     comp, j, main, figures = c.comp, c.comp.judgement, c.main, c.figures
     figs = []
-    for metric, label, scale in PATH_METRICS:
+    for metric, label, diff_label, scale in _path_metrics():
         refs = [BASELINE] + ([CONCEPT] if CONCEPT in comp.labels and len(main) > 2 else [])
-        fig, axes = plots.new_figure(ncols=len(refs), width=7 * len(refs), height=4)
+        fig, axes = plots.new_figure(ncols=len(refs), width=5.5 * len(refs), height=3.6)
         axes = [axes] if len(refs) == 1 else list(axes)
         for ax, ref in zip(axes, refs, strict=True):
-            paths = paired.difference_paths(comp.national[comp.national.label.isin(main)], metric, ref, j.confidence)
-            plots.plot_difference_paths(paths, f"difference: {label}", ax=ax, scale=scale,
-                                        title=f"{label}: each strategy minus {ref}")
+            shown = [label for label in main if label != BASELINE or ref == BASELINE]  # none would set the scale
+            paths = paired.difference_paths(comp.national[comp.national.label.isin(shown)], metric, ref,
+                                            j.confidence)
+            plots.plot_difference_paths(paths, diff_label, ax=ax, scale=scale,
+                                        title=_("minus {name}").format(name=names.short(ref)))
         plots.save(fig, figures, f"path_diff_{metric}")
-        figs.append(_img(fig, f"{label}, difference"))
-        small, ax = plots.new_figure(width=5.5, height=2.8)
+        figs.append(_img(fig, diff_label, _("{what}: each strategy minus no regional budget (left) and minus the "
+                                            "Concept (right), with the {level} interval band.").format(
+            what=diff_label, level=pct(j.confidence))))
+        small, ax = plots.new_figure(width=5.5, height=3.2)
         plots.plot_paths(analysis.bands(comp, metric, main), label, ax=ax, scale=scale)
-        ax.set_title(f"{label}: levels", fontsize=9)
-        ax.legend(fontsize=6, loc="best")
+        ax.set_title(_("{what}: levels").format(what=label))
         plots.save(small, figures, f"path_{metric}")
-        figs.append(f"<div class='small'>{_img(small, label + ', levels')}</div>")
-    return (f"<h2>3. Paths over time</h2><p class='note'>Large figures: each strategy minus no regional "
-        f"budget (left) and minus the Concept as adopted (right, where run), mean paired difference with "
-        f"its {pct(j.confidence)} interval band; a band that leaves zero is a difference the replications "
-        "support in that year. Small figures: levels, median and 10-90% band over replications.</p>"
-        + "".join(figs))
+        figs.append(f"<div class='small'>{_img(small, label)}</div>")
+    return ("<h2>" + _("3. Paths over time") + "</h2><p class='note'>"
+            + _("Large figures: each strategy minus no regional budget (left) and minus the Concept as adopted (right, "
+                "where run), mean paired difference with its {level} interval band; a band that leaves zero is a "
+                "difference the replications support in that year. Small figures: levels, median and 10-90% band "
+                "over replications.").format(level=pct(j.confidence)) + "</p>" + "".join(figs))
 
 
 def _frontier(c: _Context) -> str:
-    """Section 4: the growth-equity frontier."""
-    year, figures = c.year, c.figures
+    """Section 4: the growth-equity frontier on the whole period: GDP and person-years in poverty."""
+    j, figures, first, year = c.comp.judgement, c.figures, c.first, c.year
     points, hybrid = [], []
-    for h in c.heads:
-        x, y = h.values["gdp_gain_pct"], h.values["poverty_change_pp"]
-        row = {"label": h.label, "x": x[1], "y": y[1], "x_p10": x[0], "x_p90": x[2], "y_p10": y[0], "y_p90": y[2]}
-        if h.label.startswith("hybrid "):
-            hybrid.append({"centre_share": float(h.label.split()[1]), "x": x[1], "y": y[1]})
-        else:
+    for r in c.whole.itertuples():
+        row = {"label": r.label, "x": r.gdp_pv_gain / 1e9, "x_p10": r.gdp_pv_gain_low / 1e9,
+               "x_p90": r.gdp_pv_gain_high / 1e9, "y": -r.poverty_person_years_avoided / 1e3,
+               "y_p10": -r.poverty_person_years_avoided_high / 1e3, "y_p90": -r.poverty_person_years_avoided_low / 1e3}
+        if r.label.startswith("hybrid "):
+            hybrid.append({"centre_share": float(r.label.split()[1]), "x": row["x"], "y": row["y"]})
+        elif r.label in c.main:
             points.append(row)
-    fig, ax = plots.new_figure()
+    fig, ax = plots.new_figure(width=7, height=4.6)
     plots.plot_frontier(pd.DataFrame(points), pd.DataFrame(hybrid).sort_values("centre_share") if hybrid else None,
-                        f"GDP {year}, % versus none", f"Poverty rate {year}, points versus none", ax=ax)
+                        _("GDP over {first}-{year} versus no budget, bn som (present value)").format(
+                            first=first, year=year),
+                        _("person-years in poverty versus no budget, thousands").format(first=first, year=year),
+                        ax=ax)
     plots.save(fig, figures, "frontier")
-    return ("<h2>4. Growth versus equity</h2><p class='note'>Right is more output, down is less poverty; "
-        "the curve is the hybrid strategy from all equalisation (0) to all centres (1).</p>"
-        + _img(fig, "growth-equity frontier"))
+    return ("<h2>" + _("4. Growth versus equity") + "</h2>"
+            + _img(fig, _("growth-equity frontier"),
+                   _("Over the whole period: right is more output, down is fewer person-years in poverty; whiskers "
+                     "are {level} intervals; the dashed curve is the mix from all equalisation (0%) to all centres "
+                     "(100%).").format(level=pct(j.confidence))))
 
 
 def _oblasts(c: _Context) -> str:
@@ -877,16 +1263,22 @@ def _oblasts(c: _Context) -> str:
     comp, main, year, figures = c.comp, c.main, c.year, c.figures
     gdp_pc = analysis.oblast_change(comp, "gdp_per_capita_som", relative=True)
     poverty = 100 * analysis.oblast_change(comp, "poverty_rate", relative=False)
-    cols = [c for c in main if c in gdp_pc.columns]
-    table = pd.concat({"GDP per person %": gdp_pc[cols], "poverty points": poverty[cols]}, axis=1)
-    table.columns = [f"{a}: {b}" for a, b in table.columns]
-    fig, axes = plots.new_figure(ncols=2, width=14)
-    plots.plot_heatmap(gdp_pc[cols], "GDP per person, % vs none", "{:.2f}", ax=axes[0])
-    plots.plot_heatmap(poverty[cols], "Poverty rate, points vs none", "{:.2f}", ax=axes[1], lower_is_better=True)
+    cols = [c for c in main if c in gdp_pc.columns and c != BASELINE]
+    gdp_pc, poverty = gdp_pc[cols], poverty[cols]
+    gdp_pc.columns = poverty.columns = [names.short(col) for col in cols]
+    gdp_pc.index = poverty.index = [plots.oblast_name(str(i)) for i in gdp_pc.index]
+    fig, axes = plots.new_figure(ncols=2, width=12, height=5.2)
+    plots.plot_heatmap(gdp_pc, _("GDP per person, % vs no budget"), "{:.2f}", ax=axes[0])
+    plots.plot_heatmap(poverty, _("poverty rate, points vs no budget"), "{:.2f}", ax=axes[1], lower_is_better=True)
     plots.save(fig, figures, "oblasts_heatmap")
-    return (f"<h2>5. Oblasts</h2><p class='note'>Median change versus none in {year}; purple is better "
-        "in both maps (more output, less poverty); click a column heading to sort.</p>"
-        + _img(fig, "oblast heatmap") + _table_html(table, True, "oblast"))
+    table = pd.concat({_("GDP per person, %"): gdp_pc.map(lambda v: _fmt(v, 2)),
+                       _("poverty, points"): poverty.map(lambda v: _fmt(v, 2))}, axis=1)
+    table.columns = [f"{b}: {a}" for a, b in table.columns]
+    return ("<h2>" + _("5. Oblasts") + "</h2>"
+            + _img(fig, _("oblast heatmap"),
+                   _("Median change versus no regional budget in {year}; purple is better in both maps (more output, "
+                     "less poverty).").format(year=year))
+            + _table_html(table, True, _("oblast"), cls="oblasts"))
 
 
 def _money(c: _Context) -> str:
@@ -894,23 +1286,29 @@ def _money(c: _Context) -> str:
     comp, main, figures = c.comp, c.main, c.figures
     money = analysis.money_by_oblast(comp)
     money = money[money.label.isin(main) & (money.label != BASELINE)]
-    fig, ax = plots.new_figure(height=6)
+    fig, ax = plots.new_figure(width=8, height=4.5)
     plots.plot_money(money, ax=ax)
     plots.save(fig, figures, "money")
     totals = money.groupby("label")[["allocated", "absorbed", "returned", "lost"]].sum() / 1e9
-    totals.index.name = "strategy"
-    return ("<h2>6. Where the money went</h2><p class='note'>Sum over the whole run, bn som, median over "
-        "replications; returned money exceeded what administrations could absorb.</p>"
-        + _img(fig, "money by oblast") + _table_html(totals, True, "strategy"))
+    totals = totals.map(lambda v: _fmt(v, 1))
+    totals.index = [names.strategy(label) for label in totals.index]
+    totals.columns = [_("allocated"), _("absorbed"), _("returned"), _("lost")]
+    return ("<h2>" + _("6. Where the money went") + "</h2>"
+            + _img(fig, _("money by oblast"),
+                   _("Sum over the whole run, bn som, median over replications; money is returned where it exceeded "
+                     "what administrations could absorb."))
+            + _table_html(totals, True, _("strategy")))
 
 
 def _assumptions(c: _Context) -> str:
     """Section 7: assumptions and provenance (validation, section 8, follows it)."""
     comp = c.comp
     m = comp.manifest
-    prov = (f"<p>Experiment <code>{html.escape(str(m.get('experiment')))}</code>, scenario "
-            f"<code>{html.escape(str(m.get('scenario')))}</code>, {len(comp.design)} runs, "
-            f"{comp.replications} replications, seed {m.get('seed')}; regsim {m.get('regsim_version')}, "
-            f"commit {m.get('git_commit') or 'unknown'}; created {m.get('created_utc')}, "
-            f"finished {m.get('finished_utc')}. Data: regsim/data/SOURCES.md; model: docs/ODD.md.</p>")
-    return "<h2>7. Assumptions and provenance</h2>" + _parameters_html(m) + prov
+    prov = "<p>" + _("Experiment {experiment}, scenario {scenario}, {runs} runs, {n} replications, seed {seed}; "
+                     "regsim {version}, commit {commit}; created {created}, finished {finished}. Data: "
+                     "regsim/data/SOURCES.md; model: docs/ODD.md.").format(
+        experiment=f"<code>{html.escape(str(m.get('experiment')))}</code>",
+        scenario=f"<code>{html.escape(str(m.get('scenario')))}</code>", runs=len(comp.design), n=comp.replications,
+        seed=m.get("seed"), version=m.get("regsim_version"), commit=m.get("git_commit") or _("unknown"),
+        created=m.get("created_utc"), finished=m.get("finished_utc")) + "</p>"
+    return "<h2>" + _("7. Assumptions and provenance") + "</h2>" + _parameters_html(m) + prov

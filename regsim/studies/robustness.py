@@ -51,7 +51,7 @@ def check_worlds(n: int, option: str = "--n") -> None:
 
 def run(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict[str, Any], out: Path,
         executor: str = "serial", workers: int | None = None, progress: bool = True,
-        seed: int = DEFAULT_SEED) -> pd.DataFrame:
+        seed: int = DEFAULT_SEED, scheduler: str | None = None, shard: str | None = None) -> pd.DataFrame:
     """Run ``strategies`` (``none`` among them) in ``n`` Latin-hypercube worlds into the batch folder ``out``.
 
     Writes ``out/robustness.csv`` (shares of worlds as fractions 0-1, GDP regret in som per person,
@@ -67,6 +67,8 @@ def run(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict[str, Any
         workers: Worker processes (None: every local core).
         progress: Show a progress bar on stderr.
         seed: Experiment seed.
+        scheduler: Address of an existing Dask scheduler.
+        shard: ``"I/N"``: run only the I-th of N slices (Slurm job arrays); the table is made once all are done.
 
     Returns:
         The robustness table (:func:`table`).
@@ -74,12 +76,14 @@ def run(n: int, strategies: tuple[str, ...], scenario: str, fixed: dict[str, Any
     Raises:
         RegsimError: for a bad ``n`` or ``out``, before any run.
         regsim.batch.RunsFailed: if runs failed (recorded in ``out``).
+        regsim.batch.BatchIncomplete: with ``shard``, while other shards are still to run.
     """
     from regsim import batch
 
     check_worlds(n, "--n")
     check_batch_folder(out)
-    batch.run_table(experiment_table(n, strategies, scenario, fixed, seed=seed), out, executor, workers, progress)
+    batch.run_table(experiment_table(n, strategies, scenario, fixed, seed=seed), out, executor, workers, progress,
+                    scheduler=scheduler, shard=shard)
     result = table(world_outcomes(out))
     files.write_csv(result, out / "robustness.csv")
     save(plot_robustness(result), out, "robustness")

@@ -66,7 +66,8 @@ def strategy_pair(text: str) -> tuple[str, str]:
 
 
 def run(method: str, n: int, pair: tuple[str, str], scenario: str, fixed: dict[str, Any], out: Path,
-        executor: str = "serial", workers: int | None = None, progress: bool = True) -> pd.DataFrame:
+        executor: str = "serial", workers: int | None = None, progress: bool = True,
+        scheduler: str | None = None, shard: str | None = None) -> pd.DataFrame:
     """Run the sample for both strategies into the batch folder ``out`` and analyse the differences.
 
     Writes ``out/sensitivity.csv`` (:func:`analyse`) and ``out/sensitivity.png``/``.svg`` (one
@@ -82,6 +83,8 @@ def run(method: str, n: int, pair: tuple[str, str], scenario: str, fixed: dict[s
         executor: ``serial``, ``processes`` or ``dask``.
         workers: Worker processes (None: every local core).
         progress: Show a progress bar on stderr.
+        scheduler: Address of an existing Dask scheduler.
+        shard: ``"I/N"``: run only the I-th of N slices (Slurm job arrays); indices once all are done.
 
     Returns:
         The indices per outcome and parameter, most influential first.
@@ -89,12 +92,13 @@ def run(method: str, n: int, pair: tuple[str, str], scenario: str, fixed: dict[s
     Raises:
         RegsimError: for a bad method or ``out``, before any run.
         regsim.batch.RunsFailed: if runs failed (recorded in ``out``).
+        regsim.batch.BatchIncomplete: with ``shard``, while other shards are still to run.
     """
     from regsim import batch
 
     table = experiment_table(method, n, pair, scenario, fixed)
     check_batch_folder(out)
-    batch.run_table(table, out, executor, workers, progress)
+    batch.run_table(table, out, executor, workers, progress, scheduler=scheduler, shard=shard)
     ranges = plausible_ranges(UNCERTAIN)
     x, diff = differences(out, pair, ranges)
     result = analyse(method, x, diff, ranges)
@@ -168,3 +172,115 @@ def analyse(method: str, x: np.ndarray, diff: pd.DataFrame, ranges: dict[str, li
     table = pd.DataFrame(rows)
     key = index_column(method)
     return table.sort_values(["outcome", key], ascending=[True, False]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# indices from any finished batch with a Sobol or Morris [sample] (regsim sensitivity --from DIR)
+
+
+def from_batch(out_dir: str | Path, strategies: tuple[str, str] | None = None,
+               outcomes: tuple[str, ...] = OUTCOMES, confidence: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sobol (S1, ST and, with a second-order sample, S2) or Morris indices of a finished batch.
+
+    The batch is any ``regsim batch`` (or ``regsim sensitivity``) folder whose experiment has a
+    ``[sample]`` with ``method = "sobol"`` or ``"morris"``; its manifest records the method, ``n`` and
+    ranges. The outcome of a sample point is a national metric in the last year, averaged over
+    replications; with ``strategies = (A, B)`` the difference A minus B on the same point (the grid
+    must vary ``policy.strategy``), else the level in each grid cell (a ``label`` column tells them apart).
+
+    Args:
+        out_dir: The batch folder (every run done).
+        strategies: The pair whose difference is analysed, or None for levels per grid cell.
+        outcomes: National metrics analysed (``regsim.metrics()`` lists them).
+        confidence: Confidence level of the bootstrap intervals (``*_conf`` columns are half-widths).
+
+    Returns:
+        ``(indices, second_order)``: one row per label, outcome and parameter (``S1, S1_conf, ST,
+        ST_conf`` or ``mu_star, mu_star_conf, sigma``), most influential first; and the S2 table
+        (``label, outcome, parameter_1, parameter_2, S2, S2_conf``), empty without a second-order sample.
+
+    Raises:
+        ExperimentError: one line, if the folder is not such a batch, runs are missing, or a strategy
+            or metric is not in it.
+    """
+    import json
+
+    from regsim.reporting.analysis import load  # checks that every run is done
+
+    folder = Path(out_dir)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        raise ExperimentError(f"{folder}: no readable manifest.json; --from needs a regsim batch folder") from None
+    sample = manifest.get("sample")
+    if not isinstance(sample, dict) or sample.get("method") not in ("sobol", "morris"):
+        raise ExperimentError(f"{folder}: its experiment has no Sobol or Morris [sample] (method = "
+                              f"{(sample or {}).get('method')!r}); --from needs one, e.g. [sample] method = \"sobol\"")
+    comp = load(folder)
+    ranges = {k: list(v) for k, v in sample["ranges"].items()}
+    missing = [m for m in outcomes if m not in set(comp.national.metric)]
+    if missing:
+        raise ExperimentError(f"--metrics: {missing[0]!r} is not a national metric of {folder}; see regsim.metrics()")
+    last = comp.national[(comp.national.year == comp.last_year) & comp.national.metric.isin(outcomes)]
+    wide = last.pivot_table(index="run_id", columns="metric", values="value")
+    design = comp.design.sort_values("run_id").copy()
+    grid_label = design.label
+    design["point"] = design.groupby(grid_label, sort=False).cell.rank(method="dense").astype(int) - 1
+    per_point = (design[["run_id", "point"]].assign(label=grid_label).join(wide, on="run_id")
+                 .groupby(["label", "point"], sort=False)[list(outcomes)].mean())
+    labels = list(dict.fromkeys(grid_label))
+    if strategies is not None:
+        strategy_of = design.groupby(grid_label, sort=False)["policy.strategy"].first() \
+            if "policy.strategy" in design else pd.Series(dtype=str)
+        pick = []
+        for name in strategies:
+            found = [label for label in labels if strategy_of.get(label) == name]
+            if len(found) != 1:
+                raise ExperimentError(f"--strategies: {name!r} is {'not' if not found else 'more than once'} in the "
+                                      f"grid of {folder} (labels: {', '.join(labels)})")
+            pick.append(found[0])
+        ys = {f"{strategies[0]} - {strategies[1]}": per_point.loc[pick[0]] - per_point.loc[pick[1]]}
+    else:
+        ys = {label: per_point.loc[label] for label in labels}
+    first = design[grid_label == labels[0]].drop_duplicates("point").sort_values("point")
+    x = first[list(ranges)].to_numpy(dtype=float)
+    problem = {"num_vars": len(ranges), "names": list(ranges), "bounds": [list(map(float, b)) for b in ranges.values()]}
+    rows, pairs = [], []
+    for label, table in ys.items():
+        for outcome in outcomes:
+            y = table[outcome].to_numpy(dtype=float)
+            if sample["method"] == "morris":
+                from SALib.analyze import morris
+
+                res = morris.analyze(problem, x, y, num_levels=int(sample.get("levels", 4)), conf_level=confidence,
+                                     seed=1)
+                rows += [{"label": label, "outcome": outcome, "parameter": name, "mu_star": float(res["mu_star"][i]),
+                          "mu_star_conf": float(res["mu_star_conf"][i]), "sigma": float(res["sigma"][i])}
+                         for i, name in enumerate(problem["names"])]
+                continue
+            from SALib.analyze import sobol
+
+            second = bool(sample.get("second_order"))
+            res = sobol.analyze(problem, y, calc_second_order=second, conf_level=confidence, seed=1)
+            rows += [{"label": label, "outcome": outcome, "parameter": name, "S1": float(res["S1"][i]),
+                      "S1_conf": float(res["S1_conf"][i]), "ST": float(res["ST"][i]),
+                      "ST_conf": float(res["ST_conf"][i])} for i, name in enumerate(problem["names"])]
+            if second:
+                names = problem["names"]
+                pairs += [{"label": label, "outcome": outcome, "parameter_1": names[i], "parameter_2": names[j],
+                           "S2": float(res["S2"][i, j]), "S2_conf": float(res["S2_conf"][i, j])}
+                          for i in range(len(names)) for j in range(i + 1, len(names))]
+    key = index_column(str(sample["method"]))
+    indices = pd.DataFrame(rows).sort_values(["label", "outcome", key], ascending=[True, True, False])
+    s2 = pd.DataFrame(pairs, columns=["label", "outcome", "parameter_1", "parameter_2", "S2", "S2_conf"])
+    return indices.reset_index(drop=True), s2
+
+
+def method_of(out_dir: str | Path) -> str:
+    """``sobol`` or ``morris``: the sample method a batch folder's manifest records."""
+    import json
+
+    try:
+        return str(json.loads((Path(out_dir) / "manifest.json").read_text()).get("sample", {}).get("method"))
+    except (OSError, ValueError, AttributeError):
+        return "?"

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -353,12 +353,63 @@ def validation_params(params: Params) -> Params:
     return replace(params, "time.end_year", VALIDATION_END_YEAR)
 
 
-FILES: Final = frozenset({"validation.csv"})
-"""What ``regsim validate`` writes into its output folder."""
+FILES: Final = frozenset({"validation.csv", "runs"})
+"""What ``regsim validate`` writes into its output folder (``runs/``: the batches of ``--executor``, ``--shard``)."""
+
+
+def _batched(scen: Any, params: Params, shocked: Params | None, replications: int, seed: int, folder: Path,
+             executor: str, workers: int | None, scheduler: str | None, shard: str | None, progress: bool
+             ) -> tuple[list[RunResult], list[RunResult] | None]:
+    """The validation runs through the batch machinery: one batch per scenario (plain, shocked) in ``folder``.
+
+    Each batch runs a scenario file holding the resolved parameters (with the shocks), with
+    ``replications`` replications of ``seed``: the seeds of the in-process path, so the same runs.
+    """
+    from regsim import batch
+    from regsim import scenario as scenario_mod
+
+    pending = 0
+    last: dict[str, Any] = {}
+    found: dict[str, list[RunResult]] = {}
+    for name, values in (("plain", params), ("shocked", shocked)):
+        if values is None:
+            continue
+        toml = folder / f"{name}.toml"
+        text = scenario_mod.resolved_toml(scenario_mod.Scenario(name=f"{scen.name}-{name}", path=toml,
+                                                                description="", params=values)) + "\n"
+        if not toml.is_file() or toml.read_text() != text:
+            files.write_text(toml, text)
+        table = {"experiment": {"name": f"validate-{name}", "scenario": str(toml), "replications": replications,
+                                "seed": seed, "outputs": ["national", "oblasts", "settlements"]}}
+        try:
+            batch.run_table(table, folder / name, executor, workers, progress, scheduler=scheduler, shard=shard)
+        except batch.BatchIncomplete as incomplete:
+            pending += incomplete.summary["pending_total"]
+            last = incomplete.summary
+            continue
+        found[name] = _read_runs(folder / name, scen.name)
+    if pending:
+        raise batch.BatchIncomplete(folder, {**last, "pending_total": pending})
+    return found["plain"], found.get("shocked")
+
+
+def _read_runs(folder: Path, name: str) -> list[RunResult]:
+    """The runs of a batch folder as :class:`RunResult` objects, in replication order."""
+    from regsim.batch import store
+
+    design = store.read_design(folder).sort_values("replication")
+    world = pd.read_parquet(folder / "world.parquet")
+    out = []
+    for row in design.itertuples():
+        tables = {t: pd.read_parquet(store.run_file(folder, t, int(row.run_id))).drop(columns="run_id")
+                  for t in ("national", "oblasts", "settlements")}
+        out.append(RunResult(**tables, world=world, meta={"scenario": name, "seed": int(row.seed)}))
+    return out
 
 
 def run(scenario: str, overrides: Iterable[str], replications: int, out: Path, shocks: str = "covid-2020",
-        seed: int = DEFAULT_SEED) -> pd.DataFrame:
+        seed: int = DEFAULT_SEED, executor: str = "serial", workers: int | None = None,
+        scheduler: str | None = None, shard: str | None = None, progress: bool = False) -> pd.DataFrame:
     """Run ``replications`` of a scenario to 2025, compare with the data and write ``out/validation.csv``.
 
     Args:
@@ -369,9 +420,19 @@ def run(scenario: str, overrides: Iterable[str], replications: int, out: Path, s
         shocks: A scenario whose ``[[shocks]]`` are added for the 2020-2024 targets (the same seeds run
             again under them), or ``"none"`` to leave those targets out.
         seed: Base seed of the replications.
+        executor: ``serial`` (in this process), or ``processes`` / ``dask``: the runs go through the batch
+            machinery into ``out/runs/`` (the same seeds, so the same table), resumable.
+        workers: Worker processes of ``processes`` or a local Dask cluster (default: every core).
+        scheduler: Address of an existing Dask scheduler (implies the batch machinery).
+        shard: ``"I/N"``: run only the I-th of N slices of the runs (Slurm job arrays); the table is
+            made by the shard that finds every run done.
+        progress: Show a progress bar (batch machinery only).
 
     Returns:
         The table of :func:`validate`; ``attrs["scenario"]`` names the scenario run.
+
+    Raises:
+        regsim.batch.BatchIncomplete: with ``shard``, while runs of other shards are still to run.
     """
     from regsim import scenario as scenario_mod
     from regsim.data import loader
@@ -385,9 +446,13 @@ def run(scenario: str, overrides: Iterable[str], replications: int, out: Path, s
     shocked = None
     if shocks != "none":  # the 2020-2024 targets: the same scenario under the COVID shocks
         shocked = shocked_params(params, scenario_mod.load(shocks).params.shocks)
-    seeds = replication_seeds(seed, replications)
-    runs = [simulation.run_one(params, s, scen.name) for s in seeds]
-    shocked_runs = [simulation.run_one(shocked, s, f"{scen.name}+{shocks}") for s in seeds] if shocked else None
+    if executor == "serial" and scheduler is None and shard is None:
+        seeds = replication_seeds(seed, replications)
+        runs = [simulation.run_one(params, s, scen.name) for s in seeds]
+        shocked_runs = [simulation.run_one(shocked, s, f"{scen.name}+{shocks}") for s in seeds] if shocked else None
+    else:
+        runs, shocked_runs = _batched(scen, params, shocked, replications, seed, out / "runs", executor, workers,
+                                      scheduler, shard, progress)
     table = validate(runs, targets(loader.load_kyrgyz_data()), shocked_runs)
     files.write_command_files(out, FILES, {"validation.csv": lambda p: table.to_csv(p, index=False)})
     table.attrs["scenario"] = scen.name

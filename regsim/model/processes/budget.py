@@ -29,7 +29,7 @@ STREAM = "budget"
 
 @dataclass(frozen=True)
 class BudgetOutcome:
-    """Where this year's money went, som; arrays of shape (S, 5) (channels) or (S,)."""
+    """Where this year's money went, som; arrays of shape (S, 6) (channels) or (S,)."""
 
     available: float
     allocated: np.ndarray
@@ -47,13 +47,13 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
         state: Current state (``cols.carry_over_som``: money carried in from last year).
         params: Run parameters.
         rng: This process's stream (draws nothing).
-        allocation: Som per settlement and channel, shape (S, 5).
+        allocation: Som per settlement and channel, shape (S, 6).
         capacity_som: Absorption capacity per settlement, som, shape (S,).
         available_som: This year's budget, som.
     """
     lost = allocation * params.policy.admin_loss_share
     carried_in = state.cols.carry_over_som.copy()
-    offered = allocation - lost + carried_in  # (S, 5)
+    offered = allocation - lost + carried_in  # (S, 6)
     capacity = np.maximum(capacity_som, 0.0)
     # cash transfers are paid by the Social Fund, not built by the local administration: no capacity limit
     cash = np.zeros_like(offered)
@@ -81,7 +81,7 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
 
 
 def _absorb(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """What each settlement uses of what it is offered, channels in proportion, som, shape (S, 5)."""
+    """What each settlement uses of what it is offered, channels in proportion, som, shape (S, 6)."""
     total = offered.sum(axis=1)
     used = np.minimum(total, capacity)
     fraction = np.divide(used, total, out=np.zeros_like(total), where=total > 0)

@@ -159,7 +159,8 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
     present = float(hh.per_settlement(hh.present(), n_s).sum())
     transfers = present * transfer_per_person(state, params)
     investment, services = state.ordinary_spending_som
-    upkeep = gov.upkeep_rate_per_year * float(cols.public_capital_som.sum())
+    road_spending = state.roads.spent_som if state.roads is not None else 0.0  # upgraded roads need upkeep too
+    upkeep = gov.upkeep_rate_per_year * (float(cols.public_capital_som.sum()) + road_spending)
     ledger = state.ledger
     regional = 0.0
     if gov.budget_financing == "taxes" and ledger.allocated.size:
@@ -202,7 +203,7 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
       production), and the remittances that reach them); they do not save;
     * investment: the firms' gross investment out of their own funds (``firm_investment_som``;
       beyond the retained surplus it is financed from abroad), ordinary public investment, and
-      the regional money absorbed in infrastructure and business grants;
+      the regional money absorbed in infrastructure, business grants and roads;
     * government consumption: ordinary services, upkeep, other spending, the regional money
       absorbed in services, and the money lost to administration (it pays someone);
     * net exports: from the external account, not as a residual: the mine's surplus paid abroad
@@ -225,7 +226,7 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     absorbed = ledger.absorbed.sum(axis=0) if ledger.absorbed.size else np.zeros(len(Channel))
     lost = float(ledger.lost.sum()) if ledger.lost.size else 0.0
     investment = (firm_investment + accounts.public_investment_som
-                  + float(absorbed[Channel.INFRASTRUCTURE] + absorbed[Channel.GRANTS]))
+                  + float(absorbed[Channel.INFRASTRUCTURE] + absorbed[Channel.GRANTS] + absorbed[Channel.ROADS]))
     government = (accounts.services_spending_som + accounts.upkeep_som + accounts.other_spending_som
                   + float(absorbed[Channel.SERVICES]) + lost)
     external = float(absorbed.sum()) + lost if params.government.budget_financing == "external" else 0.0
@@ -333,9 +334,10 @@ def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray
         people = hh.per_settlement(present, n_s)
         mean = np.divide(hh.per_settlement(income_pp * present, n_s), people, out=np.zeros(n_s), where=people > 0)
     s = smoothing
-    consumption = np.float32(1 - s) * income_pp + (np.float32(s) * mean.astype(np.float32))[hh.settlement]
+    consumption = np.float32(1 - s) * income_pp
+    consumption += (np.float32(s) * mean.astype(np.float32))[hh.settlement]  # in place: no temporary per row
     if price is not None:
-        consumption = consumption / price.astype(np.float32)[hh.settlement]
+        consumption /= price.astype(np.float32)[hh.settlement]
     return np.where(present > 0, consumption, np.float32(0))
 
 

@@ -1,0 +1,177 @@
+"""Translations: every message has a Russian translation; ``--lang ru`` gives a Russian report and summary.
+
+The slow tests build one small comparison in Russian and read it as a deputy minister would: section 1
+opens with the plain answer and the scorecard, no English sentence is left, and the printed A4 PDF keeps
+every column of the pairwise and headline tables.
+"""
+
+import re
+import shutil
+import string
+import subprocess
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from regsim import i18n
+from regsim.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+KEYWORDS = {"_": None, "ngettext": (1, 2)}
+ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z']+(?:[ ,-]+[A-Za-z][a-z']+){2,}\b")  # three English words in a row
+SMALL = ["--strategies", "none,equalisation_uniform,concentrated,concept_two_stage", "--hybrid-shares", "0,1",
+         "--replications", "2", "--executor", "serial", "--quiet", "--set", "scale.household_weight=300",
+         "--set", "time.end_year=2020"]
+
+
+def source_messages() -> set:
+    """Every msgid the code passes to ``_`` or ``ngettext`` (a tuple for plurals)."""
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(i18n.LOCALE_DIR.parent, keywords=KEYWORDS):
+        found.add(message)
+    return found
+
+
+def fields(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_message_has_a_russian_translation_with_the_same_fields():
+    with i18n.catalogue_path("ru").open("rb") as handle:
+        catalogue = read_po(handle, locale="ru")
+    messages = source_messages()
+    assert len(messages) > 200  # the report, its figures and the terminal summary
+    missing, wrong = [], []
+    for message in messages:
+        entry = catalogue.get(message if isinstance(message, str) else message[0])
+        strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
+        if entry is None or entry.fuzzy or not strings or not all(strings):
+            missing.append(message)
+            continue
+        ids = [message] if isinstance(message, str) else list(message)
+        if any(fields(s) != fields(ids[-1]) for s in strings):
+            wrong.append(message)
+    assert not missing, f"untranslated in {i18n.catalogue_path('ru')}: {missing[:5]}"
+    assert not wrong, f"translations whose {{fields}} differ from the English: {wrong[:5]}"
+
+
+def test_language_is_chosen_and_checked():
+    with i18n.using("ru"):
+        assert i18n._("equal per person") != "equal per person"
+        assert i18n.number(-101357.5, 1) == "\u2212101\u202f357,5"
+        assert i18n.ngettext("{k} of {n} world ({share})", "{k} of {n} worlds ({share})", 5).endswith("миров ({share})")
+    assert i18n.language() == "en" and i18n.number(-101357.5, 1) == "-101,357.5"
+    with pytest.raises(i18n.LanguageError, match="unknown language 'xx'; allowed: en, ru"):
+        i18n.set_language("xx")
+
+
+def test_cli_refuses_an_unknown_language(capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "somewhere", "--lang", "xx"])
+    assert "invalid choice: 'xx'" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def russian(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ru") / "compare"
+    assert main(["compare", *SMALL, "--out", str(out), "--lang", "ru"]) == 0
+    return out
+
+
+def visible_text(page: str) -> str:
+    """The words a reader sees: no style, script, code, images or content marked ``lang='en'``."""
+    page = re.sub(r"<(style|script|code)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<(td|p|span)[^>]*lang='en'[^>]*>.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", page)
+
+
+@pytest.mark.slow
+def test_russian_report_has_no_english_sentence_and_opens_with_the_answer(russian, capsys):
+    page = (russian / "report.html").read_text()
+    assert "<html lang='ru'>" in page
+    english = sorted(set(ENGLISH_RUN.findall(visible_text(page))))
+    assert not english, f"untranslated English in the Russian report: {english[:10]}"
+    section = page.split("<h2>1. Ответ</h2>", 1)[1]
+    assert section.startswith("<div class='answer'><p>")
+    after = section.split("</div>", 1)[1]
+    assert after.startswith("<figure><img alt=\"сводная таблица стратегий\"")
+    for name in ("scorecard.png", "scorecard.svg"):
+        assert (russian / "figures" / name).stat().st_size > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium)")
+def test_printed_pdf_keeps_every_column_of_the_pairwise_and_headline_tables(russian, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    assert main(["report", str(russian), "--lang", "ru", "--pdf"]) == 0
+    assert (russian / "report.pdf").read_bytes().startswith(b"%PDF")
+    with sync_playwright() as p:  # the A4 page less its margins (190 mm wide), as print lays it out
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 718, "height": 1000})
+        page.emulate_media(media="print")
+        page.goto((russian / "report.html").as_uri())
+        for cls in ("pairs", "whole", "headline", "oblasts"):
+            right, width, columns = page.evaluate(
+                "c => {const t = document.querySelector('table.' + c); const r = t.getBoundingClientRect();"
+                " return [r.right, document.documentElement.clientWidth, t.rows[0].cells.length];}", cls)
+            assert columns >= 3 and right <= width + 1, f"table.{cls} is {right:.0f} px wide on a {width} px page"
+        browser.close()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(russian / "report.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "человеко-годы в бедности за" in text  # the last column of the pairwise table, the decisive one
+        assert "Концепция" in text
+
+
+@pytest.mark.slow
+def test_russian_terminal_summary(russian, capsys):
+    assert main(["report", str(russian), "--lang", "ru"]) == 0
+    from regsim.reporting import analysis, report
+
+    with i18n.using("ru"):
+        text = report.terminal_text(analysis.load(russian))
+    assert text.startswith("попарно: A минус B") and "весь период" in text
+    assert not ENGLISH_RUN.findall(text.replace("t interval", ""))
+
+
+@pytest.mark.slow
+def test_map_colours_only_settlements_whose_interval_excludes_zero(russian):
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from regsim.reporting import analysis, paired, plots
+
+    comp = analysis.load(russian, require=("national", "oblasts", "settlements"))
+    change = analysis.settlement_change_interval(comp)
+    row = change[change.label == "concentrated"].iloc[0]
+    t = comp.settlements
+    s = t[(t.metric == "income_per_capita_som") & (t.year == comp.last_year) & (t.settlement_id == row.settlement_id)]
+    wide = s.pivot_table(index="replication", columns="label", values="value")
+    mean, _sd, low, high = paired.t_interval(100 * (wide.concentrated / wide.none - 1).to_numpy(),
+                                             comp.judgement.confidence)
+    assert np.isclose(row.value, mean) and np.isclose(row.low, low) and np.isclose(row.high, high)
+    assert (change.decided == ((change.low > 0) | (change.high < 0))).all()
+    part = change[change.label.isin(["concentrated", "equalisation_uniform"])]
+    fig = plots.plot_maps(comp.world, part, None, title="")
+    first = fig.axes[0]
+    grey, coloured = first.collections[0], first.collections[1]
+    undecided = int((~part[part.label == part.label.iloc[0]].decided).sum())
+    assert len(grey.get_offsets()) == undecided and len(coloured.get_offsets()) == len(comp.world) - undecided
+    assert np.allclose(grey.get_facecolors()[:, :3], to_rgb(plots.UNDECIDED_GREY))
+    plots.close_all()
+
+
+def test_pdf_without_a_browser_says_what_to_install(monkeypatch, tmp_path):
+    from regsim.reporting import pdf
+
+    monkeypatch.delenv(pdf.BROWSER_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on it
+    with pytest.raises(pdf.PdfError, match="--pdf needs headless Chromium and none was found .*apt-get install "
+                                           "chromium"):
+        pdf.print_pdf(tmp_path / "report.html", tmp_path / "report.pdf")
+    monkeypatch.setenv(pdf.BROWSER_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(pdf.PdfError, match="REGSIM_CHROMIUM=.*nowhere: no such executable"):
+        pdf.find_browser()
