@@ -129,7 +129,7 @@ def test_explore_moves_a_lever_and_exports_a_reproducible_scenario(app, tmp_path
         after = image_sources(page)
         changed = [name for name in before if before[name] != after[name]]
         assert {"map", "paths", "frontier", "bands"} <= set(changed), changed
-        assert "10 bn som/yr" in page.locator("p").first.inner_text()
+        assert "10 bn som a year" in page.locator("p").first.inner_text()
         print(f"\nfirst view {first:.1f} s; one lever change {seconds:.1f} s; "
               f"{page.locator('.regsim-ready').inner_text()}")
         shoot(page, tmp_path, "explore-lever-moved")

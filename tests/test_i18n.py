@@ -162,3 +162,16 @@ def test_map_colours_only_settlements_whose_interval_excludes_zero(russian):
     assert len(grey.get_offsets()) == undecided and len(coloured.get_offsets()) == len(comp.world) - undecided
     assert np.allclose(grey.get_facecolors()[:, :3], to_rgb(plots.UNDECIDED_GREY))
     plots.close_all()
+
+
+def test_pdf_without_a_browser_says_what_to_install(monkeypatch, tmp_path):
+    from regsim.reporting import pdf
+
+    monkeypatch.delenv(pdf.BROWSER_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on it
+    with pytest.raises(pdf.PdfError, match="--pdf needs headless Chromium and none was found .*apt-get install "
+                                           "chromium"):
+        pdf.print_pdf(tmp_path / "report.html", tmp_path / "report.pdf")
+    monkeypatch.setenv(pdf.BROWSER_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(pdf.PdfError, match="REGSIM_CHROMIUM=.*nowhere: no such executable"):
+        pdf.find_browser()

@@ -483,48 +483,53 @@ def plot_sensitivity(result: pd.DataFrame, key: str, pair: tuple[str, str], outc
 def plot_scorecard(cells: pd.DataFrame, row_names: list[str], rows: list[str], columns: list[tuple[str, str]],
                    outcome_titles: dict[str, str], reference_titles: dict[str, str],
                    legend: dict[str, str]) -> Figure:
-    """Strategies (rows) x (outcome, reference) cells coloured by verdict, each with its signed difference.
+    """Strategies (rows) x outcomes (columns), one panel per reference, cells coloured by verdict.
 
     Args:
         cells: Columns ``strategy, outcome, reference, status, text``; status one of ``better, worse, equal,
             undecided, self`` (``self``: a strategy against itself).
         row_names: Names shown for ``rows``, in order.
         rows: Strategy labels, top to bottom.
-        columns: (outcome, reference) pairs, left to right.
-        outcome_titles: Outcome -> heading spanning its references.
-        reference_titles: Reference -> sub-heading.
+        columns: (outcome, reference) pairs; the references give the panels (top to bottom), the outcomes
+            the columns of each.
+        outcome_titles: Outcome -> column heading (its unit after a newline).
+        reference_titles: Reference -> panel title.
         legend: Status -> legend text (statuses without an entry are left out of the legend).
     """
     from matplotlib.patches import Patch, Rectangle
 
-    width = min(10.0, 2.2 + 1.0 * len(columns))
-    fig = plt.figure(figsize=(width, 1.6 + 0.5 * len(rows)), layout="constrained")
-    ax = fig.subplots()
-    index = cells.set_index(["strategy", "outcome", "reference"])
-    for r, label in enumerate(rows):
-        for c, key in enumerate(columns):
-            found = (label, *key) in index.index
-            status = index.loc[(label, *key), "status"] if found else "self"
-            text = index.loc[(label, *key), "text"] if found else ""
-            ax.add_patch(Rectangle((c, r), 1, 1, facecolor=SCORE_COLOURS[status], edgecolor="#AAAAAA",
-                                   hatch=SCORE_HATCH.get(status), linewidth=0.6))
-            if text:
-                ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=SMALL_PT - 1)
     refs = list(dict.fromkeys(ref for _o, ref in columns))
-    for c, (outcome, ref) in enumerate(columns):
-        ax.text(c + 0.5, -0.15, reference_titles.get(ref, ref), ha="center", va="bottom", fontsize=SMALL_PT - 2)
-        if ref == refs[0]:
-            ax.text(c + len(refs) / 2, -0.65, outcome_titles.get(outcome, outcome), ha="center", va="bottom",
-                    fontsize=SMALL_PT - 1, fontweight="bold")
-            if c:
-                ax.plot([c, c], [0, len(rows)], color="black", linewidth=1.5)
-    ax.set_xlim(0, len(columns))
-    ax.set_ylim(len(rows), -1.6)
-    ax.set_yticks([r + 0.5 for r in range(len(rows))], row_names)
-    ax.set_xticks([])
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(length=0)
+    outcomes = list(dict.fromkeys(o for o, _r in columns))
+    heads = {o: "\n".join(textwrap.fill(part, 16) for part in outcome_titles.get(o, o).split("\n")) for o in outcomes}
+    head_lines = max(t.count("\n") + 1 for t in heads.values())
+    top = 0.1 + 0.42 * head_lines  # rows of space above the cells for the headings
+    panel = len(rows) + top
+    fig = plt.figure(figsize=(min(9.0, 2.6 + 1.6 * len(outcomes)), 0.42 * panel * len(refs) + 1.0),
+                     layout="constrained")
+    axes = fig.subplots(len(refs), 1, squeeze=False)[:, 0]
+    index = cells.set_index(["strategy", "outcome", "reference"])
+    for ax, ref in zip(axes, refs, strict=True):
+        shown = [(label, name) for label, name in zip(rows, row_names, strict=True) if label != ref]
+        for r, (label, _name) in enumerate(shown):
+            for c, outcome in enumerate(outcomes):
+                key = (label, outcome, ref)
+                status = index.loc[key, "status"] if key in index.index else "self"
+                text = index.loc[key, "text"] if key in index.index else ""
+                ax.add_patch(Rectangle((c, r), 1, 1, facecolor=SCORE_COLOURS[status], edgecolor="#AAAAAA",
+                                       hatch=SCORE_HATCH.get(status), linewidth=0.6))
+                if text:
+                    ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=SMALL_PT)
+        for c, outcome in enumerate(outcomes):
+            ax.text(c + 0.5, -0.1, heads[outcome], ha="center", va="bottom", fontsize=SMALL_PT - 1,
+                    linespacing=1.0)
+        ax.set_xlim(0, len(outcomes))
+        ax.set_ylim(len(shown), -top)
+        ax.set_yticks([r + 0.5 for r in range(len(shown))], [name for _label, name in shown])
+        ax.set_xticks([])
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(length=0)
+        ax.set_title(reference_titles.get(ref, ref), loc="left", fontweight="bold")
     handles = [Patch(facecolor=SCORE_COLOURS[s], edgecolor="#888888", hatch=SCORE_HATCH.get(s), label=text)
                for s, text in legend.items()]
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=SMALL_PT - 1)
