@@ -29,8 +29,9 @@ base-year shock, with no regional budget (``policy.strategy = "none"``):
   in each firm and on each farm, whose income sets the reservation wage). Reported per
   unit of the population difference present at the horizon: ``size_tfp``, the elasticity of firm
   productivity (``cols.tfp``), ``size_wage``, of the market wage (both geometric means with
-  base-year population weights, so composition does not move them), and ``size_gdp_pc``, of GDP
-  per person. Targets: wage elasticities to density 0.04-0.05 in rich countries and
+  base-year population weights, so composition does not move them), and ``size_output_pc``, of
+  firm and farm output per person (GDP without the mine, whose output is exogenous and would
+  lower GDP per person by its 10% share of GDP). Targets: wage elasticities to density 0.04-0.05 in rich countries and
   about 0.07 in developing ones, productivity ones lower (Grover, Lall & Timmis 2023; Grover &
   Maloney 2022); Combes & Gobillon 2015 review 0.02-0.10, the range judged here.
 * **roads** (issue 24): every link's travel time falls by ``increase`` (1%) in 2017, so every
@@ -62,7 +63,7 @@ exactly 0 (1e-300 was reported as 0, 'within' the services target)."""
 """Years after the shock at which GDP is compared."""
 
 TARGETS = {"public_capital": (0.05, 0.11), "services": (0.0, 0.10), "grants": (0.10, 0.25),
-           "size_tfp": (0.02, 0.10), "size_wage": (0.02, 0.10), "size_gdp_pc": (0.02, 0.10),
+           "size_tfp": (0.02, 0.10), "size_wage": (0.02, 0.10), "size_output_pc": (0.02, 0.10),
            "roads": (0.05, 0.5)}
 """Ranges the emergent values should lie in (see the module docstring for the sources)."""
 
@@ -153,7 +154,8 @@ def _paths(params: Params, seed: int, shock: Callable | None) -> tuple[dict[str,
     try:
         size = shock(model) if shock is not None else 0.0
         weights = model.state.base.population
-        rows: dict[str, list[float]] = {k: [] for k in ("gdp", "public", "services", "population", "tfp", "wage")}
+        rows: dict[str, list[float]] = {k: [] for k in ("gdp", "public", "services", "population", "tfp", "wage",
+                                                         "output")}
         while model.state.year < params.time.end_year:
             model.step()
             cols = model.state.cols
@@ -161,6 +163,7 @@ def _paths(params: Params, seed: int, shock: Callable | None) -> tuple[dict[str,
             rows["public"].append(float(cols.public_capital_som.sum()))
             rows["services"].append(float(cols.services_som.sum()))
             rows["population"].append(float(cols.population.sum()))
+            rows["output"].append(float(cols.firm_output_som.sum() + cols.farm_output_som.sum()))
             rows["tfp"].append(float(np.exp(np.average(np.log(np.maximum(cols.tfp, 1e-12)), weights=weights))))
             rows["wage"].append(float(np.exp(np.average(np.log(np.maximum(cols.market_wage_som, 1.0)),
                                                         weights=weights))))
@@ -207,8 +210,8 @@ def measure(params: Params, seeds: Sequence[int], increase: float = 0.01,
                     rows.append(row | {"experiment": name, "value": value, "per_initial_shock": float("nan")})
                 elif name == "size":
                     d_pop = np.log(shocked["population"][i] / base["population"][i])
-                    for what in ("tfp", "wage", "gdp_pc"):
-                        d = (np.log(shocked["gdp"][i] / base["gdp"][i]) - d_pop if what == "gdp_pc"
+                    for what in ("tfp", "wage", "output_pc"):
+                        d = (np.log(shocked["output"][i] / base["output"][i]) - d_pop if what == "output_pc"
                              else np.log(shocked[what][i] / base[what][i]))
                         rows.append(row | {"experiment": f"size_{what}", "value": float(d / d_pop),
                                            "per_initial_shock": float(d / np.log1p(increase))})
