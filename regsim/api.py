@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +116,7 @@ def compare(scenario: str | Path = "baseline", *, strategies: Iterable[str] | No
     settings = CompareSettings(scenario=str(locate(str(scenario)).resolve()), strategies=tuple(chosen),
                                hybrid_shares=tuple(float(x) for x in hybrid_shares), replications=replications,
                                seed=DEFAULT_SEED if seed is None else seed, fixed=fixed)
-    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="regsim-compare-"))
+    folder = Path(out) if out is not None else Path(tempfile.gettempdir()) / f"regsim-compare-{uuid.uuid4().hex[:12]}"
     result = run_comparison(settings, folder, "dask" if scheduler else executor, default_workers(workers),
                             progress=progress, scheduler=scheduler)
     if not result.ok:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import sys
 import textwrap
@@ -75,9 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for add in (_add_run, _add_batch, _add_compare, _add_report, _add_export, _add_explore, _add_optimise,
-                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_sensitivity, _add_robustness,
-                _add_calibrate, _add_scenarios,
-                _add_show, _add_params):
+                _add_discover, _add_bench, _add_validate, _add_elasticity, _add_convergence, _add_sensitivity,
+                _add_robustness, _add_calibrate, _add_scenarios, _add_show, _add_params):
         add(sub)
     return parser
 
@@ -306,6 +306,25 @@ def _add_elasticity(sub: argparse._SubParsersAction) -> None:
     elas.add_argument("--replications", type=int, default=3, help="paired seeds (default 3)")
     elas.add_argument("--increase", type=float, default=0.01, help="size of the shock, fraction (default 0.01)")
     elas.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+
+def _add_convergence(sub: argparse._SubParsersAction) -> None:
+    """``regsim convergence``: the headline differences at the default and at halved agent weights (issue 22)."""
+    conv = sub.add_parser("convergence", help="the headline paired differences at the default and at halved "
+                          "household and firm weights, side by side with intervals",
+                          description="Run the comparison's headline strategies on paired seeds twice: at the "
+                          "scenario's scale.household_weight and scale.firm_weight, and with both halved (twice the "
+                          "rows and agents). Prints every paired difference (GDP per person in the last year, present "
+                          "value of GDP, poverty rate, person-years in poverty) of both settings with 90%% t "
+                          "intervals, and whether they agree: their gap lies within the half-width of its interval. "
+                          "Writes convergence.csv into --out if given. Exit status 1 if any difference disagrees.")
+    conv.add_argument("scenario", nargs="?", default="baseline")
+    conv.add_argument("--replications", type=int, default=10, help="paired seeds per setting (default 10)")
+    conv.add_argument("--strategies", default=None, metavar="A,B,...",
+                      help="strategies (default none,concentrated,equalisation_uniform,concept_two_stage)")
+    conv.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    conv.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    conv.add_argument("--out", type=Path, default=None, help="folder for convergence.csv (default: none)")
 
 
 def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
@@ -585,6 +604,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """``regsim batch``."""
     from regsim.batch import default_workers, run_batch
     from regsim.batch.experiment import load
+    from regsim.batch.runner import DesignTooLargeError
 
     exp = load(args.experiment)
     executor = "dask" if args.scheduler else args.executor
@@ -595,6 +615,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                             dry_run=args.dry_run)
     except KeyboardInterrupt:
         return _interrupted(args.out)
+    except DesignTooLargeError as err:  # only regsim batch has the option
+        raise RegsimError(f"{err}, or pass --allow-large to go ahead") from None
     if args.dry_run:
         print(dry_run_line(exp.name, summary, args.out, args.shard))
         return 0
@@ -771,12 +793,48 @@ def cmd_elasticity(args: argparse.Namespace) -> int:
 
     if args.replications < 1:
         raise RegsimError(f"--replications: {args.replications} is not allowed; use 1 or more")
-    if not 0 < args.increase <= 1:
-        raise RegsimError(f"--increase: {args.increase} is not allowed; use a fraction in (0, 1]")
+    if not elasticity.MIN_INCREASE <= args.increase <= 1:
+        raise RegsimError(f"--increase: {args.increase} is not allowed; use a fraction in "
+                          f"[{elasticity.MIN_INCREASE:g}, 1] (smaller shocks change no agent's decision)")
     scen = scenario_mod.load(args.scenario, args.overrides)
     table = elasticity.measure(scen.params, replication_seeds(DEFAULT_SEED, args.replications), args.increase)
     _print_table(elasticity.summary(table).round(4), lambda v: f"{v:.4g}")
     return 0
+
+
+def cmd_convergence(args: argparse.Namespace) -> int:
+    """``regsim convergence``."""
+    from regsim import scenario as scenario_mod
+    from regsim.params import STRATEGIES
+    from regsim.rng import replication_seeds
+    from regsim.studies import convergence
+
+    if args.replications < 2:
+        raise RegsimError(f"--replications: {args.replications} is not allowed; use 2 or more (intervals need 2)")
+    if args.workers < 1:
+        raise RegsimError(f"--workers: {args.workers} is not allowed; use 1 or more")
+    strategies = convergence.STRATEGIES if args.strategies is None else tuple(
+        s.strip() for s in args.strategies.split(",") if s.strip())
+    if bad := [s for s in strategies if s not in STRATEGIES or s == "custom"]:
+        raise RegsimError(f"--strategies: {bad[0]!r} is not allowed; use names from "
+                          f"{', '.join(s for s in STRATEGIES if s != 'custom')}")
+    if len(strategies) < 2:
+        raise RegsimError("--strategies: give at least two strategies")
+    scen = scenario_mod.load(args.scenario, args.overrides)
+    table = convergence.measure(scen.params, replication_seeds(DEFAULT_SEED, args.replications), strategies,
+                                args.workers)
+    scale = scen.params.scale
+    print(f"paired differences A - B, mean [90% t interval], {args.replications} replications; default: households "
+          f"1:{scale.household_weight}, firms 1:{scale.firm_weight}; halved: 1:{max(1, scale.household_weight // 2)}, "
+          f"1:{max(1, scale.firm_weight // 2)}")
+    _print_table(table, lambda v: f"{v:,.4g}")
+    if args.out is not None:
+        from regsim import files
+
+        files.make_folders(args.out)
+        files.write_text(args.out / "convergence.csv", table.to_csv(index=False))
+    print(f"{int(table.agree.sum())} of {len(table)} differences agree within their intervals")
+    return 0 if bool(table.agree.all()) else 1
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -874,6 +932,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise RegsimError(f"--strategies: expected two strategies A,B, got {args.strategies!r}")
     if not 0 < args.min_density <= 1:
         raise RegsimError(f"--min-density {args.min_density}: use a share in (0, 1]")
+    if not math.isfinite(args.margin):
+        raise RegsimError(f"--margin {args.margin}: use a finite number in the outcome's units, e.g. 0")
     from regsim import files
 
     out = args.out or args.batch / "discover"
@@ -933,7 +993,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "batch": cmd_batch, "compare": cmd_compare, "report": cmd_report, "bench": cmd_bench,
             "export": cmd_export,
-            "explore": cmd_explore, "elasticity": cmd_elasticity,
+            "explore": cmd_explore, "elasticity": cmd_elasticity, "convergence": cmd_convergence,
             "validate": cmd_validate, "sensitivity": cmd_sensitivity,
             "robustness": cmd_robustness, "calibrate": cmd_calibrate,
             "scenarios": cmd_scenarios, "show": cmd_show, "params": cmd_params,

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
+import re
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -148,6 +151,40 @@ def _remove_empty(folders: list[Path]) -> None:
             return
 
 
+def _owner() -> str:
+    """This process on this host, as temporary folders name it: ``HOSTHASH.PID``."""
+    host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+    return f"{host}.{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove_stale_stages(target: Path) -> None:
+    """Remove the temporary folders of ``target`` left by a process of this host that is gone (``kill -9``).
+
+    Only folders named by :func:`staged_dir` for ``target`` with this host's hash and a process id
+    that no longer runs; another host's (on a shared file system) are never touched.
+    """
+    host = _owner().split(".")[0]
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.tmp-{host}\.(\d+)-[0-9a-f]{{8}}")
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_dir(target: str | Path, may_replace: Callable[[Path], bool]) -> Iterator[Path]:
     """A temporary folder next to ``target`` that becomes ``target`` when the block ends without error.
@@ -164,7 +201,8 @@ def staged_dir(target: str | Path, may_replace: Callable[[Path], bool]) -> Itera
     target = Path(target)
     created = _missing_ancestors(target)
     make_folders(target.parent)
-    tmp = target.parent / f".{target.name}.tmp-{_token()}"
+    _remove_stale_stages(target)
+    tmp = target.parent / f".{target.name}.tmp-{_owner()}-{_token()}"
     try:
         os.mkdir(tmp, FOLDER_MODE)
     except OSError as err:
@@ -240,9 +278,19 @@ def _check_creatable(path: Path, option: str) -> None:
 
 
 def _check_writable(folder: Path, option: str, path: Path) -> None:
+    """Refuse a folder that cannot take new entries: by its permissions, then by creating and removing one.
+
+    The trial catches what permissions do not tell (``/proc``, a full or read-only mount for root).
+    """
+    where = "" if folder == path else f" (in {folder})"
     if not os.access(folder, os.W_OK | os.X_OK):
-        where = "" if folder == path else f" (in {folder})"
         raise OutputError(f"{option} {path}: cannot write here{where}: read-only or permission denied")
+    probe = folder / f".regsim-probe-{_token()}"
+    try:
+        os.mkdir(probe, FOLDER_MODE)
+        os.rmdir(probe)
+    except OSError as err:
+        raise OutputError(f"{option} {path}: cannot write here{where}: {_reason(err)}") from None
 
 
 def check_writable(folder: str | Path, option: str) -> None:

@@ -179,7 +179,11 @@ class ScaleParams(_Validated):
     household_weight: int = param(10, "households per row", (1, 10_000),
                                   source="model brief 2: 1 is the full 1:1 country",
                                   doc="Real households one household row stands for")
-    firm_weight: int = param(50, "enterprises per agent", (1, 10_000), source="assumption",
+    firm_weight: int = param(10, "enterprises per agent", (1, 10_000),
+                             source="numerics (issue 22): at 50 the lumpiness of firm agents decided the sign of "
+                                    "strategy differences (seed spread of concentrated - none 220 som at 50, 52 at 10); "
+                                    "regsim convergence checks that halving it (and household_weight) leaves the "
+                                    "headline paired differences within their intervals",
                              doc="Real enterprises one Firm agent stands for")
     world_seed: int = param(DEFAULT_SEED, "seed", (0, 2**32 - 1), source="fixed convention",
                             doc="Seed of the synthetic village sizes and initial households")
@@ -419,11 +423,19 @@ class MigrationParams(_Validated):
     """Internal moves (logit over settlements), labour migration abroad, remittances, return."""
 
     SECTION = "migration"
-    move_propensity_per_year: float = param(0.03, "1/year", (0.0, 1.0), (0.01, 0.06),
-                                            source="calibrated to 30-40k registered moves/year (S_DEMOSCOPE) with stay option",
-                                            doc="Probability a household considers a move in a year")
-    income_weight: float = param(2.0, "utility per log som", (0.0, 20.0), (1.0, 4.0),
-                                 source="assumption (Harris & Todaro 1970 expected income)")
+    move_propensity_per_year: float = param(
+        0.02, "1/year", (0.0, 1.0), (0.015, 0.03),
+        source="fitted with income_weight (issue 22) to about 35k registered internal moves a year (S_DEMOSCOPE: "
+               "30-40k in 1999-2009; national_macro.csv internal_migration_moves_per_year), Naryn's 2018 net loss of "
+               "9 per 1000 (S_KNEWS_MIGR) and Bishkek's 64.4% of the gains: 29-33k movers a year in 2018-2022, "
+               "Naryn -1.7k, Bishkek 64-67% (2 seeds, 1:10); at 0.03 with income_weight 2 only 10.5-15k moved",
+        doc="Probability a household considers a move in a year (most who consider stay: the logit's stay option)")
+    income_weight: float = param(
+        5.0, "utility per log som", (0.0, 20.0), (4.0, 6.0),
+        source="fitted with move_propensity_per_year (issue 22; see there): at 4 (propensity 0.03) 27-31k moves and "
+               "Naryn -1.1k, at 6 (0.02) 40-49k and -2.8k; plausible range: the weights that keep both targets; "
+               "was 2.0, an assumption (Harris & Todaro 1970 expected income)",
+        doc="Weight of ln(real expected earnings) of a destination in the choice of where to live")
     distance_elasticity: float = param(1.0, "utility per log km", (0.0, 5.0), (0.5, 1.5),
                                        source="gravity distance elasticity about -1")
     moving_cost: float = param(3.0, "utility", (0.0, 20.0), (2.0, 5.0), source="assumption",
@@ -487,16 +499,18 @@ class IncomeParams(_Validated):
     # largest allowed tax share (government.tax_revenue_share_gdp <= 0.6) next to the other ordinary spending
     transfer_som_per_person: float = param(6_000.0, "som/person/year", (0.0, 3.5e4),
                                            source="pensions and benefits about 37 bn som / 6.1 M (estimate)")
-    skill_dispersion: float = param(0.457, "log s.d.", (0.0, 3.0), (0.3, 0.6),
+    skill_dispersion: float = param(0.4225, "log s.d.", (0.0, 3.0), (0.3, 0.6),
                                     source="fitted by regsim calibrate to the 2017 Gini of consumption 27.3, "
-                                           "extreme poverty 0.8% and income 53.2k som per person (re-run 2026-12-01)")
+                                           "extreme poverty 0.8% and income 53.2k som per person (re-run 2026-12-07 "
+                                           "at scale.firm_weight 10, issue 22; 0.457 at 50)")
     transfer_growth_rate_per_year: float = param(0.02, "1/year", (-0.1, 0.2), (0.0, 0.04),
                                                  source="pensions indexed to wages (estimate)",
                                                  doc="Real growth of transfers per person")
-    remittance_share_to_household: float = param(0.579, "fraction", (0.0, 1.0), (0.4, 0.9),
+    remittance_share_to_household: float = param(0.6093, "fraction", (0.0, 1.0), (0.4, 0.9),
                                                  source="fitted by regsim calibrate to 2017 remittances/GDP, "
-                                                        "income per person and extreme poverty (re-run 2026-12-01; "
-                                                        "0.754 before); the rest is saved or spent abroad")
+                                                        "income per person and extreme poverty (re-run 2026-12-07 at "
+                                                        "scale.firm_weight 10, issue 22; 0.579 at 50, 0.754 before "
+                                                        "issue 14); the rest is saved or spent abroad")
     survey_ratio_scope: str = param(
         "oblast", "name", choices=("country", "oblast"),
         source="issue 13 asks for one national ratio; 'oblast' is the default because 'country' meets 38 of 61 "
@@ -523,8 +537,9 @@ class IncomeParams(_Validated):
             "income is the ratio x (after-tax primary income + remittances received) + transfers); false: "
             "remittances enter survey income in full")
     consumption_smoothing: float = param(
-        0.208, "fraction", (0.0, 1.0), (0.1, 0.5),
-        source="fitted by regsim calibrate to 2017 extreme poverty and Gini (re-run 2026-12-01 on the model of issues 13-14); partial risk sharing "
+        0.2155, "fraction", (0.0, 1.0), (0.1, 0.5),
+        source="fitted by regsim calibrate to 2017 extreme poverty and Gini (re-run 2026-12-07 at scale.firm_weight 10, "
+               "issue 22; 0.208 at 50); partial risk sharing "
                "(Townsend 1994, Econometrica 62: 539-591); Kyrgyz poverty is measured on consumption (NSC)",
         doc="Consumption per person = (1 - s) x own income per person + s x the settlement's mean income "
             "per person (gifts, credit and savings smooth consumption); poverty and the Gini are measured on it")
@@ -752,6 +767,16 @@ OBLASTS: Final = ("Batken", "Bishkek", "Chuy", "Issyk-Kul", "Jalal-Abad", "Naryn
 
 SHOCK_FIRST_YEAR: Final = 2018
 SHOCK_LAST_YEAR: Final = 2100
+SHOCK_MAX_SIZE: Final = 10.0
+"""Largest shock size (fraction; 10 = eleven times the unshocked value): far beyond any one-year change a
+scenario needs, and it keeps a slip such as 1e3 for 1e-3 from overflowing incomes and the metrics
+(an output or remittance shock of 1e100 gave a ZeroDivisionError)."""
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 400-digit number in a message stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass(frozen=True)
@@ -784,16 +809,18 @@ class ShockParams:
     def __post_init__(self) -> None:
         if self.target not in SHOCK_TARGETS:
             raise ScenarioError(f"shocks.target: unknown value {self.target!r}; allowed: {', '.join(SHOCK_TARGETS)}")
-        if isinstance(self.size, bool) or not isinstance(self.size, int | float) or not math.isfinite(self.size):
-            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {self.size!r}")
-        if self.size <= -1.0:
-            raise ScenarioError(f"shocks.size: {self.size!r} is outside the allowed range (-1, inf) fraction; "
-                                "-0.3 means 30% less")
+        if (isinstance(self.size, bool) or not isinstance(self.size, int | float)
+                or (isinstance(self.size, float) and not math.isfinite(self.size))):
+            raise ScenarioError(f"shocks.size: expected a number (relative change, e.g. -0.3), got {shown(self.size)}")
+        if not -1.0 < self.size <= SHOCK_MAX_SIZE:  # compared before any conversion: a 400-digit int too
+            raise ScenarioError(f"shocks.size: {shown(self.size)} is outside the allowed range (-1, {SHOCK_MAX_SIZE:g}] "
+                                "fraction; -0.3 means 30% less, 1 means twice")
+        object.__setattr__(self, "size", float(self.size))
         if not self.years:
             raise ScenarioError("shocks.years: at least one year is needed, e.g. years = [2020, 2021]")
         for year in self.years:
             if isinstance(year, bool) or not isinstance(year, int) or not SHOCK_FIRST_YEAR <= year <= SHOCK_LAST_YEAR:
-                raise ScenarioError(f"shocks.years: {year!r} is not a simulated year; allowed: whole years "
+                raise ScenarioError(f"shocks.years: {shown(year)} is not a simulated year; allowed: whole years "
                                     f"{SHOCK_FIRST_YEAR}-{SHOCK_LAST_YEAR}")
         if self.sector is not None and self.target != "output":
             raise ScenarioError(f"shocks.sector: only an 'output' shock has a sector, not {self.target!r}")

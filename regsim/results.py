@@ -10,6 +10,7 @@ interrupted or failed run leaves nothing half-written behind; only a folder that
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from collections.abc import Callable
@@ -200,3 +201,37 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{sha}-dirty" if dirty else sha
+
+
+# ---------------------------------------------------------------- batch run records (read by every reader)
+
+def record_file(out_dir: Path, run_id: int) -> Path:
+    """Path of one run's completion record (size and sha256 of each of its files)."""
+    return out_dir / "done" / f"run-{run_id:06d}.json"
+
+
+def digest(path: Path) -> dict[str, Any]:
+    """Size (bytes) and sha256 of a file."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return {"size": path.stat().st_size, "sha256": sha.hexdigest()}
+
+
+def matches_record(out_dir: Path, table: str, path: Path) -> bool:
+    """Whether a run file still has the size and sha256 its done record names (readers check this).
+
+    True without a readable record (a crash between the rename and the record: the Parquet
+    check decides); False for a file altered since, even without a change of size.
+    """
+    try:
+        run_id = int(Path(path).stem.split("-", 1)[1])
+        expected = json.loads(record_file(Path(out_dir), run_id).read_text())["files"][table]
+        wanted = {"size": expected["size"], "sha256": expected["sha256"]}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return True
+    try:
+        return digest(Path(path)) == wanted
+    except OSError:
+        return False

@@ -32,7 +32,16 @@ from pathlib import Path
 from typing import Any, Final
 
 from regsim.errors import RegsimError, ScenarioError
-from regsim.params import SECTION_CLASSES, Params, ShockParams, all_keys, to_dict
+from regsim.params import (
+    SECTION_CLASSES,
+    SHOCK_FIRST_YEAR,
+    SHOCK_LAST_YEAR,
+    Params,
+    ShockParams,
+    all_keys,
+    shown,
+    to_dict,
+)
 
 _TOP_LEVEL = ("description", "inherits", "shocks")
 _SHOCK_KEYS = ("target", "size", "years", "start", "end", "sector", "oblast")
@@ -68,6 +77,9 @@ def locate(name_or_path: str, kind: str = "scenarios") -> Path:
     if is_path(name_or_path) or candidate.exists():
         if candidate.is_dir():
             raise ScenarioError(f"{name_or_path}: is a folder, not a {kind[:-1]} file (.toml)")
+        if candidate.exists() and not candidate.is_file():  # a FIFO, /dev/zero, a socket: never read
+            raise ScenarioError(f"{name_or_path}: is not a regular file (a pipe or device); give a "
+                                f"{kind[:-1]} file (.toml)")
         if not candidate.is_file():
             raise ScenarioError(f"{name_or_path}: no such file")
         return candidate
@@ -104,6 +116,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,13 @@ def _merge(base: dict[str, dict[str, Any]], table: Mapping[str, Any], where: str
             base[section][key] = value
 
 
+def _whole_year(value: Any) -> Any:
+    """``2019.0`` as the int 2019 (as for every whole-number parameter); anything else unchanged."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
+        return int(value)
+    return value
+
+
 def parse_shocks(raw: Any, where: str) -> tuple[ShockParams, ...]:
     """The ``[[shocks]]`` array of a scenario file as validated shocks; errors name the file and entry.
 
@@ -175,16 +196,21 @@ def parse_shocks(raw: Any, where: str) -> tuple[ShockParams, ...]:
         if "years" in table and ("start" in table or "end" in table):
             raise ScenarioError(f"{at}: give either years or start/end, not both")
         if "years" in table:
-            years = table["years"]
+            years = _whole_year(table["years"])
             if isinstance(years, int) and not isinstance(years, bool):
                 years = [years]
             if not isinstance(years, list):
-                raise ScenarioError(f"{at}: shocks.years must be a list of years, e.g. [2020, 2021], got {years!r}")
+                raise ScenarioError(f"{at}: shocks.years must be a list of years, e.g. [2020, 2021], "
+                                    f"got {shown(years)}")
+            years = [_whole_year(y) for y in years]
         elif "start" in table:
-            start, end = table["start"], table.get("end", table["start"])
+            start, end = _whole_year(table["start"]), _whole_year(table.get("end", table["start"]))
             if not all(isinstance(y, int) and not isinstance(y, bool) for y in (start, end)) or end < start:
                 raise ScenarioError(f"{at}: shocks.start and shocks.end must be years with start <= end, "
-                                    f"got {start!r} and {end!r}")
+                                    f"got {shown(start)} and {shown(end)}")
+            if start < SHOCK_FIRST_YEAR or end > SHOCK_LAST_YEAR:  # checked before the years are listed
+                raise ScenarioError(f"{at}: shocks.start = {shown(start)}, end = {shown(end)}: allowed: whole years "
+                                    f"{SHOCK_FIRST_YEAR}-{SHOCK_LAST_YEAR}")
             years = list(range(start, end + 1))
         else:
             raise ScenarioError(f"{at}: missing key 'years'; required: years = [2020, ...] or start (and end)")
@@ -241,6 +267,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw  # a bare word such as a strategy name
+    except RecursionError:
+        raise ScenarioError(f"--set {key}: the value is nested too deeply") from None
     return key, value
 
 

@@ -103,3 +103,38 @@ def test_run_out_never_silently_replaces_another_configuration(tmp_path):
     assert json.loads((tmp_path / "r" / "run.json").read_text())["seed"] == 0
     regsim.run("baseline", seed=5, overrides=TINY, out=tmp_path / "r", overwrite=True)
     assert json.loads((tmp_path / "r" / "run.json").read_text())["seed"] == 5
+
+
+def test_readme_example_as_a_script_without_a_main_guard(tmp_path):
+    """api24: the README's Python example, run as a plain script with executor='processes', works."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "small.toml").write_text("""
+[experiment]
+name = "small"
+scenario = "baseline"
+replications = 1
+seed = 5
+outputs = ["national", "oblasts"]
+[experiment.set]
+"time.end_year" = 2018
+"scale.household_weight" = 500
+[grid]
+"policy.strategy" = ["none", "concentrated"]
+""")
+    (tmp_path / "script.py").write_text(
+        "import regsim\n"
+        "s = regsim.load_scenario('baseline', {'policy.strategy': 'concentrated', 'time.end_year': 2018,"
+        " 'scale.household_weight': 500})\n"
+        "r = regsim.run(s, seed=1)\n"
+        "regsim.run_batch('small.toml', 'cmp', executor='processes', workers=2)\n"
+        "c = regsim.load_results('cmp')\n"
+        "print(sorted(c.national.label.unique()))\n")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "['concentrated', 'none']" in done.stdout
+    assert "Traceback" not in done.stderr and "bootstrapping" not in done.stderr

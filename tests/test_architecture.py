@@ -24,7 +24,7 @@ LAYERS = {
     "reporting": 13, "reporting.analysis": 3, "reporting.summary": 3, "reporting.plots": 3,
     "reporting.search_plots": 3, "reporting.paired": 3, "reporting.names": 3, "reporting.pdf": 3,
     # the command line and the Python API
-    "cli": 14, "__init__": 14, "api": 14,
+    "cli": 14, "__init__": 14, "api": 14, "ema": 14,
     # the interactive explorer (regsim explore): levers, run cache over the batch executors, views, web page
     "explore": 14,
 }

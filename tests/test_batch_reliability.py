@@ -278,7 +278,7 @@ def test_out_a_folder_of_other_files_is_refused(tmp_path, capsys):
     folder.mkdir()
     (folder / "thesis.tex").write_text("x")
     assert main(["batch", str(tiny(tmp_path)), "--out", str(folder), "--quiet"]) == 2
-    assert "not a regsim batch directory" in one_line_error(capsys.readouterr().err)
+    assert "not a regsim batch" in one_line_error(capsys.readouterr().err)
     assert sorted(p.name for p in folder.iterdir()) == ["thesis.tex"]
 
 
@@ -666,6 +666,15 @@ def test_external_dask_workers_killed_stop_the_batch_in_one_line(tmp_path):
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                   "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, env=env)
+    import socket
+
+    deadline = time.time() + 60
+    while time.time() < deadline:  # the scheduler listens
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
                                "--no-dashboard", "--host", "127.0.0.1"], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=tmp_path)
@@ -716,3 +725,74 @@ def test_ctrl_c_with_the_dask_executor_is_one_line(tmp_path):
     kept = sum(store.is_complete(out, r, ("national", "oblasts")) for r in range(12))
     assert stderr.strip() == (f"regsim: interrupted; {kept} of 12 runs finished and kept in {out}; "
                               "run the same command again to resume")
+
+
+# 16. round 2, minor: protected folders, stale temporary folders, the fingerprint by content -----------
+
+@pytest.mark.parametrize("case", ["u07", "u08"])
+def test_batch_refuses_the_current_and_the_home_folder_even_empty(tmp_path, capsys, monkeypatch, case):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(work))
+    path = tiny(tmp_path)
+    assert main(["batch", str(path), "--out", "." if case == "u07" else str(work), "--quiet"]) == 2
+    one_line_error(capsys.readouterr().err)
+    assert not list(work.iterdir())
+
+
+def test_a_killed_save_leaves_no_temporary_folder_for_long(tmp_path):
+    """f34: a run killed while it saves leaves .out.tmp-HOST.PID-XXXX; the next save into out removes it."""
+    from regsim import files
+    from regsim.results import RunResult
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    pid = int(dead.stdout)  # a process that has ended
+    host = files._owner().split(".")[0]
+    stale = tmp_path / f".out.tmp-{host}.{pid}-0123abcd"
+    alive = tmp_path / f".out.tmp-{host}.{os.getpid()}-4567cdef"  # a save in progress: kept
+    other_host = tmp_path / f".out.tmp-00000000.{pid}-89abcdef"  # another host's: kept
+    for folder in (stale, alive, other_host):
+        (folder / "national.parquet").parent.mkdir()
+        (folder / "national.parquet").write_bytes(b"half")
+    frame = pd.DataFrame({"year": [2017], "metric": ["population"], "value": [1.0]})
+    RunResult(national=frame, oblasts=frame, settlements=frame, world=frame,
+              meta={"params": {}, "seed": 1}).save(tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", alive.name, other_host.name])
+
+
+def test_fingerprint_depends_on_the_scenario_content_not_where_it_was_found(tmp_path, monkeypatch):
+    """A checkout's scenarios/baseline.toml, byte-identical to the packaged one, is the same experiment."""
+    from regsim.scenario import locate
+
+    path = tiny(tmp_path)
+    packaged = load(str(path)).fingerprint()
+    checkout = tmp_path / "checkout"
+    (checkout / "scenarios").mkdir(parents=True)
+    (checkout / "scenarios" / "baseline.toml").write_bytes(locate("baseline").read_bytes())
+    monkeypatch.chdir(checkout)
+    assert locate("baseline").resolve() == (checkout / "scenarios" / "baseline.toml").resolve()
+    assert load(str(path)).fingerprint() == packaged
+    (checkout / "scenarios" / "baseline.toml").write_text(locate("baseline").read_text() + "\n# edited\n")
+    assert load(str(path)).fingerprint() != packaged  # other bytes: another experiment
+
+
+def test_explorer_cache_trusts_a_run_only_by_its_checksum(tmp_path):
+    """The explorer's run cache re-runs a cached file altered without a change of size (done-record sha256)."""
+    from regsim.explore import runs
+    from regsim.params import Params
+
+    folder = tmp_path / "cache" / "run"
+    frames = {"national": ("year", "metric", "value", "run_id"), "oblasts": ("year", "oblast", "metric", "value",
+                                                                            "run_id"),
+              "settlements": ("year", "settlement_id", "metric", "value", "run_id")}
+    for table, columns in frames.items():
+        frame = pd.DataFrame({c: [2017] if c in ("year", "run_id", "settlement_id") else
+                              ([1.5] if c == "value" else ["x"]) for c in columns}).assign(run_id=0)
+        store.atomic_parquet(pd.concat([frame] * 50, ignore_index=True), store.run_file(folder, table, 0))
+    store.record_done(folder, 0, runs.OUTPUTS)
+    job = runs.Job("A", 0, 1, Params(), "", folder)
+    assert runs.RunCache(tmp_path / "cache", executor="serial").is_cached(job)
+    flip_a_byte(store.run_file(folder, "national", 0))
+    assert not runs.RunCache(tmp_path / "cache", executor="serial").is_cached(job)

@@ -164,3 +164,39 @@ def test_generated_experiment_files(tmp_path_factory: pytest.TempPathFactory, bo
     else:
         assert status == 0, stderr
     assert set(folder.iterdir()) == before, "a dry run or a refused experiment wrote files"
+
+
+# issue 21: generated [[shocks]] (huge, tiny, fractional, nested values) give params or one line ---------
+
+shock_numbers = st.one_of(
+    st.integers(min_value=-(10**450), max_value=10**450),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([2019.0, 2019.5, 10**12, -(10**12), 1e300, 1e-300, 10.0, 10.000001, -1.0, -0.999]),
+)
+shock_values = st.one_of(shock_numbers, st.lists(shock_numbers, max_size=3),
+                         st.integers(min_value=1, max_value=3000).map(lambda d: "[" * d + "]" * d))
+
+
+@st.composite
+def shock_texts(draw: st.DrawFn) -> str:
+    target = draw(st.sampled_from(["output", "remittances_per_migrant", "migrants_abroad", "prices", "budget", "x"]))
+    lines = ['inherits = "baseline"', "[[shocks]]", f'target = "{target}"']
+    for key in draw(st.lists(st.sampled_from(["size", "years", "start", "end"]), unique=True, max_size=4)):
+        value = draw(shock_values)
+        lines.append(f"{key} = {value if isinstance(value, str) else toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+@SETTINGS
+@given(text=shock_texts())
+def test_generated_shocks_are_params_or_one_line(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    """regsim show (validation without a run) on generated shocks: exit 0, or one line and exit 2."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "scenario.toml"
+    path.write_text(text)
+    status, stderr = call(["show", str(path)])
+    assert "Traceback" not in stderr
+    if status != 0:
+        assert status == 2, stderr
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("regsim: error: ") and len(lines[0]) < 600, stderr

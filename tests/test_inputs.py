@@ -443,3 +443,113 @@ def test_any_experiment_table_is_an_experiment_or_one_line(table):
         assert "\n" not in str(err)
         return
     assert isinstance(frame, pd.DataFrame) and len(frame) >= 1
+
+
+# --- issue 21: shocks, nesting and sizes that crashed ------------------------------------------------
+
+SHOCK = 'inherits = "baseline"\n[[shocks]]\ntarget = "{target}"\nsize = {size}\n{years}\n'
+RUN_FAST = ["--set", "time.end_year=2020", "--set", "scale.household_weight=500", "--quiet"]
+
+
+@pytest.mark.parametrize(("case", "target", "size", "years", "needle"), [
+    ("sh07", "output", "1" * 401, "years = [2019]", "shocks.size"),
+    ("sh08", "output", "1e300", "years = [2019]", "shocks.size"),
+    ("sh08-1e100", "output", "1e100", "years = [2019]", "shocks.size"),
+    ("sh09", "remittances_per_migrant", "1e300", "years = [2019]", "shocks.size"),
+    ("sh17", "output", "-0.1", "start = 2018\nend = 1000000000000", "shocks.start"),
+    ("sh17-start", "output", "-0.1", "start = -1000000000000\nend = 2020", "shocks.start"),
+], ids=["sh07", "sh08", "sh08-1e100", "sh09", "sh17", "sh17-start"])
+def test_absurd_shocks_are_one_line_before_the_run(tmp_path, capsys, case, target, size, years, needle):
+    path = write(tmp_path / "s.toml", SHOCK.format(target=target, size=size, years=years))
+    status = main(["run", str(path), *RUN_FAST, "--out", str(tmp_path / "out")])
+    line = one_line_error(capsys, status, needle, "allowed")
+    assert len(line) < 400
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("target", ["output", "remittances_per_migrant", "prices"])
+def test_the_largest_allowed_shock_runs(tmp_path, capsys, target):
+    """The declared range of a shock size is a promise: its top (10, eleven times) runs."""
+    from regsim.params import SHOCK_MAX_SIZE
+
+    path = write(tmp_path / "s.toml", SHOCK.format(target=target, size=SHOCK_MAX_SIZE, years="years = [2019]"))
+    assert main(["run", str(path), *RUN_FAST, "--out", str(tmp_path / "out")]) == 0
+
+
+def test_integral_float_shock_years_are_years():
+    """sh28: years = [2019.0] and start = 2019.0 are the year 2019, as 2022.0 is for any whole number."""
+    as_floats = scenario.parse_shocks([{"target": "output", "size": -0.1, "years": [2019.0, 2020.0]},
+                                       {"target": "prices", "size": 0.1, "start": 2019.0, "end": 2020.0}], "s")
+    as_ints = scenario.parse_shocks([{"target": "output", "size": -0.1, "years": [2019, 2020]},
+                                     {"target": "prices", "size": 0.1, "start": 2019, "end": 2020}], "s")
+    assert as_floats == as_ints
+    with pytest.raises(ScenarioError, match="2019.5"):
+        scenario.parse_shocks([{"target": "output", "size": -0.1, "years": [2019.5]}], "s")
+
+
+@pytest.mark.parametrize("where", ["file", "set"])
+def test_deeply_nested_toml_is_one_line(tmp_path, capsys, where):
+    """sf14: 10,000 nested arrays are invalid input, not a RecursionError."""
+    nested = "[" * 10_000 + "]" * 10_000
+    if where == "file":
+        path = write(tmp_path / "s.toml", SHOCK.format(target="output", size=nested, years="years = [2019]"))
+        status = main(["run", str(path), *RUN_FAST, "--out", str(tmp_path / "out")])
+        one_line_error(capsys, status, "nested too deeply")
+    else:
+        status = main(["run", "--set", f"economy.congestion_elasticity={nested}", *RUN_FAST, "--out",
+                       str(tmp_path / "out")])
+        one_line_error(capsys, status, "nested too deeply")
+    assert not (tmp_path / "out").exists()
+
+
+# --- issue 21: every command checks all its arguments before it creates or runs anything --------------
+
+def test_unwritable_out_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch):
+    """o06: --out under /proc passes a permission check but cannot be created: refused before the run."""
+    from regsim.model import simulation
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was built")
+
+    monkeypatch.setattr(simulation, "RegionalModel", no_model)
+    status = main(["run", *RUN_FAST, "--out", "/proc/regsim-out"])
+    one_line_error(capsys, status, "--out /proc/regsim-out", "cannot write")
+
+
+@pytest.mark.parametrize(("case", "argv", "needle"), [
+    ("di06", ["discover", "{tmp}", "--margin", "nan"], "--margin"),
+    ("el10", ["elasticity", "--replications", "1", "--increase", "1e-300"], "--increase"),
+    ("ex02", ["explore", "--port", "70000"], "--port 70000"),
+    ("ca06", ["compare", "--strategies", "none,concentrated", "--hybrid-shares", "", "--replications", "auto",
+              "--max-replications", "60000", "--executor", "serial", "--quiet", "--out", "{tmp}/out"], "120,000 runs"),
+    ("ca07", ["compare", "--strategies", "none,concentrated", "--hybrid-shares", "", "--replications", "60000",
+              "--executor", "serial", "--quiet", "--out", "{tmp}/out"], "120,000 runs"),
+    ("st16", ["robustness", "--n", "1000000000", "--out", "{tmp}/out"], "6,000,000,000 runs"),
+    ("st18", ["sensitivity", "--method", "sobol", "--n", "100000000", "--out", "{tmp}/out"], "runs"),
+], ids=["di06", "el10", "ex02", "ca06", "ca07", "st16", "st18"])
+def test_arguments_are_checked_first_and_only_real_options_are_suggested(tmp_path, capsys, case, argv, needle):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    line = one_line_error(capsys, main(argv), needle)
+    assert "--allow-large" not in line  # only regsim batch has it
+    assert not (tmp_path / "out").exists()
+
+
+def test_elasticity_refuses_a_shock_too_small_to_measure():
+    from regsim.params import Params
+    from regsim.studies import elasticity
+
+    with pytest.raises(RegsimError, match="increase"):
+        elasticity.measure(Params(), [0], increase=1e-300)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_pipes_and_devices_are_not_scenario_files(tmp_path, capsys, kind):
+    """A FIFO or /dev/zero given as a scenario is named as such (it was 'no such file'), never read."""
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "s.toml"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    one_line_error(capsys, main(["show", str(path)]), str(path), "not a regular file")

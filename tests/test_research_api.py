@@ -2,6 +2,7 @@
 grid values as columns, failures raised, the metric list, Sobol/Morris indices from a batch folder, dry runs."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -166,7 +167,8 @@ def test_dry_runs_print_runs_and_core_hours(capsys):
     assert "352 runs" in out and "core-hours" in out  # 8 x (20 + 2) x 2 strategies
     assert main(["compare", "--dry-run", "--shard", "1/4", "--out", "/nonexistent/c"]) == 0
     out = capsys.readouterr().out
-    assert "110 runs (28 in shard 1/4" in out and "core-hours" in out
+    total, in_shard = (int(x) for x in re.search(r"(\d+) runs \((\d+) in shard 1/4", out).groups())
+    assert in_shard == -(-total // 4) and total >= 100 and "core-hours" in out  # every strategy x 10 replications
     assert not Path("/nonexistent").exists()
 
 
@@ -273,3 +275,14 @@ def test_validate_in_shards_gives_the_serial_table(tmp_path, capsys):
     assert main([*common, "--out", str(tmp_path / "shards"), "--shard", "2/2"]) == 0
     serial = (tmp_path / "serial" / "validation.csv").read_bytes()
     assert (tmp_path / "shards" / "validation.csv").read_bytes() == serial
+
+
+def test_sensitivity_from_a_morris_batch(tmp_path):
+    morris = SOBOL.replace('method = "sobol"\nn = 2\nsecond_order = true', 'method = "morris"\nn = 2')
+    path = tmp_path / "morris.toml"
+    path.write_text(morris)
+    regsim.run_batch(path, tmp_path / "m")
+    indices, second = regsim.sensitivity(tmp_path / "m", metrics=["gdp_per_capita_som"])
+    assert list(indices.columns) == ["label", "outcome", "parameter", "mu_star", "mu_star_conf", "sigma"]
+    assert len(indices) == 3 and second.empty and (indices.mu_star >= 0).all()
+    assert indices.mu_star.is_monotonic_decreasing  # most influential first

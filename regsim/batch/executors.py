@@ -336,11 +336,30 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
     try:
         futures = client.map(execute, specs, pure=False, retries=DASK_RETRIES,
                              key=[f"regsim-run-{s.run_id}-{os.getpid()}-{time.time_ns()}" for s in specs])
-        yield from _dask_outcomes(client, futures, specs, scheduler)
+        # a local worker that dies is restarted (spawned) by its nanny while the runs go on: hide main then too
+        with _quiet_dask_client(), without_main() if cluster is not None else contextlib.nullcontext():
+            yield from _dask_outcomes(client, futures, specs, scheduler)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with _quiet_dask_client():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def _quiet_dask_client() -> Iterator[None]:
+    """Silence the client's warnings about results lost with a dead worker (regsim says it in one line)."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("distributed.client", "asyncio")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _local_cluster(local_cluster: Any, workers: int) -> Any:
@@ -397,17 +416,23 @@ def _dask_outcomes(client: Any, futures: list[Any], specs: list[RunSpec], schedu
             done, pending = wait(pending, timeout=DASK_POLL_S, return_when="FIRST_COMPLETED")
         except TimeoutError:
             done = set()
+        progressed = False
         for future in done:
-            yield _dask_outcome(future, spec_of[future.key])
-        if done or _dask_workers(client):
+            outcome = _dask_outcome(future, spec_of[future.key])
+            if outcome is None:  # its result was on a worker that is gone: Dask runs it again
+                pending.add(future)
+            else:
+                progressed = True
+                yield outcome
+        if progressed or _dask_workers(client):
             alone_since = None
             continue
         alone_since = alone_since or time.monotonic()
         if time.monotonic() - alone_since > limit:
             where = f"--scheduler {scheduler}" if scheduler else "the local Dask cluster"
             raise ExperimentError(
-                f"{where}: no Dask worker has been connected for {limit:g} s and {len(pending)} run(s) wait; "
-                "finished runs are kept: start workers (dask worker ADDRESS) and run the same command again "
+                f"{where}: no Dask worker has been connected for {limit:g} s and {len(pending)} run(s) are not "
+                "done; the finished ones are kept: start workers (dask worker ADDRESS) and run the same command again "
                 f"to resume (the wait is set by {NO_WORKERS_ENV})")
 
 
@@ -419,9 +444,12 @@ def _dask_workers(client: Any) -> int:
         return 0
 
 
-def _dask_outcome(future: Any, spec: RunSpec) -> RunOutcome:
+def _dask_outcome(future: Any, spec: RunSpec) -> RunOutcome | None:
+    """The outcome of a finished task; None if its result cannot be fetched now (its worker died)."""
     try:
-        return future.result()
+        return future.result(timeout=DASK_POLL_S)
+    except TimeoutError:
+        return None
     except Exception as err:  # the task itself failed after retries (e.g. killed workers)
         message = f"lost on the cluster: {type(err).__name__}: {err}"
         store.atomic_json({"run_id": spec.run_id, "error": message},

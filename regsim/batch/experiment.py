@@ -142,8 +142,13 @@ def _weights_files(exp: Experiment) -> set[str]:
 
 
 def _file_digests(exp: Experiment) -> dict[str, str]:
-    """sha256 of every file the experiment's runs read, by resolved path."""
-    files = {str(path): _content(path) for path in _scenario_chain(exp.scenario)}
+    """sha256 of every file the experiment's runs read: the scenario chain by position, weights by path.
+
+    The scenario files are named by their place in the ``inherits`` chain, not by where they were
+    found: a name such as ``baseline`` may resolve to a checkout's ``scenarios/`` in one shell and
+    to the packaged copy in another, and the same bytes are the same experiment.
+    """
+    files = {f"scenario[{i}]": _content(path) for i, path in enumerate(_scenario_chain(exp.scenario))}
     files.update({str(Path(p).resolve()): _content(Path(p)) for p in _weights_files(exp)})
     return files
 

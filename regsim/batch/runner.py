@@ -50,6 +50,10 @@ def seconds_per_run(params: Any) -> float:
     return REFERENCE_RUN_S * (FIXED_SHARE + (1 - FIXED_SHARE) * scale)
 
 
+class DesignTooLargeError(ExperimentError):
+    """A design of more than ``MAX_RUNS`` runs without ``allow_large`` (``regsim batch`` names its option)."""
+
+
 def design_size(exp: Experiment) -> int:
     """Number of runs of an experiment's design, counted without building it.
 
@@ -130,8 +134,9 @@ def _check_request(exp: Experiment, out: Path, executor: str, workers: int, sche
         check_scheduler(scheduler)
     size = design_size(exp)
     if size > MAX_RUNS and not allow_large:
-        raise ExperimentError(f"{exp.path or exp.name}: the design has {size:,} runs, more than {MAX_RUNS:,}; "
-                              "reduce the grid, sample or replications, or pass --allow-large to go ahead")
+        raise DesignTooLargeError(f"{exp.path or exp.name}: the design has {size:,} runs, more than {MAX_RUNS:,}; "
+                             "reduce the grid, sample or replications")
+    store.check_batch_folder(out)  # not ., a parent of it or the home folder (unless resumed there)
     store.check_out_dir(out)
     return slice_
 

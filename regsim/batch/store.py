@@ -29,7 +29,6 @@ made by another model version (:mod:`regsim.version`) is refused on resume, neve
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -42,7 +41,7 @@ import pandas as pd
 
 from regsim import files
 from regsim.errors import ExperimentError
-from regsim.results import git_commit
+from regsim.results import digest, git_commit, matches_record, record_file
 from regsim.version import MODEL_VERSION, provenance
 
 MANIFEST = "manifest.json"
@@ -65,11 +64,6 @@ def failure_file(out_dir: Path, run_id: int) -> Path:
     return out_dir / "failed" / f"run-{run_id:06d}.json"
 
 
-def record_file(out_dir: Path, run_id: int) -> Path:
-    """Path of one run's completion record (size and sha256 of each of its files)."""
-    return out_dir / "done" / f"run-{run_id:06d}.json"
-
-
 @contextlib.contextmanager
 def locked(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``DIR/.lock`` while the block runs.
@@ -88,15 +82,6 @@ def locked(out_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
-
-
-def digest(path: Path) -> dict[str, Any]:
-    """Size (bytes) and sha256 of a file."""
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return {"size": path.stat().st_size, "sha256": sha.hexdigest()}
 
 
 def record_done(out_dir: Path, run_id: int, outputs: tuple[str, ...]) -> None:
@@ -119,24 +104,6 @@ def readable(path: Path, table: str) -> bool:
     except Exception:  # truncated, empty, not Parquet: pyarrow raises several types
         return False
     return set(COLUMNS.get(table, ())) <= names
-
-
-def matches_record(out_dir: Path, table: str, path: Path) -> bool:
-    """Whether a run file still has the size and sha256 its done record names (readers check this).
-
-    True without a readable record (a crash between the rename and the record: the Parquet
-    check decides); False for a file altered since, even without a change of size.
-    """
-    try:
-        run_id = int(Path(path).stem.split("-", 1)[1])
-        expected = json.loads(record_file(Path(out_dir), run_id).read_text())["files"][table]
-        wanted = {"size": expected["size"], "sha256": expected["sha256"]}
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return True
-    try:
-        return digest(Path(path)) == wanted
-    except OSError:
-        return False
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

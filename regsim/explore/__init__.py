@@ -105,6 +105,8 @@ def _choose_port(host: str, port: int | None) -> int:
     """The port to serve on: 8765 or a free one (None), any free one (0), or ``port`` if it can be bound."""
     if port is None or port == 0:
         return free_port(host) if port is None else free_port(host, 0)
+    if not 0 < port <= 65535:
+        raise RegsimError(f"--port {port}: not a port; allowed: 1-65535 (or 0 for any free one)")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))

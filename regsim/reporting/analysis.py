@@ -155,7 +155,7 @@ def _read(folder: Path, name: str, unreadable: list[Path] | None = None) -> pd.D
     unreadable = [] if unreadable is None else unreadable
     path = folder / name
     if path.is_dir():
-        from regsim.batch.store import matches_record
+        from regsim.results import matches_record
 
         runs = sorted(path.glob("run-*.parquet"))
         altered = [p for p in runs if not matches_record(folder, name, p)]  # checked by sha256, not size

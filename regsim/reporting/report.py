@@ -1121,6 +1121,7 @@ def _answer(c: _Context) -> str:
                    "low-income families is targeted (with its coverage of the poor and its leakage to the non-poor); a "
                    "place-based strategy with a higher cost per person-year out of poverty buys poverty reduction more "
                    "dearly than cash would, and must be justified by GDP.") if "cash_transfers" in main else "")
+        + _current_note(c.comp)
         + "</p>"
         + _table_html(whole_period_frame(c.whole.set_index("label").reindex([m for m in main if m in set(
             c.whole.label)]).reset_index(), j.confidence), index_name=_("strategy"),
@@ -1129,6 +1130,21 @@ def _answer(c: _Context) -> str:
         + _("Versus no regional budget in {year}, median (10% to 90%) over {n} replications: the spread of the paired "
             "differences, not a confidence interval.").format(year=year, n=comp.replications) + "</p>"
         + _table_html(_headline_frame(heads), index_name=_("measure"), cls="headline"))
+
+
+def _current_note(comp: analysis.Comparison) -> str:
+    """What the regional money is (issue 24): the share of it that pays running costs, and what that means."""
+    share = float((comp.manifest.get("base_params") or {}).get("policy", {}).get("current_share", 0.0) or 0.0)
+    if share > 0:
+        said = _("Here {share} of each place-based allocation pays local running costs (policy.current_share) and "
+                 "builds nothing.").format(share=pct(share))
+    else:
+        said = _("Here every som of the place-based money builds capital, services or firms (policy.current_share is "
+                 "0).")
+    return " " + said + " " + _(
+        "The sources put about 77% of the Concept's 2.6 bn som in transfers that maintain subsidised local budgets, "
+        "i.e. running costs; with that share the GDP return per som absorbed falls by one half to three quarters, "
+        "while the money paid as local wages cuts poverty where it is spent (docs/issue24.md).")
 
 
 def _where_incomes_change(c: _Context) -> str:

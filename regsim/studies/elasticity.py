@@ -51,9 +51,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from regsim.errors import RegsimError
 from regsim.params import Params, replace
 
 HORIZONS = (5, 10)
+MIN_INCREASE = 1e-4
+"""Smallest shock (fraction) measured: 0.01 % of a stock. Far smaller shocks change no whole-number
+decision of the agents (who hires, moves, invests), so GDP does not move and every elasticity reads
+exactly 0 (1e-300 was reported as 0, 'within' the services target)."""
 """Years after the shock at which GDP is compared."""
 
 TARGETS = {"public_capital": (0.05, 0.11), "services": (0.0, 0.10), "grants": (0.10, 0.25),
@@ -184,6 +189,8 @@ def measure(params: Params, seeds: Sequence[int], increase: float = 0.01,
     """
     if unknown := sorted(set(experiments) - set(SHOCKS)):
         raise ValueError(f"experiments: {unknown[0]!r} is not one of {sorted(SHOCKS)}")
+    if not MIN_INCREASE <= increase <= 1:
+        raise RegsimError(f"increase: {increase} is not allowed; use a fraction in [{MIN_INCREASE:g}, 1]")
     params = replace(params, "policy.strategy", "none")
     params = replace(params, "time.end_year", params.time.start_year - 1 + max(horizons))
     rows = []

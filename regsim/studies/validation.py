@@ -120,6 +120,9 @@ def targets(data: KyrgyzData) -> list[Target]:
         Target("Bishkek's share of internal migration gains, %", 2018,
                data.macro_value("internal_net_migration_share_bishkek", 2018), 15.0, "S_KNEWS_MIGR", "sourced",
                "calibrated", _bishkek_share_of_gains(2018)),  # fits migration.size_weight
+        Target("internal migrants (registered moves between settlements), thousands", 2018,
+               data.macro_value("internal_migration_moves_per_year", 2005) / 1e3, 10.0, "S_DEMOSCOPE", "sourced approx",
+               "calibrated", _national("internal_migrants", 2018, 1e-3)),  # fits move_propensity, income_weight
         Target("oblasts outside Bishkek and Chuy gaining by internal migration", 2018, 0.0, 0.0, "S_KNEWS_MIGR",
                "sourced", "pattern", _gainers_outside_bishkek_chuy(2018)),
         Target("Naryn's net internal migration, persons (negative: loses)", 2018,
