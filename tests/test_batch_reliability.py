@@ -278,7 +278,7 @@ def test_out_a_folder_of_other_files_is_refused(tmp_path, capsys):
     folder.mkdir()
     (folder / "thesis.tex").write_text("x")
     assert main(["batch", str(tiny(tmp_path)), "--out", str(folder), "--quiet"]) == 2
-    assert "not a regsim batch directory" in one_line_error(capsys.readouterr().err)
+    assert "not a regsim batch" in one_line_error(capsys.readouterr().err)
     assert sorted(p.name for p in folder.iterdir()) == ["thesis.tex"]
 
 

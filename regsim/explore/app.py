@@ -106,6 +106,17 @@ def LeverControl(lever: levers.Lever, choice: dict[str, Any], on_change: Any) ->
         solara.Text(lever.note, style={"font-size": "11px", "color": "#666", "margin-bottom": "6px"})
 
 
+TABLE_CSS = ("<style>.regsim-table table{border-collapse:collapse;font-size:13px}.regsim-table th,.regsim-table td"
+             "{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}.regsim-table th:first-child,"
+             ".regsim-table td:first-child{text-align:left}.regsim-table{max-height:420px;overflow:auto}</style>")
+
+
+def table(frame: Any, classes: list[str] | None = None) -> None:
+    """A table without an index column (plain HTML, escaped), scrolling when long."""
+    solara.HTML(tag="div", unsafe_innerHTML=TABLE_CSS + frame.to_html(index=False, border=0),
+                classes=["regsim-table", *(classes or [])])
+
+
 @solara.component
 def Picture(data: bytes) -> None:
     """A PNG, with a hidden digest of its bytes (so a test can tell whether a figure changed)."""
@@ -120,7 +131,7 @@ def Figures(view: session.View, measure: str, set_measure: Any, on_more: Any = N
         solara.Warning(note)
     with solara.Card(_("Paired verdict"), classes=["regsim-verdict"]):
         paragraph([(" · ".join(view.names.get(x, x) for x in ("A", "B") if x in view.names), False)])
-        solara.DataFrame(view.verdicts.reset_index(drop=True), items_per_page=10)
+        table(view.verdicts)
         undecided = bool(len(view.verdicts)) and bool((view.verdicts.iloc[:, -2] == _("cannot tell")).any())
         if undecided and on_more is not None:
             solara.Button(_("Add {n} replications to decide").format(n=MORE_REPLICATIONS), on_click=on_more,
@@ -140,9 +151,9 @@ def Figures(view: session.View, measure: str, set_measure: Any, on_more: Any = N
             Picture(view.images["bands"])
     with solara.Card(_("Oblasts, {year}: mean over {n} paired replications").format(
             year=view.last_year, n=view.replications), classes=["regsim-oblasts"]):
-        solara.DataFrame(view.oblasts.reset_index(drop=True), items_per_page=12)
+        table(view.oblasts)
     with solara.Card(_("The runs behind every number"), classes=["regsim-runs"]):
-        solara.DataFrame(view.runs.reset_index(drop=True), items_per_page=30)
+        table(view.runs)
     for label, text in view.tomls.items():
         with solara.Card(_("Scenario that reproduces {label}").format(label=label),
                          classes=[f"regsim-toml-{label.split(' ')[0]}"]):

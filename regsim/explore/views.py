@@ -275,8 +275,8 @@ def verdicts(comp: Comparison, a: str, b: str) -> pd.DataFrame:
         (table.a == b) & (table.b == a)]
     from regsim.reporting import names, report  # the report's words for outcomes, units and verdicts
 
-    first_a = table.a.iloc[0] if len(table) else a
-    first_b = table.b.iloc[0] if len(table) else b
+    first_a = names.short(table.a.iloc[0] if len(table) else a)  # choices A, B stay; strategies get names
+    first_b = names.short(table.b.iloc[0] if len(table) else b)
     return pd.DataFrame({
         _("outcome"): [names.outcome(o) for o in table.outcome],
         _("{a} minus {b}").format(a=first_a, b=first_b): [
@@ -284,18 +284,21 @@ def verdicts(comp: Comparison, a: str, b: str) -> pd.DataFrame:
         _("{level} interval").format(level=f"{CONFIDENCE:.0%}"): [
             report.amount(o, lo, unit=False) + " … " + report.amount(o, hi)
             for o, lo, hi in zip(table.outcome, table.low, table.high, strict=True)],
-        _("verdict"): [_verdict_words(v, first_a, first_b) for v in table.verdict],
+        _("verdict"): [_verdict_words(v, *pair) for v, pair in zip(
+            table.verdict, zip(table.a, table.b, strict=True), strict=True)],
         _("replications"): table.n,
     })
 
 
 def _verdict_words(verdict: str, a: str, b: str) -> str:
-    """A verdict of :mod:`regsim.reporting.paired` in the current language."""
+    """A verdict of :mod:`regsim.reporting.paired` in the current language (strategies by name)."""
+    from regsim.reporting import names
+
     if verdict == paired.EQUAL:
         return _("practically equal")
     if verdict.startswith("cannot"):
         return _("cannot tell")
-    return _("{name} ahead").format(name=a if verdict == f"{a} ahead" else b)
+    return _("{name} ahead").format(name=names.short(a if verdict == f"{a} ahead" else b))
 
 
 def runs_table(comp: Comparison) -> pd.DataFrame:

@@ -242,6 +242,8 @@ UNDECIDED_GREY = "#C8C8C8"  # settlements whose interval includes zero
 
 def _oblast_labels(ax: Axes, world: pd.DataFrame) -> None:
     """Oblast names at the population-weighted centre of their settlements (not the two cities)."""
+    if "oblast" not in world:
+        return
     for oblast, part in world[world.kind != "capital"].groupby("oblast"):
         if str(oblast) in ("Bishkek", "Osh city"):
             continue

@@ -1009,7 +1009,7 @@ def plain_answer(c: _Context) -> str:
     lead = []
     best, top = leaders(c.pairs, strategies, "poverty_person_years")
     if best is not None:
-        lead.append(_("{name} avoids the most person-years in poverty.").format(name=_b(best, capital=True)))
+        lead.append(_("The most person-years in poverty are avoided by {name}.").format(name=_b(best)))
     elif len(top) == len(strategies):
         lead.append(ngettext("On person-years in poverty, {n} replication cannot tell the strategies apart.",
                              "On person-years in poverty, {n} replications cannot tell the strategies apart.",
@@ -1019,7 +1019,7 @@ def plain_answer(c: _Context) -> str:
             names=_names(top)))
     best, top = leaders(c.pairs, strategies, "gdp_pv")
     if best is not None:
-        lead.append(_("{name} adds the most GDP over the period.").format(name=_b(best, capital=True)))
+        lead.append(_("The most GDP over the period comes from {name}.").format(name=_b(best)))
     elif len(top) == len(strategies):
         lead.append(ngettext("On GDP over the period, {n} replication cannot tell the strategies apart.",
                              "On GDP over the period, {n} replications cannot tell the strategies apart.",
