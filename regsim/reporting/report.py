@@ -963,8 +963,10 @@ def _strategy_sentence(c: _Context, label: str) -> str:
         gdp_text = _("GDP per person in {last} practically unchanged").format(last=last)
     else:
         word = _("higher") if gdp[0] > 0 else _("lower")
-        gdp_text = _("GDP per person {word} by {pct}% in {last} ({som} som per person a year)").format(
-            word=word, pct=_fmt(abs(100 * gdp[0] / base_pc), 2), last=last, som=_fmt(abs(gdp[0]), 0))
+        som = round(abs(gdp[0]))
+        gdp_text = ngettext("GDP per person {word} by {pct}% in {last} ({som} som per person a year)",
+                            "GDP per person {word} by {pct}% in {last} ({som} som per person a year)", som).format(
+            word=word, pct=_fmt(abs(100 * gdp[0] / base_pc), 2), last=last, som=_fmt(som, 0))
     row = c.whole.set_index("label").loc[label]
     avoided = row.poverty_person_years_avoided
     poor = paired.difference_paths(comp.national[comp.national.label.isin([label, BASELINE])], "poor_people",
