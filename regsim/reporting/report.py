@@ -561,6 +561,15 @@ TARGET_PATTERNS = (  # validation target names (regsim.studies.validation) -> tr
     (re.compile(r"^Naryn's net internal migration, persons \(negative: loses\)$"),
      lambda m: _("Naryn's net internal migration, persons (negative: loses)")),
     (re.compile(r"^Bishkek / Osh population \(primacy\)$"), lambda m: _("Bishkek / Osh population (primacy)")),
+    (re.compile(r"^internal migrants \(registered moves between settlements\), thousands$"),
+     lambda m: _("internal migrants (registered moves between settlements), thousands")),
+    (re.compile(r"^births, thousands$"), lambda m: _("births, thousands")),
+    (re.compile(r"^crude birth rate, per 1000$"), lambda m: _("crude birth rate, per 1000")),
+    (re.compile(r"^population 1 January, millions$"), lambda m: _("population 1 January, millions")),
+    (re.compile(r"^population growth 1 Jan (\d+) - 1 Jan (\d+), %$"),
+     lambda m: _("population growth 1 Jan {start} - 1 Jan {end}, %").format(start=m.group(1), end=m.group(2))),
+    (re.compile(r"^real GDP growth, %$"), lambda m: _("real GDP growth, %")),
+    (re.compile(r"^real GDP growth after COVID, %$"), lambda m: _("real GDP growth after COVID, %")),
     (re.compile(r"^poverty rate (.+), %$"), lambda m: _("poverty rate, {place}, %").format(place=m.group(1))),
     (re.compile(r"^population (.+), thousands$"), lambda m: _("population, {place}, thousands").format(
         place=m.group(1))),
@@ -963,8 +972,10 @@ def _strategy_sentence(c: _Context, label: str) -> str:
         gdp_text = _("GDP per person in {last} practically unchanged").format(last=last)
     else:
         word = _("higher") if gdp[0] > 0 else _("lower")
-        gdp_text = _("GDP per person {word} by {pct}% in {last} ({som} som per person a year)").format(
-            word=word, pct=_fmt(abs(100 * gdp[0] / base_pc), 2), last=last, som=_fmt(abs(gdp[0]), 0))
+        som = round(abs(gdp[0]))
+        gdp_text = ngettext("GDP per person {word} by {pct}% in {last} ({som} som per person a year)",
+                            "GDP per person {word} by {pct}% in {last} ({som} som per person a year)", som).format(
+            word=word, pct=_fmt(abs(100 * gdp[0] / base_pc), 2), last=last, som=_fmt(som, 0))
     row = c.whole.set_index("label").loc[label]
     avoided = row.poverty_person_years_avoided
     poor = paired.difference_paths(comp.national[comp.national.label.isin([label, BASELINE])], "poor_people",
