@@ -83,12 +83,6 @@ def mesa_seconds() -> tuple[float, float]:
     return seconds, cpu
 
 
-def mesa_reference(repeats: int = MESA_REPEATS) -> dict[str, float]:
-    """Seconds per agent-step of Mesa's Boltzmann wealth example, 20,000 agents, 10 steps (best of ``repeats``)."""
-    best = min(mesa_seconds()[0] for _ in range(repeats))
-    return {"mesa_seconds": best, "mesa_seconds_per_agent_step": best / (MESA_AGENTS * MESA_STEPS)}
-
-
 def bench_params(weight: int, overrides: tuple[str, ...] = ()) -> Any:
     """Default parameters at household weight ``weight`` (the full scale: firm weight 1 too), then ``--set`` overrides.
 
