@@ -211,9 +211,17 @@ def check_fingerprint(out_dir: Path, fingerprint: str) -> None:
     Raises:
         ExperimentError: if ``out_dir/manifest.json`` is unreadable or names another fingerprint.
     """
+    if (out_dir / MANIFEST).is_file():
+        _existing_manifest(out_dir, fingerprint)
+
+
+def _existing_manifest(out_dir: Path, fingerprint: str) -> dict[str, Any]:
+    """Read ``out_dir/manifest.json`` and check its model version and experiment fingerprint.
+
+    Raises:
+        ExperimentError: if it is unreadable, of another model version or another experiment.
+    """
     manifest_path = out_dir / MANIFEST
-    if not manifest_path.is_file():
-        return
     try:
         manifest = json.loads(manifest_path.read_text())
     except (OSError, ValueError) as err:
@@ -221,6 +229,7 @@ def check_fingerprint(out_dir: Path, fingerprint: str) -> None:
     if isinstance(manifest, dict):
         check_model_version(out_dir, manifest)
     _same_experiment(out_dir, manifest, fingerprint)
+    return manifest
 
 
 def open_or_create(out_dir: Path, name: str, fingerprint: str, design: pd.DataFrame,
@@ -249,13 +258,7 @@ def open_or_create(out_dir: Path, name: str, fingerprint: str, design: pd.DataFr
             with locked(out_dir):
                 atomic_parquet(design.assign(status="pending"), out_dir / DESIGN)
             return manifest
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError) as err:
-        raise ExperimentError(f"{manifest_path}: unreadable ({err}); not a usable batch directory") from None
-    if isinstance(manifest, dict):
-        check_model_version(out_dir, manifest)
-    _same_experiment(out_dir, manifest, fingerprint)
+    manifest = _existing_manifest(out_dir, fingerprint)
     if not (out_dir / DESIGN).is_file():  # the creator may still be writing it: same design either way
         with locked(out_dir):
             if not (out_dir / DESIGN).is_file():
