@@ -185,8 +185,8 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
         tax_profits_distributed_som=tax_rate * float((firm_surplus - retained).sum()),
         tax_retained_som=tax_rate * float(retained.sum()), tax_mining_som=tax_rate * float((mining - abroad).sum()),
         tax_abroad_som=tax_rate * float(abroad.sum()),
-        regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()) if ledger.absorbed.size else 0.0,
-        regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()) if ledger.absorbed.size else 0.0,
+        regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()),
+        regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()),
     )
     primary = PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32),
                             profit_tax.astype(np.float32))
@@ -223,8 +223,8 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     consumption = (after_tax + accounts.transfers_som + accounts.regional_transfers_som
                    + accounts.regional_current_som + remittances)
     firm_investment = float(state.cols.firm_investment_som.sum())
-    absorbed = ledger.absorbed.sum(axis=0) if ledger.absorbed.size else np.zeros(len(Channel))
-    lost = float(ledger.lost.sum()) if ledger.lost.size else 0.0
+    absorbed = ledger.absorbed.sum(axis=0)  # before the first budget year: shape (0, channels), sums 0
+    lost = float(ledger.lost.sum())
     investment = (firm_investment + accounts.public_investment_som
                   + float(absorbed[Channel.INFRASTRUCTURE] + absorbed[Channel.GRANTS] + absorbed[Channel.ROADS]))
     government = (accounts.services_spending_som + accounts.upkeep_som + accounts.other_spending_som
@@ -251,7 +251,7 @@ def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.n
     """
     hh = state.households
     ledger = state.ledger
-    if not ledger.absorbed.size or not (ledger.absorbed[:, Channel.TRANSFERS] > 0).any():
+    if not (ledger.absorbed[:, Channel.TRANSFERS] > 0).any():
         return np.zeros(len(hh.alive), dtype=np.float32)
     pol, inc = params.policy, params.incomes
     money = ledger.absorbed[:, Channel.TRANSFERS]
@@ -279,7 +279,7 @@ def running_cost_pay(state: State) -> np.ndarray:
     """
     hh = state.households
     ledger = state.ledger
-    if not ledger.absorbed.size or not (ledger.absorbed[:, Channel.CURRENT] > 0).any():
+    if not (ledger.absorbed[:, Channel.CURRENT] > 0).any():
         return np.zeros(len(hh.alive), dtype=np.float32)
     n_s = state.n_settlements
     paid = _shares(hh, ledger.absorbed[:, Channel.CURRENT], hh.employed * hh.skill,

@@ -157,8 +157,7 @@ def upgraded_hours(network: RoadNetwork, upgraded_km: np.ndarray, speed_gain: fl
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> RoadsOutcome:
     """Upgrade the routes of the settlements that absorbed road money; new kernels if a link changed."""
-    ledger = state.ledger
-    money = ledger.absorbed[:, Channel.ROADS] if ledger.absorbed.size else np.zeros(0)
+    money = state.ledger.absorbed[:, Channel.ROADS]  # shape (0,) before the first budget year
     if not (money > 0).any():
         return RoadsOutcome(None, None)
     base = state.roads if state.roads is not None else build_network(state.world)
