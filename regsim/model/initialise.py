@@ -144,16 +144,6 @@ def _spin_up_abroad(world: World, hh: Households, params: Params, rng: np.random
         hh.update_labour(dem.labour_force_first_member, dem.labour_force_per_other_member)
 
 
-def _kernels(world: World, params: Params, pop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Commuting matrix and the market-access and spread kernels, each (S, S).
-
-    Residents of i weigh the job market of j (within ``commuting_radius_km``) by
-    ``commuting_share * exp(-km / radius) * min(1, pop_j / pop_i)``: people commute toward
-    larger places, not from a city to its villages; their own market has weight 1.
-    """
-    return roads.travel_kernels(world.road_km, params, pop)
-
-
 def build_state(world: World, params: Params) -> State:
     """The calibrated 2017 state (deterministic given world, parameters and ``world_seed``).
 
@@ -176,7 +166,7 @@ def build_state(world: World, params: Params) -> State:
     hh = _households(world, params, household_rng)
     _spin_up_abroad(world, hh, params, household_rng)
     population = hh.per_settlement(hh.size, world.n)
-    kernels = _kernels(world, params, population)
+    kernels = roads.travel_kernels(world.road_km, params, population)  # 2017 road km
     targets = _output_targets(world, params, hh, population, kernels[0])
     firms, firm_tfp, wage = _firms(params, targets, stream(params.scale.world_seed, "firms", 0))
     state = _assemble(world, params, hh, firms, kernels, targets, firm_tfp, wage)
