@@ -59,6 +59,7 @@ import numpy as np
 
 from regsim.model import shocks
 from regsim.model.households import Households
+from regsim.model.processes.productivity import living_cost_index
 from regsim.model.state import Accounts, Channel, State
 from regsim.params import Params
 
@@ -308,7 +309,7 @@ def price_level(state: State, congestion_elasticity: float) -> np.ndarray:
     divided by its 2017 mean, so that the national poverty line stays in 2017 national prices.
     """
     pop0 = np.maximum(np.asarray(state.base.population, dtype=float), 1.0)
-    base = np.average((pop0 / np.median(pop0)) ** congestion_elasticity, weights=pop0)
+    base = np.average(living_cost_index(pop0, pop0, congestion_elasticity), weights=pop0)
     return state.cols.living_cost / base
 
 
