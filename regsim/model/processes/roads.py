@@ -20,6 +20,7 @@ is computed and the kernels are bit-identical to 2017's.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -161,8 +162,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> RoadsOutc
     if not (money > 0).any():
         return RoadsOutcome(None, None)
     base = state.roads if state.roads is not None else build_network(state.world)
-    network = RoadNetwork(**{**base.__dict__, "upgraded_km": base.upgraded_km.copy()})
-    network.spent_som = base.spent_som + float(money.sum())
+    network = dataclasses.replace(base, upgraded_km=base.upgraded_km.copy(),
+                                  spent_som=base.spent_som + float(money.sum()))
     cost = params.government.road_upgrade_cost_som_per_km
     for s in np.flatnonzero(money > 0):
         km_left = float(money[s]) / cost
