@@ -141,7 +141,7 @@ class RegionalModel(mesa.Model):
         self.check_budget()
         self.run_process(roads)         # road money upgrades links; travel times, reach, access follow
         self.run_process(investment)    # public capital: build with lag, depreciate
-        self.run_process(productivity)  # market access, agglomeration, congestion, spread
+        self.run_process(productivity)  # market access, agglomeration, spread, living cost
         turnover = self.run_process(production)  # firms invest, exit, enter
         self.update_firm_agents(turnover)        # their Mesa agents follow
         self.run_process(labour)        # hire, commute, produce, set wages; farm
