@@ -355,7 +355,7 @@ def interval_words(j: analysis.Judgement) -> str:
 
 
 def verdict_frame(pairs: pd.DataFrame, labels: list[str], first: int, last: int, discount_rate: float,
-                  html_cells: bool = True, flags: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+                  flags: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Pairs (rows) by headline outcome (columns): verdict, mean difference and interval in each cell.
 
     Strategies are named as people say them (:mod:`regsim.reporting.names`); ``flags``
