@@ -253,7 +253,7 @@ def _oblast_labels(ax: Axes, world: pd.DataFrame) -> None:
                 color="#777777", zorder=4)
 
 
-def _key_map(ax: Axes, world: pd.DataFrame, edges: pd.DataFrame | None) -> None:
+def _key_map(ax: Axes, world: pd.DataFrame) -> None:
     """The reference panel: every settlement faintly, every growth centre by name, and the oblasts."""
     ax.scatter(world.lon, world.lat, s=4, color="#dddddd", zorder=1)
     centres = world[world.kind.isin(["capital", "growth_centre"])]
@@ -276,7 +276,8 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | N
         world: Columns ``settlement_id, name, kind, oblast, lat, lon, population_2017``.
         change: Columns ``label, settlement_id, value`` (e.g. % change versus none) and optionally
             ``decided`` (bool; all coloured if absent).
-        edges: Road segments ``lat1, lon1, lat2, lon2`` (drawn underneath), or None.
+        edges: Road segments ``lat1, lon1, lat2, lon2``, or None; not drawn since the maps show
+            decided changes and a key panel only (kept so that callers need not change).
         title: Figure title.
         fig: Figure to draw into (a new one if None).
         ncols: Panels per row.
@@ -309,7 +310,7 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | N
         ax.set_aspect(aspect)
         ax.set_axis_off()
         if i == len(labels):
-            _key_map(ax, world, edges)
+            _key_map(ax, world)
             continue
         if i > len(labels):
             ax.set_visible(False)
