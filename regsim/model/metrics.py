@@ -380,8 +380,9 @@ _DECLARED: Final[tuple[Metric, ...]] = (
         ("regional_transfers_som", "Regional budget paid as cash to households (cash_transfers)"),
         ("regional_current_som", "Regional budget paying local running costs (local staff's wages; current_share)"),
         # GDP by expenditure (incomes.expenditure); consumption + investment + government + net exports = GDP
-        ("consumption_som", "Household consumption: after-tax primary income, transfers and remittances received"),
-        ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure and grants"),
+        ("consumption_som", "Household consumption: after-tax primary income, transfers (regional cash and "
+                            "running-cost pay included) and remittances received"),
+        ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure, grants and roads"),
         ("government_som", "Government consumption: services, upkeep, other spending, regional services and losses"),
         ("net_exports_som", "Net exports from the external account: surplus paid abroad after tax less "
                             "remittances, foreign-financed investment and external regional money"),
