@@ -48,12 +48,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from regsim.errors import RegsimError
 from regsim.params import Params, replace
+
+if TYPE_CHECKING:
+    from regsim.model.firms import FirmTable
+    from regsim.model.households import Households
+    from regsim.model.simulation import RegionalModel
+
+Shock = Callable[["RegionalModel"], float]
+"""Changes a model's state in place before a year's step; returns the size of the change (som or persons)."""
 
 HORIZONS = (5, 10)
 MIN_INCREASE = 1e-4
@@ -71,9 +80,9 @@ SIZE_STREAM = "elasticity_size"
 """Named random stream choosing the households cloned by the ``size`` experiment."""
 
 
-def _shock_stock(column: str, increase: float) -> Callable:
+def _shock_stock(column: str, increase: float) -> Shock:
     """Raise a settlement stock (``public_capital_som`` or ``services_som``) by ``increase`` everywhere."""
-    def shock(model) -> float:
+    def shock(model: RegionalModel) -> float:
         cols = model.state.cols
         stock = getattr(cols, column)
         setattr(cols, column, stock * (1 + increase))
@@ -81,8 +90,9 @@ def _shock_stock(column: str, increase: float) -> Callable:
     return shock
 
 
-def _shock_grants(increase: float) -> Callable:
-    def shock(model) -> float:
+def _shock_grants(increase: float) -> Shock:
+    """Raise every living firm's capital by ``increase`` (grants in proportion to capital); returns the som."""
+    def shock(model: RegionalModel) -> float:
         firms = model.state.firms
         alive = firms.alive
         grant = float(firms.capital_som[alive].sum()) * increase
@@ -91,7 +101,7 @@ def _shock_grants(increase: float) -> Callable:
     return shock
 
 
-def _clone(table, draw: np.ndarray, increase: float) -> np.ndarray:
+def _clone(table: Households | FirmTable, draw: np.ndarray, increase: float) -> np.ndarray:
     """Copy the alive rows whose ``draw`` is below ``increase`` into free rows; the new rows."""
     alive = np.flatnonzero(table.alive)
     source = alive[draw[:len(alive)] < increase]
@@ -103,9 +113,9 @@ def _clone(table, draw: np.ndarray, increase: float) -> np.ndarray:
     return rows
 
 
-def _shock_size(increase: float) -> Callable:
+def _shock_size(increase: float) -> Shock:
     """Clone each household and each firm with probability ``increase``; public stocks by the realised share."""
-    def shock(model) -> float:
+    def shock(model: RegionalModel) -> float:
         from regsim.model.processes.production import FirmTurnover
         from regsim.rng import stream
 
@@ -127,9 +137,9 @@ def _shock_size(increase: float) -> Callable:
     return shock
 
 
-def _shock_roads(increase: float) -> Callable:
+def _shock_roads(increase: float) -> Shock:
     """Every link's travel time down by ``increase``; returns the log change of mean market access."""
-    def shock(model) -> float:
+    def shock(model: RegionalModel) -> float:
         from regsim.model.processes import roads
 
         state = model.state
@@ -146,7 +156,7 @@ SHOCKS = {"public_capital": functools.partial(_shock_stock, "public_capital_som"
           "size": _shock_size, "roads": _shock_roads}
 
 
-def _paths(params: Params, seed: int, shock: Callable | None) -> tuple[dict[str, np.ndarray], float]:
+def _paths(params: Params, seed: int, shock: Shock | None) -> tuple[dict[str, np.ndarray], float]:
     """Yearly national series of one run (GDP, stocks, population, productivity, wage) and the shock's size."""
     from regsim.model.simulation import RegionalModel
 
