@@ -1007,6 +1007,21 @@ def _round(value: float) -> float:
     return float(round(value, 2 - math.floor(math.log10(abs(value)))))
 
 
+def _lead_sentence(pairs: pd.DataFrame, strategies: list[str], outcome: str, best: str, tied: str,
+                   some: str) -> str:
+    """Who leads on ``outcome`` (:func:`leaders`), in words; empty if none leads.
+
+    ``best`` (with ``{name}``) if one strategy leads, ``tied`` if the replications tell none apart,
+    ``some`` (with ``{names}``) if a few lead together.
+    """
+    first, top = leaders(pairs, strategies, outcome)
+    if first is not None:
+        return best.format(name=_b(first))
+    if len(top) == len(strategies):
+        return tied
+    return some.format(names=_names(top)) if top else ""
+
+
 def plain_answer(c: _Context) -> str:
     """Section 1's opening block: the answer in plain words, every number from the comparison's tables.
 
@@ -1017,27 +1032,20 @@ def plain_answer(c: _Context) -> str:
     strategies = [label for label in c.main if label != BASELINE]
     if not strategies:
         return "<div class='answer'><p>" + _("Only the counterfactual was run: nothing to compare.") + "</p></div>"
-    lead = []
-    best, top = leaders(c.pairs, strategies, "poverty_person_years")
-    if best is not None:
-        lead.append(_("The most person-years in poverty are avoided by {name}.").format(name=_b(best)))
-    elif len(top) == len(strategies):
-        lead.append(ngettext("On person-years in poverty, {n} replication cannot tell the strategies apart.",
-                             "On person-years in poverty, {n} replications cannot tell the strategies apart.",
-                             comp.replications).format(n=comp.replications))
-    elif top:
-        lead.append(_("On person-years in poverty, {names} lead; the replications cannot tell them apart.").format(
-            names=_names(top)))
-    best, top = leaders(c.pairs, strategies, "gdp_pv")
-    if best is not None:
-        lead.append(_("The most GDP over the period comes from {name}.").format(name=_b(best)))
-    elif len(top) == len(strategies):
-        lead.append(ngettext("On GDP over the period, {n} replication cannot tell the strategies apart.",
-                             "On GDP over the period, {n} replications cannot tell the strategies apart.",
-                             comp.replications).format(n=comp.replications))
-    elif top:
-        lead.append(_("On GDP over the period, {names} lead; the replications cannot tell them apart.").format(
-            names=_names(top)))
+    n = comp.replications
+    lead = [sentence for sentence in (
+        _lead_sentence(c.pairs, strategies, "poverty_person_years",
+                       _("The most person-years in poverty are avoided by {name}."),
+                       ngettext("On person-years in poverty, {n} replication cannot tell the strategies apart.",
+                                "On person-years in poverty, {n} replications cannot tell the strategies apart.",
+                                n).format(n=n),
+                       _("On person-years in poverty, {names} lead; the replications cannot tell them apart.")),
+        _lead_sentence(c.pairs, strategies, "gdp_pv", _("The most GDP over the period comes from {name}."),
+                       ngettext("On GDP over the period, {n} replication cannot tell the strategies apart.",
+                                "On GDP over the period, {n} replications cannot tell the strategies apart.",
+                                n).format(n=n),
+                       _("On GDP over the period, {names} lead; the replications cannot tell them apart.")),
+    ) if sentence]
     against = _("Against no regional budget, over {first}-{last}:").format(first=first, last=last)
     each = "".join(f"<li>{_strategy_sentence(c, label)}</li>" for label in strategies)
     _manifest, _year, _varied = _robustness_manifest(c.folder)
