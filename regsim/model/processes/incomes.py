@@ -380,7 +380,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
                 + running_cost_pay(state))
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
     if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
-        remittance = remittance * state.base.survey_ratio.astype(np.float32)[hh.settlement]
+        remittance = remittance * ratio
     wage, farm = survey * primary.wage_som, survey * primary.farm_som
     surplus = survey * primary.surplus_som - ratio * primary.profit_tax_som
     wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
