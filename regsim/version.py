@@ -21,7 +21,7 @@ MODEL_VERSION: Final = 4  # bumped by tests/update_baseline.py; never edit by ha
 
 
 def _package_version() -> str:
-    """The version of the installed ``regsim`` distribution, else the one in a checkout's pyproject.toml."""
+    """The version in the checkout's pyproject.toml when regsim runs from one, else the installed distribution's."""
     from importlib import metadata
 
     pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
