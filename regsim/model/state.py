@@ -17,16 +17,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regsim.model.firms import FirmTable
 from regsim.model.households import Households
 from regsim.model.world import World
-
-if TYPE_CHECKING:  # processes.roads imports this module
-    from regsim.model.processes.roads import RoadNetwork
 
 
 class Channel(IntEnum):
@@ -320,7 +316,7 @@ class State:
     accounts: Accounts = field(default_factory=Accounts)
     ordinary_spending_som: tuple[float, float] = (0.0, 0.0)  # this year's ordinary public investment, services
     flows: Flows | None = None
-    roads: RoadNetwork | None = None  # once road money has been spent (processes.roads)
+    roads: object | None = None  # processes.roads.RoadNetwork once road money is spent (layers: no import)
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 
     @property
