@@ -52,8 +52,9 @@ def _toml_literal(value: Any) -> str:
 
     numpy scalars count as the Python number they hold and a ``pathlib.Path`` as its text.
     """
-    if hasattr(value, "item") and type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
-        value = value.item()  # np.float64(1e9) -> 1e9, np.int64(2020) -> 2020, np.bool_ -> bool
+    from regsim.scenario import plain_value
+
+    value = plain_value(value)
     if isinstance(value, Path):
         value = str(value)
     if isinstance(value, bool):

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from regsim.errors import ArgumentError
+from regsim.scenario import plain_value
 
 
 @dataclass
@@ -154,8 +155,8 @@ def experiment_of(experiment: str | Path | Mapping[str, Any] | pd.DataFrame, *, 
             raise ArgumentError("experiment=: the DataFrame of runs has no rows")
         same = [c for c in experiment.columns
                 if experiment[c].notna().all() and experiment[c].map(repr).nunique() == 1]  # one value: fixed
-        fixed = {str(c): _plain(experiment[c].iloc[0]) for c in same}
-        cells = [{str(k): _plain(v) for k, v in row.items() if not _missing(v)}
+        fixed = {str(c): plain_value(experiment[c].iloc[0]) for c in same}
+        cells = [{str(k): plain_value(v) for k, v in row.items() if not _missing(v)}
                  for row in experiment.drop(columns=same).to_dict("records")]
         table = {"experiment": {"name": name, "scenario": str(scenario), "replications": replications,
                                 "seed": DEFAULT_SEED if seed is None else seed, "outputs": list(outputs),
@@ -172,12 +173,6 @@ def _missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as a Python value (the experiment parser checks Python types)."""
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
 
 
 def metric_table() -> pd.DataFrame:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from regsim.errors import ArgumentError, RegsimError
+from regsim.scenario import plain_value
 
 OUTCOMES: Final = ("gdp_per_capita_som", "poverty_rate", "theil_between_oblasts", "gini_consumption")
 INSTALL_HINT: Final = "pip install 'regsim[search]' (ema-workbench)"
@@ -43,7 +44,7 @@ def simulate(*, seed: int = 1, scenario: str = "baseline", overrides: Mapping[st
     """
     import regsim
 
-    plain = {k: (v.item() if hasattr(v, "item") else v) for k, v in values.items()}
+    plain = {k: plain_value(v) for k, v in values.items()}
     integer_keys = _integer_keys(plain)
     for key in integer_keys:
         plain[key] = int(plain[key])

@@ -48,6 +48,17 @@ _SHOCK_KEYS = ("target", "size", "years", "start", "end", "sector", "oblast")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def plain_value(value: Any) -> Any:
+    """A numpy scalar (or 0-d array) as the Python value it holds, anything else unchanged.
+
+    ``np.float64(1e9)`` -> ``1e9``, ``np.int64(2020)`` -> ``2020``, ``np.bool_`` -> ``bool``: what the
+    scenario, experiment and TOML writers check and print.
+    """
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == () and hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 def search_dirs(kind: str = "scenarios") -> list[Path]:
     """Folders searched for named scenario or experiment files, first match wins.
 

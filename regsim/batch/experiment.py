@@ -463,7 +463,7 @@ def run_overrides(exp: Experiment, row: dict[str, Any]) -> list[str]:
 
 def set_strings(values: dict[str, Any]) -> list[str]:
     """``section.name -> value`` as ``--set`` strings (numpy scalars as plain JSON values)."""
-    return [f"{key}={json.dumps(value.item() if isinstance(value, np.generic) else value)}"
+    return [f"{key}={json.dumps(scenario_mod.plain_value(value))}"
             for key, value in values.items()]
 
 

@@ -22,6 +22,7 @@ from typing import Any, Final
 from regsim.i18n import _
 from regsim.params import DEFAULT_SEED, all_keys, describe
 from regsim.rng import replication_seeds
+from regsim.scenario import plain_value
 
 BASE_SCENARIO: Final = "baseline"
 REFERENCE: Final = "none"  # every effect is measured against no regional budget
@@ -207,7 +208,7 @@ def overrides(choice: Mapping[str, Any]) -> list[str]:
     out = []
     for key in LEVER_KEYS:
         if key in choice and key in known and choice[key] is not None:
-            out.append(f"{key}={json.dumps(_plain(choice[key]))}")
+            out.append(f"{key}={json.dumps(plain_value(choice[key]))}")
     return out
 
 
@@ -228,14 +229,8 @@ def seeds(replications: int) -> list[int]:
     return replication_seeds(DEFAULT_SEED, replications)
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def _toml_value(value: Any) -> str:
-    value = _plain(value)
+    value = plain_value(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

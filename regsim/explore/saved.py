@@ -18,7 +18,7 @@ import pandas as pd
 
 from regsim.errors import ExperimentError
 from regsim.reporting import analysis
-from regsim.scenario import available
+from regsim.scenario import available, plain_value
 
 IGNORED = {"run_id", "cell", "replication", "seed", "status", "error", "label"}
 
@@ -66,7 +66,7 @@ def load(folder: str | Path) -> Saved:
                                settlements=relabel(comp.settlements))
     choices: dict[str, dict[str, Any]] = {}
     for row in design.drop_duplicates("label").to_dict("records"):
-        values = {**fixed, **{k: _plain(row[k]) for k in varied if not _missing(row[k])}}
+        values = {**fixed, **{k: plain_value(row[k]) for k in varied if not _missing(row[k])}}
         choices[str(row["label"])] = values
     return Saved(folder=folder, comparison=comp, choices=choices, inherits=_inherits(manifest))
 
@@ -87,10 +87,6 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
-
 def _show(value: Any) -> str:
-    value = _plain(value)
+    value = plain_value(value)
     return f"{value:g}" if isinstance(value, float) else json.dumps(value) if isinstance(value, str) else str(value)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from regsim import files
 from regsim.errors import ExperimentError
+from regsim.scenario import plain_value
 
 FORMATS: Final = (".geojson", ".gpkg")
 WORLD_COLUMNS: Final = ("settlement_id", "name", "kind", "oblast", "rayon", "growth_centre", "population_2017",
@@ -93,8 +94,7 @@ def _wide(settlements: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def _plain(value: Any) -> Any:
     """A cell as a JSON/SQLite value: numpy scalars as Python values, NaN as None."""
-    if hasattr(value, "item"):
-        value = value.item()
+    value = plain_value(value)
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
