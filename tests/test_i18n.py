@@ -155,7 +155,7 @@ def test_map_colours_only_settlements_whose_interval_excludes_zero(russian):
     assert np.isclose(row.value, mean) and np.isclose(row.low, low) and np.isclose(row.high, high)
     assert (change.decided == ((change.low > 0) | (change.high < 0))).all()
     part = change[change.label.isin(["concentrated", "equalisation_uniform"])]
-    fig = plots.plot_maps(comp.world, part, None, title="")
+    fig = plots.plot_maps(comp.world, part, title="")
     first = fig.axes[0]
     grey, coloured = first.collections[0], first.collections[1]
     undecided = int((~part[part.label == part.label.iloc[0]].decided).sum())

@@ -54,12 +54,11 @@ def test_frontier_heatmap_money_bars_and_save(tmp_path):
 def test_maps_one_panel_per_label_and_unknown_ids_fail():
     change = pd.DataFrame({"label": ["a"] * 5 + ["b"] * 5, "settlement_id": list(range(5)) * 2,
                            "value": np.linspace(-3, 3, 10)})
-    roads = pd.DataFrame({"lat1": [42.9], "lon1": [74.6], "lat2": [40.5], "lon2": [72.8]})
-    fig = plots.plot_maps(world(), change, roads, "title")
+    fig = plots.plot_maps(world(), change, "title")
     assert isinstance(fig, Figure)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert [t.split(":")[0] for t in titles if ":" in t] == ["a", "b"]  # "a: 100% of places decided"
     assert "growth centres and oblasts" in titles  # the key panel names the centres
     with pytest.raises(ValueError, match="missing from world"):
-        plots.plot_maps(world(), pd.DataFrame({"label": ["a"], "settlement_id": [99], "value": [1.0]}), None, "t")
+        plots.plot_maps(world(), pd.DataFrame({"label": ["a"], "settlement_id": [99], "value": [1.0]}), "t")
     plots.close_all()

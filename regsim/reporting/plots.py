@@ -265,8 +265,8 @@ def _key_map(ax: Axes, world: pd.DataFrame) -> None:
     ax.set_title(_("growth centres and oblasts"))
 
 
-def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | None, title: str,
-              fig: Figure | None = None, ncols: int = 2) -> Figure:
+def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure | None = None,
+              ncols: int = 2) -> Figure:
     """Small multiples of a map: one panel per label, and a key panel naming the centres and oblasts.
 
     Settlements are coloured by ``value`` only where ``decided`` (the change's interval excludes zero);
@@ -276,8 +276,6 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, edges: pd.DataFrame | N
         world: Columns ``settlement_id, name, kind, oblast, lat, lon, population_2017``.
         change: Columns ``label, settlement_id, value`` (e.g. % change versus none) and optionally
             ``decided`` (bool; all coloured if absent).
-        edges: Road segments ``lat1, lon1, lat2, lon2``, or None; not drawn since the maps show
-            decided changes and a key panel only (kept so that callers need not change).
         title: Figure title.
         fig: Figure to draw into (a new one if None).
         ncols: Panels per row.

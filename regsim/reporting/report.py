@@ -1171,7 +1171,7 @@ def _where_incomes_change(c: _Context) -> str:
     comp, j, main, year, figures = c.comp, c.comp.judgement, c.main, c.year, c.figures
     change = analysis.settlement_change_interval(comp)
     change = change[change.label.isin(main)]
-    fig = plots.plot_maps(comp.world, change, comp.roads,
+    fig = plots.plot_maps(comp.world, change,
                           title=_("Income per person in {year}, % change versus no regional budget").format(year=year))
     plots.save(fig, figures, "map_income_change")
     strategies = [label for label in main if label != BASELINE]
