@@ -156,12 +156,28 @@ def test_map_colours_only_settlements_whose_interval_excludes_zero(russian):
     assert (change.decided == ((change.low > 0) | (change.high < 0))).all()
     part = change[change.label.isin(["concentrated", "equalisation_uniform"])]
     fig = plots.plot_maps(comp.world, part, title="")
-    first = fig.axes[0]
+    first = fig.axes[1]  # the key map comes first
     grey, coloured = first.collections[0], first.collections[1]
     undecided = int((~part[part.label == part.label.iloc[0]].decided).sum())
     assert len(grey.get_offsets()) == undecided and len(coloured.get_offsets()) == len(comp.world) - undecided
     assert np.allclose(grey.get_facecolors()[:, :3], to_rgb(plots.UNDECIDED_GREY))
     plots.close_all()
+
+    # the explorer's map of A versus B (B pinned) greys the settlements where A and B cannot be told apart
+    from regsim.explore import views
+
+    versus = analysis.settlement_change_interval(comp, confidence=views.CONFIDENCE, reference="equalisation_uniform")
+    versus = versus[versus.label == "concentrated"]
+    wide = s.pivot_table(index="replication", columns="label", values="value")
+    mean, _sd, low, high = paired.t_interval(
+        100 * (wide.concentrated / wide.equalisation_uniform - 1).to_numpy(), views.CONFIDENCE)
+    row = versus[versus.settlement_id == row.settlement_id].iloc[0]
+    assert np.isclose(row.value, mean) and np.isclose(row.low, low) and np.isclose(row.high, high)
+    ax = views.map_figure(comp, "concentrated", "equalisation_uniform", "income").axes[0]
+    grey, coloured = ax.collections[0], ax.collections[1]
+    assert len(grey.get_offsets()) == int((~versus.decided).sum())
+    assert len(coloured.get_offsets()) == int(versus.decided.sum())
+    assert len(ax.get_lines()) >= 8  # the oblast outlines
 
 
 def test_pdf_without_a_browser_says_what_to_install(monkeypatch, tmp_path):

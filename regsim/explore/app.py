@@ -142,6 +142,9 @@ def Figures(view: session.View, measure: str, set_measure: Any, on_more: Any = N
                                    on_value=lambda v: set_measure(next(k for k, w in shown.items() if w == v)))
         if f"map_{measure}" in view.images:
             Picture(view.images[f"map_{measure}"])
+        if f"map_ab_{measure}" in view.images:
+            solara.Text(_("A versus B, settlement by settlement:"), classes=["regsim-map-ab"])
+            Picture(view.images[f"map_ab_{measure}"])
     with solara.Card(_("Headline outcomes by year, as differences versus no budget"), classes=["regsim-paths"]):
         Picture(view.images["paths"])
     with solara.Card(_("Growth-equity frontier"), classes=["regsim-frontier"], style={"max-width": "760px"}):

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 import regsim.reporting.names as names
 from regsim import files
+from regsim.data.loader import load_oblast_boundaries
 from regsim.i18n import _
 from regsim.reporting.paired import BAND_ORDER
 
@@ -238,47 +239,74 @@ def plot_frontier(points: pd.DataFrame, hybrid: pd.DataFrame | None, xlabel: str
 
 
 UNDECIDED_GREY = "#C8C8C8"  # settlements whose interval includes zero
+BORDER_GREY = "#8C8C8C"  # oblast outlines
+MAP_ASPECT = 1.0 / math.cos(math.radians(41.5))  # degrees of latitude per degree of longitude at 41.5 N
+MAP_WIDTH = 10.0  # inches: prints at 0.75 of this on A4, so 12 pt type stays >= 9 pt on paper
+KEY_HEIGHT = 4.9  # inches: the key map spans the width
+PANEL_HEIGHT = 2.7  # inches per row of two change panels
+# Where a centre's name goes, in points from the dot (dx, dy, horizontal alignment); default right and up.
+# Chosen by eye so that the names of the Fergana valley towns do not overlap at 12 pt.
+CENTRE_LABELS = {"Bishkek": (0, 7, "center"), "Tokmok": (5, 4, "left"), "Kara-Balta": (-5, 4, "right"),
+                 "Osh": (5, -10, "left"), "Kara-Suu": (-6, -2, "right"), "Uzgen": (6, -3, "left"),
+                 "Jalal-Abad": (6, 6, "left"), "Kochkor-Ata": (-6, -6, "right"), "Tash-Kumyr": (-6, -4, "right"),
+                 "Kara-Kul": (6, 2, "left"), "Kerben": (-6, 2, "right"), "Kadamjay": (0, -13, "center"),
+                 "Batken": (0, 6, "center"), "Isfana": (4, 5, "left"), "Sary-Tash": (6, -3, "left"),
+                 "Balykchy": (5, 5, "left"), "Kochkor": (-6, -2, "right"), "Naryn": (5, 4, "left"),
+                 "Karakol": (-4, 6, "center"), "Talas": (0, 6, "center")}
+# Where an oblast's name is written (lon, lat) where its centroid would sit on a centre's name; checked to
+# lie inside the oblast (tests/test_plots.py)
+OBLAST_LABEL_AT = {"Chuy": (74.4, 42.55), "Naryn": (76.25, 41.1), "Jalal-Abad": (71.25, 41.85),
+                   "Osh": (74.1, 40.15), "Batken": (71.05, 39.62), "Talas": (72.05, 42.28),
+                   "Issyk-Kul": (78.05, 41.7)}
 
 
-def _oblast_labels(ax: Axes, world: pd.DataFrame) -> None:
-    """Oblast names at the population-weighted centre of their settlements (not the two cities)."""
-    if "oblast" not in world:
-        return
-    for oblast, part in world[world.kind != "capital"].groupby("oblast"):
-        if str(oblast) in ("Bishkek", "Osh city"):
-            continue
-        weight = part.population_2017.to_numpy(float)
-        x, y = np.average(part.lon, weights=weight), np.average(part.lat, weights=weight)
-        ax.text(x, y - 0.25, oblast_name(str(oblast)), ha="center", va="center", fontsize=SMALL_PT - 2, style="italic",
-                color="#777777", zorder=4)
+def draw_oblasts(ax: Axes, labels: bool = False, fontsize: float = FONT_PT) -> None:
+    """Outlines of the oblasts (Natural Earth admin-1, embedded), and their names if ``labels``."""
+    for feature in load_oblast_boundaries()["features"]:
+        for polygon in feature["geometry"]["coordinates"]:
+            for ring in polygon:
+                xs, ys = zip(*ring, strict=True)
+                ax.plot(xs, ys, color=BORDER_GREY, linewidth=0.7, zorder=1, solid_joinstyle="round")
+        unit = feature["properties"]["unit"]
+        if labels and unit != "Bishkek":  # the city is named as a centre
+            x, y = OBLAST_LABEL_AT.get(unit, feature["properties"]["label"])
+            ax.text(x, y, oblast_name(unit), ha="center", va="center", fontsize=fontsize,
+                    style="italic", color="#555555", zorder=4)
+
+
+def _name_centres(ax: Axes, world: pd.DataFrame, fontsize: float = FONT_PT) -> None:
+    """A dot and the name of every growth centre (and the capital)."""
+    centres = world[world.kind.isin(["capital", "growth_centre"])]
+    ax.scatter(centres.lon, centres.lat, s=22, color="black", zorder=3)
+    for row in centres.itertuples():
+        dx, dy, ha = CENTRE_LABELS.get(str(row.name), (4, 3, "left"))
+        ax.annotate(names.place(str(row.name)), (row.lon, row.lat), textcoords="offset points", xytext=(dx, dy),
+                    ha=ha, va="center", fontsize=fontsize, zorder=5)
 
 
 def _key_map(ax: Axes, world: pd.DataFrame) -> None:
-    """The reference panel: every settlement faintly, every growth centre by name, and the oblasts."""
-    ax.scatter(world.lon, world.lat, s=4, color="#dddddd", zorder=1)
-    centres = world[world.kind.isin(["capital", "growth_centre"])]
-    ax.scatter(centres.lon, centres.lat, s=18, color="black", zorder=3)
-    for row in centres.itertuples():
-        ax.annotate(names.place(str(row.name)), (row.lon, row.lat), textcoords="offset points", xytext=(3, 2),
-                    fontsize=SMALL_PT - 3, zorder=4)
-    _oblast_labels(ax, world)
+    """The reference panel: oblast outlines and names, every settlement faintly, every growth centre by name."""
+    draw_oblasts(ax, labels=True)
+    ax.scatter(world.lon, world.lat, s=4, color="#dddddd", zorder=2)
+    _name_centres(ax, world)
     ax.set_title(_("growth centres and oblasts"))
 
 
 def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure | None = None,
-              ncols: int = 2) -> Figure:
-    """Small multiples of a map: one panel per label, and a key panel naming the centres and oblasts.
+              colour_label: str | None = None) -> Figure:
+    """A key map naming the centres and oblasts across the top, then one small map per label, two a row.
 
     Settlements are coloured by ``value`` only where ``decided`` (the change's interval excludes zero);
-    the others are grey, so that replication noise is not read as village winners and losers.
+    the others are grey, so that replication noise is not read as village winners and losers. Every
+    panel draws the oblast outlines; the figure is :data:`MAP_WIDTH` wide with type of at least 12 pt.
 
     Args:
-        world: Columns ``settlement_id, name, kind, oblast, lat, lon, population_2017``.
+        world: Columns ``settlement_id, name, kind, lat, lon, population_2017``.
         change: Columns ``label, settlement_id, value`` (e.g. % change versus none) and optionally
             ``decided`` (bool; all coloured if absent).
         title: Figure title.
         fig: Figure to draw into (a new one if None).
-        ncols: Panels per row.
+        colour_label: Title of the colour bar (default: change in %, grey explained).
 
     Raises:
         ValueError: if ``change`` names settlements that ``world`` lacks.
@@ -287,12 +315,14 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure
     if unknown:
         raise ValueError(f"change names {len(unknown)} settlement ids missing from world, e.g. {min(unknown)}")
     labels = list(dict.fromkeys(change.label))
-    panels = len(labels) + 1  # and the key map
-    ncols = min(ncols, panels)
-    nrows = math.ceil(panels / ncols)
+    rows = math.ceil(len(labels) / 2)
     if fig is None:
-        fig = plt.figure(figsize=(5.0 * ncols, 2.6 * nrows + 0.8), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+        fig = plt.figure(figsize=(MAP_WIDTH, KEY_HEIGHT + PANEL_HEIGHT * rows + 1.2), layout="constrained")
+    grid = fig.add_gridspec(1 + rows, 2, height_ratios=[KEY_HEIGHT] + [PANEL_HEIGHT] * rows)
+    key = fig.add_subplot(grid[0, :])
+    key.set_aspect(MAP_ASPECT)
+    key.set_axis_off()
+    _key_map(key, world)
     if "decided" not in change:
         change = change.assign(decided=True)
     values = change.value.where(change.decided).replace([np.inf, -np.inf], np.nan)
@@ -301,31 +331,26 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
     w = world.set_index("settlement_id")
     size = 6 + 110 * np.sqrt(w.population_2017 / w.population_2017.max())
-    aspect = 1.0 / math.cos(math.radians(41.5))
     centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
-    scatter = None
-    for i, ax in enumerate(axes.flat):
-        ax.set_aspect(aspect)
+    panels = []
+    for i, label in enumerate(labels):
+        ax = fig.add_subplot(grid[1 + i // 2, i % 2])
+        panels.append(ax)
+        ax.set_aspect(MAP_ASPECT)
         ax.set_axis_off()
-        if i == len(labels):
-            _key_map(ax, world)
-            continue
-        if i > len(labels):
-            ax.set_visible(False)
-            continue
-        label = labels[i]
+        draw_oblasts(ax)
         mine = change[change.label == label].set_index("settlement_id").reindex(w.index)
         decided = mine.decided.fillna(False).astype(bool).to_numpy()
         ax.scatter(w.lon[~decided], w.lat[~decided], s=size[~decided], color=UNDECIDED_GREY, zorder=2,
                    edgecolors=np.where(centre[~decided], "black", "none"), linewidths=0.8)
-        scatter = ax.scatter(w.lon[decided], w.lat[decided], s=size[decided], c=mine.value[decided], cmap=DIVERGING,
-                             norm=norm, zorder=3, edgecolors=np.where(centre[decided], "black", "none"),
-                             linewidths=0.8)
+        ax.scatter(w.lon[decided], w.lat[decided], s=size[decided], c=mine.value[decided], cmap=DIVERGING,
+                   norm=norm, zorder=3, edgecolors=np.where(centre[decided], "black", "none"), linewidths=0.8)
         ax.set_title(_("{name}: {share} of places decided").format(
             name=names.short(str(label)), share=f"{decided.mean():.0%}"))
-    if scatter is not None:
-        fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.5,
-                     label=_("change, % (grey: interval includes zero)"))
+    if panels:
+        mappable = plt.cm.ScalarMappable(norm=norm, cmap=DIVERGING)
+        fig.colorbar(mappable, ax=panels, orientation="horizontal", shrink=0.6, aspect=40,
+                     label=colour_label or _("change, % (grey: interval includes zero)"))
     fig.suptitle(title)
     return fig
 

@@ -1192,9 +1192,9 @@ def _where_incomes_change(c: _Context) -> str:
                _("Mean paired change over {n} replications. A settlement is coloured only where the {level} "
                  "interval of its change excludes zero, grey where it includes zero: about {chance} of places would "
                  "be coloured by chance alone. Size: population; black outline: growth centre; village clusters are "
-                 "synthetic, placed within their rayon; the last panel names the centres and oblasts (no official "
-                 "boundaries are embedded).").format(n=comp.replications, level=pct(j.confidence),
-                                                      chance=pct(round(1 - j.confidence, 2))))
+                 "synthetic, placed within their rayon. The top map names the centres and the oblasts; oblast "
+                 "outlines from Natural Earth (public domain), simplified to about 500 m.").format(
+                   n=comp.replications, level=pct(j.confidence), chance=pct(round(1 - j.confidence, 2))))
         + "<h3>" + _("Spread and backwash by distance from the nearest growth centre") + "</h3><p class='note'>"
         + _("The Concept expects the growth centres to pull up their surroundings. Each row: one strategy minus no "
             "regional budget in {year}, by road distance from the nearest of the 20 growth centres (the centres "
