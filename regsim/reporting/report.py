@@ -1063,8 +1063,9 @@ def plain_answer(c: _Context) -> str:
     else:
         beliefs = _("Whether the verdicts hold under other beliefs was not tested: the robustness analysis across "
                     "beliefs (section 9) was not run for this comparison.")
-    return (f"<div class='answer'><p>{' '.join([*lead, _budget_sentence(c, strategies), against])}</p>"
-            f"<ul>{each}</ul><p>{seeds} {beliefs}</p></div>")
+    # what the intervals cover comes before the list, so that it is on the first screen
+    return (f"<div class='answer'><p>{' '.join([*lead, _budget_sentence(c, strategies)])}</p>"
+            f"<p>{seeds} {beliefs}</p><p>{against}</p><ul>{each}</ul></div>")
 
 
 SCORE_STATUS = ("better", "worse", "equal", "undecided")
