@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
-CLEARING_STEPS = 60  # numerics: Jacobi steps of the price iteration (contraction about 0.6 per step)
+CLEARING_STEPS = 60  # numerics: most Jacobi steps of the price iteration (contraction about 0.6 per step)
+CLEARING_TOLERANCE = 1e-4  # numerics: stop when no log price or log level moves more than this in a step
 SINKHORN_STEPS = 500  # numerics: scaling steps that fit the base-year attraction of each place
 TINY = 1e-300
 
@@ -109,6 +110,72 @@ def clear_local(supply: np.ndarray, price: np.ndarray, supply_elasticity: float,
         gap = np.log(np.maximum(demand, TINY)) - log_supply
         log_p = np.where(active, log_p + step * gap, log_p)
     return np.exp(log_p)
+
+
+def clear_with_numeraire(services_supply: np.ndarray, services_price: np.ndarray, industry_supply: float,
+                         industry_price: float, supply_elasticity: float, attraction: np.ndarray,
+                         enterprises: np.ndarray, kernel: np.ndarray, services_spending: np.ndarray,
+                         industry_domestic: float, industry_exports: float, substitution: float,
+                         price_elasticity: float) -> tuple[np.ndarray, float, float]:
+    """Relative prices that clear every firm market, with the price level of firm output as numeraire.
+
+    Services in each place clear against buyers' spending within reach (:func:`sales`); industry
+    against domestic demand plus exports, both with price elasticity ``price_elasticity``
+    (``(domestic + exports) x p^(1 - epsilon)``). Nominal domestic spending (services and
+    industry's domestic part) is scaled by one level ``lambda`` such that the output-weighted
+    price level (value / volume of all firm sales, a Paasche deflator) is 1: by Walras' law
+    spending only decides relative prices, and the volume of output, what firms can produce,
+    stays measured at 2017 prices. So demand decides which places and sectors sell (a place whose
+    supply outgrows the spending within its reach sells at a lower price), not the size of the
+    economy; exports, priced against the world, are not scaled.
+
+    Args:
+        services_supply: Sales of each place's service firms at ``services_price``, som, (S,).
+        services_price: The prices the supply was computed at, ratio, (S,).
+        industry_supply: Sales of industrial firms at ``industry_price``, som.
+        industry_price: The price it was computed at, ratio.
+        supply_elasticity: Elasticity of sales to the price at fixed wages, ``1 / (1 - b)``.
+        attraction: Pull per enterprise of each place's services, (S,).
+        enterprises: Service enterprises per place, (S,).
+        kernel: Distance kernel ``K[i, j]`` (seller i, buyer j), (S, S).
+        services_spending: Buyers' spending on services by place before scaling, som, (S,).
+        industry_domestic: Domestic demand for industrial goods at price 1 before scaling, som.
+        industry_exports: Export demand at price 1, som.
+        substitution: Elasticity of substitution between places' services, > 1.
+        price_elasticity: Price elasticity of demand for industrial goods, > 1.
+
+    Returns:
+        ``(services prices, industry price, lambda)``.
+    """
+    e = supply_elasticity
+    active = (services_supply > 0) & (attraction * enterprises > 0)
+    x = np.log(np.maximum(services_price, TINY))
+    x0, v0 = x.copy(), np.maximum(services_supply, 0.0)
+    y0 = np.log(max(industry_price, TINY))
+    y = y0
+    log_level = 0.0
+    step = 1.0 / (e + substitution - 1.0)
+    for _ in range(CLEARING_STEPS):
+        level = np.exp(log_level)
+        weights = spending_weights(attraction, enterprises, np.exp(x), substitution) * active
+        demand = sales(weights, kernel, level * services_spending)
+        supply = v0 * np.exp(e * (x - x0))
+        move = np.where(active, step * (np.log(np.maximum(demand, TINY)) - np.log(np.maximum(supply, TINY))), 0.0)
+        x = x + move
+        y_before = y
+        if industry_supply > 0:
+            wanted = level * industry_domestic + industry_exports
+            y = y0 + (np.log(max(wanted, TINY)) + (1.0 - price_elasticity) * y0 - np.log(industry_supply)) / (
+                e + price_elasticity - 1.0)
+        supply = v0 * np.exp(e * (x - x0))
+        industry = industry_supply * np.exp(e * (y - y0))
+        value = float(supply.sum() + industry)
+        volume = float((supply * np.exp(-x)).sum() + industry * np.exp(-y))
+        shift = 0.5 * e * np.log(value / volume) if value > 0 and volume > 0 else 0.0
+        log_level -= shift
+        if max(float(np.abs(move).max(initial=0.0)), abs(y - y_before), abs(shift)) < CLEARING_TOLERANCE:
+            break
+    return np.exp(x), float(np.exp(y)), float(np.exp(log_level))
 
 
 def clear_national(supply: float, price: float, supply_elasticity: float, demand_level: float,

@@ -77,6 +77,7 @@ class IncomeOutcome:
     remittance_som: np.ndarray
     income_pc_som: np.ndarray
     accounts: Accounts
+    consumption_som: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,10 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     transfer = (present * np.float32(transfer_per_person(state, params)) + cash_benefit(state, params, rng)
                 + running_cost_pay(state))
     remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
+    n_s = state.n_settlements
+    # consumption by residence on the accounts basis (what markets.expected_demand plans on): sums to
+    # the accounts' consumption_som (incomes.expenditure)
+    consumption = hh.per_settlement(primary.after_tax(accounts.tax_rate) + transfer + remittance, n_s)
     if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
         remittance = remittance * ratio
     wage, farm = survey * primary.wage_som, survey * primary.farm_som
@@ -386,11 +391,10 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
                                                                        transfer, remittance)
     total = wage.astype(np.float64) + farm + surplus + transfer + remittance
-    n_s = state.n_settlements
     people = hh.per_settlement(present, n_s)
     income = hh.per_settlement(total, n_s)
     income_pc = np.divide(income, people, out=np.zeros(n_s), where=people > 0)
-    return IncomeOutcome(wage, farm, surplus, transfer, remittance, income_pc, accounts)
+    return IncomeOutcome(wage, farm, surplus, transfer, remittance, income_pc, accounts, consumption)
 
 
 def apply(state: State, outcome: IncomeOutcome) -> None:
@@ -402,4 +406,5 @@ def apply(state: State, outcome: IncomeOutcome) -> None:
     hh.transfer_som = outcome.transfer_som
     hh.remittance_som = outcome.remittance_som
     state.cols.income_pc_som = outcome.income_pc_som
+    state.cols.consumption_som = outcome.consumption_som
     state.accounts = outcome.accounts
