@@ -104,8 +104,7 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callabl
 
     Where no row of a group has a positive key, ``fallback()`` splits it instead (so no som is
     lost to rounding of people to jobs; computed only then). ``group_of`` maps each settlement to
-    its group (itself, or its oblast), shape (S,). Sums per settlement use the households' sparse
-    membership index.
+    its group (itself, or its oblast), shape (S,).
     """
     n_s = len(group_of)
     total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)

@@ -1,0 +1,227 @@
+"""Compiled loops over the household table (Numba), where numpy would need several passes.
+
+Every per-settlement sum of a per-row quantity goes through :func:`settlement_sums`: ONE pass over
+the rows in row order, skipping dead rows, accumulating ``weight x value`` (float64) in a register
+while consecutive rows share a settlement (rows are mostly ordered by settlement). Each
+settlement's sum therefore takes exactly the additions, in exactly the order, of the sparse
+product with the settlement x row membership matrix that it replaces (``csr_matvec``: per
+settlement, from 0.0, ``weight x value`` of its living rows in ascending row order), so results
+are bit for bit the same, and no membership index has to be rebuilt after households move.
+Several columns in one pass cost about as much as one (the additions of different columns do not
+wait for each other); the fused kernels below compute their per-row values inline instead of
+materialising them as numpy temporaries.
+
+Compiled once per machine and cached on disk (``cache=True``: ``__pycache__`` next to this file,
+or Numba's per-user cache where that is not writable); a fresh process loads them in milliseconds.
+No fast-math: IEEE order and rounding as in numpy, so every executor computes the same numbers.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+@numba.njit(**_JIT)
+def settlement_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int,
+                    values: np.ndarray) -> np.ndarray:
+    """``out[s] = sum over living rows r of settlement s of weight * values[r]`` (float64), shape (n,)."""
+    out = np.zeros(n)
+    current = -1
+    acc = 0.0
+    for r in range(settlement.shape[0]):
+        if not alive[r]:
+            continue
+        s = settlement[r]
+        if s != current:
+            if current >= 0:
+                out[current] = acc
+            current = s
+            acc = out[s]
+        acc += weight * np.float64(values[r])
+    if current >= 0:
+        out[current] = acc
+    return out
+
+
+@numba.njit(**_JIT)
+def settlement_sums2(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int,
+                     a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`settlement_sums` of two columns in one pass."""
+    out_a = np.zeros(n)
+    out_b = np.zeros(n)
+    current = -1
+    acc_a = 0.0
+    acc_b = 0.0
+    for r in range(settlement.shape[0]):
+        if not alive[r]:
+            continue
+        s = settlement[r]
+        if s != current:
+            if current >= 0:
+                out_a[current] = acc_a
+                out_b[current] = acc_b
+            current = s
+            acc_a = out_a[s]
+            acc_b = out_b[s]
+        acc_a += weight * np.float64(a[r])
+        acc_b += weight * np.float64(b[r])
+    if current >= 0:
+        out_a[current] = acc_a
+        out_b[current] = acc_b
+    return out_a, out_b
+
+
+@numba.njit(**_JIT)
+def settlement_sums3(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int,
+                     a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`settlement_sums` of three columns in one pass."""
+    out_a = np.zeros(n)
+    out_b = np.zeros(n)
+    out_c = np.zeros(n)
+    current = -1
+    acc_a = 0.0
+    acc_b = 0.0
+    acc_c = 0.0
+    for r in range(settlement.shape[0]):
+        if not alive[r]:
+            continue
+        s = settlement[r]
+        if s != current:
+            if current >= 0:
+                out_a[current] = acc_a
+                out_b[current] = acc_b
+                out_c[current] = acc_c
+            current = s
+            acc_a = out_a[s]
+            acc_b = out_b[s]
+            acc_c = out_c[s]
+        acc_a += weight * np.float64(a[r])
+        acc_b += weight * np.float64(b[r])
+        acc_c += weight * np.float64(c[r])
+    if current >= 0:
+        out_a[current] = acc_a
+        out_b[current] = acc_b
+        out_c[current] = acc_c
+    return out_a, out_b, out_c
+
+
+@numba.njit(**_JIT)
+def household_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, size: np.ndarray,
+                   abroad: np.ndarray, labour: np.ndarray, employed: np.ndarray, farming: np.ndarray,
+                   wage: np.ndarray, farm: np.ndarray, surplus: np.ndarray, transfer: np.ndarray,
+                   remittance: np.ndarray) -> np.ndarray:
+    """The recorded per-settlement sums of the household table in one pass, shape (6, n), persons and som.
+
+    Rows: residents (``size``), members at home (``size - abroad``), income (the five sources
+    summed in float32 in the order of ``Households.income_som``), members abroad, labour force,
+    working (``employed + farming``). Each the same sum as ``Households.per_settlement`` of it.
+    """
+    out = np.zeros((6, n))
+    current = -1
+    a0 = a1 = a2 = a3 = a4 = a5 = 0.0
+    for r in range(settlement.shape[0]):
+        if not alive[r]:
+            continue
+        s = settlement[r]
+        if s != current:
+            if current >= 0:
+                out[0, current] = a0
+                out[1, current] = a1
+                out[2, current] = a2
+                out[3, current] = a3
+                out[4, current] = a4
+                out[5, current] = a5
+            current = s
+            a0 = out[0, s]
+            a1 = out[1, s]
+            a2 = out[2, s]
+            a3 = out[3, s]
+            a4 = out[4, s]
+            a5 = out[5, s]
+        income = wage[r] + farm[r] + surplus[r] + transfer[r] + remittance[r]  # float32, left to right
+        a0 += weight * np.float64(size[r])
+        a1 += weight * np.float64(size[r] - abroad[r])
+        a2 += weight * np.float64(income)
+        a3 += weight * np.float64(abroad[r])
+        a4 += weight * np.float64(labour[r])
+        a5 += weight * np.float64(employed[r] + farming[r])
+    if current >= 0:
+        out[0, current] = a0
+        out[1, current] = a1
+        out[2, current] = a2
+        out[3, current] = a3
+        out[4, current] = a4
+        out[5, current] = a5
+    return out
+
+
+@numba.njit(**_JIT)
+def consumption_poverty(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, size: np.ndarray,
+                        abroad: np.ndarray, wage: np.ndarray, farm: np.ndarray, surplus: np.ndarray,
+                        transfer: np.ndarray, remittance: np.ndarray, own_share: np.float32,
+                        shared: np.ndarray, price: np.ndarray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption per person at home per row (float32) and persons at home below each line per settlement.
+
+    ``consumption = (own_share x income per person at home + shared[settlement]) / price[settlement]``
+    in float32, as ``incomes.consumption_per_person`` computes it (``shared``: the smoothing share
+    times the settlement's mean, float32; ``price`` empty: no deflation), 0 where nobody is at
+    home. Returns the consumption, shape (rows,), and the persons at home below ``lines[k]``
+    (float32) per settlement, shape (len(lines), n).
+    """
+    rows = settlement.shape[0]
+    consumption = np.zeros(rows, dtype=np.float32)
+    k = lines.shape[0]
+    poor = np.zeros((k, n))
+    deflate = price.shape[0] > 0
+    for r in range(rows):
+        present = size[r] - abroad[r]
+        if present <= 0:  # dead rows too (they hold zeros)
+            continue
+        income = wage[r] + farm[r] + surplus[r] + transfer[r] + remittance[r]
+        c = own_share * (income / np.float32(present))
+        s = settlement[r]
+        c += shared[s]
+        if deflate:
+            c /= price[s]
+        consumption[r] = c
+        if alive[r]:
+            for j in range(k):
+                if c < lines[j]:
+                    poor[j, s] += weight * np.float64(present)
+    return consumption, poor
+
+
+@numba.njit(**_JIT)
+def gini_buckets(v32: np.ndarray, w: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-bucket sums of weight and of weight x value for ``metrics.weighted_gini``, and ``value x weight`` per row.
+
+    ``v32``: non-negative float32 values (no -0.0); a value's bucket is its bit pattern shifted
+    right by ``shift``, renumbered 1, 2, ... from the lowest non-zero bucket; zeros are bucket 0.
+    The sums run in row order, as ``np.bincount`` does.
+    """
+    rows = v32.shape[0]
+    bits = v32.view(np.uint32)
+    lowest = np.iinfo(np.int64).max
+    highest = 0
+    for r in range(rows):
+        b = np.int64(bits[r] >> shift)
+        if b > 0:
+            if b < lowest:
+                lowest = b
+            if b > highest:
+                highest = b
+    n_buckets = 1 if highest == 0 else highest - lowest + 2
+    w_b = np.zeros(n_buckets)
+    vw_b = np.zeros(n_buckets)
+    vw = np.empty(rows)
+    for r in range(rows):
+        b = np.int64(bits[r] >> shift)
+        bucket = 0 if b == 0 else b - lowest + 1
+        x = np.float64(v32[r]) * w[r]
+        vw[r] = x
+        w_b[bucket] += w[r]
+        vw_b[bucket] += x
+    return w_b, vw_b, vw
