@@ -88,3 +88,37 @@ def test_gini_buckets_equal_bincount():
     np.testing.assert_array_equal(w_b, np.bincount(bucket, weights=w))
     np.testing.assert_array_equal(vw_b, np.bincount(bucket, weights=vw))
     np.testing.assert_array_equal(got_vw, vw)
+
+
+def test_income_sums_equal_their_numpy_definitions():
+    """The sums incomes splits money by, after-tax income and income by source: the numpy sums, to the bit."""
+    from regsim.model.processes import incomes
+
+    params = small_params(time__end_year=2020)
+    model = RegionalModel(params, seed=6)
+    try:
+        model.step()
+        state, hh, n_s = model.state, model.state.households, model.world.n
+        weight = float(hh.weight)
+
+        def plain(column):
+            return _sparse_sum(hh.settlement, hh.alive, weight, n_s, column)
+
+        sums = incomes.RowSums.of(state)
+        for got, column in ((sums.wage_key, hh.employed * hh.skill), (sums.farm_key, hh.farming * hh.skill),
+                            (sums.workers, hh.labour * hh.skill), (sums.labour, hh.labour),
+                            (sums.present, hh.present()), (sums.abroad, hh.abroad)):
+            np.testing.assert_array_equal(got, plain(column))
+        _, primary = incomes.primary_income(state, params, sums)
+        tax_rate = 0.1875
+        np.testing.assert_array_equal(
+            kernels.after_tax_sums(hh.settlement, hh.alive, weight, n_s, primary.wage_som, primary.farm_som,
+                                   primary.surplus_som, primary.profit_tax_som, 1.0 - tax_rate),
+            plain(primary.after_tax(tax_rate)))
+        sources = (hh.wage_som, hh.farm_som, hh.surplus_som, hh.transfer_som, hh.remittance_som)
+        np.testing.assert_array_equal(kernels.source_sums(hh.settlement, hh.alive, weight, n_s, *sources),
+                                      plain(sources[0].astype(np.float64) + sources[1] + sources[2] + sources[3]
+                                            + sources[4]))
+        assert sums.wage_key.sum() > 0 and primary.profit_tax_som.sum() > 0
+    finally:
+        model.release()

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regsim.data.loader import vital_rates
+from regsim.model import kernels
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -69,9 +70,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     splitting = household_formation(state, params, new_size, emigrating, u_split)
 
     w = float(hh.weight)
-    births_s = hh.per_settlement(births, n_s)
-    deaths_s = hh.per_settlement(deaths, n_s)
-    emigrated_s = hh.per_settlement(np.where(emigrating, new_size, 0), n_s)
+    # the three flows summed per settlement in one compiled pass (Households.per_settlement of each)
+    births_s, deaths_s, emigrated_s = kernels.settlement_sums3(hh.settlement, alive, w, n_s, births, deaths,
+                                                               np.where(emigrating, new_size, 0))
 
     expected = mig.immigration_per_year / (w * mig.immigrant_household_size)
     n_new = int(np.floor(expected + rng.random()))
@@ -169,11 +170,11 @@ def household_formation(state: State, params: Params, size: np.ndarray, emigrati
     n_s = state.n_settlements
     staying = hh.alive & ~emigrating & (size > 0)
     present = np.where(staying, size - hh.abroad, 0)
-    residents = hh.per_settlement(np.where(staying, size, 0), n_s)
-    households = hh.per_settlement(staying, n_s)
     candidate = present >= dem.household_formation_min_present
+    # residents, households and candidates per settlement in one compiled pass
+    residents, households, candidates = kernels.settlement_sums3(hh.settlement, hh.alive, float(hh.weight), n_s,
+                                                                 np.where(staying, size, 0), staying, candidate)
     deficit = np.maximum(residents / state.base.household_size - households, 0.0)  # households
-    candidates = hh.per_settlement(candidate, n_s)
     chance = np.divide(deficit, candidates, out=np.zeros(n_s), where=candidates > 0)
     chance = np.minimum(chance, 1.0).astype(np.float32)
     too_big = staying & (present >= 2) & (size > dem.max_household_size)

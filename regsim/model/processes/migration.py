@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model import shocks
+from regsim.model import kernels, shocks
 from regsim.model.processes import labour
 from regsim.model.processes.productivity import relative
 from regsim.model.state import State
@@ -149,8 +149,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     size = hh.size.astype(np.float64) * hh.weight
     moved_out = np.bincount(hh.settlement[moved], weights=size[moved], minlength=n_s)
     moved_in = np.bincount(settlement[moved], weights=size[moved], minlength=n_s)
-    left = hh.per_settlement(leaving, n_s)
-    back = hh.per_settlement(returning, n_s)
+    left, back = kernels.settlement_sums2(hh.settlement, alive, float(hh.weight), n_s, leaving, returning)
     return MigrationOutcome(settlement=settlement.astype(np.int32), abroad=abroad, moved_in=moved_in,
                             moved_out=moved_out, left_abroad=left, returned_home=back)
 
