@@ -122,3 +122,48 @@ def test_income_sums_equal_their_numpy_definitions():
         assert sums.wage_key.sum() > 0 and primary.profit_tax_som.sum() > 0
     finally:
         model.release()
+
+
+def test_migration_kernels_equal_their_numpy_definitions():
+    """Returns, departures and their sums, and the shifted destination CDF: numpy's numbers, to the bit."""
+    from regsim.model.processes import migration
+
+    params = small_params(time__end_year=2020)
+    model = RegionalModel(params, seed=7)
+    try:
+        model.step()
+        state, hh, n_s = model.state, model.state.households, model.world.n
+        rng = np.random.default_rng(11)
+        u_return, u_leave = rng.random((2, hh.capacity), dtype=np.float32)
+        p_leave = rng.random(n_s) * 0.3
+        hh.abroad[hh.alive] = rng.integers(0, 3, int(hh.alive.sum()))
+        hh.abroad[:] = np.minimum(hh.abroad, hh.size - 1) * hh.alive
+        returning, leaving = migration.leave_and_return(hh.abroad, hh.labour, p_leave.astype(np.float32)[hh.settlement],
+                                                        0.3, u_return, u_leave)
+        abroad, left, back = kernels.abroad_flows(hh.settlement, hh.alive, float(hh.weight), n_s, hh.abroad, hh.labour,
+                                                  p_leave.astype(np.float32), np.float32(0.3), u_return, u_leave)
+        np.testing.assert_array_equal(abroad, hh.abroad - returning + leaving)
+        np.testing.assert_array_equal(left, _sparse_sum(hh.settlement, hh.alive, float(hh.weight), n_s, leaving))
+        np.testing.assert_array_equal(back, _sparse_sum(hh.settlement, hh.alive, float(hh.weight), n_s, returning))
+        assert leaving.sum() > 0 and returning.sum() > 0
+        cumulative = np.cumsum(migration.destination_weights(state, params), axis=1)
+        cumulative /= cumulative[:, -1:]
+        attract = migration.attraction(state, params)
+        np.testing.assert_array_equal(kernels.shifted_cdf(state.move_kernel, np.exp(attract - attract.max())),
+                                      (cumulative + np.arange(n_s)[:, None]).ravel())
+    finally:
+        model.release()
+
+
+def test_capping_the_labour_columns_in_place_equals_numpy():
+    rng = np.random.default_rng(2)
+    size = rng.integers(0, 9, 5000).astype(np.int16)
+    abroad = np.minimum(rng.integers(0, 3, 5000), size).astype(np.int16)
+    labour, employed, farming = (rng.integers(0, 7, (3, 5000))).astype(np.int16)
+    expected_labour = np.minimum(labour, size - abroad)
+    expected_employed = np.minimum(employed, expected_labour)
+    expected_farming = np.minimum(farming, expected_labour - expected_employed)
+    kernels.cap_labour(size, abroad, labour, employed, farming)
+    for got, expected in ((labour, expected_labour), (employed, expected_employed), (farming, expected_farming)):
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == np.int16

@@ -167,6 +167,4 @@ class Households:
         The labour force grows (births, returns) only when the next labour market opens, so that
         newcomers are not counted as unemployed before they could look for work.
         """
-        self.labour = np.minimum(self.labour, self.present()).astype(np.int16)
-        self.employed = np.minimum(self.employed, self.labour).astype(np.int16)
-        self.farming = np.minimum(self.farming, self.labour - self.employed).astype(np.int16)
+        kernels.cap_labour(self.size, self.abroad, self.labour, self.employed, self.farming)  # in place, one pass

@@ -320,3 +320,84 @@ def source_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int
     if current >= 0:
         out[current] = acc
     return out
+
+
+@numba.njit(**_JIT)
+def cap_labour(size: np.ndarray, abroad: np.ndarray, labour: np.ndarray, employed: np.ndarray,
+               farming: np.ndarray) -> None:
+    """Cap the labour columns in place, per row (``Households.keep_consistent``).
+
+    The labour force at most the members at home, the employed at most the labour force, farming
+    at most the labour force not employed.
+    """
+    for r in range(size.shape[0]):
+        at_home = size[r] - abroad[r]
+        lab = min(labour[r], at_home)
+        emp = min(employed[r], lab)
+        labour[r] = lab
+        employed[r] = emp
+        farming[r] = min(farming[r], lab - emp)
+
+
+@numba.njit(**_JIT)
+def abroad_flows(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, abroad: np.ndarray,
+                 labour: np.ndarray, p_leave: np.ndarray, return_rate: np.float32, u_return: np.ndarray,
+                 u_leave: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members abroad after this year's returns and departures per row, and both flows per settlement.
+
+    As ``migration.leave_and_return`` in float32: ``floor(abroad x return_rate + u_return)`` members
+    return (at most all of them), one leaves where the labour force is two or more and ``u_leave <
+    p_leave[settlement]``. Returns the new members abroad (int16, per row) and the persons leaving
+    and returning per settlement (as ``Households.per_settlement``), shape (n,) each.
+    """
+    rows = settlement.shape[0]
+    new_abroad = np.empty(rows, dtype=np.int16)
+    left = np.zeros(n)
+    back = np.zeros(n)
+    current = -1
+    acc_left = 0.0
+    acc_back = 0.0
+    for r in range(rows):
+        away = abroad[r]
+        returning = min(np.int16(np.floor(np.float32(away) * return_rate + u_return[r])), away)
+        s = settlement[r]
+        leaving = 1 if (labour[r] >= 2 and u_leave[r] < p_leave[s]) else 0
+        new_abroad[r] = away - returning + leaving
+        if not alive[r]:
+            continue
+        if s != current:
+            if current >= 0:
+                left[current] = acc_left
+                back[current] = acc_back
+            current = s
+            acc_left = left[s]
+            acc_back = back[s]
+        acc_left += weight * np.float64(leaving)
+        acc_back += weight * np.float64(returning)
+    if current >= 0:
+        left[current] = acc_left
+        back[current] = acc_back
+    return new_abroad, left, back
+
+
+@numba.njit(**_JIT)
+def shifted_cdf(kernel: np.ndarray, attraction: np.ndarray) -> np.ndarray:
+    """Row ``o``'s cumulative destination probabilities plus ``o``, flattened, shape (S * S,).
+
+    Weights ``kernel[o, j] x attraction[j]`` (``migration.destination_weights``), summed left to right
+    along each row (as ``np.cumsum(axis=1)``), divided by the row's total, plus the origin's number:
+    increasing over the whole array, so one ``np.searchsorted`` finds every mover's destination.
+    """
+    n = kernel.shape[0]
+    flat = np.empty(n * n)
+    for o in range(n):
+        acc = 0.0
+        base = o * n
+        for j in range(n):
+            acc += kernel[o, j] * attraction[j]
+            flat[base + j] = acc
+        total = flat[base + n - 1]
+        shift = np.float64(o)
+        for j in range(n):
+            flat[base + j] = flat[base + j] / total + shift
+    return flat
