@@ -358,10 +358,11 @@ def abroad_flows(settlement: np.ndarray, alive: np.ndarray, weight: float, n: in
     acc_left = 0.0
     acc_back = 0.0
     for r in range(rows):
-        away = abroad[r]
-        returning = min(np.int16(np.floor(np.float32(away) * return_rate + u_return[r])), away)
+        away = np.float32(abroad[r])
+        back_now = np.floor(away * return_rate + u_return[r])  # a whole number in float32
+        returning = back_now if back_now < away else away
         s = settlement[r]
-        leaving = 1 if (labour[r] >= 2 and u_leave[r] < p_leave[s]) else 0
+        leaving = np.int16((labour[r] >= 2) & (u_leave[r] < p_leave[s]))  # no short-circuit: no branch
         new_abroad[r] = away - returning + leaving
         if not alive[r]:
             continue
@@ -401,3 +402,45 @@ def shifted_cdf(kernel: np.ndarray, attraction: np.ndarray) -> np.ndarray:
         for j in range(n):
             flat[base + j] = flat[base + j] / total + shift
     return flat
+
+
+@numba.njit(**_JIT)
+def assign_work(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, labour: np.ndarray,
+                employment_rate: np.ndarray, to_farm: np.ndarray, u_job: np.ndarray,
+                u_farm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members in wage jobs and farming per row, and farmers per settlement, in one pass.
+
+    As ``labour.compute`` in float32: ``employed = min(labour, floor(labour x employment_rate[s] +
+    u_job))``, ``farming = min(rest, floor(rest x to_farm[s] + u_farm))`` with ``rest = labour -
+    employed``; the rates float32 per settlement. Returns employed and farming (int16, per row)
+    and farmers per settlement (as ``Households.per_settlement``), shape (n,).
+    """
+    rows = settlement.shape[0]
+    employed = np.empty(rows, dtype=np.int16)
+    farming = np.empty(rows, dtype=np.int16)
+    farmers = np.zeros(n)
+    current = -1
+    acc = 0.0
+    for r in range(rows):
+        s = settlement[r]
+        # whole numbers in float32 (exact), converted once on store: an integer conversion of each
+        # floor costs four times as much
+        lab = np.float32(labour[r])
+        hired = np.floor(lab * employment_rate[s] + u_job[r])
+        emp = hired if hired < lab else lab
+        rest = lab - emp
+        farms = np.floor(rest * to_farm[s] + u_farm[r])
+        farm = farms if farms < rest else rest
+        employed[r] = emp
+        farming[r] = farm
+        if not alive[r]:
+            continue
+        if s != current:
+            if current >= 0:
+                farmers[current] = acc
+            current = s
+            acc = farmers[s]
+        acc += weight * np.float64(farm)
+    if current >= 0:
+        farmers[current] = acc
+    return employed, farming, farmers
