@@ -38,9 +38,6 @@ def test_settlement_sums_equal_the_sparse_product_to_the_bit(seed, rows, n, sort
     expected = _sparse_sum(settlement, alive, weight, n, values)
     got = kernels.settlement_sums(settlement, alive, weight, n, values)
     np.testing.assert_array_equal(got, expected)
-    pair = kernels.settlement_sums2(settlement, alive, weight, n, values, values[::-1].copy())
-    np.testing.assert_array_equal(pair[0], expected)
-    np.testing.assert_array_equal(pair[1], _sparse_sum(settlement, alive, weight, n, values[::-1]))
 
 
 def test_recorded_building_blocks_equal_their_numpy_definitions():
@@ -167,3 +164,41 @@ def test_capping_the_labour_columns_in_place_equals_numpy():
     for got, expected in ((labour, expected_labour), (employed, expected_employed), (farming, expected_farming)):
         np.testing.assert_array_equal(got, expected)
         assert got.dtype == np.int16
+
+
+def test_vital_events_and_splits_equal_their_numpy_definitions():
+    """Births, deaths, emigration, the household counts and the splitting rows: numpy's numbers, to the bit."""
+    params = small_params(time__end_year=2020)
+    model = RegionalModel(params, seed=9)
+    try:
+        model.step()
+        hh, n_s = model.state.households, model.world.n
+        rng = np.random.default_rng(5)
+        u_birth, u_death, u_emigrate, u_split = rng.random((4, hh.capacity), dtype=np.float32)
+        birth_rate, death_rate, emigration, min_present, max_size = 0.03, 0.006, 0.01, 3, 9
+        # the numpy definition demography.compute used before the kernel
+        size = hh.size.astype(np.int32)
+        births = np.floor(size * np.float32(birth_rate) + u_birth).astype(np.int32)
+        deaths = np.floor(size * np.float32(death_rate) + u_death).astype(np.int32)
+        deaths = np.minimum(deaths, size - hh.abroad - (hh.abroad > 0))
+        new_size = (size + births - deaths).astype(np.int16)
+        emigrating = hh.alive & (u_emigrate < emigration) & (new_size > 0)
+        staying = hh.alive & ~emigrating & (new_size > 0)
+        present = np.where(staying, new_size - hh.abroad, 0)
+        candidate = present >= min_present
+        got_size, got_emigrating, sums = kernels.vital_events(
+            hh.settlement, hh.alive, float(hh.weight), n_s, hh.size, hh.abroad, float(np.float32(birth_rate)),
+            float(np.float32(death_rate)), np.float32(emigration), min_present, u_birth, u_death, u_emigrate)
+        np.testing.assert_array_equal(got_size, new_size)
+        np.testing.assert_array_equal(got_emigrating, emigrating)
+        for got, column in zip(sums, (births, deaths, np.where(emigrating, new_size, 0), np.where(staying, new_size, 0),
+                                      staying, candidate), strict=True):
+            np.testing.assert_array_equal(got, _sparse_sum(hh.settlement, hh.alive, float(hh.weight), n_s, column))
+        chance = rng.random(n_s).astype(np.float32) * 0.2
+        too_big = staying & (present >= 2) & (new_size > max_size)
+        expected = (candidate & (u_split < chance[hh.settlement])) | too_big
+        np.testing.assert_array_equal(kernels.splitting_rows(hh.alive, hh.settlement, new_size, hh.abroad, emigrating,
+                                                             chance, min_present, max_size, u_split), expected)
+        assert births.sum() > 0 and emigrating.any() and expected.any()
+    finally:
+        model.release()

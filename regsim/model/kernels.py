@@ -8,8 +8,8 @@ product with the settlement x row membership matrix that it replaces (``csr_matv
 settlement, from 0.0, ``weight x value`` of its living rows in ascending row order), so results
 are bit for bit the same, and no membership index has to be rebuilt after households move.
 Several columns in one pass cost about as much as one (the additions of different columns do not
-wait for each other); the fused kernels below compute their per-row values inline instead of
-materialising them as numpy temporaries.
+wait for each other), so each process has one fused kernel that computes its per-row values
+inline and sums what it needs, instead of a numpy temporary and a sum per quantity.
 
 Compiled once per machine and cached on disk (``cache=True``: ``__pycache__`` next to this file,
 or Numba's per-user cache where that is not writable); a fresh process loads them in milliseconds.
@@ -44,68 +44,6 @@ def settlement_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n:
     if current >= 0:
         out[current] = acc
     return out
-
-
-@numba.njit(**_JIT)
-def settlement_sums2(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int,
-                     a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`settlement_sums` of two columns in one pass."""
-    out_a = np.zeros(n)
-    out_b = np.zeros(n)
-    current = -1
-    acc_a = 0.0
-    acc_b = 0.0
-    for r in range(settlement.shape[0]):
-        if not alive[r]:
-            continue
-        s = settlement[r]
-        if s != current:
-            if current >= 0:
-                out_a[current] = acc_a
-                out_b[current] = acc_b
-            current = s
-            acc_a = out_a[s]
-            acc_b = out_b[s]
-        acc_a += weight * np.float64(a[r])
-        acc_b += weight * np.float64(b[r])
-    if current >= 0:
-        out_a[current] = acc_a
-        out_b[current] = acc_b
-    return out_a, out_b
-
-
-@numba.njit(**_JIT)
-def settlement_sums3(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int,
-                     a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`settlement_sums` of three columns in one pass."""
-    out_a = np.zeros(n)
-    out_b = np.zeros(n)
-    out_c = np.zeros(n)
-    current = -1
-    acc_a = 0.0
-    acc_b = 0.0
-    acc_c = 0.0
-    for r in range(settlement.shape[0]):
-        if not alive[r]:
-            continue
-        s = settlement[r]
-        if s != current:
-            if current >= 0:
-                out_a[current] = acc_a
-                out_b[current] = acc_b
-                out_c[current] = acc_c
-            current = s
-            acc_a = out_a[s]
-            acc_b = out_b[s]
-            acc_c = out_c[s]
-        acc_a += weight * np.float64(a[r])
-        acc_b += weight * np.float64(b[r])
-        acc_c += weight * np.float64(c[r])
-    if current >= 0:
-        out_a[current] = acc_a
-        out_b[current] = acc_b
-        out_c[current] = acc_c
-    return out_a, out_b, out_c
 
 
 @numba.njit(**_JIT)
@@ -444,3 +382,92 @@ def assign_work(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int
     if current >= 0:
         farmers[current] = acc
     return employed, farming, farmers
+
+
+@numba.njit(**_JIT)
+def vital_events(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, size: np.ndarray,
+                 abroad: np.ndarray, birth_rate: float, death_rate: float, emigration_rate: np.float32,
+                 min_present: int, u_birth: np.ndarray, u_death: np.ndarray,
+                 u_emigrate: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Births, deaths and emigration per row, and the sums demography needs per settlement, in one pass.
+
+    As ``demography.compute`` with numpy's types: ``floor(size x rate + u)`` in float64 (the rates
+    are the float32 values numpy multiplies by), deaths at most the members at home less one
+    where some are abroad; a household emigrates when ``u_emigrate < emigration_rate`` (float32)
+    and it still has members. Returns the new sizes (int16), the emigrating rows, and per
+    settlement (as ``Households.per_settlement``), shape (6, n): births, deaths, emigrants,
+    residents of the staying households, staying households, and staying households with at least
+    ``min_present`` members at home (candidates to split).
+    """
+    rows = settlement.shape[0]
+    new_size = np.empty(rows, dtype=np.int16)
+    emigrating = np.zeros(rows, dtype=np.bool_)
+    out = np.zeros((6, n))
+    current = -1
+    a0 = a1 = a2 = a3 = a4 = a5 = 0.0
+    for r in range(rows):
+        members = np.int64(size[r])
+        away = np.int64(abroad[r])
+        born = np.int64(np.floor(np.float64(members) * birth_rate + np.float64(u_birth[r])))
+        died = np.int64(np.floor(np.float64(members) * death_rate + np.float64(u_death[r])))
+        keep_home = members - away - (1 if away > 0 else 0)
+        died = died if died < keep_home else keep_home
+        now = np.int16(members + born - died)
+        new_size[r] = now
+        leaves = alive[r] & (u_emigrate[r] < emigration_rate) & (now > 0)
+        emigrating[r] = leaves
+        if not alive[r]:
+            continue
+        staying = (not leaves) & (now > 0)
+        at_home = now - away if staying else 0
+        s = settlement[r]
+        if s != current:
+            if current >= 0:
+                out[0, current] = a0
+                out[1, current] = a1
+                out[2, current] = a2
+                out[3, current] = a3
+                out[4, current] = a4
+                out[5, current] = a5
+            current = s
+            a0 = out[0, s]
+            a1 = out[1, s]
+            a2 = out[2, s]
+            a3 = out[3, s]
+            a4 = out[4, s]
+            a5 = out[5, s]
+        a0 += weight * np.float64(born)
+        a1 += weight * np.float64(died)
+        a2 += weight * np.float64(now if leaves else 0)
+        a3 += weight * np.float64(now if staying else 0)
+        a4 += weight * np.float64(1 if staying else 0)
+        a5 += weight * np.float64(1 if at_home >= min_present else 0)
+    if current >= 0:
+        out[0, current] = a0
+        out[1, current] = a1
+        out[2, current] = a2
+        out[3, current] = a3
+        out[4, current] = a4
+        out[5, current] = a5
+    return new_size, emigrating, out
+
+
+@numba.njit(**_JIT)
+def splitting_rows(alive: np.ndarray, settlement: np.ndarray, size: np.ndarray, abroad: np.ndarray,
+                   emigrating: np.ndarray, chance: np.ndarray, min_present: int, max_size: int,
+                   u_split: np.ndarray) -> np.ndarray:
+    """Rows that split this year (``demography.household_formation``), bool per row.
+
+    A candidate (staying, ``min_present`` or more members at home) whose draw is below its
+    settlement's ``chance`` (float32), or a staying household over ``max_size`` with two or more
+    at home.
+    """
+    rows = settlement.shape[0]
+    split = np.zeros(rows, dtype=np.bool_)
+    for r in range(rows):
+        staying = alive[r] & (not emigrating[r]) & (size[r] > 0)
+        at_home = np.int64(size[r]) - np.int64(abroad[r]) if staying else 0
+        candidate = at_home >= min_present
+        too_big = staying & (at_home >= 2) & (size[r] > max_size)
+        split[r] = (candidate & (u_split[r] < chance[settlement[r]])) | too_big
+    return split
