@@ -88,7 +88,7 @@ def test_gini_buckets_equal_bincount():
 
 
 def test_income_sums_equal_their_numpy_definitions():
-    """The sums incomes splits money by, after-tax income and income by source: the numpy sums, to the bit."""
+    """The sums incomes splits money by, after-tax income and the survey incomes: numpy's numbers, to the bit."""
     from regsim.model.processes import incomes
 
     params = small_params(time__end_year=2020)
@@ -112,10 +112,35 @@ def test_income_sums_equal_their_numpy_definitions():
             kernels.after_tax_sums(hh.settlement, hh.alive, weight, n_s, primary.wage_som, primary.farm_som,
                                    primary.surplus_som, primary.profit_tax_som, 1.0 - tax_rate),
             plain(primary.after_tax(tax_rate)))
-        sources = (hh.wage_som, hh.farm_som, hh.surplus_som, hh.transfer_som, hh.remittance_som)
-        np.testing.assert_array_equal(kernels.source_sums(hh.settlement, hh.alive, weight, n_s, *sources),
-                                      plain(sources[0].astype(np.float64) + sources[1] + sources[2] + sources[3]
-                                            + sources[4]))
+        rate = np.random.default_rng(1).random(n_s) * 100
+        for count in (hh.employed, hh.labour):
+            np.testing.assert_array_equal(kernels.split_by_skill(hh.settlement, count, hh.skill, rate),
+                                          (count * hh.skill * rate[hh.settlement]).astype(np.float32))
+        # the survey incomes of incomes.compute, with regional money and a price shock, against numpy
+        rng = np.random.default_rng(3)
+        ratio = rng.uniform(0.5, 1.5, n_s).astype(np.float32)
+        paid_a, paid_b = (rng.random((2, hh.capacity)) * 1000 * hh.alive).astype(np.float32)
+        deflator = rng.uniform(0.8, 1.0, n_s).astype(np.float32)
+        keep, transfer_pp, remittance_pm = np.float32(0.8), np.float32(3000.5), np.float32(41000.25)
+        for in_ratio in (False, True):
+            rows_ratio = ratio[hh.settlement]
+            survey = rows_ratio * keep
+            transfer = hh.present() * transfer_pp
+            transfer += paid_a
+            transfer += paid_b
+            remittance = hh.abroad * remittance_pm
+            if in_ratio:
+                remittance = remittance * rows_ratio
+            expected = [survey * primary.wage_som, survey * primary.farm_som,
+                        survey * primary.surplus_som - rows_ratio * primary.profit_tax_som, transfer, remittance]
+            expected = [source * deflator[hh.settlement] for source in expected]
+            got = kernels.survey_incomes(hh.settlement, hh.alive, weight, n_s, hh.size, hh.abroad, ratio, keep,
+                                         transfer_pp, remittance_pm, in_ratio, primary.wage_som, primary.farm_som,
+                                         primary.surplus_som, primary.profit_tax_som, paid_a, paid_b, deflator)
+            for got_source, source in zip(got[:5], expected, strict=True):
+                np.testing.assert_array_equal(got_source, source)
+            total = expected[0].astype(np.float64) + expected[1] + expected[2] + expected[3] + expected[4]
+            np.testing.assert_array_equal(got[5], plain(total))
         assert sums.wage_key.sum() > 0 and primary.profit_tax_som.sum() > 0
     finally:
         model.release()

@@ -238,29 +238,6 @@ def after_tax_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n: 
 
 
 @numba.njit(**_JIT)
-def source_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, a: np.ndarray, b: np.ndarray,
-                c: np.ndarray, d: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """Per-settlement sums of ``a + b + c + d + e`` added left to right in float64 (income by source), (n,)."""
-    out = np.zeros(n)
-    current = -1
-    acc = 0.0
-    for r in range(settlement.shape[0]):
-        if not alive[r]:
-            continue
-        s = settlement[r]
-        if s != current:
-            if current >= 0:
-                out[current] = acc
-            current = s
-            acc = out[s]
-        total = np.float64(a[r]) + np.float64(b[r]) + np.float64(c[r]) + np.float64(d[r]) + np.float64(e[r])
-        acc += weight * total
-    if current >= 0:
-        out[current] = acc
-    return out
-
-
-@numba.njit(**_JIT)
 def cap_labour(size: np.ndarray, abroad: np.ndarray, labour: np.ndarray, employed: np.ndarray,
                farming: np.ndarray) -> None:
     """Cap the labour columns in place, per row (``Households.keep_consistent``).
@@ -471,3 +448,87 @@ def splitting_rows(alive: np.ndarray, settlement: np.ndarray, size: np.ndarray, 
         too_big = staying & (at_home >= 2) & (size[r] > max_size)
         split[r] = (candidate & (u_split[r] < chance[settlement[r]])) | too_big
     return split
+
+
+@numba.njit(**_JIT)
+def split_by_skill(settlement: np.ndarray, count: np.ndarray, skill: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """``count x skill x rate[settlement]`` per row as float32, som (``incomes._shares`` for a key count x skill).
+
+    The key is the float32 product of the int16 count and the float32 skill, times the float64 rate
+    per unit of key, rounded to float32: numpy's ``(count * skill * rate[settlement]).astype(float32)``.
+    """
+    rows = settlement.shape[0]
+    out = np.empty(rows, dtype=np.float32)
+    for r in range(rows):
+        key = np.float32(count[r]) * skill[r]
+        out[r] = np.float32(np.float64(key) * rate[settlement[r]])
+    return out
+
+
+@numba.njit(**_JIT)
+def survey_incomes(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, size: np.ndarray,
+                   abroad: np.ndarray, ratio: np.ndarray, keep: np.float32, transfer_pp: np.float32,
+                   remittance_pm: np.float32, remittances_in_ratio: bool, wage: np.ndarray, farm: np.ndarray,
+                   surplus: np.ndarray, profit_tax: np.ndarray, paid_a: np.ndarray, paid_b: np.ndarray,
+                   deflator: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+    """Household income by source as the survey records it, per row (float32), and income per settlement.
+
+    As ``incomes.compute`` in float32: ``survey = ratio[s] x keep`` (``keep`` = 1 - tax rate);
+    wage and farm income are ``survey`` times primary income, surplus ``survey x surplus - ratio[s]
+    x profit tax``; transfers ``members at home x transfer_pp`` plus ``paid_a`` and ``paid_b``
+    (regional money; empty: none); remittances ``abroad x remittance_pm`` (times ``ratio[s]`` if
+    ``remittances_in_ratio``); each source times ``deflator[s]`` where given (a price shock; empty:
+    none). Income per settlement is the five sources added left to right in float64, summed as
+    ``Households.per_settlement``.
+    """
+    rows = settlement.shape[0]
+    w_out = np.empty(rows, dtype=np.float32)
+    f_out = np.empty(rows, dtype=np.float32)
+    s_out = np.empty(rows, dtype=np.float32)
+    t_out = np.empty(rows, dtype=np.float32)
+    r_out = np.empty(rows, dtype=np.float32)
+    income = np.zeros(n)
+    extra_a = paid_a.shape[0] > 0
+    extra_b = paid_b.shape[0] > 0
+    deflate = deflator.shape[0] > 0
+    current = -1
+    acc = 0.0
+    for r in range(rows):
+        s = settlement[r]
+        rat = ratio[s]
+        survey = rat * keep
+        wg = survey * wage[r]
+        fm = survey * farm[r]
+        sp = survey * surplus[r] - rat * profit_tax[r]
+        tr = np.float32(size[r] - abroad[r]) * transfer_pp
+        if extra_a:
+            tr = tr + paid_a[r]
+        if extra_b:
+            tr = tr + paid_b[r]
+        rm = np.float32(abroad[r]) * remittance_pm
+        if remittances_in_ratio:
+            rm = rm * rat
+        if deflate:
+            d = deflator[s]
+            wg = wg * d
+            fm = fm * d
+            sp = sp * d
+            tr = tr * d
+            rm = rm * d
+        w_out[r] = wg
+        f_out[r] = fm
+        s_out[r] = sp
+        t_out[r] = tr
+        r_out[r] = rm
+        if not alive[r]:
+            continue
+        if s != current:
+            if current >= 0:
+                income[current] = acc
+            current = s
+            acc = income[s]
+        acc += weight * (np.float64(wg) + np.float64(fm) + np.float64(sp) + np.float64(tr) + np.float64(rm))
+    if current >= 0:
+        income[current] = acc
+    return w_out, f_out, s_out, t_out, r_out, income

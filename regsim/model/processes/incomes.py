@@ -147,6 +147,16 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, key_sum: np.ndarr
     return np.where(use_key[group], key, other) * per_unit[group] * hh.alive
 
 
+def _split_by_skill(hh: Households, pool: np.ndarray, count: np.ndarray, key_sum: np.ndarray,
+                    fallback: Callable[[], np.ndarray], group_of: np.ndarray, n_groups: int) -> np.ndarray:
+    """``_shares(hh, pool, count * hh.skill, ...)`` as float32, in one compiled pass where no group is orphaned."""
+    total = np.bincount(group_of, weights=key_sum, minlength=n_groups)
+    if ((total <= 0) & (pool != 0)).any():  # rare: money where no row has a key (the fallback splits it)
+        return _shares(hh, pool, count * hh.skill, key_sum, fallback, group_of, n_groups).astype(np.float32)
+    per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
+    return kernels.split_by_skill(hh.settlement, count, hh.skill, per_unit[group_of])
+
+
 def primary_income(state: State, params: Params, sums: RowSums | None = None) -> tuple[Accounts, PrimaryIncome]:
     """The national accounts and each household's primary income (before tax, accounts basis).
 
@@ -176,13 +186,16 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
 
     oblast = state.world.oblast_index
     n_o = len(state.world.oblasts)
-    skill = hh.skill  # float32: keys in float32 halve the memory traffic (sums are float64)
     itself = np.arange(n_s)
-    workers = hh.labour * skill
-    wage = _shares(hh, compensation_home, hh.employed * skill, sums.wage_key, lambda: workers, itself, n_s)
-    farm = _shares(hh, cols.farm_output_som, hh.farming * skill, sums.farm_key, lambda: workers, itself, n_s)
+
+    def workers() -> np.ndarray:  # the fallback key where no one is employed or farms: labour force x skill
+        return hh.labour * hh.skill
+
+    wage = _split_by_skill(hh, compensation_home, hh.employed, sums.wage_key, workers, itself, n_s)
+    farm = _split_by_skill(hh, cols.farm_output_som, hh.farming, sums.farm_key, workers, itself, n_s)
     pool = np.bincount(oblast, weights=distributed, minlength=n_o)
-    surplus = _shares(hh, pool, workers, sums.workers, lambda: hh.size.astype(np.float32), np.asarray(oblast), n_o)
+    surplus = _split_by_skill(hh, pool, hh.labour, sums.workers, lambda: hh.size.astype(np.float32),
+                              np.asarray(oblast), n_o)
 
     present = float(sums.present.sum())
     transfers = present * transfer_per_person(state, params)
@@ -198,8 +211,8 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
     tax_rate = taxes / gdp if gdp > 0 else 0.0
     # firms pay the tax on their retained surplus out of what they distribute to their owners
     retained_tax = np.bincount(oblast, weights=tax_rate * retained, minlength=n_o)
-    profit_tax = _shares(hh, retained_tax, workers, sums.workers, lambda: hh.size.astype(np.float32),
-                         np.asarray(oblast), n_o)
+    profit_tax = _split_by_skill(hh, retained_tax, hh.labour, sums.workers, lambda: hh.size.astype(np.float32),
+                                 np.asarray(oblast), n_o)
     accounts = Accounts(
         gdp_production_som=gdp, compensation_som=float(wage_bill.sum()),
         mixed_income_som=float(cols.farm_output_som.sum()),
@@ -217,8 +230,7 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
         regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()),
         regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()),
     )
-    primary = PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32),
-                            profit_tax.astype(np.float32))
+    primary = PrimaryIncome(wage, farm, surplus, profit_tax)
     return expenditure(state, params, accounts, primary, retained, sums.abroad), primary
 
 
@@ -389,17 +401,17 @@ def price_deflator(state: State, deflation: float, congestion_elasticity: float)
     return price_level(state, congestion_elasticity) ** deflation
 
 
-def deflate_by_price_shock(state: State, params: Params, *sources: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Income sources per household row in real terms under a ``prices`` shock (docs/ODD.md 7.12), som.
+def price_shock_deflator(state: State, params: Params) -> np.ndarray | None:
+    """Per settlement, what a ``prices`` shock (docs/ODD.md 7.12) multiplies real incomes by, float32 (S,).
 
-    A price level ``1 + size`` above its trend in a year divides every real income source there.
+    A price level ``1 + size`` above its trend in a year divides every real income source there;
+    None in a year without such a shock.
     """
     level = shocks.regional_factor(params, "prices", state.year, state.world.oblast_index,
                                    state.world.oblasts.oblast.tolist())
     if np.all(level == 1.0):
-        return sources
-    deflator = (1.0 / level).astype(np.float32)[state.households.settlement]
-    return tuple(source * deflator for source in sources)
+        return None
+    return (1.0 / level).astype(np.float32)
 
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOutcome:
@@ -408,26 +420,21 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOut
     inc = params.incomes
     sums = RowSums.of(state)
     accounts, primary = primary_income(state, params, sums)
-    ratio = state.base.survey_ratio.astype(np.float32)[hh.settlement]
-    survey = ratio * np.float32(1.0 - accounts.tax_rate)
-    # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
-    present = hh.present()
-    transfer = present * np.float32(transfer_per_person(state, params))
-    for paid in (cash_benefit(state, params, rng), running_cost_pay(state, sums)):
-        if paid is not None:  # regional money paid this year (none: nothing to add)
-            transfer += paid
-    remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
-    if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
-        remittance = remittance * ratio
-    wage, farm = survey * primary.wage_som, survey * primary.farm_som
-    surplus = survey * primary.surplus_som - ratio * primary.profit_tax_som
-    wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
-                                                                       transfer, remittance)
+    paid = [p for p in (cash_benefit(state, params, rng), running_cost_pay(state, sums)) if p is not None]
+    paid += [np.zeros(0, np.float32)] * (2 - len(paid))  # regional money paid this year (empty: none)
+    deflator = price_shock_deflator(state, params)
+    # every source per row in float32 and income per settlement, in one compiled pass; dead rows have
+    # no workers, members or migrants, so every source is 0 there
+    wage, farm, surplus, transfer, remittance, income = kernels.survey_incomes(
+        hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.size, hh.abroad,
+        state.base.survey_ratio.astype(np.float32), np.float32(1.0 - accounts.tax_rate),
+        np.float32(transfer_per_person(state, params)),
+        np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household),
+        # the survey misses remittances as it misses primary income (if remittances_in_survey_ratio)
+        bool(inc.remittances_in_survey_ratio), primary.wage_som, primary.farm_som, primary.surplus_som,
+        primary.profit_tax_som, paid[0], paid[1], np.zeros(0, np.float32) if deflator is None else deflator)
     n_s = state.n_settlements
     people = sums.present
-    # wage + farm + surplus + transfer + remittance in float64, summed per settlement in one pass
-    income = kernels.source_sums(hh.settlement, hh.alive, float(hh.weight), n_s, wage, farm, surplus, transfer,
-                                 remittance)
     income_pc = np.divide(income, people, out=np.zeros(n_s), where=people > 0)
     return IncomeOutcome(wage, farm, surplus, transfer, remittance, income_pc, accounts)
 
