@@ -255,8 +255,9 @@ def SavedPage() -> None:
         paragraph([(str(saved.folder), True), (": " + _("nothing runs here; every number is read from the folder"),
                                                False)])
         solara.Select(label="A", values=labels, value=a, on_value=set_a)
-        solara.Select(label=_("B (optional)"), values=["(none chosen)", *labels], value=b or "(none chosen)",
-                      on_value=lambda v: set_b(None if v == "(none chosen)" else v))
+        unset = _("(none chosen)")
+        solara.Select(label=_("B (optional)"), values=[unset, *labels], value=b or unset,
+                      on_value=lambda v: set_b(None if v == unset else v))
         solara.Select(label=_("Reference"), values=labels, value=reference, on_value=set_reference)
     heading(f"regsim explore: {Path(saved.folder).name}", 2)
     paragraph([("A: ", True), (a, False), *([(" · B: ", True), (b, False)] if b else []),

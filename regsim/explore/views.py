@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from regsim.i18n import _, ngettext, number
 from regsim.reporting import paired
 from regsim.reporting.analysis import Comparison, settlement_change_interval
-from regsim.reporting.names import place
+from regsim.reporting.names import place, short
 from regsim.reporting.plots import DIVERGING, UNDECIDED_GREY, colour_for, draw_oblasts
 
 CHOICE_COLOURS: Final = {"A": "#0072B2", "B": "#D55E00"}  # Okabe-Ito blue and vermillion
@@ -44,7 +44,7 @@ def _map_title(measure: str, reference: str = paired.BASELINE) -> str:
         return {"income": _("income per person vs no budget, %"),
                 "poverty": _("poverty rate vs no budget, points")}[measure]
     return {"income": _("income per person vs {reference}, %"),
-            "poverty": _("poverty rate vs {reference}, points")}[measure].format(reference=reference)
+            "poverty": _("poverty rate vs {reference}, points")}[measure].format(reference=short(reference))
 MAP_ASPECT: Final = 1.0 / math.cos(math.radians(41.5))  # degrees of latitude per degree of longitude at 41.5 N
 
 
@@ -93,7 +93,7 @@ def map_figure(comp: Comparison, label: str, reference: str = paired.BASELINE, m
     """Map of the settlements, last year: size = population, colour = mean paired change versus the reference.
 
     A settlement is coloured only where the :data:`CONFIDENCE` interval of its change excludes zero, grey
-    otherwise (as in the report); oblast outlines are drawn, and the two big cities named. ``reference``
+    otherwise (as in the report); trunk roads and oblast outlines are drawn, the two big cities named. ``reference``
     may be ``none`` or the other choice (the A-versus-B map when B is pinned).
     """
     data = settlement_change(comp, label, reference, measure)
@@ -103,6 +103,10 @@ def map_figure(comp: Comparison, label: str, reference: str = paired.BASELINE, m
     data = data.assign(decided=interval.decided.reindex(data.settlement_id).fillna(False).to_numpy(bool))
     fig = Figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
+    if comp.roads is not None and len(comp.roads):
+        trunk = comp.roads[~comp.roads.synthetic] if "synthetic" in comp.roads else comp.roads
+        for row in trunk.itertuples():
+            ax.plot([row.lon1, row.lon2], [row.lat1, row.lat2], color="#dddddd", linewidth=0.6, zorder=1)
     draw_oblasts(ax, labels=True, fontsize=8)
     values = data.change.replace([np.inf, -np.inf], np.nan).where(data.decided)
     limit = float(np.nanpercentile(np.abs(values), 95)) if values.notna().any() else 1.0
@@ -123,9 +127,10 @@ def map_figure(comp: Comparison, label: str, reference: str = paired.BASELINE, m
     fig.colorbar(ScalarMappable(norm=norm, cmap=DIVERGING), ax=ax, shrink=0.8,
                  label=_map_title(measure, reference) + "\n" + _("grey: interval includes zero"))
     n = n_note(comp, [label], reference)
-    ax.set_title(title or _("{label} vs {reference}, {year}: mean of {n}; {share} of places decided; size = "
+    ax.set_title(title or _("{label} vs {reference}, {year}: mean of {n}\n{share} of places decided; size = "
                             "population, ringed = growth centres").format(
-        label=label, reference=reference, year=comp.last_year, n=n, share=f"{decided.mean():.0%}"), fontsize=9)
+        label=short(label), reference=short(reference), year=comp.last_year, n=n, share=f"{decided.mean():.0%}"),
+        fontsize=9)
     return fig
 
 
