@@ -43,7 +43,7 @@ def test_budget_identity_and_stocks_every_year(strategy, unabsorbed):
             for column in (hh.size, hh.abroad, hh.labour, hh.employed, hh.farming, hh.wage_som, hh.farm_som,
                            hh.transfer_som, hh.remittance_som):
                 assert not column[dead].any()
-            # the cached membership index agrees with a plain sum over living rows
+            # the compiled per-settlement sum agrees with a plain sum over living rows
             n_s = model.world.n
             for column in (hh.size, hh.abroad, hh.labour, hh.wage_som):
                 expected = np.bincount(hh.settlement[alive], weights=column[alive].astype(float), minlength=n_s)
