@@ -259,6 +259,7 @@ class Accounts:
     regional_current_som: float = 0.0
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    consumption_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model import markets, shocks
+from regsim.model import kernels, markets, shocks
 from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
@@ -389,15 +389,12 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     resident_rate = (1 - lab.frictional_unemployment_rate) * reach
     resident_wage = np.divide(state.commute @ (rate * wage), reach, out=np.zeros(n_s), where=reach > 0)
 
-    home = hh.settlement
-    # dead rows have no labour force, so floor(0 + u) = 0: no mask needed
-    employed = np.minimum(labour, np.floor(labour * resident_rate.astype(np.float32)[home] + u_job).astype(np.int16))
-    non_employed = labour - employed
+    # dead rows have no labour force, so floor(0 + u) = 0: no mask needed. Wage jobs, then farming for
+    # the rest, and farmers per settlement in one compiled pass (float32 arithmetic, as numpy's was)
     to_farm = farm_probability(reach, state.base.farm_access, lab.frictional_unemployment_rate)
-    farming = np.floor(non_employed * to_farm.astype(np.float32)[home] + u_farm).astype(np.int16)
-    farming = np.minimum(farming, non_employed)
-
-    farmers = hh.per_settlement(farming, n_s)
+    employed, farming, farmers = kernels.assign_work(hh.settlement, hh.alive, float(hh.weight), n_s, labour,
+                                                     resident_rate.astype(np.float32), to_farm.astype(np.float32),
+                                                     u_job, u_farm)
     fb = econ.farm_labour_elasticity
     farm_output = farm_productivity(state, params) * state.base.land ** (1 - fb) * farmers ** fb
     farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model import shocks
+from regsim.model import kernels, shocks
 from regsim.model.processes import labour
 from regsim.model.processes.productivity import relative
 from regsim.model.state import State
@@ -126,9 +126,10 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     return_rate, departures = shocks.abroad_rates(params, state.year, mig.return_rate_per_year)
     p_abroad = departures * state.base.abroad_base_rate * income_index ** (-mig.abroad_income_elasticity)
     p_abroad = np.minimum(p_abroad, 1.0)  # a probability; a large elasticity would overflow float32
-    returning, leaving = leave_and_return(hh.abroad, hh.labour, p_abroad.astype(np.float32)[hh.settlement],
-                                          return_rate, u_return, u_abroad)
-    abroad = (hh.abroad - returning + leaving).astype(np.int16)
+    # leave_and_return and the per-settlement sums of both flows in one compiled pass
+    abroad, left, back = kernels.abroad_flows(hh.settlement, alive, float(hh.weight), n_s, hh.abroad, hh.labour,
+                                              p_abroad.astype(np.float32), np.float32(return_rate), u_return,
+                                              u_abroad)
 
     settlement = hh.settlement.copy()
     movers = np.flatnonzero(alive & (u_consider < mig.move_propensity_per_year))
@@ -138,20 +139,18 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     if len(movers):
         # one search over all origins: row o's cumulative probabilities shifted by o are increasing
         # across rows, so origin + u falls in row o at the chosen destination
-        cumulative = np.cumsum(destination_weights(state, params), axis=1)
-        cumulative /= cumulative[:, -1:]
-        flat = (cumulative + np.arange(n_s)[:, None]).ravel()
+        # (the weights, their cumulative sums, the division and the shift in one compiled pass)
+        attract = attraction(state, params)
+        flat = kernels.shifted_cdf(state.move_kernel, np.exp(attract - attract.max()))
         origin = hh.settlement[movers]
         position = np.searchsorted(flat, origin + np.minimum(u_destination, 1 - 1e-12))
         destination = np.clip(position - origin * n_s, 0, n_s - 1)
         settlement[movers] = destination
-    moved = alive & (settlement != hh.settlement)
-    size = hh.size.astype(np.float64) * hh.weight
-    moved_out = np.bincount(hh.settlement[moved], weights=size[moved], minlength=n_s)
-    moved_in = np.bincount(settlement[moved], weights=size[moved], minlength=n_s)
-    left = hh.per_settlement(leaving, n_s)
-    back = hh.per_settlement(returning, n_s)
-    return MigrationOutcome(settlement=settlement.astype(np.int32), abroad=abroad, moved_in=moved_in,
+    moved = movers[settlement[movers] != hh.settlement[movers]]  # only those who considered can move
+    size = hh.size[moved].astype(np.float64) * hh.weight
+    moved_out = np.bincount(hh.settlement[moved], weights=size, minlength=n_s)
+    moved_in = np.bincount(settlement[moved], weights=size, minlength=n_s)
+    return MigrationOutcome(settlement=settlement, abroad=abroad, moved_in=moved_in,
                             moved_out=moved_out, left_abroad=left, returned_home=back)
 
 
