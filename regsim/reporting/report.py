@@ -190,7 +190,7 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
         return [_("Only the counterfactual was run: nothing to compare.")]
     return [_method_sentence(comp, first), *_leader_sentences(comp, pairs, labels, first, last),
             *_focus_sentences(comp, pairs, labels, first, last), *_cost_sentences(comp, whole, labels, first, last),
-            *unspent_sentences(whole, labels, last),
+            *unspent_sentences(whole, labels, last), *return_sentences(whole, labels, last),
             _("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
               "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
               "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9.")]
@@ -264,6 +264,17 @@ def unspent_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list
             unspent=_fmt(row.budget_unspent_total / 1e9, 1), available=_fmt(row.budget_available_total / 1e9, 1),
             split=split, per_som=_fmt(per_som, 3)))
     return out
+
+
+def return_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list[str]:
+    """Per place-based strategy whose GDP gain per som absorbed is outside the evidence's range: the figure and why."""
+    flags = paired.return_flags(whole[whole.label.isin(labels)])
+    low, high = paired.RETURN_BAND
+    return [_("{name}'s GDP in {last} gains {per_som} som per som absorbed, outside the {low}-{high} that the evidence "
+              "on returns to public capital supports; docs/validation.md decomposes the return (the tax that pays "
+              "for the budget, who moves and what movers gain, absorption).").format(
+                name=_b(label, capital=True), last=last, per_som=_fmt(value, 3), low=_fmt(low, 2), high=_fmt(high, 2))
+            for label, value in flags.items()]
 
 
 def _flagged(label: str, flags: dict[str, tuple[float, float]]) -> str:
@@ -417,6 +428,11 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
                               "per som absorbed is {gain} som").format(
         name=names.strategy(label), share=pct(round(share, 2)), last=last, gain=_fmt(per_som, 3))
         for label, (share, per_som) in flags.items())  # paired.unspent_note's words, translated
+    low, high = paired.RETURN_BAND
+    notes += "".join("\n" + _("{name}: {last} GDP gain per som absorbed {gain} som, outside the evidence's "
+                              "{low}-{high} (docs/validation.md decomposes it)").format(
+        name=names.strategy(label), last=last, gain=_fmt(value, 3), low=_fmt(low, 2), high=_fmt(high, 2))
+        for label, value in paired.return_flags(main).items())
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
         return (_("pairwise: A minus B, mean over {n} paired replications [{interval}]; practically equal = inside "
                   "{share} of the programme's budget (GDP) or of the smaller effect versus no budget (poverty); "

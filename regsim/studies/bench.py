@@ -11,7 +11,8 @@ disagreed with a measurement of both side by side in one interpreter: 6.2 agains
 agent-step.) Reported:
 
 * household-years per second (living household rows summed over the simulated years / seconds of
-  stepping), firm agent-years per second, and each phase of ``step()`` as a share of the stepping time;
+  stepping), firm agent-years per second, and each phase of ``step()`` as a share of the stepping's
+  CPU time (``time.process_time``, so that other processes on the machine do not shift the shares);
 * ``model_seconds`` (build and steps, without interpreter start) and peak resident memory;
 * default runs per core-hour with the world reused, as a batch worker runs them;
 * Mesa's Boltzmann wealth example (20,000 agents, 10 steps): seconds per agent-step, and the
@@ -118,9 +119,9 @@ def _time_run(params: Any) -> dict[str, Any]:
     rows = model.state.households.n_alive
     firms = int(model.state.firms.alive.sum())
     timings = dict(model.timings)
-    # budget checks, flow buffers, firm agents' turnover and the loop itself: time inside the step
-    # outside any process
-    timings["other"] = max(0.0, stepping - sum(timings.values()))
+    # budget checks, flow buffers, firm agents' turnover and the loop itself: CPU time inside the
+    # step outside any process (the phases are CPU seconds: shares of the stepping's CPU time)
+    timings["other"] = max(0.0, stepping_cpu - sum(timings.values()))
     model.release()
     years = params.time.end_year - params.time.start_year + 1
     return {"household_weight": params.scale.household_weight, "firm_weight": params.scale.firm_weight,
@@ -131,7 +132,7 @@ def _time_run(params: Any) -> dict[str, Any]:
             "household_years_per_second": household_years / stepping,
             "seconds_per_household_year": stepping / household_years,
             "firm_agent_years_per_second": firm_years / stepping,
-            "phase_share": {k: v / stepping for k, v in sorted(timings.items(), key=lambda kv: -kv[1])}}
+            "phase_share": {k: v / stepping_cpu for k, v in sorted(timings.items(), key=lambda kv: -kv[1])}}
 
 
 def measure_scale(weight: int, repeats: int, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
