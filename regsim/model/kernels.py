@@ -100,23 +100,26 @@ def household_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n: 
 def consumption_poverty(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, size: np.ndarray,
                         abroad: np.ndarray, wage: np.ndarray, farm: np.ndarray, surplus: np.ndarray,
                         transfer: np.ndarray, remittance: np.ndarray, own_share: np.float32,
-                        shared: np.ndarray, price: np.ndarray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Consumption per person at home per row (float32) and persons at home below each line per settlement.
+                        shared: np.ndarray, price: np.ndarray, line: np.float32,
+                        extreme_line: np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption per person at home per row (float32) and persons at home below two lines per settlement.
 
     ``consumption = (own_share x income per person at home + shared[settlement]) / price[settlement]``
     in float32, as ``incomes.consumption_per_person`` computes it (``shared``: the smoothing share
     times the settlement's mean, float32; ``price`` empty: no deflation), 0 where nobody is at
-    home. Returns the consumption, shape (rows,), and the persons at home below ``lines[k]``
-    (float32) per settlement, shape (len(lines), n).
+    home. Returns the consumption, shape (rows,), and the persons at home below ``line`` and
+    below ``extreme_line`` per settlement (as ``Households.per_settlement``), shape (2, n).
     """
     rows = settlement.shape[0]
     consumption = np.zeros(rows, dtype=np.float32)
-    k = lines.shape[0]
-    poor = np.zeros((k, n))
+    poor = np.zeros((2, n))
     deflate = price.shape[0] > 0
+    current = -1
+    acc_poor = 0.0
+    acc_extreme = 0.0
     for r in range(rows):
         present = size[r] - abroad[r]
-        if present <= 0:  # dead rows too (they hold zeros)
+        if present <= 0:  # dead rows too (they hold zeros): consumption 0, nobody to count
             continue
         income = wage[r] + farm[r] + surplus[r] + transfer[r] + remittance[r]
         c = own_share * (income / np.float32(present))
@@ -125,10 +128,22 @@ def consumption_poverty(settlement: np.ndarray, alive: np.ndarray, weight: float
         if deflate:
             c /= price[s]
         consumption[r] = c
-        if alive[r]:
-            for j in range(k):
-                if c < lines[j]:
-                    poor[j, s] += weight * np.float64(present)
+        if not alive[r]:
+            continue
+        if s != current:
+            if current >= 0:
+                poor[0, current] = acc_poor
+                poor[1, current] = acc_extreme
+            current = s
+            acc_poor = poor[0, s]
+            acc_extreme = poor[1, s]
+        people = weight * np.float64(present)
+        # add 0.0 where not poor: the same sum as adding only the poor (it never holds -0.0), no branch
+        acc_poor += people if c < line else 0.0
+        acc_extreme += people if c < extreme_line else 0.0
+    if current >= 0:
+        poor[0, current] = acc_poor
+        poor[1, current] = acc_extreme
     return consumption, poor
 
 

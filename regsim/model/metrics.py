@@ -127,11 +127,10 @@ def _poverty(state: State, smoothing: float, deflation: float, congestion: float
     price = price_deflator(state, deflation, congestion)
     price32 = np.zeros(0, np.float32) if price is None else price.astype(np.float32)
     # the lines in float32, as numpy compares a float32 array with a Python float
-    lines = np.array([line_som, extreme_line_som], dtype=np.float32)
     consumption, poor = kernels.consumption_poverty(
         hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.size, hh.abroad, hh.wage_som,
         hh.farm_som, hh.surplus_som, hh.transfer_som, hh.remittance_som, np.float32(1 - smoothing), shared,
-        price32, lines)
+        price32, np.float32(line_som), np.float32(extreme_line_som))
     return consumption, poor
 
 
@@ -244,6 +243,7 @@ def _sigma_convergence(state: State) -> float:
     return float(np.sqrt(np.average((logs - mean) ** 2, weights=pop[ok])))
 
 
+@_memo
 def _ledger_by_settlement(state: State, what: str) -> np.ndarray:
     ledger = state.ledger
     n_s = state.n_settlements
