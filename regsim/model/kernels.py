@@ -547,3 +547,22 @@ def survey_incomes(settlement: np.ndarray, alive: np.ndarray, weight: float, n: 
     if current >= 0:
         income[current] = acc
     return w_out, f_out, s_out, t_out, r_out, income
+
+
+@numba.njit(**_JIT)
+def labour_force(size: np.ndarray, abroad: np.ndarray, u_labour: np.ndarray, first_member: float,
+                 per_other_member: float) -> np.ndarray:
+    """Members at home in the labour force per row, int16 (``Households.labour_force``).
+
+    ``floor(first_member + per_other_member x (at home - 1) + u_labour)`` in float64 where someone
+    is at home (0 elsewhere), at least 0 and at most the members at home.
+    """
+    rows = size.shape[0]
+    out = np.empty(rows, dtype=np.int16)
+    for r in range(rows):
+        at_home = np.int64(size[r]) - np.int64(abroad[r])
+        expected = first_member + per_other_member * np.float64(at_home - 1) if at_home > 0 else 0.0
+        lab = np.floor(expected + np.float64(u_labour[r]))
+        lab = lab if lab > 0.0 else 0.0
+        out[r] = lab if lab < at_home else at_home
+    return out
