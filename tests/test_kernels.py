@@ -67,6 +67,8 @@ def test_recorded_building_blocks_equal_their_numpy_definitions():
             np.testing.assert_array_equal(metrics._poor(state, params, extreme),
                                           _sparse_sum(hh.settlement, hh.alive, float(hh.weight), n_s, poor))
         assert metrics._poor(state, params).sum() > 0
+        gini = metrics.weighted_gini(consumption, present.astype(np.float64))
+        assert metrics._gini_consumption(state, params) == gini
     finally:
         state.metric_cache = None
         model.release()

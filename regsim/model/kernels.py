@@ -155,6 +155,29 @@ def gini_buckets(v32: np.ndarray, w: np.ndarray, shift: int) -> tuple[np.ndarray
     right by ``shift``, renumbered 1, 2, ... from the lowest non-zero bucket; zeros are bucket 0.
     The sums run in row order, as ``np.bincount`` does.
     """
+    return _buckets(v32, w, shift)
+
+
+@numba.njit(**_JIT)
+def gini_buckets_at_home(consumption: np.ndarray, size: np.ndarray, abroad: np.ndarray,
+                         shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`gini_buckets` of ``max(consumption, 0)`` (float32, +0.0 for zero) weighted by the members at home.
+
+    The same numbers as ``weighted_gini(consumption, (size - abroad).astype(float64))`` passes on,
+    without the two temporaries (for any consumption that is not NaN).
+    """
+    rows = consumption.shape[0]
+    v32 = np.empty(rows, dtype=np.float32)
+    w = np.empty(rows)
+    for r in range(rows):
+        c = consumption[r]
+        v32[r] = c if c > 0 else np.float32(0.0)
+        w[r] = np.float64(size[r] - abroad[r])
+    return _buckets(v32, w, shift)
+
+
+@numba.njit(**_JIT)
+def _buckets(v32: np.ndarray, w: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = v32.shape[0]
     bits = v32.view(np.uint32)
     lowest = np.iinfo(np.int64).max
