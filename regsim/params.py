@@ -588,23 +588,47 @@ class PolicyParams(_Validated):
                                            "Efficient': about 30% of the potential value of public investment is "
                                            "lost to inefficiency on average (upper end)",
                                     doc="Share of allocated money lost to administration and leakage")
-    # absorption capacity: no execution data by kind of settlement were found; the evidence is on
-    # execution rates (spent / budgeted in a year): the 2017 state investment programme 71% (27.8 of
-    # 39 bn som; S_KABAR_PIP2017), domestic capital budgets in Sub-Saharan Africa about 70% in
-    # 2009-2015 (World Bank). At the defaults the regional budget is absorbed almost in full (97-100% a
-    # year in 2018-2025 for concentrated, uniform equalisation and the Concept; needs-based 63-94%);
-    # the lower ends (a fifth of the defaults) give 55-100% in the first year and 17-56% in 2025
-    # (docs/ODD.md 7.2), so the sensitivity ranges cover the observed execution
-    absorption_share_city: float = param(0.04, "fraction of own output", (0.0, 1.0), (0.008, 0.08),
-                                         source="assumption (Becker, Egger & von Ehrlich 2013); range covers "
-                                                "observed capital-budget execution of about 70% (S_KABAR_PIP2017)",
-                                         doc="Capital and centres' yearly absorption capacity")
-    absorption_share_town: float = param(0.03, "fraction of own output", (0.0, 1.0), (0.006, 0.06),
-                                         source="assumption; range covers observed capital-budget execution of "
-                                                "about 70% (S_KABAR_PIP2017)")
+    # absorption (issue 22 item 5). Evidence, mapped to two parameters:
+    # * execution_rate: the share of the money on offer (this year's allocation net of loss plus what
+    #   was carried in) that a settlement spends in the year. Observed: the 2017 state investment
+    #   programme spent 27.8 of 39 bn som (71%; S_KABAR_PIP2017), the unspent part rolling over, with a
+    #   stable backlog (unfinished capital construction 7.7 bn som in 2016, 8.5 bn in 2017: same source)
+    #   and "systematic under-execution" of the programme noted since the 2003 strategy (NPRS 2003-2005
+    #   para. 315); domestic capital budgets in Sub-Saharan Africa about 70% a year in 2009-2015 (World
+    #   Bank). A ratio that stays near 70% year after year while money rolls over is a LAG (money spent
+    #   late), not a ceiling below the flow: with a ceiling below the yearly flow the carried-over stock
+    #   grows and the ratio falls every year. With carry-over, a rate r leaves a steady backlog of
+    #   (1 - r) / r = 0.41 years of money at r = 0.71.
+    # * absorption_share_*: the most a settlement can spend in a year whatever it is offered (a level,
+    #   share of own output), which binds only for budgets several times the default. Evidence bounds it
+    #   from above: in 2017 the whole country executed public investment of 27.8 bn som = 5.2% of GDP
+    #   (S_KABAR_PIP2017, national_macro.csv gdp_current_som 530.5 bn); the defaults let a place add
+    #   regional money of 3-4% of its output a year in towns and centres (about two thirds of what the
+    #   whole state programme executes per unit of GDP) and 1.5% in villages, whose ayil okmotus have
+    #   thin administrations (84% subsidised, S_TCA_IMBALANCE); no execution data by kind of settlement
+    #   were found (subnational PEFA assessments of 2019-2021, e.g. Krupskaya ayil okmotu, exist but
+    #   their figures were not read), so the split by kind stays an assumption
+    execution_rate: float = param(
+        0.71, "fraction of money on offer per year", (0.0, 1.0), (0.6, 1.0),
+        source="2017 state investment programme executed 71% (27.8 of 39 bn som) with the rest rolled over "
+               "(S_KABAR_PIP2017); about 70% a year for domestic capital budgets in Sub-Saharan Africa "
+               "2009-2015 (World Bank); 1.0 = transfers paid out in full (the pre-issue-22 behaviour)",
+        doc="Share of the money on offer to a settlement (this year's allocation net of loss plus money carried "
+            "in) it spends in the year; the rest is carried over (or reallocated). Capped also by the "
+            "absorption shares. Cash transfers are paid in full")
+    absorption_share_city: float = param(0.04, "fraction of own output", (0.0, 1.0), (0.008, 0.052),
+                                         source="assumption bounded by evidence: at most the 5.2% of GDP the "
+                                                "country executed in public investment in 2017 (S_KABAR_PIP2017); "
+                                                "Becker, Egger & von Ehrlich 2013 on absorptive capacity",
+                                         doc="Capital and centres' yearly absorption capacity (a ceiling; "
+                                             "binds for large budgets)")
+    absorption_share_town: float = param(0.03, "fraction of own output", (0.0, 1.0), (0.006, 0.052),
+                                         source="assumption bounded by evidence: at most the 5.2% of GDP the "
+                                                "country executed in public investment in 2017 (S_KABAR_PIP2017)")
     absorption_share_village: float = param(0.015, "fraction of own output", (0.0, 1.0), (0.003, 0.04),
-                                            source="assumption: ayil aimaks have thin administrations; range covers "
-                                                   "observed capital-budget execution of about 70% (S_KABAR_PIP2017)")
+                                            source="assumption: ayil okmotus have thin administrations (84% "
+                                                   "subsidised, S_TCA_IMBALANCE); below the 5.2% of GDP the country "
+                                                   "executed in public investment in 2017 (S_KABAR_PIP2017)")
     unabsorbed: str = param("carry_over", "name", choices=("carry_over", "reallocate"),
                             source="issue 13: only administrative leakage is lost",
                             doc="Money a settlement cannot absorb: 'carry_over' keeps it for the same settlement "
