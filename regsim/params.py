@@ -472,6 +472,17 @@ class MigrationParams(_Validated):
                "Naryn -1.1k, at 6 (0.02) 40-49k and -2.8k; plausible range: the weights that keep both targets; "
                "was 2.0, an assumption (Harris & Todaro 1970 expected income)",
         doc="Weight of ln(real expected earnings) of a destination in the choice of where to live")
+    mover_gain_share: float = param(
+        0.2, "fraction of the log gap", (0.0, 1.0), (0.2, 0.5),
+        source="sorting (issue 22, returns): with individual fixed effects the rural-urban productivity gap falls "
+               "by about 80% (Hicks, Kleemans, Li & Miguel 2021, JEEA 19: 1522-1555, Kenya and Indonesia), so a "
+               "mover gains about 0.2 of the log gap between places; about half of spatial wage disparities is "
+               "sorting in France (Combes, Duranton & Gobillon 2008, JUE 63: 723-742), the upper end 0.5; "
+               "Lagakos 2020 (JEP 34(3)) reviews both",
+        doc="Share of the log gap in expected earnings between origin and destination that a moving household's "
+            "labour gains in output (its efficiency is multiplied by (origin / destination)^(1 - share)); the "
+            "choice of where to move is unchanged (income_weight on the places' earnings is fitted to the "
+            "observed flows); 1: a mover produces as the destination's residents (regsim before this change)")
     distance_elasticity: float = param(1.0, "utility per log km", (0.0, 5.0), (0.5, 1.5),
                                        source="gravity distance elasticity about -1")
     moving_cost: float = param(3.0, "utility", (0.0, 20.0), (2.0, 5.0), source="assumption",

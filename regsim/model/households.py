@@ -35,6 +35,9 @@ class Households:
         employed: Members in wage jobs, persons.
         farming: Members farming, persons.
         skill: Earnings multiplier (log-normal, mean 1), fixed for the household.
+        efficiency: Labour in efficiency units per member, 1 in 2017; a move multiplies it by
+            ``(origin / destination expected earnings)^(1 - migration.mover_gain_share)``, so a mover
+            produces only that share of the log gap between the two places (sorting, issue 22).
         u_labour: A fixed uniform draw deciding rounding of labour-force membership.
         wage_som, farm_som, transfer_som, remittance_som: Income by source this year, som (as the
             household survey records it: wages and farm income are the accounts' flows times the
@@ -51,6 +54,7 @@ class Households:
     employed: np.ndarray
     farming: np.ndarray
     skill: np.ndarray
+    efficiency: np.ndarray
     u_labour: np.ndarray
     wage_som: np.ndarray
     farm_som: np.ndarray
@@ -71,6 +75,7 @@ class Households:
             employed=np.zeros(capacity, np.int16),
             farming=np.zeros(capacity, np.int16),
             skill=np.ones(capacity, np.float32),
+            efficiency=np.ones(capacity, np.float32),
             u_labour=np.zeros(capacity, np.float32),
             wage_som=np.zeros(capacity, np.float32),
             farm_som=np.zeros(capacity, np.float32),
@@ -103,7 +108,7 @@ class Households:
             column = getattr(self, f.name)
             if isinstance(column, np.ndarray):
                 pad = np.zeros(extra, column.dtype)
-                if f.name == "skill":
+                if f.name in ("skill", "efficiency"):
                     pad[:] = 1.0
                 setattr(self, f.name, np.concatenate([column, pad]))
 
@@ -152,10 +157,9 @@ class Households:
         ``first_member + per_other_member * (present - 1)`` in expectation: larger households
         have more children, so fewer workers per member.
         """
-        present = self.present()
-        expected = np.where(present > 0, first_member + per_other_member * (present - 1), 0.0)
-        labour = np.floor(expected + self.u_labour).astype(np.int16)
-        return np.clip(labour, 0, present).astype(np.int16)  # dead rows: present 0
+        # floor(expected + u) in float64 where someone is at home, clipped to [0, at home]: one compiled pass
+        return kernels.labour_force(self.size, self.abroad, self.u_labour, float(first_member),
+                                    float(per_other_member))  # dead rows: nobody at home, 0
 
     def update_labour(self, first_member: float, per_other_member: float) -> None:
         """Set the labour force from the members at home (at the start of the year's labour market)."""

@@ -352,7 +352,10 @@ def employment_rate(reservation: np.ndarray, demand_scale: np.ndarray, seekers: 
 
 
 def job_seekers(state: State, params: Params, labour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Labour force per settlement of residence and job seekers per job market, persons.
+    """Labour force per settlement of residence and job seekers per job market, in efficiency units.
+
+    One member counts ``households.efficiency`` (1 in 2017, below 1 for those who moved up the
+    earnings ladder, above 1 for those who moved down): firms hire and farms work in these units.
 
     Args:
         state: Current state.
@@ -360,7 +363,8 @@ def job_seekers(state: State, params: Params, labour: np.ndarray) -> tuple[np.nd
         labour: Labour force per household row, persons.
     """
     hh = state.households
-    labour_force = hh.per_settlement(labour, state.n_settlements)
+    # in efficiency units: a mover supplies only the share of the destination's premium it gains (sorting)
+    labour_force = hh.per_settlement(labour * hh.efficiency, state.n_settlements)
     seekers = state.commute.T @ (labour_force * (1 - params.labour.frictional_unemployment_rate))
     return labour_force, seekers
 
@@ -396,7 +400,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
                                                      resident_rate.astype(np.float32), to_farm.astype(np.float32),
                                                      u_job, u_farm)
     fb = econ.farm_labour_elasticity
-    farm_output = farm_productivity(state, params) * state.base.land ** (1 - fb) * farmers ** fb
+    farm_labour = hh.per_settlement(farming * hh.efficiency, n_s)  # efficiency units (sorting)
+    farm_output = farm_productivity(state, params) * state.base.land ** (1 - fb) * farm_labour ** fb
     farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),
                             where=farmers > 0)
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
