@@ -176,7 +176,9 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
     wage_bill = np.bincount(firms.settlement[alive], weights=cols.market_wage_som[firms.settlement[alive]]
                             * firms.employees[alive], minlength=n_s)
     sums = RowSums.of(state) if sums is None else sums
-    labour_force = sums.labour
+    # in efficiency units, as the labour market counts job seekers (movers: sorting), so that the wages
+    # residents bring home add up to the firms' wage bill
+    labour_force = hh.per_settlement(hh.labour * hh.efficiency, n_s)
     compensation_home = labour_force * cols.employment_rate * cols.resident_wage_som
     firm_surplus = cols.firm_output_som - wage_bill
     retained = np.clip(cols.firm_investment_som, 0.0, np.maximum(firm_surplus, 0.0))
