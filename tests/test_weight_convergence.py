@@ -8,19 +8,15 @@ from regsim.studies import convergence
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 22, not yet converged (measured 2026-12-07): at 1:20 vs 1:10 households equalisation_uniform - none "
-    "in 2024 GDP per person is 216 som [205, 227] vs 234 [225, 242]; regsim convergence at the defaults (1:10 "
-    "households, firm weight 10, vs 1:5 and 5; 4 seeds, 2040) agrees on 9 of 12 differences, not on "
-    "concentrated - none GDP per person (527 [396, 658] vs 780 [686, 873]) and present value, nor on "
-    "concentrated - uniform present value (14.1 vs 20.8 bn som). Strict: this test fails once they agree, so "
-    "the marker must then be removed"))
 def test_headline_differences_agree_at_halved_household_and_firm_weights():
-    # small enough for the suite: 1:20 households (halved 1:10, the default), the default firm
-    # weight and its half, to 2024, three strategies, four paired seeds; every paired difference of
-    # the two settings agrees within its interval (regsim convergence runs the default comparison).
-    # At 1:100 vs 1:50 it did not: concentrated - none in 2024 GDP per person was 216 som [195, 238]
-    # against 278 [243, 314] (households that coarse are lumpy in the smaller places)
+    # small enough for the suite (about 90 s of CPU): 1:20 households (halved: 1:10, the default),
+    # firm weight 10 (the default) and 5, to 2024, three strategies, seeds 1-4; every paired
+    # difference of the two settings agrees within its interval (regsim convergence runs the default
+    # comparison to 2040). Before entry was rounded instead of drawn from a Poisson law (issue 22),
+    # equalisation_uniform - none in 2024 GDP per person was 216 som [205, 227] against 234 [225, 242]
+    # and at the defaults to 2040 concentrated - none 527 [396, 658] against 780 [686, 873]. At
+    # 1:100 vs 1:50 households it did not agree either: households that coarse are lumpy in the
+    # smaller places.
     params = small_params(time__end_year=2024, scale__household_weight=20)
     table = convergence.measure(params, seeds=[1, 2, 3, 4],
                                 strategies=("concentrated", "equalisation_uniform", "none"), workers=2)

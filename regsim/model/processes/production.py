@@ -9,10 +9,21 @@ hiring and profit are realised in the labour market (``labour``). Here, from las
   capital_cost_rate`` (the first-order condition; irreversible, so grants persist until worn);
 * exit: after ``exit_after_loss_years`` consecutive losses, or at the end of a lifetime drawn at
   entry from ``exit_hazard_per_year`` (geometric);
-* entry: Poisson (by inverse CDF, one draw per settlement and sector) with mean
-  ``entry_rate * max(n, 1) * relative profitability`` (growth of optimal profit
-  ``(tfp w^-b)^(1/(1-a-b))`` since 2017 over its firm-weighted mean: entrants choose where);
+* entry: per settlement and sector, ``entry_rate * max(n, 1 / firm_weight) * relative
+  profitability`` firm agents are expected (growth of optimal profit ``(tfp w^-b)^(1/(1-a-b))``
+  since 2017 over its capital-weighted mean: entrants choose where), rounded with one uniform draw
+  per cell (``floor(expected + u)``: the expected count is exact and the spread at most one agent);
   plus entrants funded by grant credit where a settlement had no firm to give grants to.
+
+Entry is weight-invariant in expectation and nearly so in realisation (issue 22, ``regsim
+convergence``): an empty cell enters at the rate of one ENTERPRISE (``1 / firm_weight`` agents),
+not of one agent; the normalising mean weighs places by firm capital, not by agent counts (a
+village's single agent would count like ten enterprises); and entrants are rounded rather than
+drawn from a Poisson law. A firm agent grows to the optimal size of its own productivity, so each
+entrant agent adds ``firm_weight`` enterprises' worth of output in the long run: Poisson noise in
+the number of agents (variance ``firm_weight`` times that of enterprises) made concentrated - none
+in 2040 GDP per person 608 [535, 681] som at the default weights and 750 [711, 789] with household
+and firm weights halved (10 seeds); with rounding 710 [674, 746] and 732 [674, 790] (8 seeds).
   Entrants draw a productivity and start at ``entrant_capital_share`` of the mean capital of local
   incumbents.
 """
@@ -26,7 +37,7 @@ import numpy as np
 from regsim.model.firms import SECTOR_SERVICES, SECTORS
 from regsim.model.state import State
 from regsim.params import Params
-from regsim.rng import geometric_quantile, lognormal_quantile, poisson_quantile
+from regsim.rng import geometric_quantile, lognormal_quantile
 
 STREAM = "production"
 LIFETIME_DRAWS = 16  # pre-drawn lifetimes per settlement and sector and year (common random numbers)
@@ -63,18 +74,22 @@ def profitability(state: State, params: Params) -> np.ndarray:
 
 
 def relative_profitability(state: State, params: Params) -> np.ndarray:
-    """Growth of each settlement's profitability since 2017 relative to the firm-weighted mean.
+    """Growth of each settlement's profitability since 2017 relative to the capital-weighted mean.
 
     Entry is a location choice: the national number of entrants follows the base rate, and
     entrants go where profitability grew faster than where firms already are (Myrdal's
-    cumulative causation; firms are footloose as in Krugman 1991). Its firm-weighted mean is 1,
-    so no strategy creates firms out of nothing. Clipped to [0, ``economy.max_entry_multiple``].
+    cumulative causation; firms are footloose as in Krugman 1991). Its mean weighted by firm
+    capital is 1, so no strategy creates firms out of nothing; capital, not the number of firm
+    agents, so that the weights do not depend on ``scale.firm_weight`` (a small place's one agent
+    stands for fewer enterprises than ``firm_weight``). Clipped to [0, ``economy.max_entry_multiple``].
     """
     base = state.base.profitability
     growth = np.divide(profitability(state, params), base, out=np.zeros_like(base), where=base > 0)
     firms = state.firms
-    count = np.bincount(firms.settlement[firms.alive], minlength=state.n_settlements).astype(float)
-    mean = np.average(growth, weights=np.maximum(count, 1.0))
+    alive = firms.alive
+    capital = np.bincount(firms.settlement[alive], weights=np.maximum(firms.capital_som[alive], 0.0),
+                          minlength=state.n_settlements)
+    mean = np.average(growth, weights=capital) if capital.sum() > 0 else float(growth.mean())
     return np.clip(growth / mean, 0.0, params.economy.max_entry_multiple)
 
 
@@ -114,13 +129,14 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
     idx = np.flatnonzero(alive)
     count = np.bincount(cell[idx], minlength=n_s * n_sectors)
     rate = np.repeat(relative_profitability(state, params), n_sectors)
-    # inverse-CDF draws with one uniform per cell: entry rises monotonically with the expected
-    # rate for the same draw, so strategies keep common random numbers (a place without a firm
-    # of a sector gets entrants at the base rate of one firm)
+    # expected entrant agents rounded with one uniform per cell: entry rises monotonically with the
+    # expected rate for the same draw, so strategies keep common random numbers (a place without a
+    # firm of a sector gets entrants at the base rate of one enterprise, 1 / firm_weight agents)
     n_cells = n_s * n_sectors
     u_entry, u_productivity = rng.random((2, n_cells))
     u_lifetime = rng.random((n_cells, LIFETIME_DRAWS))
-    entrants = poisson_quantile(u_entry, econ.entry_rate_per_year * np.maximum(count, 1) * rate)
+    expected = econ.entry_rate_per_year * np.maximum(count, 1.0 / params.scale.firm_weight) * rate
+    entrants = np.floor(expected + u_entry).astype(np.int64)
     cells = np.repeat(np.arange(n_cells), entrants)
     rank = np.arange(len(cells)) - np.repeat(np.cumsum(entrants) - entrants, entrants)
     entrant_capital = econ.entrant_capital_share * typical_capital(state)[cells // n_sectors]
