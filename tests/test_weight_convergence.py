@@ -40,6 +40,24 @@ def test_agreement_flags_a_gap_beyond_the_intervals():
     assert table.loc["x", "agree"] and not table.loc["y", "agree"]
 
 
+def test_side_by_side_shows_both_settings_with_intervals_in_units():
+    import pandas as pd
+
+    diffs = pd.DataFrame([
+        {"a": "x", "b": "none", "outcome": "gdp_pv", "setting": "default", "mean": 5.2e9, "low": 4.9e9, "high": 5.5e9},
+        {"a": "x", "b": "none", "outcome": "gdp_pv", "setting": "halved", "mean": 7.0e9, "low": 6.8e9, "high": 7.2e9},
+        {"a": "x", "b": "none", "outcome": "poverty_rate_end", "setting": "default", "mean": 0.001, "low": 0.0,
+         "high": 0.002},
+        {"a": "x", "b": "none", "outcome": "poverty_rate_end", "setting": "halved", "mean": 0.0012, "low": 0.0002,
+         "high": 0.0022},
+    ])
+    text = convergence.side_by_side(convergence.agreement(diffs)).set_index("outcome")
+    assert text.loc["gdp_pv", "default"] == "5.20 [4.90, 5.50]" and text.loc["gdp_pv", "unit"] == "bn som"
+    assert text.loc["gdp_pv", "halved"] == "7.00 [6.80, 7.20]" and text.loc["gdp_pv", "agree"] == "NO"
+    assert text.loc["poverty_rate_end", "default"] == "0.100 [0.000, 0.200]"  # points
+    assert text.loc["poverty_rate_end", "agree"] == "yes"
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["convergence", "--replications", "1"], "--replications: 1 is not allowed"),
     (["convergence", "--strategies", "concentrated,nonsense"], "--strategies: 'nonsense' is not allowed"),
