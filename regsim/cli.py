@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from regsim import __version__
 from regsim.errors import RegsimError
+from regsim.i18n import _
 from regsim.params import DEFAULT_SEED, RUN_SEED
 
 if TYPE_CHECKING:
@@ -658,22 +659,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(dry_run_line(f"compare-{Path(settings.scenario).stem}", result.dry_run, out, args.shard))
         return 0
     if not result.ok:
-        print(f"regsim: run(s) failed; see {out}/design.parquet (status, error) and {out}/failed/", file=sys.stderr)
+        print(_("regsim: run(s) failed; see {design} (status, error) and {failed}/").format(
+            design=out / "design.parquet", failed=out / "failed"), file=sys.stderr)
         return 1
     if not result.complete:
-        print(f"shard {args.shard}: {result.runs_done_now} runs done now; {result.pending} run(s) of other shards "
-              f"still to run in {out}; the report is made by the shard that finishes last (or by the same command "
-              "without --shard)")
+        print(_("shard {shard}: {done} runs done now; {pending} run(s) of other shards still to run in {out}; the "
+                "report is made by the shard that finishes last (or by the same command without --shard)").format(
+            shard=args.shard, done=result.runs_done_now, pending=result.pending, out=out))
         return 0
     robust_ok = not args.robustness or run_robustness(
         args.robustness, tuple(s for s in settings.strategies if s != "hybrid"), settings.scenario,
         settings.fixed, out / report.ROBUSTNESS_DIR, args, seed=args.seed) is not None
     page = report.build(out)
     print(report.terminal_text(analysis.load(out)))
-    print(f"\n{result.message(settings)}\nreport: {page}\nsummary: {out / 'summary.csv'}, pairwise: "
-          f"{out / 'pairwise.csv'}, distance bands: {out / 'distance_bands.csv'}; figures: {out / 'figures'}/")
+    written = _("report: {page}\nsummary: {summary}, pairwise: {pairwise}, distance bands: {bands}; "
+                "figures: {figures}/")
+    print("\n" + result.message(settings) + "\n" + written.format(
+        page=page, summary=out / "summary.csv", pairwise=out / "pairwise.csv", bands=out / "distance_bands.csv",
+        figures=out / "figures"))
     if args.robustness and robust_ok:
-        print(f"robustness: {args.robustness} worlds in {out / report.ROBUSTNESS_DIR / 'robustness.csv'}")
+        print(_("robustness: {n} worlds in {path}").format(n=args.robustness,
+                                                           path=out / report.ROBUSTNESS_DIR / "robustness.csv"))
     return 0 if robust_ok else 1
 
 
@@ -744,11 +750,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     check_writable(args.dir, "report")
     page = report.build(args.dir)
-    print(f"report: {page}")
+    print(_("report: {page}").format(page=page))
     if args.pdf:
         from regsim.reporting import pdf
 
-        print(f"pdf: {pdf.print_pdf(page, args.dir / 'report.pdf')}")
+        print(_("pdf: {path}").format(path=pdf.print_pdf(page, args.dir / "report.pdf")))
     return 0
 
 

@@ -310,9 +310,35 @@ class EconomyParams(_Validated):
             "a sale to a buyer within reach pays the full price (the spread effect, paid by buyers)")
     spread_decay_km: float = param(50.0, "km", (1.0, 1000.0), (25.0, 100.0), source="assumption",
                                    doc="Road distance at which a buyer's purchases from a farm fall to 1/e")
-    services_demand_elasticity: float = param(0.5, "elasticity", (0.0, 2.0), (0.2, 1.0),
-                                              source="local income multiplier (assumption)",
-                                              doc="Elasticity of service firms' sales to local income per person")
+    services_substitution_elasticity: float = param(
+        4.0, "elasticity", (1.1, 50.0), (3.0, 8.0),
+        source="assumption within the trade elasticities of the literature: Head & Mayer 2014 (median structural "
+               "gravity estimate about 5), Broda & Weinstein 2006 (median elasticity between varieties about 3-4)",
+        doc="Elasticity of substitution between the services of different places: buyers split their service "
+            "spending over places within reach (distance decay economy.access_decay_km) in proportion to "
+            "enterprises x price^(1 - this) (regsim.model.markets)")
+    expected_demand_growth_first_year: float = param(
+        0.043, "1/year", (-0.5, 0.5), (0.03, 0.055),
+        source="national_macro.csv: real GDP growth 2017 4.3% (NSC, preliminary; revised up to about 4.7%)",
+        doc="Growth of domestic spending firms expect in the first simulated year; later years expect its "
+            "mean growth since the base year (regsim.model.markets.expected_growth)")
+    industry_price_elasticity: float = param(
+        4.0, "elasticity", (1.1, 50.0), (2.0, 8.0),
+        source="Simonovska & Waugh 2014: trade elasticity about 4; Head & Mayer 2014: median about 5",
+        doc="Price elasticity of the demand for Kyrgyz industrial goods (exports against world prices, domestic "
+            "sales against imports): sales value moves as price^(1 - this)")
+    industry_export_share: float = param(
+        0.35, "fraction of industrial sales", (0.0, 1.0), (0.2, 0.5),
+        source="estimate: 2017 exports of goods about 1.8 bn USD, of which gold about 0.7 bn (NSC, estimate): "
+               "non-gold exports about 75 bn som, roughly a third of non-mining industrial and construction "
+               "output; no Kyrgyz input-output table in the shared data",
+        doc="Share of industrial firms' 2017 sales that went abroad; that part of demand grows with export "
+            "markets, the rest with domestic absorption (household consumption, investment, government)")
+    export_market_growth_per_year: float = param(
+        0.035, "1/year", (-0.2, 0.3), (0.02, 0.05),
+        source="estimate: real GDP growth of the main trading partners (Russia, Kazakhstan, China), weighted by "
+               "exports, about 3-4% a year in IMF World Economic Outlook projections",
+        doc="Real growth of the export markets of industrial goods at constant prices")
     industry_output_share: float = param(0.30, "fraction of firm output", (0.0, 1.0),
                                          source="national_macro.csv: non-mining industry + construction / firm output (estimate)")
     mean_firm_output_som: float = param(2.5e6, "som/year per enterprise", (1e4, 1e10),
@@ -339,9 +365,19 @@ class EconomyParams(_Validated):
                                        doc="A firm exits after this many consecutive loss-making years")
     exit_hazard_per_year: float = param(0.04, "1/year", (0.0, 1.0), (0.02, 0.08),
                                         source="enterprise exit rates in transition economies (estimate)")
-    entry_rate_per_year: float = param(0.04, "entrants per incumbent per year", (0.0, 1.0), (0.02, 0.10),
-                                       source="equal to the exit hazard: firm numbers are steady at the base year",
-                                       doc="Entry rate at base-year profitability; scales with the profit margin")
+    entry_rate_per_year: float = param(0.04, "entrant enterprises per incumbent enterprise per year", (0.0, 1.0),
+                                       (0.02, 0.10),
+                                       source="equal to the exit hazard: firm numbers are steady at base-year "
+                                              "profits",
+                                       doc="Entry rate when expected profit per enterprise has grown as the "
+                                           "outside option has (national output per person)")
+    entry_profit_elasticity: float = param(
+        1.0, "elasticity", (0.0, 10.0), (0.5, 2.0), source="assumption (free entry: entry rises with expected profit)",
+        doc="Elasticity of entry to the growth of expected profit per enterprise relative to the outside option")
+    entry_floor_enterprises: float = param(
+        1.0, "enterprises", (0.0, 1000.0), (0.5, 5.0), source="assumption",
+        doc="Potential entrants a settlement and sector with no enterprise still draws, as if it had this many "
+            "(counted in enterprises: the same at any scale.firm_weight)")
     urban_output_premium: float = param(2.0, "ratio", (1.0, 10.0), (1.5, 3.0),
                                         source="assumption: non-farm output per person in towns vs villages",
                                         doc="Base-year firm output per person in centres and towns relative to villages")
@@ -355,8 +391,8 @@ class EconomyParams(_Validated):
                                          doc="Capital of a profit-driven entrant relative to the mean capital of the "
                                              "firms in its settlement")
     max_entry_multiple: float = param(3.0, "ratio", (1.0, 100.0), (2.0, 5.0), source="assumption",
-                                      doc="Entry in a settlement is at most this multiple of its base rate, however "
-                                          "much its profitability grew")
+                                      doc="Entry in a settlement and sector is at most this multiple of its base rate, "
+                                          "however much its expected profit grew")
     mining_rayon: str = param("Jeti-Oguz", "rayon", source="Kumtor gold mine (S_24KG_KUMTOR)",
                               doc="Rayon whose villages hold the exogenous mining output (mining_output_som)")
 
@@ -436,6 +472,17 @@ class MigrationParams(_Validated):
                "Naryn -1.1k, at 6 (0.02) 40-49k and -2.8k; plausible range: the weights that keep both targets; "
                "was 2.0, an assumption (Harris & Todaro 1970 expected income)",
         doc="Weight of ln(real expected earnings) of a destination in the choice of where to live")
+    mover_gain_share: float = param(
+        0.2, "fraction of the log gap", (0.0, 1.0), (0.2, 0.5),
+        source="sorting (issue 22, returns): with individual fixed effects the rural-urban productivity gap falls "
+               "by about 80% (Hicks, Kleemans, Li & Miguel 2021, JEEA 19: 1522-1555, Kenya and Indonesia), so a "
+               "mover gains about 0.2 of the log gap between places; about half of spatial wage disparities is "
+               "sorting in France (Combes, Duranton & Gobillon 2008, JUE 63: 723-742), the upper end 0.5; "
+               "Lagakos 2020 (JEP 34(3)) reviews both",
+        doc="Share of the log gap in expected earnings between origin and destination that a moving household's "
+            "labour gains in output (its efficiency is multiplied by (origin / destination)^(1 - share)); the "
+            "choice of where to move is unchanged (income_weight on the places' earnings is fitted to the "
+            "observed flows); 1: a mover produces as the destination's residents (regsim before this change)")
     distance_elasticity: float = param(1.0, "utility per log km", (0.0, 5.0), (0.5, 1.5),
                                        source="gravity distance elasticity about -1")
     moving_cost: float = param(3.0, "utility", (0.0, 20.0), (2.0, 5.0), source="assumption",
@@ -588,23 +635,47 @@ class PolicyParams(_Validated):
                                            "Efficient': about 30% of the potential value of public investment is "
                                            "lost to inefficiency on average (upper end)",
                                     doc="Share of allocated money lost to administration and leakage")
-    # absorption capacity: no execution data by kind of settlement were found; the evidence is on
-    # execution rates (spent / budgeted in a year): the 2017 state investment programme 71% (27.8 of
-    # 39 bn som; S_KABAR_PIP2017), domestic capital budgets in Sub-Saharan Africa about 70% in
-    # 2009-2015 (World Bank). At the defaults the regional budget is absorbed almost in full (97-100% a
-    # year in 2018-2025 for concentrated, uniform equalisation and the Concept; needs-based 63-94%);
-    # the lower ends (a fifth of the defaults) give 55-100% in the first year and 17-56% in 2025
-    # (docs/ODD.md 7.2), so the sensitivity ranges cover the observed execution
-    absorption_share_city: float = param(0.04, "fraction of own output", (0.0, 1.0), (0.008, 0.08),
-                                         source="assumption (Becker, Egger & von Ehrlich 2013); range covers "
-                                                "observed capital-budget execution of about 70% (S_KABAR_PIP2017)",
-                                         doc="Capital and centres' yearly absorption capacity")
-    absorption_share_town: float = param(0.03, "fraction of own output", (0.0, 1.0), (0.006, 0.06),
-                                         source="assumption; range covers observed capital-budget execution of "
-                                                "about 70% (S_KABAR_PIP2017)")
+    # absorption (issue 22 item 5). Evidence, mapped to two parameters:
+    # * execution_rate: the share of the money on offer (this year's allocation net of loss plus what
+    #   was carried in) that a settlement spends in the year. Observed: the 2017 state investment
+    #   programme spent 27.8 of 39 bn som (71%; S_KABAR_PIP2017), the unspent part rolling over, with a
+    #   stable backlog (unfinished capital construction 7.7 bn som in 2016, 8.5 bn in 2017: same source)
+    #   and "systematic under-execution" of the programme noted since the 2003 strategy (NPRS 2003-2005
+    #   para. 315); domestic capital budgets in Sub-Saharan Africa about 70% a year in 2009-2015 (World
+    #   Bank). A ratio that stays near 70% year after year while money rolls over is a LAG (money spent
+    #   late), not a ceiling below the flow: with a ceiling below the yearly flow the carried-over stock
+    #   grows and the ratio falls every year. With carry-over, a rate r leaves a steady backlog of
+    #   (1 - r) / r = 0.41 years of money at r = 0.71.
+    # * absorption_share_*: the most a settlement can spend in a year whatever it is offered (a level,
+    #   share of own output), which binds only for budgets several times the default. Evidence bounds it
+    #   from above: in 2017 the whole country executed public investment of 27.8 bn som = 5.2% of GDP
+    #   (S_KABAR_PIP2017, national_macro.csv gdp_current_som 530.5 bn); the defaults let a place add
+    #   regional money of 3-4% of its output a year in towns and centres (about two thirds of what the
+    #   whole state programme executes per unit of GDP) and 1.5% in villages, whose ayil okmotus have
+    #   thin administrations (84% subsidised, S_TCA_IMBALANCE); no execution data by kind of settlement
+    #   were found (subnational PEFA assessments of 2019-2021, e.g. Krupskaya ayil okmotu, exist but
+    #   their figures were not read), so the split by kind stays an assumption
+    execution_rate: float = param(
+        0.71, "fraction of money on offer per year", (0.0, 1.0), (0.6, 1.0),
+        source="2017 state investment programme executed 71% (27.8 of 39 bn som) with the rest rolled over "
+               "(S_KABAR_PIP2017); about 70% a year for domestic capital budgets in Sub-Saharan Africa "
+               "2009-2015 (World Bank); 1.0 = transfers paid out in full (the pre-issue-22 behaviour)",
+        doc="Share of the money on offer to a settlement (this year's allocation net of loss plus money carried "
+            "in) it spends in the year; the rest is carried over (or reallocated). Capped also by the "
+            "absorption shares. Cash transfers are paid in full")
+    absorption_share_city: float = param(0.04, "fraction of own output", (0.0, 1.0), (0.008, 0.052),
+                                         source="assumption bounded by evidence: at most the 5.2% of GDP the "
+                                                "country executed in public investment in 2017 (S_KABAR_PIP2017); "
+                                                "Becker, Egger & von Ehrlich 2013 on absorptive capacity",
+                                         doc="Capital and centres' yearly absorption capacity (a ceiling; "
+                                             "binds for large budgets)")
+    absorption_share_town: float = param(0.03, "fraction of own output", (0.0, 1.0), (0.006, 0.052),
+                                         source="assumption bounded by evidence: at most the 5.2% of GDP the "
+                                                "country executed in public investment in 2017 (S_KABAR_PIP2017)")
     absorption_share_village: float = param(0.015, "fraction of own output", (0.0, 1.0), (0.003, 0.04),
-                                            source="assumption: ayil aimaks have thin administrations; range covers "
-                                                   "observed capital-budget execution of about 70% (S_KABAR_PIP2017)")
+                                            source="assumption: ayil okmotus have thin administrations (84% "
+                                                   "subsidised, S_TCA_IMBALANCE); below the 5.2% of GDP the country "
+                                                   "executed in public investment in 2017 (S_KABAR_PIP2017)")
     unabsorbed: str = param("carry_over", "name", choices=("carry_over", "reallocate"),
                             source="issue 13: only administrative leakage is lost",
                             doc="Money a settlement cannot absorb: 'carry_over' keeps it for the same settlement "

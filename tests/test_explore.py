@@ -74,6 +74,7 @@ def test_live_view_caches_runs_and_its_toml_reproduces_the_numbers(tmp_path):
     view = session.live_view(cache, a, b, replications=2, progress=lambda d, t: seen.append((d, t)))
     assert view.ran == 6 and seen[-1] == (6, 6)
     assert {"map_income", "map_poverty", "paths", "frontier", "bands"} <= set(view.images)
+    assert {"map_ab_income", "map_ab_poverty"} <= set(view.images)  # B is pinned: the map of A versus B
     assert all(image.startswith(b"\x89PNG") for image in view.images.values())
     assert set(view.runs["choice"]) == {"A", "B", "none"} and len(view.runs) == 6
     assert set(view.verdicts.replications) == {2}

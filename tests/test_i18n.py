@@ -106,6 +106,8 @@ def test_russian_report_has_no_english_sentence_and_opens_with_the_answer(russia
 def test_printed_pdf_keeps_every_column_of_the_pairwise_and_headline_tables(russian, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    from regsim.reporting import plots
+
     assert main(["report", str(russian), "--lang", "ru", "--pdf"]) == 0
     assert (russian / "report.pdf").read_bytes().startswith(b"%PDF")
     with sync_playwright() as p:  # the A4 page less its margins (190 mm wide), as print lays it out
@@ -118,6 +120,13 @@ def test_printed_pdf_keeps_every_column_of_the_pairwise_and_headline_tables(russ
                 "c => {const t = document.querySelector('table.' + c); const r = t.getBoundingClientRect();"
                 " return [r.right, document.documentElement.clientWidth, t.rows[0].cells.length];}", cls)
             assert columns >= 3 and right <= width + 1, f"table.{cls} is {right:.0f} px wide on a {width} px page"
+        # every figure's smallest text, at the size the figure is printed (PNG at EMBED_DPI, 96 CSS px an inch)
+        images = page.evaluate("() => [...document.querySelectorAll('img')].map(i => [i.alt, "
+                               "Number(i.dataset.fontPt), i.getBoundingClientRect().width, i.naturalWidth])")
+        assert len(images) >= 10
+        for alt, font_pt, shown_px, natural_px in images:
+            printed = font_pt * shown_px * plots.EMBED_DPI / (96 * natural_px)
+            assert printed >= plots.MIN_PRINT_PT - 0.05, f"{alt}: smallest text prints at {printed:.1f} pt"
         browser.close()
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(russian / "report.pdf"), "-"], capture_output=True, text=True,
@@ -128,8 +137,17 @@ def test_printed_pdf_keeps_every_column_of_the_pairwise_and_headline_tables(russ
 
 @pytest.mark.slow
 def test_russian_terminal_summary(russian, capsys):
+    capsys.readouterr()
     assert main(["report", str(russian), "--lang", "ru"]) == 0
+    assert capsys.readouterr().out.startswith("отчёт: ")  # the CLI's own lines speak Russian too
+    from regsim.batch.compare import CompareResult, CompareSettings, Rounds
     from regsim.reporting import analysis, report
+
+    with i18n.using("ru"):
+        done = CompareResult(rounds=Rounds(replications=[10, 20], undecided=[3, 0], stopped="decided"), labels=6,
+                             runs_done_now=120, seconds=96.0)
+        line = done.message(CompareSettings(scenario="baseline", strategies=("none",), replications=None))
+    assert line.startswith("прогонов: 120 (20 повторений x 6 стратегий") and not ENGLISH_RUN.findall(line)
 
     with i18n.using("ru"):
         text = report.terminal_text(analysis.load(russian))
@@ -156,12 +174,28 @@ def test_map_colours_only_settlements_whose_interval_excludes_zero(russian):
     assert (change.decided == ((change.low > 0) | (change.high < 0))).all()
     part = change[change.label.isin(["concentrated", "equalisation_uniform"])]
     fig = plots.plot_maps(comp.world, part, title="")
-    first = fig.axes[0]
+    first = fig.axes[1]  # the key map comes first
     grey, coloured = first.collections[0], first.collections[1]
     undecided = int((~part[part.label == part.label.iloc[0]].decided).sum())
     assert len(grey.get_offsets()) == undecided and len(coloured.get_offsets()) == len(comp.world) - undecided
     assert np.allclose(grey.get_facecolors()[:, :3], to_rgb(plots.UNDECIDED_GREY))
     plots.close_all()
+
+    # the explorer's map of A versus B (B pinned) greys the settlements where A and B cannot be told apart
+    from regsim.explore import views
+
+    versus = analysis.settlement_change_interval(comp, confidence=views.CONFIDENCE, reference="equalisation_uniform")
+    versus = versus[versus.label == "concentrated"]
+    wide = s.pivot_table(index="replication", columns="label", values="value")
+    mean, _sd, low, high = paired.t_interval(
+        100 * (wide.concentrated / wide.equalisation_uniform - 1).to_numpy(), views.CONFIDENCE)
+    row = versus[versus.settlement_id == row.settlement_id].iloc[0]
+    assert np.isclose(row.value, mean) and np.isclose(row.low, low) and np.isclose(row.high, high)
+    ax = views.map_figure(comp, "concentrated", "equalisation_uniform", "income").axes[0]
+    grey, coloured = ax.collections[0], ax.collections[1]
+    assert len(grey.get_offsets()) == int((~versus.decided).sum())
+    assert len(coloured.get_offsets()) == int(versus.decided.sum())
+    assert len(ax.get_lines()) >= 8  # the oblast outlines
 
 
 def test_pdf_without_a_browser_says_what_to_install(monkeypatch, tmp_path):

@@ -285,3 +285,12 @@ def test_unspent_money_and_gdp_gain_per_som_absorbed():
     assert list(flags) == ["b"] and flags["b"][0] == pytest.approx(0.19)
     note = paired.unspent_note("b", *flags["b"], 2040)
     assert note.startswith("b left 19% of its budget unspent by 2040") and "per som absorbed is 0.292" in note
+
+
+def test_return_flags_name_place_based_strategies_outside_the_evidence_band():
+    # issue 24 keeps the last-year GDP gain per som absorbed within 0.02-0.25; a strategy outside is named
+    whole = pd.DataFrame({"label": ["none", "a", "b", "c", "cash_transfers", "d"],
+                          "gdp_end_gain_per_som_absorbed": [np.nan, 0.10, 0.005, 0.30, 0.001, np.nan]})
+    flags = paired.return_flags(whole)
+    assert flags == {"b": pytest.approx(0.005), "c": pytest.approx(0.30)}
+    assert paired.return_flags(whole.drop(columns="gdp_end_gain_per_som_absorbed")) == {}

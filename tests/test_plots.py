@@ -8,6 +8,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from regsim.data.loader import load_kyrgyz_data, load_oblast_boundaries
 from regsim.reporting import plots
 
 
@@ -61,4 +62,47 @@ def test_maps_one_panel_per_label_and_unknown_ids_fail():
     assert "growth centres and oblasts" in titles  # the key panel names the centres
     with pytest.raises(ValueError, match="missing from world"):
         plots.plot_maps(world(), pd.DataFrame({"label": ["a"], "settlement_id": [99], "value": [1.0]}), "t")
+    plots.close_all()
+
+
+def _inside(feature: dict, lon: float, lat: float) -> bool:
+    from matplotlib.path import Path as Outline
+
+    return any(Outline(polygon[0]).contains_point((lon, lat))
+               and not any(Outline(hole).contains_point((lon, lat)) for hole in polygon[1:])
+               for polygon in feature["geometry"]["coordinates"])
+
+
+def test_oblast_outlines_are_embedded_small_and_hold_every_rayon():
+    from importlib import resources
+
+    from regsim.data.loader import BOUNDARIES_FILE, OBLAST_ORDER
+
+    size = len(resources.files("regsim.data").joinpath(BOUNDARIES_FILE).read_bytes())
+    assert 5_000 < size < 60_000  # simplified: a few tens of KB
+    outlines = {f["properties"]["unit"]: f for f in load_oblast_boundaries()["features"]}
+    assert set(outlines) == set(OBLAST_ORDER) - {"Osh city"}  # Osh city lies inside Osh oblast
+    # the centroids of the 40 rayon polygons (WFP, an independent source) lie in their oblast's outline
+    rayons = pd.read_csv(resources.files("regsim.data").joinpath("rayons.csv"))
+    outside = [r.rayon for r in rayons.itertuples() if not _inside(outlines[r.oblast], r.centroid_lon, r.centroid_lat)]
+    assert not outside, outside
+    for unit, (lon, lat) in plots.OBLAST_LABEL_AT.items():  # every oblast name is written inside its oblast
+        assert _inside(outlines[unit], lon, lat), unit
+
+
+def test_key_map_draws_the_outlines_and_names_every_centre_and_oblast():
+    centres = load_kyrgyz_data().centres
+    world_ = pd.DataFrame({"settlement_id": range(20), "name": centres.name,
+                           "kind": ["capital"] + ["growth_centre"] * 19, "lat": centres.latitude,
+                           "lon": centres.longitude, "population_2017": centres.pop_2017})
+    change = pd.DataFrame({"label": "concentrated", "settlement_id": range(20), "value": np.linspace(-1, 1, 20),
+                           "decided": [True, False] * 10})
+    fig = plots.plot_maps(world_, change, "title")
+    key = next(ax for ax in fig.axes if ax.get_title() == "growth centres and oblasts")
+    texts = {t.get_text() for t in key.texts}
+    assert set(centres.name) <= texts
+    assert {"Naryn oblast", "Batken oblast", "Issyk-Kul oblast"} <= texts
+    rings = sum(len(polygon) for f in load_oblast_boundaries()["features"] for polygon in f["geometry"]["coordinates"])
+    panel = next(ax for ax in fig.axes if ax.get_title().startswith("20 centres"))
+    assert len(key.get_lines()) == len(panel.get_lines()) == rings  # outlines on every panel
     plots.close_all()

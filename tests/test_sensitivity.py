@@ -27,6 +27,7 @@ ISSUE_13 = (
     "policy.absorption_share_town",
     "policy.absorption_share_village",
     "policy.admin_loss_share",
+    "policy.execution_rate",
 )
 
 

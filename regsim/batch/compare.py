@@ -36,6 +36,7 @@ import regsim.reporting.paired as paired
 from regsim.batch import run_batch, store
 from regsim.batch.experiment import parse
 from regsim.errors import ExperimentError
+from regsim.i18n import _, number
 from regsim.params import DEFAULT_SEED
 
 DEFAULT_REPLICATIONS: Final = 10
@@ -216,20 +217,23 @@ class CompareResult:
         return self.rounds.stopped != "failed"
 
     def message(self, settings: CompareSettings) -> str:
-        """One paragraph for the terminal: runs, rounds and why they stopped."""
+        """One paragraph for the terminal (in the current language): runs, rounds and why they stopped."""
         runs = self.rounds.final * self.labels
-        text = (f"{runs} runs ({self.rounds.final} replications x {self.labels} strategies; {self.runs_done_now} "
-                f"run now in {self.seconds:.0f} s)")
+        text = _("{runs} runs ({replications} replications x {labels} strategies; {now} run now in {seconds} s)")
+        text = text.format(runs=runs, replications=self.rounds.final, labels=self.labels, now=self.runs_done_now,
+                           seconds=f"{self.seconds:.0f}")
         if not settings.auto:
             return text + "."
-        steps = ", ".join(f"{k} ({u} undecided)" for k, u in zip(self.rounds.replications, self.rounds.undecided,
-                                                                  strict=True))
-        why = ("every headline pairwise difference is decided" if self.rounds.stopped == "decided" else
-               f"the cap of {settings.max_replications} replications was reached with "
-               f"{self.rounds.undecided[-1] if self.rounds.undecided else '?'} headline difference(s) undecided")
-        within = (" as a family, Holm-corrected over the headline table" if settings.correction == "holm" else "")
-        return (f"{text}; replications auto: rounds {steps}; stopped because {why} (each look at "
-                f"{settings.interval_confidence:.1%}{within}, over {len(settings.schedule())} planned looks).")
+        steps = ", ".join(_("{k} ({u} undecided)").format(k=k, u=u)
+                          for k, u in zip(self.rounds.replications, self.rounds.undecided, strict=True))
+        why = (_("every headline pairwise difference is decided") if self.rounds.stopped == "decided" else
+               _("the cap of {cap} replications was reached with {n} headline difference(s) undecided").format(
+                   cap=settings.max_replications, n=self.rounds.undecided[-1] if self.rounds.undecided else "?"))
+        within = _(" as a family, Holm-corrected over the headline table") if settings.correction == "holm" else ""
+        return _("{text}; replications auto: rounds {steps}; stopped because {why} (each look at {confidence}{within}, "
+                 "over {looks} planned looks).").format(text=text, steps=steps, why=why,
+                                                        confidence=number(100 * settings.interval_confidence, 1) + "%",
+                                                        within=within, looks=len(settings.schedule()))
 
 
 def write_record(out: Path, settings: CompareSettings, rounds: Rounds) -> None:

@@ -30,6 +30,7 @@ from regsim.batch.executors import (
 )
 from regsim.batch.experiment import Experiment, design, parse, run_overrides
 from regsim.errors import ExperimentError
+from regsim.i18n import _
 from regsim.scenario import locate
 
 MAX_RUNS: Final = 100_000  # larger designs need allow_large (--allow-large)
@@ -226,7 +227,7 @@ def _run_specs(specs: list[RunSpec], label: str, executor: str, workers: int, sc
     if progress and specs:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(specs), desc=label, unit="run", file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=len(specs), desc=label, unit=_("run"), file=sys.stderr, dynamic_ncols=True)
     try:
         for outcome in run_specs(specs, executor, workers, scheduler) if specs else []:
             counts[outcome.status] += 1

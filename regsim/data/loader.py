@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -185,6 +187,36 @@ def _check_roads(roads: pd.DataFrame, nodes: set[str]) -> None:
         if unknown:
             raise DataError(f"roads.csv: column {column!r} names unknown node(s) {', '.join(unknown)}; "
                             "nodes must be growth centres or road_waypoints.csv names")
+
+
+BOUNDARIES_FILE = "oblast_boundaries.geojson"
+"""Simplified oblast outlines (Natural Earth admin-1, public domain; see SOURCES.md)."""
+
+
+@functools.cache
+def load_oblast_boundaries() -> dict[str, Any]:
+    """The oblast outlines as a GeoJSON FeatureCollection, in degrees (WGS 84 longitude, latitude).
+
+    One MultiPolygon feature per unit of ``oblasts.csv`` that Natural Earth draws (the seven oblasts and
+    Bishkek; Osh city lies inside Osh oblast). Properties: ``unit``, ``iso_3166_2``, ``source_name`` and
+    ``label`` ([lon, lat] where the name is written). Cached: do not modify the result.
+
+    Raises:
+        DataError: if the file is missing, not GeoJSON, or names a unit that oblasts.csv lacks.
+    """
+    try:
+        collection = json.loads(_read_text(BOUNDARIES_FILE))
+    except json.JSONDecodeError as err:
+        raise DataError(f"{BOUNDARIES_FILE}: not valid JSON ({err.msg}, line {err.lineno})") from None
+    if collection.get("type") != "FeatureCollection" or not collection.get("features"):
+        raise DataError(f"{BOUNDARIES_FILE}: expected a GeoJSON FeatureCollection with features")
+    for feature in collection["features"]:
+        unit = feature.get("properties", {}).get("unit")
+        if unit not in OBLAST_ORDER:
+            raise DataError(f"{BOUNDARIES_FILE}: feature unit {unit!r} is not one of {', '.join(OBLAST_ORDER)}")
+        if feature.get("geometry", {}).get("type") != "MultiPolygon":
+            raise DataError(f"{BOUNDARIES_FILE}: the geometry of {unit} must be a MultiPolygon")
+    return collection
 
 
 CRUDE_BIRTH_RATE_BOUNDS = (5.0, 50.0)

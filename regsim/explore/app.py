@@ -142,6 +142,9 @@ def Figures(view: session.View, measure: str, set_measure: Any, on_more: Any = N
                                    on_value=lambda v: set_measure(next(k for k, w in shown.items() if w == v)))
         if f"map_{measure}" in view.images:
             Picture(view.images[f"map_{measure}"])
+        if f"map_ab_{measure}" in view.images:
+            solara.Text(_("A versus B, settlement by settlement:"), classes=["regsim-map-ab"])
+            Picture(view.images[f"map_ab_{measure}"])
     with solara.Card(_("Headline outcomes by year, as differences versus no budget"), classes=["regsim-paths"]):
         Picture(view.images["paths"])
     with solara.Card(_("Growth-equity frontier"), classes=["regsim-frontier"], style={"max-width": "760px"}):
@@ -252,8 +255,9 @@ def SavedPage() -> None:
         paragraph([(str(saved.folder), True), (": " + _("nothing runs here; every number is read from the folder"),
                                                False)])
         solara.Select(label="A", values=labels, value=a, on_value=set_a)
-        solara.Select(label=_("B (optional)"), values=["(none chosen)", *labels], value=b or "(none chosen)",
-                      on_value=lambda v: set_b(None if v == "(none chosen)" else v))
+        unset = _("(none chosen)")
+        solara.Select(label=_("B (optional)"), values=[unset, *labels], value=b or unset,
+                      on_value=lambda v: set_b(None if v == unset else v))
         solara.Select(label=_("Reference"), values=labels, value=reference, on_value=set_reference)
     heading(f"regsim explore: {Path(saved.folder).name}", 2)
     paragraph([("A: ", True), (a, False), *([(" · B: ", True), (b, False)] if b else []),

@@ -76,6 +76,8 @@ def _figures(comp: Comparison, shown: Sequence[str], reference: str, frontier: p
     if has_settlements:
         for measure in views.MAP_MEASURES:
             images[f"map_{measure}"] = png(views.map_figure(comp, shown[0], reference, measure))
+            if len(shown) > 1:  # B pinned: where A differs from B, settlement by settlement
+                images[f"map_ab_{measure}"] = png(views.map_figure(comp, shown[0], shown[1], measure))
         images["bands"] = png(views.bands_figure(comp, shown, reference))
     else:
         notes.append(_("this batch has no settlement results: no map and no distance bands (run it with outputs = "

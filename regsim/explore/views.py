@@ -16,13 +16,15 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from regsim.i18n import _, ngettext, number
 from regsim.reporting import paired
-from regsim.reporting.analysis import Comparison
-from regsim.reporting.plots import DIVERGING, colour_for
+from regsim.reporting.analysis import Comparison, settlement_change_interval
+from regsim.reporting.names import place, short
+from regsim.reporting.plots import DIVERGING, UNDECIDED_GREY, colour_for, draw_oblasts
 
 CHOICE_COLOURS: Final = {"A": "#0072B2", "B": "#D55E00"}  # Okabe-Ito blue and vermillion
 CONFIDENCE: Final = paired.DEFAULT_CONFIDENCE
@@ -36,11 +38,14 @@ def _metric_title(metric: str) -> str:
             "theil_between_oblasts": _("Theil index between oblasts")}[metric]
 
 
-def _map_title(measure: str) -> str:
+def _map_title(measure: str, reference: str = paired.BASELINE) -> str:
     """The colour bar title of a map measure."""
-    return {"income": _("income per person vs no budget, %"), "poverty": _("poverty rate vs no budget, points")}[
-        measure]
-MAP_ASPECT: Final = 1.0 / math.cos(math.radians(41.5))  # km per degree of longitude at Kyrgyz latitudes
+    if reference == paired.BASELINE:
+        return {"income": _("income per person vs no budget, %"),
+                "poverty": _("poverty rate vs no budget, points")}[measure]
+    return {"income": _("income per person vs {reference}, %"),
+            "poverty": _("poverty rate vs {reference}, points")}[measure].format(reference=short(reference))
+MAP_ASPECT: Final = 1.0 / math.cos(math.radians(41.5))  # degrees of latitude per degree of longitude at 41.5 N
 
 
 def colour(label: str) -> str:
@@ -85,31 +90,47 @@ def settlement_change(comp: Comparison, label: str, reference: str, measure: str
 
 def map_figure(comp: Comparison, label: str, reference: str = paired.BASELINE, measure: str = "income",
                title: str | None = None) -> Figure:
-    """Map of the settlements: size = population, colour = change versus the reference, last year."""
+    """Map of the settlements, last year: size = population, colour = mean paired change versus the reference.
+
+    A settlement is coloured only where the :data:`CONFIDENCE` interval of its change excludes zero, grey
+    otherwise (as in the report); trunk roads and oblast outlines are drawn, the two big cities named. ``reference``
+    may be ``none`` or the other choice (the A-versus-B map when B is pinned).
+    """
     data = settlement_change(comp, label, reference, measure)
-    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
+    interval = settlement_change_interval(comp, MAP_MEASURES[measure], confidence=CONFIDENCE, reference=reference,
+                                          relative=measure == "income")
+    interval = interval[interval.label == label].set_index("settlement_id")
+    data = data.assign(decided=interval.decided.reindex(data.settlement_id).fillna(False).to_numpy(bool))
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
     if comp.roads is not None and len(comp.roads):
         trunk = comp.roads[~comp.roads.synthetic] if "synthetic" in comp.roads else comp.roads
         for row in trunk.itertuples():
-            ax.plot([row.lon1, row.lon2], [row.lat1, row.lat2], color="#cccccc", linewidth=0.6, zorder=1)
-    values = data.change.replace([np.inf, -np.inf], np.nan)
+            ax.plot([row.lon1, row.lon2], [row.lat1, row.lat2], color="#dddddd", linewidth=0.6, zorder=1)
+    draw_oblasts(ax, labels=True, fontsize=8)
+    values = data.change.replace([np.inf, -np.inf], np.nan).where(data.decided)
     limit = float(np.nanpercentile(np.abs(values), 95)) if values.notna().any() else 1.0
     limit = max(limit, 1e-6)
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
     size = 6 + 220 * np.sqrt(data.population / data.population.max())
     centre = data.kind.isin(["capital", "growth_centre"]).to_numpy()
-    points = ax.scatter(data.lon, data.lat, s=size, c=values, cmap=DIVERGING,
-                        norm=TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit), zorder=2,
-                        edgecolors=np.where(centre, "black", "none"), linewidths=0.7)
-    for row in data[data.kind == "capital"].itertuples():
-        ax.annotate(row.name, (row.lon, row.lat), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    decided = data.decided.to_numpy()
+    ax.scatter(data.lon[~decided], data.lat[~decided], s=size[~decided], color=UNDECIDED_GREY, zorder=2,
+               edgecolors=np.where(centre[~decided], "black", "none"), linewidths=0.7)
+    ax.scatter(data.lon[decided], data.lat[decided], s=size[decided], c=values[decided], cmap=DIVERGING, norm=norm,
+               zorder=3, edgecolors=np.where(centre[decided], "black", "none"), linewidths=0.7)
+    for row in data[data.name.isin(["Bishkek", "Osh"])].itertuples():
+        ax.annotate(place(str(row.name)), (row.lon, row.lat), textcoords="offset points", xytext=(5, 5), fontsize=9,
+                    zorder=5)
     ax.set_aspect(MAP_ASPECT)
     ax.set_axis_off()
-    fig.colorbar(points, ax=ax, shrink=0.8, label=_map_title(measure))
+    fig.colorbar(ScalarMappable(norm=norm, cmap=DIVERGING), ax=ax, shrink=0.8,
+                 label=_map_title(measure, reference) + "\n" + _("grey: interval includes zero"))
     n = n_note(comp, [label], reference)
-    ax.set_title(title or _("{label} vs {reference}, {year}: mean of {n}; size = population, ringed = growth "
-                            "centres").format(label=label, reference=reference, year=comp.last_year, n=n),
-                 fontsize=9)
+    ax.set_title(title or _("{label} vs {reference}, {year}: mean of {n}\n{share} of places decided; size = "
+                            "population, ringed = growth centres").format(
+        label=short(label), reference=short(reference), year=comp.last_year, n=n, share=f"{decided.mean():.0%}"),
+        fontsize=9)
     return fig
 
 

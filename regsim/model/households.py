@@ -8,10 +8,11 @@ about 40x slower (model brief 3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
-import scipy.sparse as sp
+
+from regsim.model import kernels
 
 SPARE_FACTOR = 1.1  # preallocated rows per initial household row (more rows cost time in every vector step)
 GROWTH_DIVISOR = 5  # a full table grows by a fifth: amortised O(1) per row, little idle capacity
@@ -34,6 +35,9 @@ class Households:
         employed: Members in wage jobs, persons.
         farming: Members farming, persons.
         skill: Earnings multiplier (log-normal, mean 1), fixed for the household.
+        efficiency: Labour in efficiency units per member, 1 in 2017; a move multiplies it by
+            ``(origin / destination expected earnings)^(1 - migration.mover_gain_share)``, so a mover
+            produces only that share of the log gap between the two places (sorting, issue 22).
         u_labour: A fixed uniform draw deciding rounding of labour-force membership.
         wage_som, farm_som, transfer_som, remittance_som: Income by source this year, som (as the
             household survey records it: wages and farm income are the accounts' flows times the
@@ -50,6 +54,7 @@ class Households:
     employed: np.ndarray
     farming: np.ndarray
     skill: np.ndarray
+    efficiency: np.ndarray
     u_labour: np.ndarray
     wage_som: np.ndarray
     farm_som: np.ndarray
@@ -57,7 +62,6 @@ class Households:
     remittance_som: np.ndarray
     surplus_som: np.ndarray
     weight: int
-    _members: sp.csr_matrix | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls, capacity: int, weight: int) -> Households:
@@ -71,6 +75,7 @@ class Households:
             employed=np.zeros(capacity, np.int16),
             farming=np.zeros(capacity, np.int16),
             skill=np.ones(capacity, np.float32),
+            efficiency=np.ones(capacity, np.float32),
             u_labour=np.zeros(capacity, np.float32),
             wage_som=np.zeros(capacity, np.float32),
             farm_som=np.zeros(capacity, np.float32),
@@ -92,7 +97,6 @@ class Households:
 
     def free_rows(self, n: int) -> np.ndarray:
         """Indices of ``n`` dead rows, growing the table if needed (amortised O(1) per row)."""
-        self.invalidate()  # the caller fills these rows
         free = np.flatnonzero(~self.alive)
         if len(free) < n:
             self._grow(max(self.capacity // GROWTH_DIVISOR, n - len(free) + 1))
@@ -104,7 +108,7 @@ class Households:
             column = getattr(self, f.name)
             if isinstance(column, np.ndarray):
                 pad = np.zeros(extra, column.dtype)
-                if f.name == "skill":
+                if f.name in ("skill", "efficiency"):
                     pad[:] = 1.0
                 setattr(self, f.name, np.concatenate([column, pad]))
 
@@ -112,45 +116,24 @@ class Households:
         """Members living at home, persons per row (0 for dead rows)."""
         return self.size - self.abroad  # dead rows hold zeros
 
-    def invalidate(self) -> None:
-        """Forget the settlement membership index: call after changing ``alive`` or ``settlement``.
-
-        :meth:`free_rows`, :meth:`clear` and :meth:`relocate` call it; code that writes those two
-        columns otherwise must too (``tests/test_invariants.py`` checks the sums every year).
-        """
-        self._members = None
-
     def relocate(self, settlement: np.ndarray) -> None:
         """Replace the settlement column (households moved)."""
         self.settlement = np.asarray(settlement, dtype=SETTLEMENT_INDEX)
-        self.invalidate()
-
-    def members(self, n_settlements: int) -> sp.csr_matrix:
-        """Sparse (settlements x rows) matrix holding the weight where a living row resides.
-
-        Built once per change of residence (about 0.7 ms at 150k rows) and reused by every
-        per-settlement sum until households move, are born into new rows or leave.
-        """
-        if self._members is None or self._members.shape != (n_settlements, self.capacity):
-            rows = np.flatnonzero(self.alive)
-            data = np.full(len(rows), float(self.weight))
-            self._members = sp.csr_matrix((data, (self.settlement[rows], rows)),
-                                          shape=(n_settlements, self.capacity))
-        return self._members
 
     def per_settlement(self, values: np.ndarray, n_settlements: int) -> np.ndarray:
         """Sum of a per-row quantity over the living rows of each settlement, in real (weighted) units.
 
-        A sparse product with :meth:`members`: rows are mostly ordered by settlement, and
-        ``np.bincount`` over such runs of equal bins serialises on one memory cell (10x slower,
-        measured); the row-wise sparse sum accumulates in a register instead.
+        One compiled pass over the rows (:func:`regsim.model.kernels.settlement_sums`), in the
+        column's own dtype (no float64 copy); the same additions in the same order as the sparse
+        settlement x row product it replaced, so bit for bit the same sums, and nothing to rebuild
+        when households move or rows are filled.
         """
-        return self.members(n_settlements) @ np.asarray(values, dtype=np.float64)
+        return kernels.settlement_sums(self.settlement, self.alive, float(self.weight), n_settlements,
+                                       np.asarray(values))
 
     def clear(self, rows: np.ndarray) -> None:
         """Mark rows dead and zero their counts and incomes (the invariant ``per_settlement`` relies on)."""
         self.alive[rows] = False
-        self.invalidate()
         for column in (self.size, self.abroad, self.labour, self.employed, self.farming,
                        self.wage_som, self.farm_som, self.transfer_som, self.remittance_som, self.surplus_som):
             column[rows] = 0
@@ -174,10 +157,9 @@ class Households:
         ``first_member + per_other_member * (present - 1)`` in expectation: larger households
         have more children, so fewer workers per member.
         """
-        present = self.present()
-        expected = np.where(present > 0, first_member + per_other_member * (present - 1), 0.0)
-        labour = np.floor(expected + self.u_labour).astype(np.int16)
-        return np.clip(labour, 0, present).astype(np.int16)  # dead rows: present 0
+        # floor(expected + u) in float64 where someone is at home, clipped to [0, at home]: one compiled pass
+        return kernels.labour_force(self.size, self.abroad, self.u_labour, float(first_member),
+                                    float(per_other_member))  # dead rows: nobody at home, 0
 
     def update_labour(self, first_member: float, per_other_member: float) -> None:
         """Set the labour force from the members at home (at the start of the year's labour market)."""
@@ -189,6 +171,4 @@ class Households:
         The labour force grows (births, returns) only when the next labour market opens, so that
         newcomers are not counted as unemployed before they could look for work.
         """
-        self.labour = np.minimum(self.labour, self.present()).astype(np.int16)
-        self.employed = np.minimum(self.employed, self.labour).astype(np.int16)
-        self.farming = np.minimum(self.farming, self.labour - self.employed).astype(np.int16)
+        kernels.cap_labour(self.size, self.abroad, self.labour, self.employed, self.farming)  # in place, one pass

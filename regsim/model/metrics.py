@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from regsim.data.loader import OBLAST_ORDER
-from regsim.model.processes.incomes import consumption_per_person, price_deflator, remittance_per_migrant
+from regsim.model import kernels
+from regsim.model.processes.incomes import price_deflator, remittance_per_migrant
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -73,83 +74,87 @@ def _memo(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @_memo
+def _household_sums(state: State) -> np.ndarray:
+    """Residents, members at home, income, members abroad, labour force and working per settlement, (6, S).
+
+    One compiled pass over the household table (``kernels.household_sums``) instead of a pass per
+    quantity; each row is the same sum as ``Households.per_settlement`` of that quantity.
+    """
+    hh = state.households
+    return kernels.household_sums(hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.size,
+                                  hh.abroad, hh.labour, hh.employed, hh.farming, hh.wage_som, hh.farm_som,
+                                  hh.surplus_som, hh.transfer_som, hh.remittance_som)
+
+
+@_memo
 def population(state: State) -> np.ndarray:
-    """Residents (de jure) per settlement, persons."""
-    return state.population()
-
-
-@_memo
-def _present_rows(state: State) -> np.ndarray:
-    return state.households.present()
-
-
-@_memo
-def _income_rows(state: State) -> np.ndarray:
-    """Income per household row, som (``Households.income_som``), summed once per recorded year."""
-    return state.households.income_som()
-
-
-@_memo
-def _income_per_person_rows(state: State) -> np.ndarray:
-    return state.households.income_per_person(_income_rows(state))
-
-
-@_memo
-def _consumption_rows(state: State, smoothing: float, deflation: float = 0.0, congestion: float = 0.0) -> np.ndarray:
-    """Consumption per person per row; ``deflation > 0``: in national prices (``incomes.poverty_deflator``)."""
-    mean = _ratio(income_total(state), present(state))  # every living household has a member at home
-    return consumption_per_person(state, smoothing, _income_per_person_rows(state), _present_rows(state), mean,
-                                  price_deflator(state, deflation, congestion))
-
-
-@_memo
-def _present_weights(state: State) -> np.ndarray:
-    """Members at home per row as float64: the weights of every person-weighted sum (converted once a year)."""
-    return _present_rows(state).astype(np.float64)
+    """Residents (de jure) per settlement, persons (``state.population()``)."""
+    return _household_sums(state)[0]
 
 
 @_memo
 def present(state: State) -> np.ndarray:
     """Persons at home per settlement."""
-    return state.households.per_settlement(_present_weights(state), state.n_settlements)
-
-
-@_memo
-def poor_people(state: State, line_som: float, smoothing: float, deflation: float = 0.0,
-                congestion: float = 0.0) -> np.ndarray:
-    """Persons at home below ``line_som`` of consumption per person, per settlement.
-
-    Dead rows and rows with every member abroad have consumption 0 but nobody at home, so they
-    add nothing.
-    """
-    poor = _consumption_rows(state, smoothing, deflation, congestion) < line_som
-    return state.households.per_settlement(np.where(poor, _present_weights(state), 0.0), state.n_settlements)
-
-
-def _consumption(state: State, params: Params) -> np.ndarray:
-    """Consumption per person per row as the survey measures it (in national prices)."""
-    inc = params.incomes
-    return _consumption_rows(state, inc.consumption_smoothing, inc.poverty_price_deflation,
-                             params.economy.congestion_elasticity)
-
-
-def _poor(state: State, params: Params, extreme: bool = False) -> np.ndarray:
-    inc = params.incomes
-    line = inc.extreme_poverty_line_som if extreme else inc.poverty_line_som
-    return poor_people(state, line, inc.consumption_smoothing, inc.poverty_price_deflation,
-                       params.economy.congestion_elasticity)
-
-
-@_memo
-def abroad(state: State) -> np.ndarray:
-    """Household members abroad per settlement (by home), persons."""
-    return state.households.per_settlement(state.households.abroad, state.n_settlements)
+    return _household_sums(state)[1]
 
 
 @_memo
 def income_total(state: State) -> np.ndarray:
     """Household income per settlement, som (all sources)."""
-    return state.households.per_settlement(_income_rows(state).astype(np.float64), state.n_settlements)
+    return _household_sums(state)[2]
+
+
+@_memo
+def abroad(state: State) -> np.ndarray:
+    """Household members abroad per settlement (by home), persons."""
+    return _household_sums(state)[3]
+
+
+@_memo
+def _poverty(state: State, smoothing: float, deflation: float, congestion: float, line_som: float,
+             extreme_line_som: float) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption per person per row (national prices) and the poor per settlement.
+
+    Consumption as ``incomes.consumption_per_person`` computes it (float32, 0 where nobody is at
+    home), deflated by ``incomes.price_deflator`` when ``deflation > 0``; the persons at home
+    below ``line_som`` and below ``extreme_line_som``, shape (2, S). One compiled pass
+    (``kernels.consumption_poverty``). Dead rows and rows with every member abroad have
+    consumption 0 but nobody at home, so they add nothing.
+    """
+    hh = state.households
+    mean = _ratio(income_total(state), present(state))  # every living household has a member at home
+    shared = np.float32(smoothing) * mean.astype(np.float32)
+    price = price_deflator(state, deflation, congestion)
+    price32 = np.zeros(0, np.float32) if price is None else price.astype(np.float32)
+    # the lines in float32, as numpy compares a float32 array with a Python float
+    consumption, poor = kernels.consumption_poverty(
+        hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.size, hh.abroad, hh.wage_som,
+        hh.farm_som, hh.surplus_som, hh.transfer_som, hh.remittance_som, np.float32(1 - smoothing), shared,
+        price32, np.float32(line_som), np.float32(extreme_line_som))
+    return consumption, poor
+
+
+def _poverty_of(state: State, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    inc = params.incomes
+    return _poverty(state, inc.consumption_smoothing, inc.poverty_price_deflation,
+                    params.economy.congestion_elasticity, inc.poverty_line_som, inc.extreme_poverty_line_som)
+
+
+def _gini_consumption(state: State, params: Params) -> float:
+    """``weighted_gini`` of consumption per person, members at home as weights, in one compiled pass."""
+    hh = state.households
+    return _gini_of_buckets(*kernels.gini_buckets_at_home(_consumption(state, params), hh.size, hh.abroad,
+                                                         GINI_BUCKET_SHIFT))
+
+
+def _consumption(state: State, params: Params) -> np.ndarray:
+    """Consumption per person per row as the survey measures it (in national prices)."""
+    return _poverty_of(state, params)[0]
+
+
+def _poor(state: State, params: Params, extreme: bool = False) -> np.ndarray:
+    """Persons at home below the (extreme) poverty line per settlement."""
+    return _poverty_of(state, params)[1][1 if extreme else 0]
 
 
 GINI_BUCKET_SHIFT = 11  # float32 bits dropped per bucket: buckets 2**-12 wide relative to their value
@@ -162,25 +167,23 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     float32, whose bit patterns order like the numbers when non-negative) fall in buckets that keep
     the top 12 mantissa bits, so every value in a bucket lies within a factor 1 + 2**-12 of the
     others. Pairs in different buckets are counted exactly from per-bucket sums of weight and of
-    weight x value (two ``np.bincount``s, O(n), 3-5x faster than ``np.sort``); pairs inside a bucket
+    weight x value (one compiled pass, ``kernels.gini_buckets``, O(n)); pairs inside a bucket
     are counted as ties, which understates G by at most ``2**-12 * max_b W_b / W`` (below 0.00025,
     and about 1e-9 for household data). Zero values have a bucket of their own.
     """
     v32 = np.maximum(values, 0).astype(np.float32, copy=False)  # consumption is float32 already: no copy
     v32 += np.float32(0)  # -0.0 + 0.0 = +0.0: the sign bit would order -0.0 above every value
-    w = np.asarray(weights, dtype=np.float64)
-    vw = v32.astype(np.float64)
-    vw *= w
-    total_vw = float(vw.sum())
-    if len(v32) == 0 or total_vw <= 0:
+    if len(v32) == 0:
         return 0.0
-    # bucket numbers as numpy's index type, which bincount would otherwise convert them to (twice)
-    bucket = np.right_shift(v32.view(np.uint32), GINI_BUCKET_SHIFT, dtype=np.intp)
-    lowest = np.min(bucket, where=bucket > 0, initial=np.iinfo(np.intp).max)
-    bucket -= lowest - 1
-    np.maximum(bucket, 0, out=bucket)  # 0 for zeros, then 1, 2, ...
-    w_b = np.bincount(bucket, weights=w)
-    vw_b = np.bincount(bucket, weights=vw)
+    # per-bucket sums of w and w x v in one compiled pass (the sums np.bincount gave, in row order)
+    return _gini_of_buckets(*kernels.gini_buckets(v32, np.asarray(weights, dtype=np.float64), GINI_BUCKET_SHIFT))
+
+
+def _gini_of_buckets(w_b: np.ndarray, vw_b: np.ndarray, vw: np.ndarray) -> float:
+    """The Gini from per-bucket sums of weight and weight x value and the weight x value of each row."""
+    total_vw = float(vw.sum())  # numpy's pairwise sum, as before
+    if total_vw <= 0:
+        return 0.0
     cw = np.cumsum(w_b)
     spread = 2 * cw - w_b - cw[-1]  # C_{b-1} + C_b - W
     # an elementwise product and numpy's pairwise sum, not np.dot: OpenBLAS splits a long dot
@@ -221,10 +224,8 @@ def _theil_parts(state: State) -> tuple[float, float, float]:
 
 @_memo
 def _unemployed(state: State) -> tuple[np.ndarray, np.ndarray]:
-    hh = state.households
-    n_s = state.n_settlements
-    labour_force = hh.per_settlement(hh.labour, n_s)
-    working = hh.per_settlement(hh.employed + hh.farming, n_s)
+    sums = _household_sums(state)
+    labour_force, working = sums[4], sums[5]
     return labour_force - working, labour_force
 
 
@@ -247,6 +248,7 @@ def _sigma_convergence(state: State) -> float:
     return float(np.sqrt(np.average((logs - mean) ** 2, weights=pop[ok])))
 
 
+@_memo
 def _ledger_by_settlement(state: State, what: str) -> np.ndarray:
     ledger = state.ledger
     n_s = state.n_settlements
@@ -272,6 +274,17 @@ def _account(state: State, params: Params, name: str) -> float:
 
 # --- the registry -----------------------------------------------------------------------------
 
+def _services_price_dispersion(state: State) -> float:
+    """Sales-weighted standard deviation of log service prices across settlements, log points."""
+    cols = state.cols
+    sales = np.maximum(cols.firm_output_som - cols.industry_output_som, 0.0)
+    if sales.sum() <= 0:
+        return 0.0
+    logs = np.log(np.maximum(cols.services_price, 1e-300))
+    mean = np.average(logs, weights=sales)
+    return float(np.sqrt(np.average((logs - mean) ** 2, weights=sales)))
+
+
 def _m(name: str, unit: str, scope: str, description: str, fn: Callable[[State, Params], Value]) -> Metric:
     return Metric(name, unit, scope, description, fn)
 
@@ -293,7 +306,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(_poor(s, p).sum())),
     _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
-       lambda s, p: weighted_gini(_consumption(s, p), _present_weights(s))),
+       lambda s, p: _gini_consumption(s, p)),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
@@ -326,6 +339,12 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: _kind_share(s, ("village",))),
     _m("n_firms", "enterprises", "national", "Enterprises (firm agents x firm_weight)",
        lambda s, p: float(s.firms.alive.sum() * p.scale.firm_weight)),
+    _m("industry_price_index", "ratio", "national",
+       "Price of industrial goods relative to 2017 at which their sales equal domestic and export demand",
+       lambda s, p: float(s.cols.industry_price[0])),
+    _m("services_price_dispersion", "log points", "national",
+       "Sales-weighted s.d. of log service prices across settlements (0 in 2017): how unevenly demand meets supply",
+       lambda s, p: _services_price_dispersion(s)),
     _m("public_capital_som", "som", "national", "Public capital stock",
        lambda s, p: float(s.cols.public_capital_som.sum())),
     _m("budget_available_som", "som", "national", "Regional development budget this year",
@@ -427,6 +446,9 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: _ratio(income_total(s), present(s))),
     _m("poverty_rate", "fraction", "settlement", "Share below the poverty line",
        lambda s, p: _ratio(_poor(s, p), present(s))),
+    _m("enterprises", "enterprises", "settlement", "Enterprises located here (firm agents x firm_weight)",
+       lambda s, p: np.bincount(s.firms.settlement[s.firms.alive], minlength=s.n_settlements)
+       * float(p.scale.firm_weight)),
     _m("public_capital_som", "som", "settlement", "Public capital stock",
        lambda s, p: s.cols.public_capital_som.copy()),
     _m("budget_absorbed_som", "som", "settlement", "Regional money absorbed",
@@ -451,18 +473,21 @@ class Recorder:
         self._set = np.full((n_y, len(self.settlement), n_settlements), np.nan)
         self._row = {year: i for i, year in enumerate(years)}
 
-    def record(self, state: State, params: Params, population: np.ndarray | None = None) -> None:
+    def record(self, state: State, params: Params) -> np.ndarray:
         """Evaluate every metric for ``state.year`` (building blocks computed once).
 
         Args:
             state: The state at the end of the year.
             params: Run parameters.
-            population: ``state.population()`` if the caller has just summed it (one sparse
-                product fewer), else None.
+
+        Returns:
+            Residents per settlement, persons (``state.population()``, from the same pass over the
+            household table as the other sums).
         """
         i = self._row[state.year]
-        state.metric_cache = {} if population is None else {("population",): population}
+        state.metric_cache = {}
         try:
+            population_now = population(state)
             for j, m in enumerate(self.national):
                 self._nat[i, j] = m.fn(state, params)
             for j, m in enumerate(self.oblast):
@@ -471,6 +496,7 @@ class Recorder:
                 self._set[i, j] = m.fn(state, params)
         finally:
             state.metric_cache = None
+        return population_now
 
     def national_value(self, year: int, name: str) -> float:
         """A national metric as recorded for ``year``."""

@@ -94,9 +94,10 @@ class RegionalModel(mesa.Model):
         self._hinterland = self._hinterland_mask()
         years = list(range(params.time.start_year - 1, params.time.end_year + 1))
         self.recorder = Recorder(years, self.world.n)
-        self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, params, self.state.cols.population)
-        self.timings: dict[str, float] = {}  # seconds per phase of step(), for regsim bench
+        self.state.cols.population = self.recorder.record(self.state, params)
+        # CPU seconds per phase of step(), for regsim bench (CPU time: on a shared machine wall-clock
+        # phases would include the waits while other processes run)
+        self.timings: dict[str, float] = {}
         self.build_seconds = time.perf_counter() - started
 
     # --- agents -----------------------------------------------------------------------------
@@ -133,7 +134,7 @@ class RegionalModel(mesa.Model):
         """Advance one year, in the order of docs/ODD.md section 3."""
         self.state.year += 1
         self.state.flows = Flows.zeros(self.world.n)
-        started = time.perf_counter()
+        started = time.process_time()
         allocation, available = self.allocate()
         capacity = np.array(self.settlements.map("absorption_capacity_som"))
         self._clock("allocation", started)
@@ -152,7 +153,7 @@ class RegionalModel(mesa.Model):
 
     def run_process(self, process: Process, *inputs: Any) -> Any:
         """Compute a process from the state with its own stream, apply the outcome, return what apply returns."""
-        started = time.perf_counter()
+        started = time.process_time()
         rng = stream(self.run_seed, process.STREAM, self.state.year)
         outcome = process.compute(self.state, self.params, rng, *inputs)
         applied = process.apply(self.state, outcome)
@@ -160,8 +161,8 @@ class RegionalModel(mesa.Model):
         return applied
 
     def _clock(self, phase: str, started: float) -> None:
-        """Add the seconds since ``started`` to ``phase`` in ``timings``."""
-        self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - started
+        """Add the CPU seconds since ``started`` (``time.process_time``) to ``phase`` in ``timings``."""
+        self.timings[phase] = self.timings.get(phase, 0.0) + time.process_time() - started
 
     def allocate(self) -> tuple[np.ndarray, float]:
         """The strategy's allocation for this year, checked against the hard budget constraint."""
@@ -227,10 +228,9 @@ class RegionalModel(mesa.Model):
 
     def finish_year(self) -> None:
         """Refresh derived state (labour force, population) and record this year's metrics."""
-        started = time.perf_counter()
+        started = time.process_time()
         self.state.households.keep_consistent()
-        self.state.cols.population = self.state.population()
-        self.recorder.record(self.state, self.params, self.state.cols.population)
+        self.state.cols.population = self.recorder.record(self.state, self.params)
         self._clock("record", started)
 
     # --- a whole run ------------------------------------------------------------------------

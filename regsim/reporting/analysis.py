@@ -359,20 +359,25 @@ def settlement_change(comp: Comparison, metric: str = "income_per_capita_som") -
 
 
 def settlement_change_interval(comp: Comparison, metric: str = "income_per_capita_som",
-                               confidence: float | None = None) -> pd.DataFrame:
-    """Paired % change of a settlement metric vs ``none`` in the last year, with its Student-t interval.
+                               confidence: float | None = None, reference: str = BASELINE,
+                               relative: bool = True) -> pd.DataFrame:
+    """Paired change of a settlement metric vs ``reference`` in the last year, with its Student-t interval.
 
-    Columns ``label, settlement_id, value`` (mean % change over replications), ``low, high`` (the interval at
-    ``confidence``, the comparison's by default) and ``decided`` (the interval excludes zero). With one
-    replication nothing is decided.
+    Columns ``label, settlement_id, value`` (mean change over replications: % of the reference's value if
+    ``relative``, else 100 x the difference, i.e. points of a rate), ``low, high`` (the interval at
+    ``confidence``, the comparison's by default) and ``decided`` (the interval excludes zero). One row per
+    label other than ``reference``; with one replication nothing is decided.
     """
     if comp.settlements is None:
         raise ExperimentError("no settlements/ results in this batch (needed for the map)")
     confidence = comp.judgement.confidence if confidence is None else confidence
     s = comp.settlements[(comp.settlements.metric == metric) & (comp.settlements.year == comp.last_year)]
     wide = s.pivot_table(index=["settlement_id", "replication"], columns="label", values="value")
-    base = wide[BASELINE].replace(0, np.nan)
-    change = 100 * wide.drop(columns=BASELINE).sub(base, axis=0).div(base, axis=0)
+    if reference not in wide:
+        raise ExperimentError(f"no settlement results of {reference!r} to compare with")
+    base = wide[reference].replace(0, np.nan) if relative else wide[reference]
+    difference = wide.drop(columns=reference).sub(base, axis=0)
+    change = 100 * (difference.div(base, axis=0) if relative else difference)
     grouped = change.groupby(level="settlement_id")
     mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
     half = pd.DataFrame(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=n.index,

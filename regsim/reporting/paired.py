@@ -70,6 +70,10 @@ or of the smaller strategy's effect versus ``none`` (poverty, inequality) is pra
 UNSPENT_NOTE_SHARE: Final = 0.05
 """A strategy that leaves more than this share of its budget unspent by the last year is flagged beside
 its verdicts, with its GDP gain per som absorbed (issue 22: absorption can decide big budgets)."""
+RETURN_BAND: Final = (0.02, 0.25)
+"""The last-year GDP gain per som absorbed that the evidence supports (issue 24): Bom & Ligthart's (2014)
+output elasticities of public capital, 0.05-0.11, over a stock of about one year's GDP, less depreciation
+and building lags. A place-based strategy outside it is named in the report (docs/validation.md says why)."""
 HYBRID_PREFIX: Final = "hybrid "  # labels of the hybrid sweep: "hybrid 0.25"
 CORRECTIONS: Final = ("holm", "none")
 
@@ -500,6 +504,29 @@ def unspent_flags(whole: pd.DataFrame, share: float = UNSPENT_NOTE_SHARE) -> dic
     flagged = whole[whole.unspent_share > share]
     return {str(r.label): (float(r.unspent_share), float(r.gdp_end_gain_per_som_absorbed))
             for r in flagged.itertuples()}
+
+
+def return_flags(whole: pd.DataFrame, band: tuple[float, float] = RETURN_BAND) -> dict[str, float]:
+    """Place-based strategies whose last-year GDP gain per som absorbed lies outside ``band``.
+
+    Args:
+        whole: :func:`cost_effectiveness` (or the whole-period table built on it).
+        band: The range the evidence supports, som of last-year GDP per som absorbed.
+
+    Returns:
+        ``{label: gdp_end_gain_per_som_absorbed}``; the counterfactual, cash transfers (not capital) and
+        strategies that absorbed nothing are never flagged.
+    """
+    if "gdp_end_gain_per_som_absorbed" not in whole:
+        return {}
+    out = {}
+    for r in whole.itertuples():
+        value = float(r.gdp_end_gain_per_som_absorbed)
+        if r.label in (BASELINE, "cash_transfers") or not math.isfinite(value):
+            continue
+        if not band[0] <= value <= band[1]:
+            out[str(r.label)] = value
+    return out
 
 
 def unspent_note(label: str, unspent_share: float, per_som: float, last_year: int) -> str:

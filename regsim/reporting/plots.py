@@ -10,6 +10,7 @@ import base64
 import io
 import math
 import textwrap
+import warnings
 import zlib
 from pathlib import Path
 
@@ -22,11 +23,12 @@ from matplotlib.figure import Figure
 
 import regsim.reporting.names as names
 from regsim import files
+from regsim.data.loader import load_oblast_boundaries
 from regsim.i18n import _
 from regsim.reporting.paired import BAND_ORDER
 
-# Okabe-Ito, with the pale yellow last (it is hard to see on white)
-OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
+# Okabe-Ito, with its yellow last and darkened (#F0E442 is hard to see on white, as lines and in print)
+OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#B8A81E")
 STRATEGY_ORDER = ("none", "equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
                   "concept_two_stage", "hybrid", "cash_transfers", "custom")
 LINESTYLES = ("-", "--", "-.", ":")
@@ -36,13 +38,19 @@ GROUP_WIDTH = 0.8  # of the space between two rows of grouped bars
 GROUP_COLOURS = ("#0072B2", "#E69F00", "#009E73")  # Okabe-Ito; hatches tell them apart in greyscale
 GROUP_HATCHES = ("", "//", "..")
 LEGEND_BELOW = -0.16  # legend position of grouped bars, in axes heights below the axes
-PANEL_SPACE = 0.06  # between the panels of the robustness figure, share of the figure width
-ROBUSTNESS_WIDTH = 13.0  # inches, three panels
-ROBUSTNESS_MIN_HEIGHT = 3.5  # inches
-ROBUSTNESS_ROW_HEIGHT = 0.55  # inches per strategy
-ROBUSTNESS_MARGIN_HEIGHT = 1.5  # inches for titles, axis labels and legends
-FONT_PT = 12  # figures are at most ~10 in wide and print ~7.5 in wide on A4: 12 pt there is >= 9 pt on paper
-SMALL_PT = 11  # ticks and legends
+PANEL_SPACE = 0.06  # between the panels of the robustness figure, share of the figure height
+ROBUSTNESS_WIDTH = 9.4  # inches, three panels one above the other (FIGURE_WIDTH)
+ROBUSTNESS_MIN_HEIGHT = 3.0  # inches per panel
+ROBUSTNESS_ROW_HEIGHT = 0.4  # inches per strategy and panel
+ROBUSTNESS_MARGIN_HEIGHT = 1.4  # inches per panel for its title, axis label and legend
+PRINT_WIDTH_IN = 190 / 25.4  # A4 less the report's 10 mm side margins: the widest a figure prints
+MIN_PRINT_PT = 9.0  # the smallest type a reader should meet on paper
+EMBED_DPI = 110  # resolution of the PNGs embedded in report.html (a browser shows 96 CSS px an inch)
+FONT_PT = 12  # all text in a figure; a full-width figure is at most MAX_WIDTH_IN wide, so it prints at >= 9 pt
+SMALL_PT = FONT_PT  # ticks, legends and cell values: as large as the rest, or they would print below 9 pt
+MAX_WIDTH_IN = PRINT_WIDTH_IN * FONT_PT / MIN_PRINT_PT  # 9.97 in
+FIGURE_WIDTH = 9.4  # inches: the width of a full-width figure, with room for the tight box's margins
+SMALL_WIDTH = 4.6  # inches: a figure printed two to a row (48% of the page: 12 pt prints at 9.3 pt)
 SCORE_COLOURS = {"better": "#7FC8A9", "worse": "#F0A577", "equal": "#D9D9D9", "undecided": "#FFFFFF",
                  "self": "#F2F2F2"}  # Okabe-Ito green and vermilion, lightened so black text reads on them
 SCORE_HATCH = {"undecided": "..", "self": "//"}
@@ -70,9 +78,10 @@ def style_for(label: str) -> dict[str, str]:
             "marker": MARKERS[i % len(MARKERS)]}
 
 
-def new_figure(ncols: int = 1, width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes | np.ndarray]:
-    """A figure with ``ncols`` axes side by side."""
-    fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained")
+def new_figure(ncols: int = 1, width: float = 8.0, height: float = 4.5,
+               nrows: int = 1) -> tuple[Figure, Axes | np.ndarray]:
+    """A figure with ``ncols`` axes side by side (and ``nrows`` rows of them), ``width`` x ``height`` inches."""
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
     return fig, axes
 
 
@@ -93,7 +102,8 @@ def close_all() -> None:
     plt.close("all")
 
 
-def plot_paths(bands: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: float = 1.0) -> Axes:
+def plot_paths(bands: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: float = 1.0,
+               legend: bool = True) -> Axes:
     """Median path per label with its 10-90% band.
 
     Args:
@@ -101,6 +111,7 @@ def plot_paths(bands: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: 
         ylabel: Axis label (with the unit after scaling).
         ax: Axes to draw on (a new figure if None).
         scale: Values are divided by this (e.g. 1e9 for bn som, 0.01 for percent).
+        legend: Draw a legend (off where a figure beside it has one with the same styles).
     """
     if ax is None:
         _fig, ax = new_figure()
@@ -113,12 +124,13 @@ def plot_paths(bands: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: 
     ax.set_xlabel(_("year"))
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(loc="best")
+    if legend:
+        ax.legend(loc="best")
     return ax
 
 
 def plot_difference_paths(paths: pd.DataFrame, ylabel: str, ax: Axes | None = None, scale: float = 1.0,
-                          title: str = "") -> Axes:
+                          title: str = "", legend: bool = True) -> Axes:
     """Mean paired difference per label by year with its confidence band, around a zero line.
 
     Args:
@@ -127,6 +139,7 @@ def plot_difference_paths(paths: pd.DataFrame, ylabel: str, ax: Axes | None = No
         ax: Axes to draw on (a new figure if None).
         scale: Values are divided by this.
         title: Axes title.
+        legend: Draw a legend on the axes (off when the figure gets one shared legend).
     """
     if ax is None:
         _fig, ax = new_figure()
@@ -144,8 +157,18 @@ def plot_difference_paths(paths: pd.DataFrame, ylabel: str, ax: Axes | None = No
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="best")
+    if legend:
+        ax.legend(loc="best")
     return ax
+
+
+def shared_legend(fig: Figure, axes: list[Axes], ncol: int = 3) -> None:
+    """One legend below the figure for every labelled line of ``axes`` (each label once)."""
+    handles: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=ncol, frameon=False)
 
 
 BAND_MEASURES = (  # measure of paired.bands_versus, scale
@@ -176,7 +199,7 @@ def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str 
     labels = [label for label in labels if label in set(versus.label)]
     nrows = max(1, len(labels))
     if fig is None:
-        fig = plt.figure(figsize=(10, 2.0 * nrows + 0.8), layout="constrained")
+        fig = plt.figure(figsize=(FIGURE_WIDTH, 2.0 * nrows + 0.9), layout="constrained")
     axes = fig.subplots(nrows, len(BAND_MEASURES), squeeze=False, sharex="col")  # one scale down each column
     for r, label in enumerate(labels):
         mine = versus[versus.label == label]
@@ -238,47 +261,74 @@ def plot_frontier(points: pd.DataFrame, hybrid: pd.DataFrame | None, xlabel: str
 
 
 UNDECIDED_GREY = "#C8C8C8"  # settlements whose interval includes zero
+BORDER_GREY = "#8C8C8C"  # oblast outlines
+MAP_ASPECT = 1.0 / math.cos(math.radians(41.5))  # degrees of latitude per degree of longitude at 41.5 N
+MAP_WIDTH = FIGURE_WIDTH  # inches: prints at 0.8 of this on A4, so 12 pt type stays >= 9 pt on paper
+KEY_HEIGHT = 4.9  # inches: the key map spans the width
+PANEL_HEIGHT = 2.7  # inches per row of two change panels
+# Where a centre's name goes, in points from the dot (dx, dy, horizontal alignment); default right and up.
+# Chosen by eye so that the names of the Fergana valley towns do not overlap at 12 pt.
+CENTRE_LABELS = {"Bishkek": (0, 7, "center"), "Tokmok": (5, 4, "left"), "Kara-Balta": (-5, 4, "right"),
+                 "Osh": (5, -10, "left"), "Kara-Suu": (-6, -2, "right"), "Uzgen": (6, -3, "left"),
+                 "Jalal-Abad": (6, 6, "left"), "Kochkor-Ata": (-6, -6, "right"), "Tash-Kumyr": (-6, -4, "right"),
+                 "Kara-Kul": (6, 2, "left"), "Kerben": (-6, 2, "right"), "Kadamjay": (0, -13, "center"),
+                 "Batken": (0, 6, "center"), "Isfana": (4, 5, "left"), "Sary-Tash": (6, -3, "left"),
+                 "Balykchy": (5, 5, "left"), "Kochkor": (-6, -2, "right"), "Naryn": (5, 4, "left"),
+                 "Karakol": (-4, 6, "center"), "Talas": (0, 6, "center")}
+# Where an oblast's name is written (lon, lat) where its centroid would sit on a centre's name; checked to
+# lie inside the oblast (tests/test_plots.py)
+OBLAST_LABEL_AT = {"Chuy": (74.4, 42.55), "Naryn": (76.25, 41.1), "Jalal-Abad": (71.25, 41.85),
+                   "Osh": (74.1, 40.15), "Batken": (71.05, 39.62), "Talas": (72.05, 42.28),
+                   "Issyk-Kul": (78.05, 41.7)}
 
 
-def _oblast_labels(ax: Axes, world: pd.DataFrame) -> None:
-    """Oblast names at the population-weighted centre of their settlements (not the two cities)."""
-    if "oblast" not in world:
-        return
-    for oblast, part in world[world.kind != "capital"].groupby("oblast"):
-        if str(oblast) in ("Bishkek", "Osh city"):
-            continue
-        weight = part.population_2017.to_numpy(float)
-        x, y = np.average(part.lon, weights=weight), np.average(part.lat, weights=weight)
-        ax.text(x, y - 0.25, oblast_name(str(oblast)), ha="center", va="center", fontsize=SMALL_PT - 2, style="italic",
-                color="#777777", zorder=4)
+def draw_oblasts(ax: Axes, labels: bool = False, fontsize: float = FONT_PT) -> None:
+    """Outlines of the oblasts (Natural Earth admin-1, embedded), and their names if ``labels``."""
+    for feature in load_oblast_boundaries()["features"]:
+        for polygon in feature["geometry"]["coordinates"]:
+            for ring in polygon:
+                xs, ys = zip(*ring, strict=True)
+                ax.plot(xs, ys, color=BORDER_GREY, linewidth=0.7, zorder=1, solid_joinstyle="round")
+        unit = feature["properties"]["unit"]
+        if labels and unit != "Bishkek":  # the city is named as a centre
+            x, y = OBLAST_LABEL_AT.get(unit, feature["properties"]["label"])
+            ax.text(x, y, oblast_name(unit), ha="center", va="center", fontsize=fontsize,
+                    style="italic", color="#555555", zorder=4)
+
+
+def _name_centres(ax: Axes, world: pd.DataFrame, fontsize: float = FONT_PT) -> None:
+    """A dot and the name of every growth centre (and the capital)."""
+    centres = world[world.kind.isin(["capital", "growth_centre"])]
+    ax.scatter(centres.lon, centres.lat, s=22, color="black", zorder=3)
+    for row in centres.itertuples():
+        dx, dy, ha = CENTRE_LABELS.get(str(row.name), (4, 3, "left"))
+        ax.annotate(names.place(str(row.name)), (row.lon, row.lat), textcoords="offset points", xytext=(dx, dy),
+                    ha=ha, va="center", fontsize=fontsize, zorder=5)
 
 
 def _key_map(ax: Axes, world: pd.DataFrame) -> None:
-    """The reference panel: every settlement faintly, every growth centre by name, and the oblasts."""
-    ax.scatter(world.lon, world.lat, s=4, color="#dddddd", zorder=1)
-    centres = world[world.kind.isin(["capital", "growth_centre"])]
-    ax.scatter(centres.lon, centres.lat, s=18, color="black", zorder=3)
-    for row in centres.itertuples():
-        ax.annotate(names.place(str(row.name)), (row.lon, row.lat), textcoords="offset points", xytext=(3, 2),
-                    fontsize=SMALL_PT - 3, zorder=4)
-    _oblast_labels(ax, world)
+    """The reference panel: oblast outlines and names, every settlement faintly, every growth centre by name."""
+    draw_oblasts(ax, labels=True)
+    ax.scatter(world.lon, world.lat, s=4, color="#dddddd", zorder=2)
+    _name_centres(ax, world)
     ax.set_title(_("growth centres and oblasts"))
 
 
 def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure | None = None,
-              ncols: int = 2) -> Figure:
-    """Small multiples of a map: one panel per label, and a key panel naming the centres and oblasts.
+              colour_label: str | None = None) -> Figure:
+    """A key map naming the centres and oblasts across the top, then one small map per label, two a row.
 
     Settlements are coloured by ``value`` only where ``decided`` (the change's interval excludes zero);
-    the others are grey, so that replication noise is not read as village winners and losers.
+    the others are grey, so that replication noise is not read as village winners and losers. Every
+    panel draws the oblast outlines; the figure is :data:`MAP_WIDTH` wide with type of at least 12 pt.
 
     Args:
-        world: Columns ``settlement_id, name, kind, oblast, lat, lon, population_2017``.
+        world: Columns ``settlement_id, name, kind, lat, lon, population_2017``.
         change: Columns ``label, settlement_id, value`` (e.g. % change versus none) and optionally
             ``decided`` (bool; all coloured if absent).
         title: Figure title.
         fig: Figure to draw into (a new one if None).
-        ncols: Panels per row.
+        colour_label: Title of the colour bar (default: change in %, grey explained).
 
     Raises:
         ValueError: if ``change`` names settlements that ``world`` lacks.
@@ -287,12 +337,14 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure
     if unknown:
         raise ValueError(f"change names {len(unknown)} settlement ids missing from world, e.g. {min(unknown)}")
     labels = list(dict.fromkeys(change.label))
-    panels = len(labels) + 1  # and the key map
-    ncols = min(ncols, panels)
-    nrows = math.ceil(panels / ncols)
+    rows = math.ceil(len(labels) / 2)
     if fig is None:
-        fig = plt.figure(figsize=(5.0 * ncols, 2.6 * nrows + 0.8), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+        fig = plt.figure(figsize=(MAP_WIDTH, KEY_HEIGHT + PANEL_HEIGHT * rows + 1.2), layout="constrained")
+    grid = fig.add_gridspec(1 + rows, 2, height_ratios=[KEY_HEIGHT] + [PANEL_HEIGHT] * rows)
+    key = fig.add_subplot(grid[0, :])
+    key.set_aspect(MAP_ASPECT)
+    key.set_axis_off()
+    _key_map(key, world)
     if "decided" not in change:
         change = change.assign(decided=True)
     values = change.value.where(change.decided).replace([np.inf, -np.inf], np.nan)
@@ -301,31 +353,26 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
     w = world.set_index("settlement_id")
     size = 6 + 110 * np.sqrt(w.population_2017 / w.population_2017.max())
-    aspect = 1.0 / math.cos(math.radians(41.5))
     centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
-    scatter = None
-    for i, ax in enumerate(axes.flat):
-        ax.set_aspect(aspect)
+    panels = []
+    for i, label in enumerate(labels):
+        ax = fig.add_subplot(grid[1 + i // 2, i % 2])
+        panels.append(ax)
+        ax.set_aspect(MAP_ASPECT)
         ax.set_axis_off()
-        if i == len(labels):
-            _key_map(ax, world)
-            continue
-        if i > len(labels):
-            ax.set_visible(False)
-            continue
-        label = labels[i]
+        draw_oblasts(ax)
         mine = change[change.label == label].set_index("settlement_id").reindex(w.index)
         decided = mine.decided.fillna(False).astype(bool).to_numpy()
         ax.scatter(w.lon[~decided], w.lat[~decided], s=size[~decided], color=UNDECIDED_GREY, zorder=2,
                    edgecolors=np.where(centre[~decided], "black", "none"), linewidths=0.8)
-        scatter = ax.scatter(w.lon[decided], w.lat[decided], s=size[decided], c=mine.value[decided], cmap=DIVERGING,
-                             norm=norm, zorder=3, edgecolors=np.where(centre[decided], "black", "none"),
-                             linewidths=0.8)
+        ax.scatter(w.lon[decided], w.lat[decided], s=size[decided], c=mine.value[decided], cmap=DIVERGING,
+                   norm=norm, zorder=3, edgecolors=np.where(centre[decided], "black", "none"), linewidths=0.8)
         ax.set_title(_("{name}: {share} of places decided").format(
             name=names.short(str(label)), share=f"{decided.mean():.0%}"))
-    if scatter is not None:
-        fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.5,
-                     label=_("change, % (grey: interval includes zero)"))
+    if panels:
+        mappable = plt.cm.ScalarMappable(norm=norm, cmap=DIVERGING)
+        fig.colorbar(mappable, ax=panels, orientation="horizontal", shrink=0.6, aspect=40,
+                     label=colour_label or _("change, % (grey: interval includes zero)"))
     fig.suptitle(title)
     return fig
 
@@ -349,7 +396,7 @@ def plot_heatmap(table: pd.DataFrame, title: str, value_format: str = "{:.1f}", 
     for (r, c), value in np.ndenumerate(data):
         if np.isfinite(value):
             dark = abs(norm(value) - 0.5) > 0.35
-            ax.text(c, r, value_format.format(value), ha="center", va="center", fontsize=SMALL_PT - 1,
+            ax.text(c, r, value_format.format(value), ha="center", va="center", fontsize=SMALL_PT,
                     color="white" if dark else "black")
     ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, shrink=0.8)
@@ -417,18 +464,18 @@ def plot_grouped_bars(frame: pd.DataFrame, label: str, columns: dict[str, str], 
         ax.barh(positions + offset, frame[column].to_numpy(dtype=float) * scale, height=height,
                 color=GROUP_COLOURS[i % len(GROUP_COLOURS)], hatch=GROUP_HATCHES[i % len(GROUP_HATCHES)],
                 edgecolor="white", label=legend)
-    ax.set_yticks(positions, frame[label].astype(str).tolist(), fontsize=9)
+    ax.set_yticks(positions, frame[label].astype(str).tolist())
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)
     ax.invert_yaxis()
     if len(columns) > 1:  # below the axes: bars may fill any corner
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, LEGEND_BELOW), ncol=len(columns),
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, LEGEND_BELOW), ncol=len(columns),
                   frameon=False)
     return ax
 
 
 def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
-    """Robustness across worlds in three panels, one row per strategy.
+    """Robustness across worlds in three panels, one above the other, one row of bars per strategy.
 
     Share of worlds in which each strategy is best (GDP per person; poverty rate, % of worlds),
     then mean and maximum regret on GDP per person (som per person) and on poverty (percentage
@@ -441,11 +488,11 @@ def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
         fig: Figure to draw into (a new one if None).
     """
     if fig is None:
-        height = max(ROBUSTNESS_MIN_HEIGHT, ROBUSTNESS_ROW_HEIGHT * len(table) + ROBUSTNESS_MARGIN_HEIGHT)
+        height = 3 * max(ROBUSTNESS_MIN_HEIGHT, ROBUSTNESS_ROW_HEIGHT * len(table) + ROBUSTNESS_MARGIN_HEIGHT)
         fig = plt.figure(figsize=(ROBUSTNESS_WIDTH, height), layout="constrained")
     if fig.get_layout_engine() is not None:
-        fig.get_layout_engine().set(wspace=PANEL_SPACE)
-    axes = fig.subplots(1, 3)  # not sharey: each panel inverts its own y axis
+        fig.get_layout_engine().set(hspace=PANEL_SPACE)
+    axes = fig.subplots(3, 1)  # not sharey: each panel inverts its own y axis
     table = table.assign(name=[names.short(str(s)) for s in table.strategy])
     plot_grouped_bars(table, "name", {"share_best_gdp": _("GDP per person"), "share_best_poverty": _("poverty rate")},
                       ax=axes[0], xlabel=_("worlds in which it is best, %"), scale=100)
@@ -458,8 +505,6 @@ def plot_robustness(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
                                       "max_regret_poverty_points": _("maximum")},
                       ax=axes[2], xlabel=_("percentage points above the best"))
     axes[2].set_title(_("Regret: poverty rate"))
-    for ax in axes[1:]:
-        ax.tick_params(labelleft=False)
     return fig
 
 
@@ -521,7 +566,7 @@ def plot_scorecard(cells: pd.DataFrame, row_names: list[str], rows: list[str], c
                 if text:
                     ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=SMALL_PT)
         for c, outcome in enumerate(outcomes):
-            ax.text(c + 0.5, -0.1, heads[outcome], ha="center", va="bottom", fontsize=SMALL_PT - 1,
+            ax.text(c + 0.5, -0.1, heads[outcome], ha="center", va="bottom", fontsize=SMALL_PT,
                     linespacing=1.0)
         ax.set_xlim(0, len(outcomes))
         ax.set_ylim(len(shown), -top)
@@ -533,7 +578,7 @@ def plot_scorecard(cells: pd.DataFrame, row_names: list[str], rows: list[str], c
         ax.set_title(reference_titles.get(ref, ref), loc="left", fontweight="bold")
     handles = [Patch(facecolor=SCORE_COLOURS[s], edgecolor="#888888", hatch=SCORE_HATCH.get(s), label=text)
                for s, text in legend.items()]
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=SMALL_PT - 1)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=SMALL_PT)
     return fig
 
 
@@ -546,8 +591,33 @@ def save(fig: Figure, folder: str | Path, name: str) -> list[Path]:
     return paths
 
 
+def smallest_font_pt(fig: Figure) -> float:
+    """The size of the smallest visible, non-empty text in the figure, in points at the figure's own size.
+
+    Printed, a figure of width W inches shrunk to width P prints its text at ``size * P / W`` points; the
+    report writes this value on each image (``data-font-pt``) so that a test can check the printed size.
+    """
+    fig.canvas.draw()  # lays out tick labels and legends
+    with warnings.catch_warnings():  # the extent of a text placed at NaN (an empty cell) warns; it is not drawn
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sizes = [text.get_fontsize() for text in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(
+            a, "get_text")) if text.get_visible() and text.get_text().strip() and _drawn(text)]
+    return float(min(sizes)) if sizes else float(plt.rcParams["font.size"])
+
+
+def _drawn(text: object) -> bool:
+    """Whether a text artist is inside its figure's box (tick labels beyond the axis limits are not drawn)."""
+    try:
+        box = text.get_window_extent()  # type: ignore[attr-defined]
+    except (RuntimeError, ValueError):
+        return False
+    figure_box = text.figure.bbox  # type: ignore[attr-defined]
+    return box.width > 0 and box.x1 >= figure_box.x0 and box.x0 <= figure_box.x1 and \
+        box.y1 >= figure_box.y0 and box.y0 <= figure_box.y1
+
+
 def figure_to_base64_png(fig: Figure) -> str:
     """The figure as a base64-encoded PNG (for ``data:image/png;base64,...``)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=EMBED_DPI, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode("ascii")

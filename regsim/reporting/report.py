@@ -190,7 +190,7 @@ def verdict_findings(comp: Comparison, pairs: pd.DataFrame, whole: pd.DataFrame)
         return [_("Only the counterfactual was run: nothing to compare.")]
     return [_method_sentence(comp, first), *_leader_sentences(comp, pairs, labels, first, last),
             *_focus_sentences(comp, pairs, labels, first, last), *_cost_sentences(comp, whole, labels, first, last),
-            *unspent_sentences(whole, labels, last),
+            *unspent_sentences(whole, labels, last), *return_sentences(whole, labels, last),
             _("Which strategy wins depends on beliefs, not on the code: the gap between concentration and "
               "equalisation grows with the agglomeration elasticity and shrinks with the congestion elasticity "
               "(scenarios <code>strong-agglomeration</code> and <code>strong-congestion</code>); see section 9.")]
@@ -264,6 +264,17 @@ def unspent_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list
             unspent=_fmt(row.budget_unspent_total / 1e9, 1), available=_fmt(row.budget_available_total / 1e9, 1),
             split=split, per_som=_fmt(per_som, 3)))
     return out
+
+
+def return_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list[str]:
+    """Per place-based strategy whose GDP gain per som absorbed is outside the evidence's range: the figure and why."""
+    flags = paired.return_flags(whole[whole.label.isin(labels)])
+    low, high = paired.RETURN_BAND
+    return [_("{name}'s GDP in {last} gains {per_som} som per som absorbed, outside the {low}-{high} that the evidence "
+              "on returns to public capital supports; docs/validation.md decomposes the return (the tax that pays "
+              "for the budget, who moves and what movers gain, absorption).").format(
+                name=_b(label, capital=True), last=last, per_som=_fmt(value, 3), low=_fmt(low, 2), high=_fmt(high, 2))
+            for label, value in flags.items()]
 
 
 def _flagged(label: str, flags: dict[str, tuple[float, float]]) -> str:
@@ -417,6 +428,11 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
                               "per som absorbed is {gain} som").format(
         name=names.strategy(label), share=pct(round(share, 2)), last=last, gain=_fmt(per_som, 3))
         for label, (share, per_som) in flags.items())  # paired.unspent_note's words, translated
+    low, high = paired.RETURN_BAND
+    notes += "".join("\n" + _("{name}: {last} GDP gain per som absorbed {gain} som, outside the evidence's "
+                              "{low}-{high} (docs/validation.md decomposes it)").format(
+        name=names.strategy(label), last=last, gain=_fmt(value, 3), low=_fmt(low, 2), high=_fmt(high, 2))
+        for label, value in paired.return_flags(main).items())
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):
         return (_("pairwise: A minus B, mean over {n} paired replications [{interval}]; practically equal = inside "
                   "{share} of the programme's budget (GDP) or of the smaller effect versus no budget (poverty); "
@@ -474,7 +490,8 @@ def _table_html(frame: pd.DataFrame, sortable: bool = False, index_name: str = "
 
 def _img(fig: Any, alt: str, caption: str = "") -> str:
     """A figure embedded as PNG, with its one-line caption."""
-    image = f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{plots.figure_to_base64_png(fig)}">'
+    image = (f'<img alt="{html.escape(alt)}" data-font-pt="{plots.smallest_font_pt(fig):g}" '
+             f'src="data:image/png;base64,{plots.figure_to_base64_png(fig)}">')
     return f"<figure>{image}<figcaption>{caption}</figcaption></figure>" if caption else image
 
 
@@ -1062,8 +1079,9 @@ def plain_answer(c: _Context) -> str:
     else:
         beliefs = _("Whether the verdicts hold under other beliefs was not tested: the robustness analysis across "
                     "beliefs (section 9) was not run for this comparison.")
-    return (f"<div class='answer'><p>{' '.join([*lead, _budget_sentence(c, strategies), against])}</p>"
-            f"<ul>{each}</ul><p>{seeds} {beliefs}</p></div>")
+    # what the intervals cover comes before the list, so that it is on the first screen
+    return (f"<div class='answer'><p>{' '.join([*lead, _budget_sentence(c, strategies)])}</p>"
+            f"<p>{seeds} {beliefs}</p><p>{against}</p><ul>{each}</ul></div>")
 
 
 SCORE_STATUS = ("better", "worse", "equal", "undecided")
@@ -1192,9 +1210,9 @@ def _where_incomes_change(c: _Context) -> str:
                _("Mean paired change over {n} replications. A settlement is coloured only where the {level} "
                  "interval of its change excludes zero, grey where it includes zero: about {chance} of places would "
                  "be coloured by chance alone. Size: population; black outline: growth centre; village clusters are "
-                 "synthetic, placed within their rayon; the last panel names the centres and oblasts (no official "
-                 "boundaries are embedded).").format(n=comp.replications, level=pct(j.confidence),
-                                                      chance=pct(round(1 - j.confidence, 2))))
+                 "synthetic, placed within their rayon. The top map names the centres and the oblasts; oblast "
+                 "outlines from Natural Earth (public domain), simplified to about 500 m.").format(
+                   n=comp.replications, level=pct(j.confidence), chance=pct(round(1 - j.confidence, 2))))
         + "<h3>" + _("Spread and backwash by distance from the nearest growth centre") + "</h3><p class='note'>"
         + _("The Concept expects the growth centres to pull up their surroundings. Each row: one strategy minus no "
             "regional budget in {year}, by road distance from the nearest of the 20 growth centres (the centres "
@@ -1227,20 +1245,21 @@ def _paths(c: _Context) -> str:
     figs = []
     for metric, label, diff_label, scale in _path_metrics():
         refs = [BASELINE] + ([CONCEPT] if CONCEPT in comp.labels and len(main) > 2 else [])
-        fig, axes = plots.new_figure(ncols=len(refs), width=5.5 * len(refs), height=3.6)
+        fig, axes = plots.new_figure(ncols=len(refs), width=plots.FIGURE_WIDTH / 2 * len(refs), height=4.4)
         axes = [axes] if len(refs) == 1 else list(axes)
         for ax, ref in zip(axes, refs, strict=True):
             shown = [label for label in main if label != BASELINE or ref == BASELINE]  # none would set the scale
             paths = paired.difference_paths(comp.national[comp.national.label.isin(shown)], metric, ref,
                                             j.confidence)
-            plots.plot_difference_paths(paths, diff_label, ax=ax, scale=scale,
+            plots.plot_difference_paths(paths, diff_label, ax=ax, scale=scale, legend=False,
                                         title=_("minus {name}").format(name=names.short(ref)))
+        plots.shared_legend(fig, axes)
         plots.save(fig, figures, f"path_diff_{metric}")
         figs.append(_img(fig, diff_label, _("{what}: each strategy minus no regional budget (left) and minus the "
                                             "Concept (right), with the {level} interval band.").format(
             what=diff_label, level=pct(j.confidence))))
-        small, ax = plots.new_figure(width=5.5, height=3.2)
-        plots.plot_paths(analysis.bands(comp, metric, main), label, ax=ax, scale=scale)
+        small, ax = plots.new_figure(width=plots.SMALL_WIDTH, height=3.2)
+        plots.plot_paths(analysis.bands(comp, metric, main), label, ax=ax, scale=scale, legend=False)
         ax.set_title(_("{what}: levels").format(what=label))
         plots.save(small, figures, f"path_{metric}")
         figs.append(f"<div class='small'>{_img(small, label)}</div>")
@@ -1248,7 +1267,8 @@ def _paths(c: _Context) -> str:
             + _("Large figures: each strategy minus no regional budget (left) and minus the Concept as adopted (right, "
                 "where run), mean paired difference with its {level} interval band; a band that leaves zero is a "
                 "difference the replications support in that year. Small figures: levels, median and 10-90% band "
-                "over replications.").format(level=pct(j.confidence)) + "</p>" + "".join(figs))
+                "over replications, in the colours and line styles of the large figure above them.").format(
+                level=pct(j.confidence)) + "</p>" + "".join(figs))
 
 
 def _frontier(c: _Context) -> str:
@@ -1286,7 +1306,7 @@ def _oblasts(c: _Context) -> str:
     gdp_pc, poverty = gdp_pc[cols], poverty[cols]
     gdp_pc.columns = poverty.columns = [names.short(col) for col in cols]
     gdp_pc.index = poverty.index = [plots.oblast_name(str(i)) for i in gdp_pc.index]
-    fig, axes = plots.new_figure(ncols=2, width=12, height=5.2)
+    fig, axes = plots.new_figure(nrows=2, width=plots.FIGURE_WIDTH, height=10.0)  # side by side: too small in print
     plots.plot_heatmap(gdp_pc, _("GDP per person, % vs no budget"), "{:.2f}", ax=axes[0])
     plots.plot_heatmap(poverty, _("poverty rate, points vs no budget"), "{:.2f}", ax=axes[1], lower_is_better=True)
     plots.save(fig, figures, "oblasts_heatmap")
@@ -1295,8 +1315,8 @@ def _oblasts(c: _Context) -> str:
     table.columns = [f"{b}: {a}" for a, b in table.columns]
     return ("<h2>" + _("5. Oblasts") + "</h2>"
             + _img(fig, _("oblast heatmap"),
-                   _("Median change versus no regional budget in {year}; purple is better in both maps (more output, "
-                     "less poverty).").format(year=year))
+                   _("Median change versus no regional budget in {year}; purple is better in both panels (more "
+                     "output, less poverty).").format(year=year))
             + _table_html(table, True, _("oblast"), cls="oblasts"))
 
 

@@ -124,7 +124,6 @@ def _shock_size(increase: float) -> Shock:
         before = state.population()
         draws = stream(model.run_seed, SIZE_STREAM, state.year)
         _clone(hh, draws.random(hh.capacity), increase)
-        hh.invalidate()
         entered = _clone(state.firms, draws.random(state.firms.capacity), increase)
         model.update_firm_agents(FirmTurnover(exited=np.zeros(0, int), entered=entered))
         after = state.population()

@@ -44,8 +44,10 @@ UNCERTAIN: Final = (
     "economy.farm_input_share_services",
     "government.services_spending_share_gdp",
     "government.mining_surplus_abroad_share",
+    # issue 22 item 5: the share of the money on offer spent in the year (execution data)
+    "policy.execution_rate",
 )
-"""The uncertain parameters screened by default (at least 8, as issue 7 asks; issue 13 added ten)."""
+"""The uncertain parameters screened by default (at least 8, as issue 7 asks; issue 13 added ten, issue 22 one)."""
 
 OUTCOMES: Final = ("gdp_per_capita_som", "poverty_rate", "theil_between_oblasts")
 

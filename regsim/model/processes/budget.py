@@ -3,13 +3,16 @@
 Hard constraint: allocated <= budget (checked by the model before this runs). Of what is
 allocated, ``policy.admin_loss_share`` is lost (administrative leakage: the only money that
 disappears). The rest, plus what each settlement carried over from last year, is used up to the
-settlement's absorption capacity (a share of its own output, decided by its ``Settlement``
-agent). What a settlement cannot absorb is, by ``policy.unabsorbed``:
+settlement's absorption capacity: at most ``policy.execution_rate`` of the money on offer (a lag:
+observed capital budgets spend about 71% of what is on offer in a year and roll the rest over) and
+at most a share of its own output (a ceiling, decided by its ``Settlement`` agent). What a
+settlement cannot absorb is, by ``policy.unabsorbed``:
 
 * ``"carry_over"``: kept for the same settlement and channel and offered again next year;
 * ``"reallocate"``: offered this year to the settlements the strategy funds that still have
-  spare capacity, in proportion to the strategy's own allocation (its rule), in up to
-  ``policy.reallocation_rounds`` rounds; what is left after that is carried over.
+  spare capacity (below their output ceiling), in proportion to the strategy's own allocation
+  (its rule), in up to ``policy.reallocation_rounds`` rounds; what is left after that is carried
+  over.
 
 Identity, every year, to the som: budget + carried in = absorbed + carried over + lost +
 unallocated (the ledger's ``returned`` is the money carried over to next year).
@@ -48,7 +51,7 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
         params: Run parameters.
         rng: This process's stream (draws nothing).
         allocation: Som per settlement and channel, shape (S, 6).
-        capacity_som: Absorption capacity per settlement, som, shape (S,).
+        capacity_som: Absorption ceiling per settlement (absorption share x output), som, shape (S,).
         available_som: This year's budget, som.
     """
     lost = allocation * params.policy.admin_loss_share
@@ -59,7 +62,7 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
     cash = np.zeros_like(offered)
     cash[:, Channel.TRANSFERS] = offered[:, Channel.TRANSFERS]
     offered = offered - cash
-    absorbed = _absorb(offered, capacity)
+    absorbed = _absorb(offered, np.minimum(capacity, params.policy.execution_rate * offered.sum(axis=1)))
     left = offered - absorbed
     absorbed = absorbed + cash
     if params.policy.unabsorbed == "reallocate":

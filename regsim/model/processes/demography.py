@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regsim.data.loader import vital_rates
+from regsim.model import kernels
 from regsim.model.state import State
 from regsim.params import Params
 
@@ -57,22 +58,20 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     n_s = state.n_settlements
     u_birth, u_death, u_emigrate, u_split = rng.random((4, hh.capacity), dtype=np.float32)
     alive = hh.alive
-    size = hh.size.astype(np.int32)
-    # dead rows have size 0, so floor(0 + u) = 0 births and deaths there: no mask needed
+    # dead rows have size 0, so floor(0 + u) = 0 births and deaths there
     birth_rate, death_rate = crude_rates(params, state.year)
-    births = np.floor(size * np.float32(birth_rate) + u_birth).astype(np.int32)
-    deaths = np.floor(size * np.float32(death_rate) + u_death).astype(np.int32)
-    # deaths fall on members at home; a household with members abroad keeps one at home
-    deaths = np.minimum(deaths, size - hh.abroad - (hh.abroad > 0))
-    new_size = (size + births - deaths).astype(np.int16)
-    emigrating = alive & (u_emigrate < mig.emigration_rate_per_year) & (new_size > 0)
-    splitting = household_formation(state, params, new_size, emigrating, u_split)
+    dem = params.demography
+    # births and deaths (floor(size x rate + u); deaths fall on members at home, and a household with
+    # members abroad keeps one at home), emigration, and the flows and household counts per
+    # settlement, in one compiled pass
+    new_size, emigrating, sums = kernels.vital_events(
+        hh.settlement, alive, float(hh.weight), n_s, hh.size, hh.abroad, float(np.float32(birth_rate)),
+        float(np.float32(death_rate)), np.float32(mig.emigration_rate_per_year),
+        dem.household_formation_min_present, u_birth, u_death, u_emigrate)
+    births_s, deaths_s, emigrated_s, residents, households, candidates = sums
+    splitting = household_formation(state, params, new_size, emigrating, u_split, residents, households, candidates)
 
     w = float(hh.weight)
-    births_s = hh.per_settlement(births, n_s)
-    deaths_s = hh.per_settlement(deaths, n_s)
-    emigrated_s = hh.per_settlement(np.where(emigrating, new_size, 0), n_s)
-
     expected = mig.immigration_per_year / (w * mig.immigrant_household_size)
     n_new = int(np.floor(expected + rng.random()))
     pop = np.maximum(state.cols.population, 0.0)
@@ -125,6 +124,7 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
         hh.size[rows] = moving
         hh.abroad[rows] = 0
         hh.skill[rows] = hh.skill[split]
+        hh.efficiency[rows] = hh.efficiency[split]
         hh.u_labour[rows] = hh.u_labour[split]
         hh.size[split] -= moving
         # the leavers take their share of the workers and of this year's earnings and transfers
@@ -147,6 +147,7 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
         hh.size[rows] = outcome.immigrant_household_size
         hh.abroad[rows] = 0
         hh.skill[rows] = outcome.immigrant_skill
+        hh.efficiency[rows] = 1.0
         hh.u_labour[rows] = outcome.immigrant_u_labour
     assert state.flows is not None
     state.flows.add(births=outcome.births, deaths=outcome.deaths, emigrated=outcome.emigrated,
@@ -154,7 +155,8 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
 
 
 def household_formation(state: State, params: Params, size: np.ndarray, emigrating: np.ndarray,
-                        u_split: np.ndarray) -> np.ndarray:
+                        u_split: np.ndarray, residents: np.ndarray, households: np.ndarray,
+                        candidates: np.ndarray) -> np.ndarray:
     """Rows that split this year, keeping each settlement's mean household size at its 2017 value.
 
     Args:
@@ -163,18 +165,16 @@ def household_formation(state: State, params: Params, size: np.ndarray, emigrati
         size: Members per row after births and deaths, persons.
         emigrating: Rows leaving the country this year.
         u_split: One uniform draw per row.
+        residents: Members of the households that stay, per settlement, persons (weighted).
+        households: Households that stay, per settlement (weighted).
+        candidates: Households that stay with at least ``household_formation_min_present``
+            members at home, per settlement (weighted; all three from ``kernels.vital_events``).
     """
     dem = params.demography
     hh = state.households
     n_s = state.n_settlements
-    staying = hh.alive & ~emigrating & (size > 0)
-    present = np.where(staying, size - hh.abroad, 0)
-    residents = hh.per_settlement(np.where(staying, size, 0), n_s)
-    households = hh.per_settlement(staying, n_s)
-    candidate = present >= dem.household_formation_min_present
     deficit = np.maximum(residents / state.base.household_size - households, 0.0)  # households
-    candidates = hh.per_settlement(candidate, n_s)
     chance = np.divide(deficit, candidates, out=np.zeros(n_s), where=candidates > 0)
     chance = np.minimum(chance, 1.0).astype(np.float32)
-    too_big = staying & (present >= 2) & (size > dem.max_household_size)
-    return (candidate & (u_split < chance[hh.settlement])) | too_big
+    return kernels.splitting_rows(hh.alive, hh.settlement, size, hh.abroad, emigrating, chance,
+                                  dem.household_formation_min_present, dem.max_household_size, u_split)

@@ -52,15 +52,16 @@ aggregate by regional price indices: poverty and the Gini are in national prices
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model import shocks
+from regsim.model import kernels, shocks
 from regsim.model.households import Households
 from regsim.model.processes.productivity import living_cost_index
-from regsim.model.state import Accounts, Channel, State
+from regsim.model.state import Accounts, BaseYear, Channel, State
 from regsim.params import Params
 
 STREAM = "incomes"
@@ -98,17 +99,42 @@ class PrimaryIncome:
         return gross * (1.0 - tax_rate) - self.profit_tax_som
 
 
-def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callable[[], np.ndarray],
-            group_of: np.ndarray, n_groups: int) -> np.ndarray:
+@dataclass(frozen=True)
+class RowSums:
+    """Per-settlement sums of the household table that incomes splits money by, real units, shape (S,) each.
+
+    ``wage_key``, ``farm_key``, ``workers``: ``employed``, ``farming`` and ``labour`` times skill;
+    ``labour``: labour force; ``present``: members at home; ``abroad``: members abroad. Summed in
+    one compiled pass (``kernels.income_keys``) at the start of the year's incomes.
+    """
+
+    wage_key: np.ndarray
+    farm_key: np.ndarray
+    workers: np.ndarray
+    labour: np.ndarray
+    present: np.ndarray
+    abroad: np.ndarray
+
+    @classmethod
+    def of(cls, state: State) -> RowSums:
+        """The sums for the household table as it is now."""
+        hh = state.households
+        sums = kernels.income_keys(hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.employed,
+                                   hh.farming, hh.labour, hh.size, hh.abroad, hh.skill)
+        return cls(*sums)
+
+
+def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, key_sum: np.ndarray,
+            fallback: Callable[[], np.ndarray], group_of: np.ndarray, n_groups: int) -> np.ndarray:
     """Split ``pool`` (som per group) over household rows in proportion to ``key``, som per real household.
 
-    Where no row of a group has a positive key, ``fallback()`` splits it instead (so no som is
-    lost to rounding of people to jobs; computed only then). ``group_of`` maps each settlement to
-    its group (itself, or its oblast), shape (S,). Sums per settlement use the households' sparse
-    membership index.
+    ``key_sum`` is ``key`` summed per settlement (``hh.per_settlement(key)``). Where no row of a
+    group has a positive key, ``fallback()`` splits it instead (so no som is lost to rounding of
+    people to jobs; computed only then). ``group_of`` maps each settlement to its group (itself, or
+    its oblast), shape (S,).
     """
     n_s = len(group_of)
-    total = np.bincount(group_of, weights=hh.per_settlement(key, n_s), minlength=n_groups)
+    total = np.bincount(group_of, weights=key_sum, minlength=n_groups)
     orphan = (total <= 0) & (pool != 0)
     if not orphan.any():  # the usual case: every group with money has a row with a positive key
         per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
@@ -122,12 +148,23 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, fallback: Callabl
     return np.where(use_key[group], key, other) * per_unit[group] * hh.alive
 
 
-def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncome]:
+def _split_by_skill(hh: Households, pool: np.ndarray, count: np.ndarray, key_sum: np.ndarray,
+                    fallback: Callable[[], np.ndarray], group_of: np.ndarray, n_groups: int) -> np.ndarray:
+    """``_shares(hh, pool, count * hh.skill, ...)`` as float32, in one compiled pass where no group is orphaned."""
+    total = np.bincount(group_of, weights=key_sum, minlength=n_groups)
+    if ((total <= 0) & (pool != 0)).any():  # rare: money where no row has a key (the fallback splits it)
+        return _shares(hh, pool, count * hh.skill, key_sum, fallback, group_of, n_groups).astype(np.float32)
+    per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
+    return kernels.split_by_skill(hh.settlement, count, hh.skill, per_unit[group_of])
+
+
+def primary_income(state: State, params: Params, sums: RowSums | None = None) -> tuple[Accounts, PrimaryIncome]:
     """The national accounts and each household's primary income (before tax, accounts basis).
 
     Args:
         state: State after this year's labour market.
         params: Run parameters.
+        sums: ``RowSums.of(state)`` if the caller has it (summed here otherwise).
 
     Returns:
         The accounts of the year (taxes and government included) and primary income per row.
@@ -138,7 +175,8 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
     alive = firms.alive
     wage_bill = np.bincount(firms.settlement[alive], weights=cols.market_wage_som[firms.settlement[alive]]
                             * firms.employees[alive], minlength=n_s)
-    labour_force = hh.per_settlement(hh.labour, n_s)
+    sums = RowSums.of(state) if sums is None else sums
+    labour_force = sums.labour
     compensation_home = labour_force * cols.employment_rate * cols.resident_wage_som
     firm_surplus = cols.firm_output_som - wage_bill
     retained = np.clip(cols.firm_investment_som, 0.0, np.maximum(firm_surplus, 0.0))
@@ -149,15 +187,18 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
 
     oblast = state.world.oblast_index
     n_o = len(state.world.oblasts)
-    skill = hh.skill  # float32: keys in float32 halve the memory traffic (sums are float64)
     itself = np.arange(n_s)
-    workers = hh.labour * skill
-    wage = _shares(hh, compensation_home, hh.employed * skill, lambda: workers, itself, n_s)
-    farm = _shares(hh, cols.farm_output_som, hh.farming * skill, lambda: workers, itself, n_s)
-    pool = np.bincount(oblast, weights=distributed, minlength=n_o)
-    surplus = _shares(hh, pool, workers, lambda: hh.size.astype(np.float32), np.asarray(oblast), n_o)
 
-    present = float(hh.per_settlement(hh.present(), n_s).sum())
+    def workers() -> np.ndarray:  # the fallback key where no one is employed or farms: labour force x skill
+        return hh.labour * hh.skill
+
+    wage = _split_by_skill(hh, compensation_home, hh.employed, sums.wage_key, workers, itself, n_s)
+    farm = _split_by_skill(hh, cols.farm_output_som, hh.farming, sums.farm_key, workers, itself, n_s)
+    pool = np.bincount(oblast, weights=distributed, minlength=n_o)
+    surplus = _split_by_skill(hh, pool, hh.labour, sums.workers, lambda: hh.size.astype(np.float32),
+                              np.asarray(oblast), n_o)
+
+    present = float(sums.present.sum())
     transfers = present * transfer_per_person(state, params)
     investment, services = state.ordinary_spending_som
     road_spending = state.roads.spent_som if state.roads is not None else 0.0  # upgraded roads need upkeep too
@@ -171,7 +212,8 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
     tax_rate = taxes / gdp if gdp > 0 else 0.0
     # firms pay the tax on their retained surplus out of what they distribute to their owners
     retained_tax = np.bincount(oblast, weights=tax_rate * retained, minlength=n_o)
-    profit_tax = _shares(hh, retained_tax, workers, lambda: hh.size.astype(np.float32), np.asarray(oblast), n_o)
+    profit_tax = _split_by_skill(hh, retained_tax, hh.labour, sums.workers, lambda: hh.size.astype(np.float32),
+                                 np.asarray(oblast), n_o)
     accounts = Accounts(
         gdp_production_som=gdp, compensation_som=float(wage_bill.sum()),
         mixed_income_som=float(cols.farm_output_som.sum()),
@@ -189,13 +231,12 @@ def primary_income(state: State, params: Params) -> tuple[Accounts, PrimaryIncom
         regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()),
         regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()),
     )
-    primary = PrimaryIncome(wage.astype(np.float32), farm.astype(np.float32), surplus.astype(np.float32),
-                            profit_tax.astype(np.float32))
-    return expenditure(state, params, accounts, primary, retained), primary
+    primary = PrimaryIncome(wage, farm, surplus, profit_tax)
+    return expenditure(state, params, accounts, primary, retained, sums.abroad, sums.present), primary
 
 
 def expenditure(state: State, params: Params, accounts: Accounts, primary: PrimaryIncome,
-                retained: np.ndarray) -> Accounts:
+                retained: np.ndarray, abroad: np.ndarray, present: np.ndarray) -> Accounts:
     """GDP by expenditure: where every som of income is spent, som (the accounts with C, I, G, NX).
 
     * consumption: households spend what they receive on the accounts basis (after-tax primary
@@ -211,18 +252,28 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
       after tax, less the remittances received, less investment financed from abroad, less the
       regional money financed from abroad (``budget_financing = "external"``).
 
+    ``abroad``, ``present``: members abroad and at home per settlement (``RowSums``). Consumption is
+    also kept by residence (``consumption_by_residence_som``: where households spend, what the
+    markets plan on, ``labour.expected_demand``).
+
     So ``C + I + G + NX = GDP`` holds only if every income was paid out to someone and the
     government's budget balances; ``tests/test_accounts.py`` checks it every year.
     """
     hh = state.households
     ledger = state.ledger
     tax_rate = accounts.tax_rate
-    n_s = state.n_settlements
-    remittances = float(hh.per_settlement(hh.abroad, n_s).sum()) * (
-        remittance_per_migrant(state, params) * params.incomes.remittance_share_to_household)
-    after_tax = float(hh.per_settlement(primary.after_tax(tax_rate), n_s).sum())
+    per_migrant = remittance_per_migrant(state, params) * params.incomes.remittance_share_to_household
+    remittances = float(abroad.sum()) * per_migrant
+    # primary.after_tax(tax_rate) summed per settlement, in one compiled pass without temporaries
+    after_tax_by_residence = kernels.after_tax_sums(hh.settlement, hh.alive, float(hh.weight), state.n_settlements,
+                                                    primary.wage_som, primary.farm_som, primary.surplus_som,
+                                                    primary.profit_tax_som, 1.0 - tax_rate)
+    after_tax = float(after_tax_by_residence.sum())
     consumption = (after_tax + accounts.transfers_som + accounts.regional_transfers_som
                    + accounts.regional_current_som + remittances)
+    by_residence = after_tax_by_residence + present * transfer_per_person(state, params) + abroad * per_migrant
+    if ledger.absorbed.size:  # the regional cash transfers and running costs are paid where they are absorbed
+        by_residence = by_residence + ledger.absorbed[:, Channel.TRANSFERS] + ledger.absorbed[:, Channel.CURRENT]
     firm_investment = float(state.cols.firm_investment_som.sum())
     absorbed = ledger.absorbed.sum(axis=0)  # before the first budget year: shape (0, channels), sums 0
     lost = float(ledger.lost.sum())
@@ -234,11 +285,12 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     financed_abroad = firm_investment - float(retained.sum())
     net_exports = (1.0 - tax_rate) * accounts.surplus_abroad_som - remittances - financed_abroad - external
     return dataclasses.replace(accounts, remittances_received_som=remittances, consumption_som=consumption,
+                               consumption_by_residence_som=by_residence,
                                investment_som=investment, government_som=government, net_exports_som=net_exports)
 
 
-def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.ndarray:
-    """The regional cash transfers paid to each household row this year, som per real household.
+def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.ndarray | None:
+    """The regional cash transfers paid to each household row this year, som per real household (None: none paid).
 
     The ``cash_transfers`` benchmark (issue 24): the transfers channel's money absorbed in each
     settlement (``ledger.absorbed``) is paid, as the monthly benefit for low-income families is,
@@ -253,7 +305,7 @@ def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.n
     hh = state.households
     ledger = state.ledger
     if not (ledger.absorbed[:, Channel.TRANSFERS] > 0).any():
-        return np.zeros(len(hh.alive), dtype=np.float32)
+        return None
     pol, inc = params.policy, params.incomes
     money = ledger.absorbed[:, Channel.TRANSFERS]
     present = hh.present().astype(np.float32)
@@ -265,25 +317,28 @@ def cash_benefit(state: State, params: Params, rng: np.random.Generator) -> np.n
     paid = np.zeros(len(hh.alive))
     for group, share in ((poor, 1.0 - pol.transfer_leakage_share), (~poor, pol.transfer_leakage_share)):
         key = present * (covered & group)
-        paid += _shares(hh, money * share, key, lambda: present, itself, n_s)
+        paid += _shares(hh, money * share, key, hh.per_settlement(key, n_s), lambda: present, itself, n_s)
     return paid.astype(np.float32)
 
 
-def running_cost_pay(state: State) -> np.ndarray:
+def running_cost_pay(state: State, sums: RowSums | None = None) -> np.ndarray | None:
     """Regional money for local running costs, paid as local public staff's wages, som per real household.
 
     The current channel's money absorbed in each settlement (``policy.current_share`` of a
     place-based allocation) pays the wages of local public staff: it is income of the settlement's
     households, split by ``employed x skill`` as compensation is (by members at home where no one
     is employed), so every som absorbed is paid. The model has no government production, so this
-    builds nothing and raises no output directly.
+    builds nothing and raises no output directly. None when no such money was absorbed. ``sums``:
+    ``RowSums.of(state)`` if the caller has it.
     """
     hh = state.households
     ledger = state.ledger
     if not (ledger.absorbed[:, Channel.CURRENT] > 0).any():
-        return np.zeros(len(hh.alive), dtype=np.float32)
+        return None
     n_s = state.n_settlements
-    paid = _shares(hh, ledger.absorbed[:, Channel.CURRENT], hh.employed * hh.skill,
+    key = hh.employed * hh.skill
+    key_sum = hh.per_settlement(key, n_s) if sums is None else sums.wage_key
+    paid = _shares(hh, ledger.absorbed[:, Channel.CURRENT], key, key_sum,
                    lambda: hh.present().astype(np.float32), np.arange(n_s), n_s)
     return paid.astype(np.float32)
 
@@ -308,9 +363,19 @@ def price_level(state: State, congestion_elasticity: float) -> np.ndarray:
     The living-cost index ``cols.living_cost`` (``(population / median 2017 population)^congestion``)
     divided by its 2017 mean, so that the national poverty line stays in 2017 national prices.
     """
-    pop0 = np.maximum(np.asarray(state.base.population, dtype=float), 1.0)
-    base = np.average(living_cost_index(pop0, pop0, congestion_elasticity), weights=pop0)
-    return state.cols.living_cost / base
+    return state.cols.living_cost / _base_price_level(state.base, congestion_elasticity)
+
+
+_BASE_PRICE_LEVELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _base_price_level(base: BaseYear, congestion_elasticity: float) -> float:
+    """The 2017 population-weighted mean living-cost index, computed once per run (the base year is frozen)."""
+    levels = _BASE_PRICE_LEVELS.setdefault(base, {})
+    if congestion_elasticity not in levels:
+        pop0 = np.maximum(np.asarray(base.population, dtype=float), 1.0)
+        levels[congestion_elasticity] = np.average(living_cost_index(pop0, pop0, congestion_elasticity), weights=pop0)
+    return levels[congestion_elasticity]
 
 
 def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray | None = None,
@@ -354,41 +419,40 @@ def price_deflator(state: State, deflation: float, congestion_elasticity: float)
     return price_level(state, congestion_elasticity) ** deflation
 
 
-def deflate_by_price_shock(state: State, params: Params, *sources: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Income sources per household row in real terms under a ``prices`` shock (docs/ODD.md 7.12), som.
+def price_shock_deflator(state: State, params: Params) -> np.ndarray | None:
+    """Per settlement, what a ``prices`` shock (docs/ODD.md 7.12) multiplies real incomes by, float32 (S,).
 
-    A price level ``1 + size`` above its trend in a year divides every real income source there.
+    A price level ``1 + size`` above its trend in a year divides every real income source there;
+    None in a year without such a shock.
     """
     level = shocks.regional_factor(params, "prices", state.year, state.world.oblast_index,
                                    state.world.oblasts.oblast.tolist())
     if np.all(level == 1.0):
-        return sources
-    deflator = (1.0 / level).astype(np.float32)[state.households.settlement]
-    return tuple(source * deflator for source in sources)
+        return None
+    return (1.0 / level).astype(np.float32)
 
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> IncomeOutcome:
     """The accounts, and incomes of every household and mean income per person per settlement."""
     hh = state.households
     inc = params.incomes
-    accounts, primary = primary_income(state, params)
-    ratio = state.base.survey_ratio.astype(np.float32)[hh.settlement]
-    survey = ratio * np.float32(1.0 - accounts.tax_rate)
-    # dead rows have no workers, members or migrants, so every source is 0 there: no mask needed
-    present = hh.present()
-    transfer = (present * np.float32(transfer_per_person(state, params)) + cash_benefit(state, params, rng)
-                + running_cost_pay(state))
-    remittance = hh.abroad * np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household)
-    if inc.remittances_in_survey_ratio:  # the survey misses remittances as it misses primary income
-        remittance = remittance * ratio
-    wage, farm = survey * primary.wage_som, survey * primary.farm_som
-    surplus = survey * primary.surplus_som - ratio * primary.profit_tax_som
-    wage, farm, surplus, transfer, remittance = deflate_by_price_shock(state, params, wage, farm, surplus,
-                                                                       transfer, remittance)
-    total = wage.astype(np.float64) + farm + surplus + transfer + remittance
+    sums = RowSums.of(state)
+    accounts, primary = primary_income(state, params, sums)
+    paid = [p for p in (cash_benefit(state, params, rng), running_cost_pay(state, sums)) if p is not None]
+    paid += [np.zeros(0, np.float32)] * (2 - len(paid))  # regional money paid this year (empty: none)
+    deflator = price_shock_deflator(state, params)
+    # every source per row in float32 and income per settlement, in one compiled pass; dead rows have
+    # no workers, members or migrants, so every source is 0 there
+    wage, farm, surplus, transfer, remittance, income = kernels.survey_incomes(
+        hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.size, hh.abroad,
+        state.base.survey_ratio.astype(np.float32), np.float32(1.0 - accounts.tax_rate),
+        np.float32(transfer_per_person(state, params)),
+        np.float32(remittance_per_migrant(state, params) * inc.remittance_share_to_household),
+        # the survey misses remittances as it misses primary income (if remittances_in_survey_ratio)
+        bool(inc.remittances_in_survey_ratio), primary.wage_som, primary.farm_som, primary.surplus_som,
+        primary.profit_tax_som, paid[0], paid[1], np.zeros(0, np.float32) if deflator is None else deflator)
     n_s = state.n_settlements
-    people = hh.per_settlement(present, n_s)
-    income = hh.per_settlement(total, n_s)
+    people = sums.present
     income_pc = np.divide(income, people, out=np.zeros(n_s), where=people > 0)
     return IncomeOutcome(wage, farm, surplus, transfer, remittance, income_pc, accounts)
 
@@ -402,4 +466,5 @@ def apply(state: State, outcome: IncomeOutcome) -> None:
     hh.transfer_som = outcome.transfer_som
     hh.remittance_som = outcome.remittance_som
     state.cols.income_pc_som = outcome.income_pc_som
+    state.cols.consumption_som = outcome.accounts.consumption_by_residence_som
     state.accounts = outcome.accounts
