@@ -52,6 +52,7 @@ aggregate by regional price indices: poverty and the Gini are in national prices
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,7 +61,7 @@ import numpy as np
 from regsim.model import kernels, shocks
 from regsim.model.households import Households
 from regsim.model.processes.productivity import living_cost_index
-from regsim.model.state import Accounts, Channel, State
+from regsim.model.state import Accounts, BaseYear, Channel, State
 from regsim.params import Params
 
 STREAM = "incomes"
@@ -175,7 +176,9 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
     wage_bill = np.bincount(firms.settlement[alive], weights=cols.market_wage_som[firms.settlement[alive]]
                             * firms.employees[alive], minlength=n_s)
     sums = RowSums.of(state) if sums is None else sums
-    labour_force = sums.labour
+    # in efficiency units, as the labour market counts job seekers (movers: sorting), so that the wages
+    # residents bring home add up to the firms' wage bill
+    labour_force = hh.per_settlement(hh.labour * hh.efficiency, n_s)
     compensation_home = labour_force * cols.employment_rate * cols.resident_wage_som
     firm_surplus = cols.firm_output_som - wage_bill
     retained = np.clip(cols.firm_investment_som, 0.0, np.maximum(firm_surplus, 0.0))
@@ -362,9 +365,19 @@ def price_level(state: State, congestion_elasticity: float) -> np.ndarray:
     The living-cost index ``cols.living_cost`` (``(population / median 2017 population)^congestion``)
     divided by its 2017 mean, so that the national poverty line stays in 2017 national prices.
     """
-    pop0 = np.maximum(np.asarray(state.base.population, dtype=float), 1.0)
-    base = np.average(living_cost_index(pop0, pop0, congestion_elasticity), weights=pop0)
-    return state.cols.living_cost / base
+    return state.cols.living_cost / _base_price_level(state.base, congestion_elasticity)
+
+
+_BASE_PRICE_LEVELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _base_price_level(base: BaseYear, congestion_elasticity: float) -> float:
+    """The 2017 population-weighted mean living-cost index, computed once per run (the base year is frozen)."""
+    levels = _BASE_PRICE_LEVELS.setdefault(base, {})
+    if congestion_elasticity not in levels:
+        pop0 = np.maximum(np.asarray(base.population, dtype=float), 1.0)
+        levels[congestion_elasticity] = np.average(living_cost_index(pop0, pop0, congestion_elasticity), weights=pop0)
+    return levels[congestion_elasticity]
 
 
 def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray | None = None,
