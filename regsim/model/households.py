@@ -35,6 +35,9 @@ class Households:
         employed: Members in wage jobs, persons.
         farming: Members farming, persons.
         skill: Earnings multiplier (log-normal, mean 1), fixed for the household.
+        efficiency: Labour in efficiency units per member, 1 in 2017; a move multiplies it by
+            ``(origin / destination expected earnings)^(1 - migration.mover_gain_share)``, so a mover
+            produces only that share of the log gap between the two places (sorting, issue 22).
         u_labour: A fixed uniform draw deciding rounding of labour-force membership.
         wage_som, farm_som, transfer_som, remittance_som: Income by source this year, som (as the
             household survey records it: wages and farm income are the accounts' flows times the
@@ -51,6 +54,7 @@ class Households:
     employed: np.ndarray
     farming: np.ndarray
     skill: np.ndarray
+    efficiency: np.ndarray
     u_labour: np.ndarray
     wage_som: np.ndarray
     farm_som: np.ndarray
@@ -71,6 +75,7 @@ class Households:
             employed=np.zeros(capacity, np.int16),
             farming=np.zeros(capacity, np.int16),
             skill=np.ones(capacity, np.float32),
+            efficiency=np.ones(capacity, np.float32),
             u_labour=np.zeros(capacity, np.float32),
             wage_som=np.zeros(capacity, np.float32),
             farm_som=np.zeros(capacity, np.float32),
@@ -103,7 +108,7 @@ class Households:
             column = getattr(self, f.name)
             if isinstance(column, np.ndarray):
                 pad = np.zeros(extra, column.dtype)
-                if f.name == "skill":
+                if f.name in ("skill", "efficiency"):
                     pad[:] = 1.0
                 setattr(self, f.name, np.concatenate([column, pad]))
 

@@ -274,6 +274,17 @@ def _account(state: State, params: Params, name: str) -> float:
 
 # --- the registry -----------------------------------------------------------------------------
 
+def _services_price_dispersion(state: State) -> float:
+    """Sales-weighted standard deviation of log service prices across settlements, log points."""
+    cols = state.cols
+    sales = np.maximum(cols.firm_output_som - cols.industry_output_som, 0.0)
+    if sales.sum() <= 0:
+        return 0.0
+    logs = np.log(np.maximum(cols.services_price, 1e-300))
+    mean = np.average(logs, weights=sales)
+    return float(np.sqrt(np.average((logs - mean) ** 2, weights=sales)))
+
+
 def _m(name: str, unit: str, scope: str, description: str, fn: Callable[[State, Params], Value]) -> Metric:
     return Metric(name, unit, scope, description, fn)
 
@@ -328,6 +339,12 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: _kind_share(s, ("village",))),
     _m("n_firms", "enterprises", "national", "Enterprises (firm agents x firm_weight)",
        lambda s, p: float(s.firms.alive.sum() * p.scale.firm_weight)),
+    _m("industry_price_index", "ratio", "national",
+       "Price of industrial goods relative to 2017 at which their sales equal domestic and export demand",
+       lambda s, p: float(s.cols.industry_price[0])),
+    _m("services_price_dispersion", "log points", "national",
+       "Sales-weighted s.d. of log service prices across settlements (0 in 2017): how unevenly demand meets supply",
+       lambda s, p: _services_price_dispersion(s)),
     _m("public_capital_som", "som", "national", "Public capital stock",
        lambda s, p: float(s.cols.public_capital_som.sum())),
     _m("budget_available_som", "som", "national", "Regional development budget this year",
@@ -429,6 +446,9 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: _ratio(income_total(s), present(s))),
     _m("poverty_rate", "fraction", "settlement", "Share below the poverty line",
        lambda s, p: _ratio(_poor(s, p), present(s))),
+    _m("enterprises", "enterprises", "settlement", "Enterprises located here (firm agents x firm_weight)",
+       lambda s, p: np.bincount(s.firms.settlement[s.firms.alive], minlength=s.n_settlements)
+       * float(p.scale.firm_weight)),
     _m("public_capital_som", "som", "settlement", "Public capital stock",
        lambda s, p: s.cols.public_capital_som.copy()),
     _m("budget_absorbed_som", "som", "settlement", "Regional money absorbed",

@@ -271,12 +271,9 @@ def return_sentences(whole: pd.DataFrame, labels: list[str], last: int) -> list[
     flags = paired.return_flags(whole[whole.label.isin(labels)])
     low, high = paired.RETURN_BAND
     return [_("{name}'s GDP in {last} gains {per_som} som per som absorbed, outside the {low}-{high} that the evidence "
-              "on returns to public capital supports. The main reason (docs/validation.md) is who moves: money that "
-              "raises earnings in villages keeps people there and money in the centres draws them in, and regsim "
-              "counts each person at the full gap between a centre's and a village's output per person, while most "
-              "of that gap is sorting of people by skill; the GDP cost of keeping people in villages is probably "
-              "overstated.").format(name=_b(label, capital=True), last=last, per_som=_fmt(value, 3),
-                                    low=_fmt(low, 2), high=_fmt(high, 2))
+              "on returns to public capital supports; docs/validation.md decomposes the return (the tax that pays "
+              "for the budget, who moves and what movers gain, absorption).").format(
+                name=_b(label, capital=True), last=last, per_som=_fmt(value, 3), low=_fmt(low, 2), high=_fmt(high, 2))
             for label, value in flags.items()]
 
 
@@ -433,7 +430,7 @@ def terminal_text(comp: Comparison, pairs: pd.DataFrame | None = None, whole: pd
         for label, (share, per_som) in flags.items())  # paired.unspent_note's words, translated
     low, high = paired.RETURN_BAND
     notes += "".join("\n" + _("{name}: {last} GDP gain per som absorbed {gain} som, outside the evidence's "
-                              "{low}-{high} (docs/validation.md: mostly who moves)").format(
+                              "{low}-{high} (docs/validation.md decomposes it)").format(
         name=names.strategy(label), last=last, gain=_fmt(value, 3), low=_fmt(low, 2), high=_fmt(high, 2))
         for label, value in paired.return_flags(main).items())
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 70):

@@ -124,6 +124,7 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
         hh.size[rows] = moving
         hh.abroad[rows] = 0
         hh.skill[rows] = hh.skill[split]
+        hh.efficiency[rows] = hh.efficiency[split]
         hh.u_labour[rows] = hh.u_labour[split]
         hh.size[split] -= moving
         # the leavers take their share of the workers and of this year's earnings and transfers
@@ -146,6 +147,7 @@ def apply(state: State, outcome: DemographyOutcome) -> None:
         hh.size[rows] = outcome.immigrant_household_size
         hh.abroad[rows] = 0
         hh.skill[rows] = outcome.immigrant_skill
+        hh.efficiency[rows] = 1.0
         hh.u_labour[rows] = outcome.immigrant_u_labour
     assert state.flows is not None
     state.flows.add(births=outcome.births, deaths=outcome.deaths, emigrated=outcome.emigrated,
