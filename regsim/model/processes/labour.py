@@ -96,9 +96,12 @@ def firm_tfp(state: State, params: Params, services_price: np.ndarray | None = N
     industry = cols.industry_price if industry_price is None else industry_price
     is_services = firms.sector == SECTOR_SERVICES
     price = np.where(is_services, services[firms.settlement], industry[firms.settlement])
-    shock = np.where(is_services, output_shock(state, params, "services")[firms.settlement],
-                     output_shock(state, params, "industry")[firms.settlement])
-    return cols.tfp[firms.settlement] * price * firms.productivity * shock ** (1 - params.economy.labour_elasticity)
+    tfp = cols.tfp[firms.settlement] * price * firms.productivity
+    services_shock, industry_shock = output_shock(state, params, "services"), output_shock(state, params, "industry")
+    if (services_shock == 1.0).all() and (industry_shock == 1.0).all():
+        return tfp  # no output shock this year: the factor is 1 (x * 1.0 is x exactly; no power per firm row)
+    shock = np.where(is_services, services_shock[firms.settlement], industry_shock[firms.settlement])
+    return tfp * shock ** (1 - params.economy.labour_elasticity)
 
 
 def labour_demand_scale(state: State, params: Params, services_price: np.ndarray | None = None,
