@@ -164,7 +164,10 @@ def test_dry_runs_print_runs_and_core_hours(capsys):
 
     assert main(["sensitivity", "--method", "sobol", "--n", "8", "--dry-run", "--out", "/nonexistent/s"]) == 0
     out = capsys.readouterr().out
-    assert "352 runs" in out and "core-hours" in out  # 8 x (20 + 2) x 2 strategies
+    from regsim.studies.sensitivity import UNCERTAIN
+
+    runs = 8 * (len(UNCERTAIN) + 2) * 2  # Saltelli without second order: n x (d + 2), for 2 strategies
+    assert len(UNCERTAIN) == 21 and f"{runs} runs" in out and "core-hours" in out  # 368 runs
     assert main(["compare", "--dry-run", "--shard", "1/4", "--out", "/nonexistent/c"]) == 0
     out = capsys.readouterr().out
     total, in_shard = (int(x) for x in re.search(r"(\d+) runs \((\d+) in shard 1/4", out).groups())
