@@ -41,6 +41,8 @@ base-year shock, with no regional budget (``policy.strategy = "none"``):
   access of 2017. Compared with Donaldson & Hornbeck 2016 (US railroads: the elasticity of
   agricultural land value to market access is about 0.5); output responds less than land rents,
   which capitalise the whole gain, so 0.5 is the upper end of the target and 0.05 its lower end.
+  Under markets that clear the row is about 0 (docs/validation.md, "The roads elasticity under
+  markets that clear"): the open question is the measure, not the range.
 """
 
 from __future__ import annotations
