@@ -833,7 +833,8 @@ def cmd_convergence(args: argparse.Namespace) -> int:
     print(f"paired differences A - B, mean [90% t interval], {args.replications} replications; default: households "
           f"1:{scale.household_weight}, firms 1:{scale.firm_weight}; halved: 1:{max(1, scale.household_weight // 2)}, "
           f"1:{max(1, scale.firm_weight // 2)}")
-    _print_table(table, lambda v: f"{v:,.4g}")
+    with pd_options():
+        print(convergence.side_by_side(table).to_string(index=False))
     if args.out is not None:
         from regsim import files
 

@@ -310,9 +310,35 @@ class EconomyParams(_Validated):
             "a sale to a buyer within reach pays the full price (the spread effect, paid by buyers)")
     spread_decay_km: float = param(50.0, "km", (1.0, 1000.0), (25.0, 100.0), source="assumption",
                                    doc="Road distance at which a buyer's purchases from a farm fall to 1/e")
-    services_demand_elasticity: float = param(0.5, "elasticity", (0.0, 2.0), (0.2, 1.0),
-                                              source="local income multiplier (assumption)",
-                                              doc="Elasticity of service firms' sales to local income per person")
+    services_substitution_elasticity: float = param(
+        4.0, "elasticity", (1.1, 50.0), (3.0, 8.0),
+        source="assumption within the trade elasticities of the literature: Head & Mayer 2014 (median structural "
+               "gravity estimate about 5), Broda & Weinstein 2006 (median elasticity between varieties about 3-4)",
+        doc="Elasticity of substitution between the services of different places: buyers split their service "
+            "spending over places within reach (distance decay economy.access_decay_km) in proportion to "
+            "enterprises x price^(1 - this) (regsim.model.markets)")
+    expected_demand_growth_first_year: float = param(
+        0.043, "1/year", (-0.5, 0.5), (0.03, 0.055),
+        source="national_macro.csv: real GDP growth 2017 4.3% (NSC, preliminary; revised up to about 4.7%)",
+        doc="Growth of domestic spending firms expect in the first simulated year; later years expect its "
+            "mean growth since the base year (regsim.model.markets.expected_growth)")
+    industry_price_elasticity: float = param(
+        4.0, "elasticity", (1.1, 50.0), (2.0, 8.0),
+        source="Simonovska & Waugh 2014: trade elasticity about 4; Head & Mayer 2014: median about 5",
+        doc="Price elasticity of the demand for Kyrgyz industrial goods (exports against world prices, domestic "
+            "sales against imports): sales value moves as price^(1 - this)")
+    industry_export_share: float = param(
+        0.35, "fraction of industrial sales", (0.0, 1.0), (0.2, 0.5),
+        source="estimate: 2017 exports of goods about 1.8 bn USD, of which gold about 0.7 bn (NSC, estimate): "
+               "non-gold exports about 75 bn som, roughly a third of non-mining industrial and construction "
+               "output; no Kyrgyz input-output table in the shared data",
+        doc="Share of industrial firms' 2017 sales that went abroad; that part of demand grows with export "
+            "markets, the rest with domestic absorption (household consumption, investment, government)")
+    export_market_growth_per_year: float = param(
+        0.035, "1/year", (-0.2, 0.3), (0.02, 0.05),
+        source="estimate: real GDP growth of the main trading partners (Russia, Kazakhstan, China), weighted by "
+               "exports, about 3-4% a year in IMF World Economic Outlook projections",
+        doc="Real growth of the export markets of industrial goods at constant prices")
     industry_output_share: float = param(0.30, "fraction of firm output", (0.0, 1.0),
                                          source="national_macro.csv: non-mining industry + construction / firm output (estimate)")
     mean_firm_output_som: float = param(2.5e6, "som/year per enterprise", (1e4, 1e10),
@@ -339,9 +365,19 @@ class EconomyParams(_Validated):
                                        doc="A firm exits after this many consecutive loss-making years")
     exit_hazard_per_year: float = param(0.04, "1/year", (0.0, 1.0), (0.02, 0.08),
                                         source="enterprise exit rates in transition economies (estimate)")
-    entry_rate_per_year: float = param(0.04, "entrants per incumbent per year", (0.0, 1.0), (0.02, 0.10),
-                                       source="equal to the exit hazard: firm numbers are steady at the base year",
-                                       doc="Entry rate at base-year profitability; scales with the profit margin")
+    entry_rate_per_year: float = param(0.04, "entrant enterprises per incumbent enterprise per year", (0.0, 1.0),
+                                       (0.02, 0.10),
+                                       source="equal to the exit hazard: firm numbers are steady at base-year "
+                                              "profits",
+                                       doc="Entry rate when expected profit per enterprise has grown as the "
+                                           "outside option has (national output per person)")
+    entry_profit_elasticity: float = param(
+        1.0, "elasticity", (0.0, 10.0), (0.5, 2.0), source="assumption (free entry: entry rises with expected profit)",
+        doc="Elasticity of entry to the growth of expected profit per enterprise relative to the outside option")
+    entry_floor_enterprises: float = param(
+        1.0, "enterprises", (0.0, 1000.0), (0.5, 5.0), source="assumption",
+        doc="Potential entrants a settlement and sector with no enterprise still draws, as if it had this many "
+            "(counted in enterprises: the same at any scale.firm_weight)")
     urban_output_premium: float = param(2.0, "ratio", (1.0, 10.0), (1.5, 3.0),
                                         source="assumption: non-farm output per person in towns vs villages",
                                         doc="Base-year firm output per person in centres and towns relative to villages")
@@ -355,8 +391,8 @@ class EconomyParams(_Validated):
                                          doc="Capital of a profit-driven entrant relative to the mean capital of the "
                                              "firms in its settlement")
     max_entry_multiple: float = param(3.0, "ratio", (1.0, 100.0), (2.0, 5.0), source="assumption",
-                                      doc="Entry in a settlement is at most this multiple of its base rate, however "
-                                          "much its profitability grew")
+                                      doc="Entry in a settlement and sector is at most this multiple of its base rate, "
+                                          "however much its expected profit grew")
     mining_rayon: str = param("Jeti-Oguz", "rayon", source="Kumtor gold mine (S_24KG_KUMTOR)",
                               doc="Rayon whose villages hold the exogenous mining output (mining_output_som)")
 

@@ -6,9 +6,14 @@ from helpers import run_model, small_params
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regsim.model.processes.productivity import demand_index
+from regsim.model import markets
 
 WINDOWS = ((2025, 2032), (2032, 2040))
+KERNEL = np.array([[1.0, 0.3, 0.05], [0.3, 1.0, 0.2], [0.05, 0.2, 1.0]])
+SUPPLY = np.array([1e6, 5e7, 2e9])  # service sales per place at price 1, som
+ENTERPRISES = np.array([2.0, 40.0, 900.0])
+BASE_SPENDING = np.array([3e6, 4e7, 1.5e9])  # where buyers spent in the base year, som
+ATTRACTION = markets.fit_attraction(SUPPLY, ENTERPRISES, KERNEL, SUPPLY.sum() * BASE_SPENDING / BASE_SPENDING.sum())
 
 
 def _growth(result, start: int, end: int) -> float:
@@ -17,30 +22,43 @@ def _growth(result, start: int, end: int) -> float:
     return 100 * (ratio ** (1 / (end - start)) - 1)
 
 
-@given(st.floats(0.2, 5.0), st.floats(0.0, 2.0))
-def test_service_demand_does_not_rise_with_national_income(factor, elasticity):
-    # every place's income per person grows by the same factor: national demand follows national
-    # income, which the supply side produces, so no service firm's productivity moves
-    base = np.array([50_000.0, 80_000.0, 120_000.0])
-    services = np.array([1e6, 5e7, 2e9])
-    index = demand_index(base * factor, base, services, elasticity)
-    np.testing.assert_allclose(index, 1.0, rtol=1e-12)
+def _clear(spending: np.ndarray, exports: float = 0.0) -> tuple[np.ndarray, float]:
+    """Service prices and the industrial price that clear the three-place markets (numeraire: price level)."""
+    prices, industry, _ = markets.clear_with_numeraire(SUPPLY, np.ones(3), 1e9, 1.0, 2.2, ATTRACTION, ENTERPRISES,
+                                                       KERNEL, spending, 1e9 * spending.sum() / SUPPLY.sum(),
+                                                       exports, 4.0, 4.0)
+    return prices, industry
 
 
-@given(st.lists(st.floats(0.5, 3.0), min_size=3, max_size=3), st.floats(0.0, 2.0))
-def test_service_demand_moves_between_places_but_adds_no_sales(growth, elasticity):
-    # income moving to the cities, where most service output is, creates no service sales
-    base = np.array([50_000.0, 80_000.0, 120_000.0])
-    services = np.array([1e6, 5e7, 2e9])
-    index = demand_index(base * np.array(growth), base, services, elasticity)
-    assert np.average(index, weights=services) == pytest.approx(1.0, rel=1e-12)
+@given(st.floats(0.2, 5.0))
+def test_service_prices_do_not_rise_with_national_spending(factor):
+    # every place's spending grows by the same factor: spending decides relative prices, not the
+    # price level, so no firm's sales rise with national income (no loop from output to output)
+    spending = BASE_SPENDING
+    prices, industry = _clear(spending, exports=0.0)
+    scaled, industry_scaled = _clear(spending * factor, exports=0.0)
+    np.testing.assert_allclose(scaled, prices, rtol=1e-3)
+    assert industry_scaled == pytest.approx(industry, rel=1e-3)
 
 
-def test_service_demand_moves_to_places_whose_income_grew_faster():
-    base = np.array([50_000.0, 80_000.0])
-    services = np.array([1e6, 1e6])
-    index = demand_index(base * np.array([1.2, 1.0]), base, services, 0.5)
-    assert index[0] > 1.0 > index[1]
+@given(st.lists(st.floats(0.5, 3.0), min_size=3, max_size=3))
+def test_spending_moves_prices_between_places_but_keeps_the_price_level(growth):
+    base = BASE_SPENDING
+    _, industry = _clear(base, exports=0.0)
+    moved, industry_moved = _clear(base * np.array(growth), exports=0.0)
+    supply = SUPPLY * moved**2.2
+    industry_sales = 1e9 * (industry_moved / industry) ** 2.2
+    value = supply.sum() + industry_sales
+    volume = (supply / moved).sum() + industry_sales / (industry_moved / industry)
+    assert value / volume == pytest.approx(1.0, abs=1e-3)
+
+
+def test_service_prices_rise_where_spending_grew_faster():
+    base = BASE_SPENDING
+    prices, _ = _clear(base)
+    moved, _ = _clear(base * np.array([1.5, 1.0, 1.0]))
+    np.testing.assert_allclose(prices, 1.0, rtol=1e-3)  # the base year clears at 2017 prices
+    assert moved[0] > 1.01 and moved[0] > moved[1] > moved[2]
 
 
 def test_gdp_per_person_grows_steadily_without_a_regional_budget():

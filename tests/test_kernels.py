@@ -67,6 +67,8 @@ def test_recorded_building_blocks_equal_their_numpy_definitions():
             np.testing.assert_array_equal(metrics._poor(state, params, extreme),
                                           _sparse_sum(hh.settlement, hh.alive, float(hh.weight), n_s, poor))
         assert metrics._poor(state, params).sum() > 0
+        gini = metrics.weighted_gini(consumption, present.astype(np.float64))
+        assert metrics._gini_consumption(state, params) == gini
     finally:
         state.metric_cache = None
         model.release()
@@ -227,3 +229,17 @@ def test_vital_events_and_splits_equal_their_numpy_definitions():
         assert births.sum() > 0 and emigrating.any() and expected.any()
     finally:
         model.release()
+
+
+def test_labour_force_equals_its_numpy_definition():
+    rng = np.random.default_rng(12)
+    size = rng.integers(0, 12, 20_000).astype(np.int16)
+    abroad = np.minimum(rng.integers(0, 3, 20_000), size).astype(np.int16)
+    u_labour = rng.random(20_000, dtype=np.float32)
+    for first, other in ((1.0, 0.45), (0.8, 0.6), (0.3, -0.1)):
+        present = size - abroad
+        expected = np.where(present > 0, first + other * (present - 1), 0.0)
+        labour = np.clip(np.floor(expected + u_labour).astype(np.int16), 0, present).astype(np.int16)
+        got = kernels.labour_force(size, abroad, u_labour, first, other)
+        np.testing.assert_array_equal(got, labour)
+        assert got.dtype == np.int16

@@ -58,16 +58,18 @@ def test_bench_times_mesa_interleaved_with_the_regsim_runs_in_one_process(monkey
     monkeypatch.setattr(bench, "mesa_seconds", fake_mesa)
     monkeypatch.setattr(bench, "_boltzmann", lambda: type("M", (), {"remove_all_agents": lambda self: None})())
     monkeypatch.setattr("regsim.model.simulation.cached_world", lambda *a: None)
+    monkeypatch.setattr(bench, "warm_up", lambda params: calls.append("warm-up") or 0.25)
     result = bench.measure_scale(weight=1000, repeats=2)
-    assert calls == ["mesa", "regsim", "mesa", "regsim", "mesa"]
-    assert result["mesa_repeats"] == 3 and result["model_seconds"] == 2.0 - 0.1 * 4  # the faster run
+    assert calls == ["warm-up", "mesa", "regsim", "mesa", "regsim", "mesa"]  # kernels loaded before any timing
+    assert result["warmup_seconds"] == 0.25 and result["mesa_repeats"] == 3
+    assert result["model_seconds"] == 2.0 - 0.1 * 5  # the faster run (the fifth call)
     assert result["speedup_vs_mesa_cpu"] == (0.4 / (bench.MESA_AGENTS * bench.MESA_STEPS)) / (1.0 / 1000)
 
 
 @pytest.mark.slow
 def test_bench_measures_a_small_scale():
     result = bench.measure_scale(weight=1000, repeats=1)
-    assert result["household_rows"] > 1000 and result["model_seconds"] > 0
+    assert result["household_rows"] > 1000 and result["model_seconds"] > 0 and result["warmup_seconds"] > 0
     assert result["speedup_vs_mesa"] > 0 and result["speedup_vs_mesa_cpu"] > 0 and result["mesa_repeats"] >= 3
     assert 0.99 < sum(result["phase_share"].values()) < 1.01
     assert "regsim bench" in bench.format_report({"machine": {"python": "3", "cores": 2, "platform": "x"},

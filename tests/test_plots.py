@@ -58,7 +58,7 @@ def test_maps_one_panel_per_label_and_unknown_ids_fail():
     fig = plots.plot_maps(world(), change, "title")
     assert isinstance(fig, Figure)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
-    assert [t.split(":")[0] for t in titles if ":" in t] == ["a", "b"]  # "a: 100% of places decided"
+    assert [t.split("\n")[0] for t in titles if "\n" in t] == ["a", "b"]  # "a\n100% of places decided"
     assert "growth centres and oblasts" in titles  # the key panel names the centres
     with pytest.raises(ValueError, match="missing from world"):
         plots.plot_maps(world(), pd.DataFrame({"label": ["a"], "settlement_id": [99], "value": [1.0]}), "t")

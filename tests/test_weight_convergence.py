@@ -7,28 +7,45 @@ from regsim.cli import main
 from regsim.studies import convergence
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 22, not yet converged (measured 2026-12-07): at 1:20 vs 1:10 households equalisation_uniform - none "
-    "in 2024 GDP per person is 216 som [205, 227] vs 234 [225, 242]; regsim convergence at the defaults (1:10 "
-    "households, firm weight 10, vs 1:5 and 5; 4 seeds, 2040) agrees on 9 of 12 differences, not on "
-    "concentrated - none GDP per person (527 [396, 658] vs 780 [686, 873]) and present value, nor on "
-    "concentrated - uniform present value (14.1 vs 20.8 bn som). Strict: this test fails once they agree, so "
-    "the marker must then be removed"))
-def test_headline_differences_agree_at_halved_household_and_firm_weights():
-    # small enough for the suite: 1:20 households (halved 1:10, the default), the default firm
-    # weight and its half, to 2024, three strategies, four paired seeds; every paired difference of
-    # the two settings agrees within its interval (regsim convergence runs the default comparison).
-    # At 1:100 vs 1:50 it did not: concentrated - none in 2024 GDP per person was 216 som [195, 238]
-    # against 278 [243, 314] (households that coarse are lumpy in the smaller places)
+@pytest.fixture(scope="module")
+def convergence_2024():
+    """The suite's convergence table (about 3 minutes of CPU on 2 workers), computed once per module.
+
+    1:20 households (halved: 1:10, the default), firm weight 10 (the default) and 5, to 2024, three
+    strategies, seeds 1-4 (regsim convergence runs the default comparison to 2040).
+    """
     params = small_params(time__end_year=2024, scale__household_weight=20)
     table = convergence.measure(params, seeds=[1, 2, 3, 4],
                                 strategies=("concentrated", "equalisation_uniform", "none"), workers=2)
-    assert len(table) == 3 * len(convergence.OUTCOMES)
-    assert table.agree.all(), table[~table.agree].to_string()
     # the settings really differ: halving gives twice the rows
     assert convergence.halved(params).scale.household_weight == params.scale.household_weight // 2
     assert convergence.halved(params).scale.firm_weight == max(1, params.scale.firm_weight // 2)
+    assert len(table) == 3 * len(convergence.OUTCOMES)
+    return table
+
+
+@pytest.mark.slow
+def test_gdp_differences_agree_at_halved_household_and_firm_weights(convergence_2024):
+    # Every paired GDP difference (per person in 2024, present value) agrees within its interval.
+    # Before firm entry was rounded instead of drawn from a Poisson law (issue 22), it did not: at the
+    # defaults to 2040 concentrated - none in GDP per person was 527 [396, 658] som against 780 [686,
+    # 873] halved (4 seeds), and here equalisation_uniform - none 216 [205, 227] against 234 [225, 242].
+    gdp = convergence_2024[convergence_2024.outcome.isin(["gdp_per_capita_end", "gdp_pv"])]
+    assert len(gdp) == 6
+    assert gdp.agree.all(), gdp[~gdp.agree].to_string()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 22, poverty not yet converged on main 59b8e3d + rounded entry (measured 2026-12-07): "
+    "concentrated - equalisation_uniform in person-years in poverty 2018-2024 is 8,825 [7,790, 9,860] at 1:20 "
+    "households and 19,705 [11,357, 28,053] at 1:10, and in the 2024 poverty rate -0.013 points [-0.044, 0.017] "
+    "against 0.076 [0.000, 0.152]; the GDP rows agree. With main's Poisson entry the poverty rows agreed and "
+    "equalisation_uniform - none in 2024 GDP per person did not (227 [222, 232] vs 253 [231, 274]). Strict: "
+    "remove the marker once they agree"))
+def test_poverty_differences_agree_at_halved_household_and_firm_weights(convergence_2024):
+    poverty = convergence_2024[convergence_2024.outcome.isin(["poverty_rate_end", "poverty_person_years"])]
+    assert poverty.agree.all(), poverty[~poverty.agree].to_string()
 
 
 def test_agreement_flags_a_gap_beyond_the_intervals():
@@ -42,6 +59,24 @@ def test_agreement_flags_a_gap_beyond_the_intervals():
     ])
     table = convergence.agreement(diffs).set_index("a")
     assert table.loc["x", "agree"] and not table.loc["y", "agree"]
+
+
+def test_side_by_side_shows_both_settings_with_intervals_in_units():
+    import pandas as pd
+
+    diffs = pd.DataFrame([
+        {"a": "x", "b": "none", "outcome": "gdp_pv", "setting": "default", "mean": 5.2e9, "low": 4.9e9, "high": 5.5e9},
+        {"a": "x", "b": "none", "outcome": "gdp_pv", "setting": "halved", "mean": 7.0e9, "low": 6.8e9, "high": 7.2e9},
+        {"a": "x", "b": "none", "outcome": "poverty_rate_end", "setting": "default", "mean": 0.001, "low": 0.0,
+         "high": 0.002},
+        {"a": "x", "b": "none", "outcome": "poverty_rate_end", "setting": "halved", "mean": 0.0012, "low": 0.0002,
+         "high": 0.0022},
+    ])
+    text = convergence.side_by_side(convergence.agreement(diffs)).set_index("outcome")
+    assert text.loc["gdp_pv", "default"] == "5.20 [4.90, 5.50]" and text.loc["gdp_pv", "unit"] == "bn som"
+    assert text.loc["gdp_pv", "halved"] == "7.00 [6.80, 7.20]" and text.loc["gdp_pv", "agree"] == "NO"
+    assert text.loc["poverty_rate_end", "default"] == "0.100 [0.000, 0.200]"  # points
+    assert text.loc["poverty_rate_end", "agree"] == "yes"
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -157,10 +157,9 @@ class Households:
         ``first_member + per_other_member * (present - 1)`` in expectation: larger households
         have more children, so fewer workers per member.
         """
-        present = self.present()
-        expected = np.where(present > 0, first_member + per_other_member * (present - 1), 0.0)
-        labour = np.floor(expected + self.u_labour).astype(np.int16)
-        return np.clip(labour, 0, present).astype(np.int16)  # dead rows: present 0
+        # floor(expected + u) in float64 where someone is at home, clipped to [0, at home]: one compiled pass
+        return kernels.labour_force(self.size, self.abroad, self.u_labour, float(first_member),
+                                    float(per_other_member))  # dead rows: nobody at home, 0
 
     def update_labour(self, first_member: float, per_other_member: float) -> None:
         """Set the labour force from the members at home (at the start of the year's labour market)."""

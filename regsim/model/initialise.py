@@ -17,7 +17,10 @@ every strategy and replication), in the order of :func:`build_state`:
 6. calibration: the 2017 labour market, the government's other spending (the residual of 2017
    taxes), ONE national survey-to-accounts ratio such that the 2017 national poverty rate is
    reproduced (regional differences come from the mechanisms), incomes, and the base rate of
-   labour migration that keeps the 2017 stock abroad steady.
+   labour migration that keeps the 2017 stock abroad steady;
+7. the markets' anchors (issue 24): the share of consumption spent on services, each place's
+   attraction of service spending that reproduces its 2017 service sales at price 1, industrial
+   sales, and the expected profit per enterprise that entry compares with.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from regsim.errors import DataError, ScenarioError
+from regsim.model import markets
 from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production, productivity, roads
@@ -172,6 +176,7 @@ def build_state(world: World, params: Params) -> State:
     state = _assemble(world, params, hh, firms, kernels, targets, firm_tfp, wage)
     _ordinary_spending_path(state, params)
     _calibrate(state, params, targets)
+    _market_anchors(state, params)
     return state
 
 
@@ -356,7 +361,7 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         public_capital_som=econ.public_capital_to_output * output_total,
         services_som=econ.services_to_output * output_total,
         tfp=tfp, farm_local_share=productivity.local_share(local_sales, targets.farm_som),
-        profitability=np.ones(n_s), income_pc_som=np.ones(n_s), reservation_wage_som=wage,
+        income_pc_som=np.ones(n_s), reservation_wage_som=wage,
         farm_income_per_worker_som=farm_income, farm_tfp=farm_income, land=targets.farmers,
         farm_access=targets.farm_access, mining_output_som=targets.mining_som, survey_ratio=np.ones(n_s),
         household_size=_mean_household_size(hh, n_s), abroad_base_rate=zeros.copy(),
@@ -369,7 +374,8 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
         farm_local_sales_som=local_sales,
         living_cost=productivity.living_cost_index(pop0, pop0, econ.congestion_elasticity),
-        demand_index=np.ones(n_s), market_wage_som=wage, reservation_wage_som=wage.copy(),
+        services_price=np.ones(n_s), industry_price=np.ones(n_s), consumption_som=zeros.copy(),
+        market_wage_som=wage, reservation_wage_som=wage.copy(),
         resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=targets.firm_som.copy(),
         industry_output_som=industry, farm_output_som=targets.farm_som.copy(),
         farm_income_per_worker_som=farm_income, output_som=output_total, income_pc_som=zeros.copy(),
@@ -390,16 +396,14 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
 def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     """Run the 2017 labour market and incomes once and fix the base year on their outcome.
 
-    Sets ``base.profitability`` (entry's anchor), then runs the labour market (stream ``labour``
-    of ``world_seed``), anchors land, farm productivity and farm income on the farmers it assigns,
-    sets the government's other spending and solves the national survey-to-accounts ratio for
-    the 2017 poverty rate, computes incomes
+    Runs the labour market (stream ``labour`` of ``world_seed``), anchors land, farm productivity
+    and farm income on the farmers it assigns, sets the government's other spending and solves the
+    national survey-to-accounts ratio for the 2017 poverty rate, computes incomes
     (``base.income_pc_som``) and the base rate of labour migration that keeps the 2017 stock abroad
     steady (``base.abroad_base_rate``).
     """
     hh, cols = state.households, state.cols
     n_s = state.n_settlements
-    state.base = replace(state.base, profitability=production.profitability(state, params))
     # access solved again on the reach the 2017 labour market realises (jobs capped at the wage
     # floor); who has a wage job does not depend on access, so the market then runs with it
     first = labour.compute(state, params, stream(params.scale.world_seed, "labour", 0))
@@ -425,6 +429,35 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     rate = _abroad_rate(state.world, hh, abroad, params.migration.return_rate_per_year)
     state.base = replace(state.base, income_pc_som=np.maximum(income.income_pc_som, 1.0),
                          abroad_base_rate=rate[oblast])
+
+
+def _market_anchors(state: State, params: Params) -> None:
+    """Fix the markets' base year on the calibrated 2017 outcome (``regsim.model.markets``).
+
+    Services: the share of 2017 domestic absorption (``C + I + G``) spent on the firms' services
+    (their output over absorption), and the attraction per service enterprise of each place that
+    makes that spending, placed where households consume and split over the market-access kernel,
+    buy each place's 2017 service output at price 1.
+    Industry: its 2017 sales. Entry: 2017 expected profit per enterprise per settlement and sector,
+    and GDP per resident (the outside option's anchor).
+    """
+    firms, cols = state.firms, state.cols
+    n_s = state.n_settlements
+    alive = firms.alive
+    is_services = alive & (firms.sector == SECTOR_SERVICES)
+    services = np.bincount(firms.settlement[is_services], weights=firms.output_som[is_services], minlength=n_s)
+    enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
+    accounts = state.accounts
+    absorption = accounts.consumption_som + accounts.investment_som + accounts.government_som
+    consumption = float(cols.consumption_som.sum())
+    share = float(services.sum()) / absorption if absorption > 0 else 0.0
+    spending = share * absorption * cols.consumption_som / max(consumption, 1.0)
+    attraction = markets.fit_attraction(services, enterprises, state.access_kernel, spending)
+    profit, _ = production.profit_per_enterprise(state, params)
+    state.base = replace(state.base, services_attraction=attraction, profit_per_enterprise=profit,
+                         absorption_som=absorption, services_spending_share=share,
+                         industry_sales_som=float(firms.output_som[alive & ~is_services].sum()),
+                         output_per_person=float(cols.output_som.sum()) / max(float(cols.population.sum()), 1.0))
 
 
 def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:

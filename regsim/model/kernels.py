@@ -100,23 +100,26 @@ def household_sums(settlement: np.ndarray, alive: np.ndarray, weight: float, n: 
 def consumption_poverty(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, size: np.ndarray,
                         abroad: np.ndarray, wage: np.ndarray, farm: np.ndarray, surplus: np.ndarray,
                         transfer: np.ndarray, remittance: np.ndarray, own_share: np.float32,
-                        shared: np.ndarray, price: np.ndarray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Consumption per person at home per row (float32) and persons at home below each line per settlement.
+                        shared: np.ndarray, price: np.ndarray, line: np.float32,
+                        extreme_line: np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption per person at home per row (float32) and persons at home below two lines per settlement.
 
     ``consumption = (own_share x income per person at home + shared[settlement]) / price[settlement]``
     in float32, as ``incomes.consumption_per_person`` computes it (``shared``: the smoothing share
     times the settlement's mean, float32; ``price`` empty: no deflation), 0 where nobody is at
-    home. Returns the consumption, shape (rows,), and the persons at home below ``lines[k]``
-    (float32) per settlement, shape (len(lines), n).
+    home. Returns the consumption, shape (rows,), and the persons at home below ``line`` and
+    below ``extreme_line`` per settlement (as ``Households.per_settlement``), shape (2, n).
     """
     rows = settlement.shape[0]
     consumption = np.zeros(rows, dtype=np.float32)
-    k = lines.shape[0]
-    poor = np.zeros((k, n))
+    poor = np.zeros((2, n))
     deflate = price.shape[0] > 0
+    current = -1
+    acc_poor = 0.0
+    acc_extreme = 0.0
     for r in range(rows):
         present = size[r] - abroad[r]
-        if present <= 0:  # dead rows too (they hold zeros)
+        if present <= 0:  # dead rows too (they hold zeros): consumption 0, nobody to count
             continue
         income = wage[r] + farm[r] + surplus[r] + transfer[r] + remittance[r]
         c = own_share * (income / np.float32(present))
@@ -125,10 +128,22 @@ def consumption_poverty(settlement: np.ndarray, alive: np.ndarray, weight: float
         if deflate:
             c /= price[s]
         consumption[r] = c
-        if alive[r]:
-            for j in range(k):
-                if c < lines[j]:
-                    poor[j, s] += weight * np.float64(present)
+        if not alive[r]:
+            continue
+        if s != current:
+            if current >= 0:
+                poor[0, current] = acc_poor
+                poor[1, current] = acc_extreme
+            current = s
+            acc_poor = poor[0, s]
+            acc_extreme = poor[1, s]
+        people = weight * np.float64(present)
+        # add 0.0 where not poor: the same sum as adding only the poor (it never holds -0.0), no branch
+        acc_poor += people if c < line else 0.0
+        acc_extreme += people if c < extreme_line else 0.0
+    if current >= 0:
+        poor[0, current] = acc_poor
+        poor[1, current] = acc_extreme
     return consumption, poor
 
 
@@ -140,6 +155,29 @@ def gini_buckets(v32: np.ndarray, w: np.ndarray, shift: int) -> tuple[np.ndarray
     right by ``shift``, renumbered 1, 2, ... from the lowest non-zero bucket; zeros are bucket 0.
     The sums run in row order, as ``np.bincount`` does.
     """
+    return _buckets(v32, w, shift)
+
+
+@numba.njit(**_JIT)
+def gini_buckets_at_home(consumption: np.ndarray, size: np.ndarray, abroad: np.ndarray,
+                         shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`gini_buckets` of ``max(consumption, 0)`` (float32, +0.0 for zero) weighted by the members at home.
+
+    The same numbers as ``weighted_gini(consumption, (size - abroad).astype(float64))`` passes on,
+    without the two temporaries (for any consumption that is not NaN).
+    """
+    rows = consumption.shape[0]
+    v32 = np.empty(rows, dtype=np.float32)
+    w = np.empty(rows)
+    for r in range(rows):
+        c = consumption[r]
+        v32[r] = c if c > 0 else np.float32(0.0)
+        w[r] = np.float64(size[r] - abroad[r])
+    return _buckets(v32, w, shift)
+
+
+@numba.njit(**_JIT)
+def _buckets(v32: np.ndarray, w: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = v32.shape[0]
     bits = v32.view(np.uint32)
     lowest = np.iinfo(np.int64).max
@@ -532,3 +570,22 @@ def survey_incomes(settlement: np.ndarray, alive: np.ndarray, weight: float, n: 
     if current >= 0:
         income[current] = acc
     return w_out, f_out, s_out, t_out, r_out, income
+
+
+@numba.njit(**_JIT)
+def labour_force(size: np.ndarray, abroad: np.ndarray, u_labour: np.ndarray, first_member: float,
+                 per_other_member: float) -> np.ndarray:
+    """Members at home in the labour force per row, int16 (``Households.labour_force``).
+
+    ``floor(first_member + per_other_member x (at home - 1) + u_labour)`` in float64 where someone
+    is at home (0 elsewhere), at least 0 and at most the members at home.
+    """
+    rows = size.shape[0]
+    out = np.empty(rows, dtype=np.int16)
+    for r in range(rows):
+        at_home = np.int64(size[r]) - np.int64(abroad[r])
+        expected = first_member + per_other_member * np.float64(at_home - 1) if at_home > 0 else 0.0
+        lab = np.floor(expected + np.float64(u_labour[r]))
+        lab = lab if lab > 0.0 else 0.0
+        out[r] = lab if lab < at_home else at_home
+    return out

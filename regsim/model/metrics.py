@@ -127,11 +127,10 @@ def _poverty(state: State, smoothing: float, deflation: float, congestion: float
     price = price_deflator(state, deflation, congestion)
     price32 = np.zeros(0, np.float32) if price is None else price.astype(np.float32)
     # the lines in float32, as numpy compares a float32 array with a Python float
-    lines = np.array([line_som, extreme_line_som], dtype=np.float32)
     consumption, poor = kernels.consumption_poverty(
         hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.size, hh.abroad, hh.wage_som,
         hh.farm_som, hh.surplus_som, hh.transfer_som, hh.remittance_som, np.float32(1 - smoothing), shared,
-        price32, lines)
+        price32, np.float32(line_som), np.float32(extreme_line_som))
     return consumption, poor
 
 
@@ -141,10 +140,11 @@ def _poverty_of(state: State, params: Params) -> tuple[np.ndarray, np.ndarray]:
                     params.economy.congestion_elasticity, inc.poverty_line_som, inc.extreme_poverty_line_som)
 
 
-@_memo
-def _present_weights(state: State) -> np.ndarray:
-    """Members at home per row as float64: the weights of the Gini (converted once a year)."""
-    return state.households.present().astype(np.float64)
+def _gini_consumption(state: State, params: Params) -> float:
+    """``weighted_gini`` of consumption per person, members at home as weights, in one compiled pass."""
+    hh = state.households
+    return _gini_of_buckets(*kernels.gini_buckets_at_home(_consumption(state, params), hh.size, hh.abroad,
+                                                         GINI_BUCKET_SHIFT))
 
 
 def _consumption(state: State, params: Params) -> np.ndarray:
@@ -176,7 +176,11 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     if len(v32) == 0:
         return 0.0
     # per-bucket sums of w and w x v in one compiled pass (the sums np.bincount gave, in row order)
-    w_b, vw_b, vw = kernels.gini_buckets(v32, np.asarray(weights, dtype=np.float64), GINI_BUCKET_SHIFT)
+    return _gini_of_buckets(*kernels.gini_buckets(v32, np.asarray(weights, dtype=np.float64), GINI_BUCKET_SHIFT))
+
+
+def _gini_of_buckets(w_b: np.ndarray, vw_b: np.ndarray, vw: np.ndarray) -> float:
+    """The Gini from per-bucket sums of weight and weight x value and the weight x value of each row."""
     total_vw = float(vw.sum())  # numpy's pairwise sum, as before
     if total_vw <= 0:
         return 0.0
@@ -244,6 +248,7 @@ def _sigma_convergence(state: State) -> float:
     return float(np.sqrt(np.average((logs - mean) ** 2, weights=pop[ok])))
 
 
+@_memo
 def _ledger_by_settlement(state: State, what: str) -> np.ndarray:
     ledger = state.ledger
     n_s = state.n_settlements
@@ -269,6 +274,17 @@ def _account(state: State, params: Params, name: str) -> float:
 
 # --- the registry -----------------------------------------------------------------------------
 
+def _services_price_dispersion(state: State) -> float:
+    """Sales-weighted standard deviation of log service prices across settlements, log points."""
+    cols = state.cols
+    sales = np.maximum(cols.firm_output_som - cols.industry_output_som, 0.0)
+    if sales.sum() <= 0:
+        return 0.0
+    logs = np.log(np.maximum(cols.services_price, 1e-300))
+    mean = np.average(logs, weights=sales)
+    return float(np.sqrt(np.average((logs - mean) ** 2, weights=sales)))
+
+
 def _m(name: str, unit: str, scope: str, description: str, fn: Callable[[State, Params], Value]) -> Metric:
     return Metric(name, unit, scope, description, fn)
 
@@ -290,7 +306,7 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("poor_people", "persons", "national", "People below the poverty line",
        lambda s, p: float(_poor(s, p).sum())),
     _m("gini_consumption", "index 0-1", "national", "Gini of consumption per person (persons weighted)",
-       lambda s, p: weighted_gini(_consumption(s, p), _present_weights(s))),
+       lambda s, p: _gini_consumption(s, p)),
     _m("theil_income", "index", "national", "Theil T of income per person across settlements",
        lambda s, p: _theil_parts(s)[0]),
     _m("theil_between_oblasts", "index", "national", "Between-oblast part of the Theil index",
@@ -323,6 +339,12 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: _kind_share(s, ("village",))),
     _m("n_firms", "enterprises", "national", "Enterprises (firm agents x firm_weight)",
        lambda s, p: float(s.firms.alive.sum() * p.scale.firm_weight)),
+    _m("industry_price_index", "ratio", "national",
+       "Price of industrial goods relative to 2017 at which their sales equal domestic and export demand",
+       lambda s, p: float(s.cols.industry_price[0])),
+    _m("services_price_dispersion", "log points", "national",
+       "Sales-weighted s.d. of log service prices across settlements (0 in 2017): how unevenly demand meets supply",
+       lambda s, p: _services_price_dispersion(s)),
     _m("public_capital_som", "som", "national", "Public capital stock",
        lambda s, p: float(s.cols.public_capital_som.sum())),
     _m("budget_available_som", "som", "national", "Regional development budget this year",
@@ -424,6 +446,9 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: _ratio(income_total(s), present(s))),
     _m("poverty_rate", "fraction", "settlement", "Share below the poverty line",
        lambda s, p: _ratio(_poor(s, p), present(s))),
+    _m("enterprises", "enterprises", "settlement", "Enterprises located here (firm agents x firm_weight)",
+       lambda s, p: np.bincount(s.firms.settlement[s.firms.alive], minlength=s.n_settlements)
+       * float(p.scale.firm_weight)),
     _m("public_capital_som", "som", "settlement", "Public capital stock",
        lambda s, p: s.cols.public_capital_som.copy()),
     _m("budget_absorbed_som", "som", "settlement", "Regional money absorbed",

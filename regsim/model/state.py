@@ -44,7 +44,8 @@ CHANNELS = tuple(channel.name.lower() for channel in Channel)
 class BaseYear:
     """The calibrated base year (2017) and the per-settlement values fixed after initialisation.
 
-    Arrays have shape (S,) and are read-only (copied on creation, ``writeable = False``); money in
+    Arrays have shape (S,) (``profit_per_enterprise``: (S, 2)) and are read-only (copied on
+    creation, ``writeable = False``); money in
     som at 2017 prices. Initialisation builds it in steps (``dataclasses.replace``); after that no
     process changes it.
 
@@ -59,8 +60,6 @@ class BaseYear:
             ratio (som of output per unit of ``K^a L^b``).
         farm_local_share: Share of farm output sold to buyers within reach (intermediate demand of
             firms), fraction; the farm price index is 1 at this share.
-        profitability: Optimal profit of a firm of average productivity, up to a constant,
-            ``(tfp w^-b)^(1/(1-a-b))``, som-based index.
         income_pc_som: Mean income per person at home (at least 1), som per person per year.
         reservation_wage_som: Reservation (and market) wage, som per worker per year.
         farm_income_per_worker_som: Farm output per farmer, som per farmer per year.
@@ -81,6 +80,17 @@ class BaseYear:
             ``government.tax_revenue_share_gdp``), fraction.
         household_size: Mean members per household (de jure), persons; household formation keeps
             it.
+        services_attraction: Pull of one service enterprise on buyers' spending in each place,
+            fitted so that 2017 sales at price 1 are the 2017 service output
+            (``markets.fit_attraction``), ratio.
+        profit_per_enterprise: Expected profit per enterprise in 2017 by settlement and firm
+            sector, ``(1 - a - b) x value added per enterprise``, som, shape (S, 2); entry's anchor.
+        absorption_som: Domestic absorption in 2017 (household consumption + investment +
+            government spending), som.
+        services_spending_share: Share of domestic absorption spent on the firms' services in
+            2017 (service output / absorption), fraction.
+        industry_sales_som: Sales (value added) of industrial firms in 2017, som.
+        output_per_person: GDP per resident in 2017, som per person.
         abroad_base_rate: Probability a household with two or more in the labour force sends a
             member abroad at base-year income, per year, per settlement (one value per oblast: keeps
             each oblast's 2017 stock abroad steady), shape (S,).
@@ -93,7 +103,6 @@ class BaseYear:
     services_som: np.ndarray
     tfp: np.ndarray
     farm_local_share: np.ndarray
-    profitability: np.ndarray
     income_pc_som: np.ndarray
     reservation_wage_som: np.ndarray
     farm_income_per_worker_som: np.ndarray
@@ -105,6 +114,12 @@ class BaseYear:
     abroad_base_rate: np.ndarray
     survey_ratio: np.ndarray = field(default_factory=lambda: np.ones(0))
     other_spending_share: float = 0.0
+    services_attraction: np.ndarray = field(default_factory=lambda: np.ones(0))
+    profit_per_enterprise: np.ndarray = field(default_factory=lambda: np.ones((0, 2)))
+    absorption_som: float = 0.0
+    services_spending_share: float = 0.0
+    industry_sales_som: float = 0.0
+    output_per_person: float = 0.0
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -141,8 +156,13 @@ class SettlementColumns:
             som at base prices (productivity).
         living_cost: Living-cost index, ``(population / median base population)^congestion``,
             ratio (productivity).
-        demand_index: Local demand for services, ``(income per person / 2017)^elasticity`` over
-            its mean weighted by service output, ratio (productivity).
+        services_price: Price of the services sold here relative to 2017, the price at which
+            service firms' sales equal what buyers within reach spend here, ratio (labour;
+            ``markets.clear_local``).
+        industry_price: The national price of industrial goods relative to 2017 (the same in every
+            settlement), ratio (labour; ``markets.clear_national``).
+        consumption_som: Household consumption of the residents (accounts basis: after-tax
+            primary income, transfers and remittances received), som per year (incomes).
         market_wage_som: Wage firms pay in this job market, som per worker per year (labour).
         reservation_wage_som: Reservation wage in this job market, som per worker per year (labour).
         resident_wage_som: Mean wage residents earn (own and commuting markets), som per worker per
@@ -174,7 +194,9 @@ class SettlementColumns:
     farm_price: np.ndarray
     farm_local_sales_som: np.ndarray
     living_cost: np.ndarray
-    demand_index: np.ndarray
+    services_price: np.ndarray
+    industry_price: np.ndarray
+    consumption_som: np.ndarray
     market_wage_som: np.ndarray
     reservation_wage_som: np.ndarray
     resident_wage_som: np.ndarray
@@ -237,6 +259,7 @@ class Accounts:
     regional_current_som: float = 0.0
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    consumption_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass

@@ -171,6 +171,7 @@ def shared_legend(fig: Figure, axes: list[Axes], ncol: int = 3) -> None:
     fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=ncol, frameon=False)
 
 
+BAND_ROW_HEIGHT = 1.8  # inches per strategy of the distance-band figure (six print on one A4 page)
 BAND_MEASURES = (  # measure of paired.bands_versus, scale
     ("income_per_capita_som", 1.0), ("poverty_rate", 0.01), ("employment_rate", 0.01), ("population", 1e3))
 
@@ -199,7 +200,7 @@ def plot_distance_bands(versus: pd.DataFrame, labels: list[str], reference: str 
     labels = [label for label in labels if label in set(versus.label)]
     nrows = max(1, len(labels))
     if fig is None:
-        fig = plt.figure(figsize=(FIGURE_WIDTH, 2.0 * nrows + 0.9), layout="constrained")
+        fig = plt.figure(figsize=(FIGURE_WIDTH, BAND_ROW_HEIGHT * nrows + 0.9), layout="constrained")
     axes = fig.subplots(nrows, len(BAND_MEASURES), squeeze=False, sharex="col")  # one scale down each column
     for r, label in enumerate(labels):
         mine = versus[versus.label == label]
@@ -264,8 +265,11 @@ UNDECIDED_GREY = "#C8C8C8"  # settlements whose interval includes zero
 BORDER_GREY = "#8C8C8C"  # oblast outlines
 MAP_ASPECT = 1.0 / math.cos(math.radians(41.5))  # degrees of latitude per degree of longitude at 41.5 N
 MAP_WIDTH = FIGURE_WIDTH  # inches: prints at 0.8 of this on A4, so 12 pt type stays >= 9 pt on paper
-KEY_HEIGHT = 4.9  # inches: the key map spans the width
-PANEL_HEIGHT = 2.7  # inches per row of two change panels
+KEY_HEIGHT = 4.8  # inches: the key map spans the width (a map of Kyrgyzstan is about twice as wide as tall)
+MAP_COLUMNS = 3  # change panels a row (two when there are at most four)
+PANEL_TITLE_HEIGHT = 0.55  # inches: a two-line panel title
+COLOURBAR_HEIGHT = 0.9  # inches below the panels
+# six strategies (two rows of three) print at 0.8 x (4.8 + 2 x 2.1 + 0.9) = 7.9 in: one A4 page with heading and caption
 # Where a centre's name goes, in points from the dot (dx, dy, horizontal alignment); default right and up.
 # Chosen by eye so that the names of the Fergana valley towns do not overlap at 12 pt.
 CENTRE_LABELS = {"Bishkek": (0, 7, "center"), "Tokmok": (5, 4, "left"), "Kara-Balta": (-5, 4, "right"),
@@ -316,7 +320,7 @@ def _key_map(ax: Axes, world: pd.DataFrame) -> None:
 
 def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure | None = None,
               colour_label: str | None = None) -> Figure:
-    """A key map naming the centres and oblasts across the top, then one small map per label, two a row.
+    """A key map naming the centres and oblasts across the top, then one small map per label, two or three a row.
 
     Settlements are coloured by ``value`` only where ``decided`` (the change's interval excludes zero);
     the others are grey, so that replication noise is not read as village winners and losers. Every
@@ -337,10 +341,13 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure
     if unknown:
         raise ValueError(f"change names {len(unknown)} settlement ids missing from world, e.g. {min(unknown)}")
     labels = list(dict.fromkeys(change.label))
-    rows = math.ceil(len(labels) / 2)
+    ncols = MAP_COLUMNS if len(labels) > 4 else 2
+    rows = math.ceil(len(labels) / ncols)
+    panel_height = MAP_WIDTH / ncols / 2 + PANEL_TITLE_HEIGHT  # each map about twice as wide as tall
     if fig is None:
-        fig = plt.figure(figsize=(MAP_WIDTH, KEY_HEIGHT + PANEL_HEIGHT * rows + 1.2), layout="constrained")
-    grid = fig.add_gridspec(1 + rows, 2, height_ratios=[KEY_HEIGHT] + [PANEL_HEIGHT] * rows)
+        fig = plt.figure(figsize=(MAP_WIDTH, KEY_HEIGHT + panel_height * rows + COLOURBAR_HEIGHT),
+                         layout="constrained")
+    grid = fig.add_gridspec(1 + rows, ncols, height_ratios=[KEY_HEIGHT] + [panel_height] * rows)
     key = fig.add_subplot(grid[0, :])
     key.set_aspect(MAP_ASPECT)
     key.set_axis_off()
@@ -352,11 +359,11 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure
     limit = float(np.nanpercentile(np.abs(values), 95)) if values.notna().any() else 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
     w = world.set_index("settlement_id")
-    size = 6 + 110 * np.sqrt(w.population_2017 / w.population_2017.max())
+    size = (6 + 110 * np.sqrt(w.population_2017 / w.population_2017.max())) * 2 / ncols  # dot area by panel width
     centre = w.kind.isin(["capital", "growth_centre"]).to_numpy()
     panels = []
     for i, label in enumerate(labels):
-        ax = fig.add_subplot(grid[1 + i // 2, i % 2])
+        ax = fig.add_subplot(grid[1 + i // ncols, i % ncols])
         panels.append(ax)
         ax.set_aspect(MAP_ASPECT)
         ax.set_axis_off()
@@ -367,7 +374,7 @@ def plot_maps(world: pd.DataFrame, change: pd.DataFrame, title: str, fig: Figure
                    edgecolors=np.where(centre[~decided], "black", "none"), linewidths=0.8)
         ax.scatter(w.lon[decided], w.lat[decided], s=size[decided], c=mine.value[decided], cmap=DIVERGING,
                    norm=norm, zorder=3, edgecolors=np.where(centre[decided], "black", "none"), linewidths=0.8)
-        ax.set_title(_("{name}: {share} of places decided").format(
+        ax.set_title(_("{name}\n{share} of places decided").format(
             name=names.short(str(label)), share=f"{decided.mean():.0%}"))
     if panels:
         mappable = plt.cm.ScalarMappable(norm=norm, cmap=DIVERGING)

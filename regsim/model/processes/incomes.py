@@ -52,6 +52,7 @@ aggregate by regional price indices: poverty and the Gini are in national prices
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,7 +61,7 @@ import numpy as np
 from regsim.model import kernels, shocks
 from regsim.model.households import Households
 from regsim.model.processes.productivity import living_cost_index
-from regsim.model.state import Accounts, Channel, State
+from regsim.model.state import Accounts, BaseYear, Channel, State
 from regsim.params import Params
 
 STREAM = "incomes"
@@ -233,11 +234,11 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
         regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()),
     )
     primary = PrimaryIncome(wage, farm, surplus, profit_tax)
-    return expenditure(state, params, accounts, primary, retained, sums.abroad), primary
+    return expenditure(state, params, accounts, primary, retained, sums.abroad, sums.present), primary
 
 
 def expenditure(state: State, params: Params, accounts: Accounts, primary: PrimaryIncome,
-                retained: np.ndarray, abroad: np.ndarray) -> Accounts:
+                retained: np.ndarray, abroad: np.ndarray, present: np.ndarray) -> Accounts:
     """GDP by expenditure: where every som of income is spent, som (the accounts with C, I, G, NX).
 
     * consumption: households spend what they receive on the accounts basis (after-tax primary
@@ -253,7 +254,9 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
       after tax, less the remittances received, less investment financed from abroad, less the
       regional money financed from abroad (``budget_financing = "external"``).
 
-    ``abroad``: members abroad per settlement (``RowSums.abroad``).
+    ``abroad``, ``present``: members abroad and at home per settlement (``RowSums``). Consumption is
+    also kept by residence (``consumption_by_residence_som``: where households spend, what the
+    markets plan on, ``labour.expected_demand``).
 
     So ``C + I + G + NX = GDP`` holds only if every income was paid out to someone and the
     government's budget balances; ``tests/test_accounts.py`` checks it every year.
@@ -261,14 +264,18 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     hh = state.households
     ledger = state.ledger
     tax_rate = accounts.tax_rate
-    remittances = float(abroad.sum()) * (
-        remittance_per_migrant(state, params) * params.incomes.remittance_share_to_household)
+    per_migrant = remittance_per_migrant(state, params) * params.incomes.remittance_share_to_household
+    remittances = float(abroad.sum()) * per_migrant
     # primary.after_tax(tax_rate) summed per settlement, in one compiled pass without temporaries
-    after_tax = float(kernels.after_tax_sums(hh.settlement, hh.alive, float(hh.weight), state.n_settlements,
-                                             primary.wage_som, primary.farm_som, primary.surplus_som,
-                                             primary.profit_tax_som, 1.0 - tax_rate).sum())
+    after_tax_by_residence = kernels.after_tax_sums(hh.settlement, hh.alive, float(hh.weight), state.n_settlements,
+                                                    primary.wage_som, primary.farm_som, primary.surplus_som,
+                                                    primary.profit_tax_som, 1.0 - tax_rate)
+    after_tax = float(after_tax_by_residence.sum())
     consumption = (after_tax + accounts.transfers_som + accounts.regional_transfers_som
                    + accounts.regional_current_som + remittances)
+    by_residence = after_tax_by_residence + present * transfer_per_person(state, params) + abroad * per_migrant
+    if ledger.absorbed.size:  # the regional cash transfers and running costs are paid where they are absorbed
+        by_residence = by_residence + ledger.absorbed[:, Channel.TRANSFERS] + ledger.absorbed[:, Channel.CURRENT]
     firm_investment = float(state.cols.firm_investment_som.sum())
     absorbed = ledger.absorbed.sum(axis=0)  # before the first budget year: shape (0, channels), sums 0
     lost = float(ledger.lost.sum())
@@ -280,6 +287,7 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
     financed_abroad = firm_investment - float(retained.sum())
     net_exports = (1.0 - tax_rate) * accounts.surplus_abroad_som - remittances - financed_abroad - external
     return dataclasses.replace(accounts, remittances_received_som=remittances, consumption_som=consumption,
+                               consumption_by_residence_som=by_residence,
                                investment_som=investment, government_som=government, net_exports_som=net_exports)
 
 
@@ -357,9 +365,19 @@ def price_level(state: State, congestion_elasticity: float) -> np.ndarray:
     The living-cost index ``cols.living_cost`` (``(population / median 2017 population)^congestion``)
     divided by its 2017 mean, so that the national poverty line stays in 2017 national prices.
     """
-    pop0 = np.maximum(np.asarray(state.base.population, dtype=float), 1.0)
-    base = np.average(living_cost_index(pop0, pop0, congestion_elasticity), weights=pop0)
-    return state.cols.living_cost / base
+    return state.cols.living_cost / _base_price_level(state.base, congestion_elasticity)
+
+
+_BASE_PRICE_LEVELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _base_price_level(base: BaseYear, congestion_elasticity: float) -> float:
+    """The 2017 population-weighted mean living-cost index, computed once per run (the base year is frozen)."""
+    levels = _BASE_PRICE_LEVELS.setdefault(base, {})
+    if congestion_elasticity not in levels:
+        pop0 = np.maximum(np.asarray(base.population, dtype=float), 1.0)
+        levels[congestion_elasticity] = np.average(living_cost_index(pop0, pop0, congestion_elasticity), weights=pop0)
+    return levels[congestion_elasticity]
 
 
 def consumption_per_person(state: State, smoothing: float, income_pp: np.ndarray | None = None,
@@ -450,4 +468,5 @@ def apply(state: State, outcome: IncomeOutcome) -> None:
     hh.transfer_som = outcome.transfer_som
     hh.remittance_som = outcome.remittance_som
     state.cols.income_pc_som = outcome.income_pc_som
+    state.cols.consumption_som = outcome.accounts.consumption_by_residence_som
     state.accounts = outcome.accounts

@@ -25,6 +25,16 @@ for its 2017 unemployment rate), or are unemployed. So the unemployment rate is
 
 structural unemployment that falls as wage jobs absorb the rationed, toward the frictional floor
 phi as r approaches 1. Rounding of people to jobs uses one uniform draw per household row.
+
+Sales are bounded by demand (issue 24, ``regsim.model.markets``): a service firm's output is
+valued at its settlement's service price, an industrial firm's at the national industrial price.
+Before hiring, the prices are solved so that what firms sell at them equals what buyers spend:
+services against the expected service spending within reach (the 2017 share of domestic
+absorption, last year's absorption grown at its mean growth since 2017, spent where households
+consume; split over places by distance, enterprises and price), industry against a demand with
+price elasticity ``economy.industry_price_elasticity`` whose level grows with domestic absorption
+and export markets. ``MARKET_ROUNDS`` rounds alternate hiring (wages)
+and prices.
 """
 
 from __future__ import annotations
@@ -33,12 +43,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regsim.model import kernels, shocks
+from regsim.model import kernels, markets, shocks
 from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
 
 STREAM = "labour"
+MARKET_ROUNDS = 3  # numerics: rounds of hiring and price clearing per year (sales within 0.1% of demand)
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,8 @@ class LabourOutcome:
     firm_output_som: np.ndarray
     industry_output_som: np.ndarray
     mining_output_som: np.ndarray
+    services_price: np.ndarray
+    industry_price: np.ndarray
 
 
 def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
@@ -68,27 +81,116 @@ def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
                                   state.world.oblasts.oblast.tolist(), sector)
 
 
-def firm_tfp(state: State, params: Params) -> np.ndarray:
-    """Total factor productivity each firm row faces: local tfp x demand (services only) x shock.
+def firm_tfp(state: State, params: Params, services_price: np.ndarray | None = None,
+             industry_price: np.ndarray | None = None) -> np.ndarray:
+    """Revenue productivity of each firm row: local tfp x its sector's price x productivity x shock.
 
-    An ``output`` shock of factor f (docs/ODD.md 7.12) multiplies productivity by ``f^(1 - b)``: at
-    an unchanged wage the firm's output, and its labour demand, are then f times what they would be.
+    The price is the settlement's service price for service firms, the national industrial price
+    for industrial ones (``cols`` unless given, shape (S,)). An ``output`` shock of factor f
+    (docs/ODD.md 7.12) multiplies productivity by ``f^(1 - b)``: at an unchanged wage the firm's
+    output, and its labour demand, are then f times what they would be.
     """
     firms = state.firms
     cols = state.cols
-    demand = np.where(firms.sector == SECTOR_SERVICES, cols.demand_index[firms.settlement], 1.0)
-    shock = np.where(firms.sector == SECTOR_SERVICES, output_shock(state, params, "services")[firms.settlement],
+    services = cols.services_price if services_price is None else services_price
+    industry = cols.industry_price if industry_price is None else industry_price
+    is_services = firms.sector == SECTOR_SERVICES
+    price = np.where(is_services, services[firms.settlement], industry[firms.settlement])
+    shock = np.where(is_services, output_shock(state, params, "services")[firms.settlement],
                      output_shock(state, params, "industry")[firms.settlement])
-    return cols.tfp[firms.settlement] * demand * firms.productivity * shock ** (1 - params.economy.labour_elasticity)
+    return cols.tfp[firms.settlement] * price * firms.productivity * shock ** (1 - params.economy.labour_elasticity)
 
 
-def labour_demand_scale(state: State, params: Params) -> np.ndarray:
+def labour_demand_scale(state: State, params: Params, services_price: np.ndarray | None = None,
+                        industry_price: np.ndarray | None = None) -> np.ndarray:
     """Per firm row: ``b_f`` with labour demand ``L_f(w) = b_f * w^(-1/(1-labour_elasticity))``."""
     econ = params.economy
     firms = state.firms
     a, b = econ.capital_elasticity, econ.labour_elasticity
-    scale = (b * firm_tfp(state, params) * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
+    tfp = firm_tfp(state, params, services_price, industry_price)
+    scale = (b * tfp * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
     return np.where(firms.alive, scale, 0.0)
+
+
+def expected_demand(state: State, params: Params) -> tuple[np.ndarray, float, float]:
+    """Expected spending this year, som: on services by residence (S,), domestic industry, industry exports.
+
+    Domestic spending is 2017's shares of domestic absorption (household consumption, investment
+    and government, ``C + I + G``) applied to last year's absorption grown at its mean growth
+    since 2017 (``markets.expected_growth``; in the first year
+    ``economy.expected_demand_growth_first_year``); service spending is placed where households
+    consume (last year's consumption by residence). Exports are ``economy.industry_export_share``
+    of 2017 industrial sales grown at ``economy.export_market_growth_per_year``. The level of
+    domestic spending is rescaled in clearing (``markets.clear_with_numeraire``): what matters is
+    where people spend, and domestic against export demand.
+    """
+    econ = params.economy
+    base, cols, accounts = state.base, state.cols, state.accounts
+    absorption = accounts.consumption_som + accounts.investment_som + accounts.government_som
+    growth = markets.expected_growth(absorption, base.absorption_som, state.year - 1 - base.year,
+                                     econ.expected_demand_growth_first_year)
+    consumption = cols.consumption_som
+    total = float(consumption.sum())
+    where = np.divide(consumption, total, out=np.zeros_like(consumption), where=total > 0)
+    services = base.services_spending_share * absorption * growth * where
+    share = econ.industry_export_share
+    domestic = base.industry_sales_som * (1.0 - share) * absorption * growth / max(base.absorption_som, 1.0)
+    exports = base.industry_sales_som * share * (1.0 + econ.export_market_growth_per_year) ** (state.year - base.year)
+    return services, domestic, exports
+
+
+def firm_hiring(state: State, params: Params, scale: np.ndarray, reservation: np.ndarray,
+                seekers: np.ndarray, services_price: np.ndarray,
+                industry_price: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hiring at given prices: ``(employees, output_som, wage, rate)`` per firm row / job market.
+
+    Output is value added at the given prices, som; wage the market wage per job market, som per
+    worker per year; rate the share of job seekers hired per job market.
+    """
+    econ = params.economy
+    firms = state.firms
+    n_s = state.n_settlements
+    b = econ.labour_elasticity
+    demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
+    rate, wage, demand, jobs = employment_rate(reservation, demand_scale, seekers, b)
+    fill = np.divide(jobs, demand, out=np.zeros(n_s), where=demand > 0)
+    employees = scale * wage[firms.settlement] ** (-1.0 / (1.0 - b)) * fill[firms.settlement]
+    output = np.where(firms.alive, firm_tfp(state, params, services_price, industry_price)
+                      * np.maximum(firms.capital_som, 0.0) ** econ.capital_elasticity * employees ** b, 0.0)
+    return employees, output, wage, rate
+
+
+def market_prices(state: State, params: Params, reservation: np.ndarray,
+                  seekers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Service price per settlement and the national industrial price that clear this year's markets, (S,) each.
+
+    ``MARKET_ROUNDS`` rounds: hire at the current prices (wages follow), then solve the relative
+    prices at which supply (moving as ``price^(1/(1-b))`` at those wages) equals expected demand
+    (:func:`expected_demand`, services over the market-access kernel) with the price level of firm
+    output as numeraire (``markets.clear_with_numeraire``). In the base year the prices are 1.
+    """
+    cols, base = state.cols, state.base
+    if state.year <= base.year or base.services_spending_share <= 0:
+        return cols.services_price.copy(), cols.industry_price.copy()
+    econ = params.economy
+    firms = state.firms
+    n_s = state.n_settlements
+    elasticity = 1.0 / (1.0 - econ.labour_elasticity)
+    spending, domestic, exports = expected_demand(state, params)
+    is_services = firms.alive & (firms.sector == SECTOR_SERVICES)
+    enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
+    services_price, industry_price = cols.services_price.copy(), cols.industry_price.copy()
+    for _ in range(MARKET_ROUNDS):
+        scale = labour_demand_scale(state, params, services_price, industry_price)
+        _, output, _, _ = firm_hiring(state, params, scale, reservation, seekers, services_price, industry_price)
+        supply = np.bincount(firms.settlement, weights=np.where(is_services, output, 0.0), minlength=n_s)
+        industry_supply = float(output[firms.alive & ~is_services].sum())
+        services_price, price, _ = markets.clear_with_numeraire(
+            supply, services_price, industry_supply, float(industry_price[0]), elasticity, base.services_attraction,
+            enterprises, state.access_kernel, spending, domestic, exports, econ.services_substitution_elasticity,
+            econ.industry_price_elasticity)
+        industry_price = np.full(n_s, price)
+    return services_price, industry_price
 
 
 EXPECTATION_BISECTION_STEPS = 40  # numerics: halvings of the log bracket of the expected farm income
@@ -274,18 +376,16 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     n_s = state.n_settlements
     u_job, u_farm = rng.random((2, hh.capacity), dtype=np.float32)  # float32: half the cost of float64
 
-    b = econ.labour_elasticity
     scale = labour_demand_scale(state, params)
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
     dem = params.demography
     labour = hh.labour_force(dem.labour_force_first_member, dem.labour_force_per_other_member)
     labour_force, seekers = job_seekers(state, params, labour)
     reservation = reservation_wage(state, params, demand_scale, labour_force, seekers)
-    rate, wage, demand, jobs = employment_rate(reservation, demand_scale, seekers, b)
-    fill = np.divide(jobs, demand, out=np.zeros(n_s), where=demand > 0)
-    employees = scale * wage[firms.settlement] ** (-1.0 / (1.0 - b)) * fill[firms.settlement]
-    output = np.where(firms.alive, firm_tfp(state, params) * np.maximum(firms.capital_som, 0.0)
-                      ** econ.capital_elasticity * employees ** b, 0.0)
+    services_price, industry_price = market_prices(state, params, reservation, seekers)
+    scale = labour_demand_scale(state, params, services_price, industry_price)
+    employees, output, wage, rate = firm_hiring(state, params, scale, reservation, seekers, services_price,
+                                                industry_price)
     profit = np.where(firms.alive, output - wage[firms.settlement] * employees
                       - econ.capital_cost_rate * firms.capital_som, 0.0)
 
@@ -313,7 +413,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
                          resident_wage_som=resident_wage, employment_rate=resident_rate,
                          farm_output_som=farm_output, farm_income_per_worker_som=farm_income,
                          firm_output_som=firm_output, industry_output_som=industry,
-                         mining_output_som=state.base.mining_output_som * output_shock(state, params, "mining"))
+                         mining_output_som=state.base.mining_output_som * output_shock(state, params, "mining"),
+                         services_price=services_price, industry_price=industry_price)
 
 
 def apply(state: State, outcome: LabourOutcome) -> None:
@@ -333,4 +434,6 @@ def apply(state: State, outcome: LabourOutcome) -> None:
     cols.farm_income_per_worker_som = outcome.farm_income_per_worker_som
     cols.firm_output_som = outcome.firm_output_som
     cols.industry_output_som = outcome.industry_output_som
+    cols.services_price = outcome.services_price
+    cols.industry_price = outcome.industry_price
     cols.output_som = outcome.firm_output_som + outcome.farm_output_som + outcome.mining_output_som

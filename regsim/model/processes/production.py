@@ -9,12 +9,26 @@ hiring and profit are realised in the labour market (``labour``). Here, from las
   capital_cost_rate`` (the first-order condition; irreversible, so grants persist until worn);
 * exit: after ``exit_after_loss_years`` consecutive losses, or at the end of a lifetime drawn at
   entry from ``exit_hazard_per_year`` (geometric);
-* entry: Poisson (by inverse CDF, one draw per settlement and sector) with mean
-  ``entry_rate * max(n, 1) * relative profitability`` (growth of optimal profit
-  ``(tfp w^-b)^(1/(1-a-b))`` since 2017 over its firm-weighted mean: entrants choose where);
-  plus entrants funded by grant credit where a settlement had no firm to give grants to.
+* entry (issue 24): per settlement and sector, ``E = entry_rate x max(enterprises,
+  entry_floor_enterprises) x clip(m^entry_profit_elasticity, 0, max_entry_multiple) / firm_weight``
+  firm agents are expected, rounded with one uniform draw per cell (``floor(E + u)``, issue 22: the
+  expected count is exact and the spread at most one agent), ``m`` the growth since 2017 of the expected
+  profit per enterprise of the settlement and sector (``(1 - a - b)`` x last year's value added per
+  enterprise, at the prices that cleared its market) over the growth of national output per
+  person (the entrepreneur's outside option) (``markets.entry_multiple``). Nothing normalises the
+  national number: firms enter where demand leaves profit and the number of firms is an outcome.
+  Counted in enterprises, the expected entry does not depend on ``scale.firm_weight``; plus
+  entrants funded by grant credit where a settlement had no firm to give grants to.
   Entrants draw a productivity and start at ``entrant_capital_share`` of the mean capital of local
   incumbents.
+
+Why rounding and not a Poisson draw (issue 22, ``regsim convergence``): a firm agent grows to the
+optimal size of its own productivity, so each entrant agent adds ``firm_weight`` enterprises' worth
+of output in the long run, and Poisson noise in the number of agents (its variance is ``firm_weight``
+times that of a count of enterprises) moved the headline with the weights: before markets,
+concentrated - none in 2040 GDP per person was 608 [535, 681] som at the default weights and 750
+[711, 789] with household and firm weights halved (10 seeds); with rounding 710 [674, 746] and 732
+[674, 790] (8 seeds).
 """
 
 from __future__ import annotations
@@ -23,10 +37,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regsim.model import markets
 from regsim.model.firms import SECTOR_SERVICES, SECTORS
 from regsim.model.state import State
 from regsim.params import Params
-from regsim.rng import geometric_quantile, lognormal_quantile, poisson_quantile
+from regsim.rng import geometric_quantile, lognormal_quantile
 
 STREAM = "production"
 LIFETIME_DRAWS = 16  # pre-drawn lifetimes per settlement and sector and year (common random numbers)
@@ -49,33 +64,40 @@ class ProductionOutcome:
     firm_investment_som: np.ndarray
 
 
-def profitability(state: State, params: Params) -> np.ndarray:
-    """Profit of a firm of average productivity at its optimum, up to a constant, shape (S,).
+def profit_per_enterprise(state: State, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Expected profit per enterprise and enterprises, per settlement and sector, shape (S, 2) each.
 
-    With ``Y = A K^a L^b``, wage w and capital cost c, optimal profit is proportional to
-    ``(A w^(-b))^(1/(1-a-b))``.
+    ``(1 - a - b)`` times last year's value added per enterprise (a Cobb-Douglas firm's profit at
+    its optimum); 0 where a cell has no enterprise.
     """
     econ = params.economy
-    a, b = econ.capital_elasticity, econ.labour_elasticity
-    cols = state.cols
-    wage = np.maximum(cols.market_wage_som, 1.0)
-    return (cols.tfp * wage ** (-b)) ** (1.0 / (1.0 - a - b))
-
-
-def relative_profitability(state: State, params: Params) -> np.ndarray:
-    """Growth of each settlement's profitability since 2017 relative to the firm-weighted mean.
-
-    Entry is a location choice: the national number of entrants follows the base rate, and
-    entrants go where profitability grew faster than where firms already are (Myrdal's
-    cumulative causation; firms are footloose as in Krugman 1991). Its firm-weighted mean is 1,
-    so no strategy creates firms out of nothing. Clipped to [0, ``economy.max_entry_multiple``].
-    """
-    base = state.base.profitability
-    growth = np.divide(profitability(state, params), base, out=np.zeros_like(base), where=base > 0)
     firms = state.firms
-    count = np.bincount(firms.settlement[firms.alive], minlength=state.n_settlements).astype(float)
-    mean = np.average(growth, weights=np.maximum(count, 1.0))
-    return np.clip(growth / mean, 0.0, params.economy.max_entry_multiple)
+    n_s, n_sectors = state.n_settlements, len(SECTORS)
+    idx = np.flatnonzero(firms.alive)
+    cell = firms.settlement[idx] * n_sectors + firms.sector[idx]
+    enterprises = np.bincount(cell, minlength=n_s * n_sectors) * float(params.scale.firm_weight)
+    value_added = np.bincount(cell, weights=firms.output_som[idx], minlength=n_s * n_sectors)
+    share = 1.0 - econ.capital_elasticity - econ.labour_elasticity
+    profit = np.divide(share * value_added, enterprises, out=np.zeros(n_s * n_sectors), where=enterprises > 0)
+    return profit.reshape(n_s, n_sectors), enterprises.reshape(n_s, n_sectors)
+
+
+def entry_multiple(state: State, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Entry relative to its base rate and enterprises, per settlement and sector, flattened (S * 2,) each.
+
+    ``markets.entry_multiple`` of last year's expected profit per enterprise against 2017, over the
+    growth of national output per person; a cell with no enterprise now enters at the base rate
+    (on ``economy.entry_floor_enterprises``).
+    """
+    econ = params.economy
+    cols = state.cols
+    profit, enterprises = profit_per_enterprise(state, params)
+    people = float(cols.population.sum())
+    outside = (float(cols.output_som.sum()) / people) / state.base.output_per_person if people > 0 else 1.0
+    multiple = markets.entry_multiple(profit, state.base.profit_per_enterprise, outside,
+                                      econ.entry_profit_elasticity, econ.max_entry_multiple)
+    multiple = np.where(enterprises > 0, multiple, 1.0)
+    return multiple.ravel(), enterprises.ravel()
 
 
 def typical_capital(state: State) -> np.ndarray:
@@ -110,17 +132,15 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productio
                                     | (firms.exit_year <= state.year)))
 
     n_sectors = len(SECTORS)
-    cell = firms.settlement * n_sectors + firms.sector
-    idx = np.flatnonzero(alive)
-    count = np.bincount(cell[idx], minlength=n_s * n_sectors)
-    rate = np.repeat(relative_profitability(state, params), n_sectors)
-    # inverse-CDF draws with one uniform per cell: entry rises monotonically with the expected
-    # rate for the same draw, so strategies keep common random numbers (a place without a firm
-    # of a sector gets entrants at the base rate of one firm)
+    multiple, enterprises = entry_multiple(state, params)
+    # the expected entrant agents (expected entrant enterprises / firm_weight) rounded with one
+    # uniform per cell: entry rises monotonically with the expected rate for the same draw, so
+    # strategies keep common random numbers
     n_cells = n_s * n_sectors
     u_entry, u_productivity = rng.random((2, n_cells))
     u_lifetime = rng.random((n_cells, LIFETIME_DRAWS))
-    entrants = poisson_quantile(u_entry, econ.entry_rate_per_year * np.maximum(count, 1) * rate)
+    expected = markets.expected_entrants(enterprises, multiple, econ.entry_rate_per_year, econ.entry_floor_enterprises)
+    entrants = np.floor(expected / params.scale.firm_weight + u_entry).astype(np.int64)
     cells = np.repeat(np.arange(n_cells), entrants)
     rank = np.arange(len(cells)) - np.repeat(np.cumsum(entrants) - entrants, entrants)
     entrant_capital = econ.entrant_capital_share * typical_capital(state)[cells // n_sectors]

@@ -27,10 +27,9 @@ materials processed locally) is paid for: firms buy farm products, ``farm_input_
 ``_services`` of last year's output, from farms within reach (weights ``exp(-km / spread_decay_km)
 x farm output``); a farm's sales to them pay the full market price, its other sales lose
 ``farm_marketing_margin`` to transport and traders, so its price index is ``(1 - m (1 - local
-share)) / (1 - m (1 - local share_2017))``. Services sell locally: their demand index is ``(income
-per person / 2017)^services_demand_elasticity`` over its mean weighted by service output
-(``demand_index``): demand moves between places, and the country's service sales are what its
-service firms produce.
+share)) / (1 - m (1 - local share_2017))``. What firms sell, and at what price, is decided in the labour market against
+where people spend (``regsim.model.markets``, issue 24): services sell to buyers within reach,
+industry at a national price.
 """
 
 from __future__ import annotations
@@ -54,7 +53,6 @@ class ProductivityOutcome:
     farm_tfp_factor: np.ndarray
     farm_price: np.ndarray
     living_cost: np.ndarray
-    demand_index: np.ndarray
     farm_local_sales_som: np.ndarray
 
 
@@ -74,7 +72,7 @@ def relative(now: np.ndarray, base: np.ndarray) -> np.ndarray:
 
 
 def compute(state: State, params: Params, rng: np.random.Generator) -> ProductivityOutcome:
-    """Productivity, farm price, living cost and service demand for this year."""
+    """Productivity, farm price and living cost for this year."""
     econ = params.economy
     cols = state.cols
     pop = np.maximum(cols.population, 1.0)
@@ -95,10 +93,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Productiv
     farm_price = farm_price_index(local_sales, cols.farm_output_som / np.maximum(cols.farm_price, 1e-12),
                                   state.base.farm_local_share, params)
     living_cost = living_cost_index(pop, pop0, econ.congestion_elasticity)
-    demand = demand_index(cols.income_pc_som, state.base.income_pc_som,
-                          cols.firm_output_som - cols.industry_output_som, econ.services_demand_elasticity)
     return ProductivityOutcome(tfp=tfp, trend=trend, farm_tfp_factor=common, farm_price=farm_price,
-                               living_cost=living_cost, demand_index=demand, farm_local_sales_som=local_sales)
+                               living_cost=living_cost, farm_local_sales_som=local_sales)
 
 
 def living_cost_index(population: np.ndarray, base_population: np.ndarray, elasticity: float) -> np.ndarray:
@@ -109,32 +105,6 @@ def living_cost_index(population: np.ndarray, base_population: np.ndarray, elast
     Gobillon 2019).
     """
     return (np.maximum(population, 1.0) / np.median(np.maximum(base_population, 1.0))) ** elasticity
-
-
-def demand_index(income_pc: np.ndarray, base_income_pc: np.ndarray, services_output: np.ndarray,
-                 elasticity: float) -> np.ndarray:
-    """Local demand for services relative to the base year, moved between places, ratio, shape (S,).
-
-    ``(income_s / income_s,2017)^elasticity`` divided by its mean weighted by service output: a
-    settlement whose income per person grew faster than elsewhere buys more local services (the
-    local multiplier, Moretti 2010), one that grew slower buys less, and the service sales of the
-    country as a whole are what its service firms produce (their output-weighted mean index is 1).
-    An index that rose with national income multiplied every service firm's productivity by
-    income^elasticity, a loop from output to output that made growth of GDP per person
-    accelerate from 3.5% to over 6% a year by 2040; normalised by population instead, moving
-    income to the cities, where most service output is, would still create sales out of nothing.
-
-    Args:
-        income_pc: Last year's income per person at home, som per person per year, shape (S,).
-        base_income_pc: The same in 2017 (at least 1), shape (S,).
-        services_output: Last year's output of service firms, the weights, som, shape (S,).
-        elasticity: ``economy.services_demand_elasticity``.
-    """
-    raw = (np.maximum(income_pc, 1.0) / base_income_pc) ** elasticity
-    weights = np.maximum(services_output, 0.0)
-    if weights.sum() <= 0:
-        return raw / raw.mean()
-    return raw / np.average(raw, weights=weights)
 
 
 MIN_FARM_REACH_SOM = 1.0  # numerics: buyers with less than 1 som of farm output within reach buy none (no overflow)
@@ -186,5 +156,4 @@ def apply(state: State, outcome: ProductivityOutcome) -> None:
     cols.farm_public_capital_factor = outcome.farm_tfp_factor
     cols.farm_price = outcome.farm_price
     cols.living_cost = outcome.living_cost
-    cols.demand_index = outcome.demand_index
     cols.farm_local_sales_som = outcome.farm_local_sales_som
