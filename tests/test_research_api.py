@@ -164,7 +164,7 @@ def test_dry_runs_print_runs_and_core_hours(capsys):
 
     assert main(["sensitivity", "--method", "sobol", "--n", "8", "--dry-run", "--out", "/nonexistent/s"]) == 0
     out = capsys.readouterr().out
-    assert "352 runs" in out and "core-hours" in out  # 8 x (20 + 2) x 2 strategies
+    assert "368 runs" in out and "core-hours" in out  # 8 x (21 + 2) x 2 strategies (with execution_rate)
     assert main(["compare", "--dry-run", "--shard", "1/4", "--out", "/nonexistent/c"]) == 0
     out = capsys.readouterr().out
     total, in_shard = (int(x) for x in re.search(r"(\d+) runs \((\d+) in shard 1/4", out).groups())
