@@ -104,7 +104,8 @@ def test_income_sums_equal_their_numpy_definitions():
             return _sparse_sum(hh.settlement, hh.alive, weight, n_s, column)
 
         sums = incomes.RowSums.of(state)
-        for got, column in ((sums.wage_key, hh.employed * hh.skill), (sums.farm_key, hh.farming * hh.skill),
+        for got, column in ((sums.wage_key, hh.employed * hh.earning_skill()),
+                            (sums.farm_key, hh.farming * hh.earning_skill()),
                             (sums.workers, hh.labour * hh.skill), (sums.labour, hh.labour),
                             (sums.present, hh.present()), (sums.abroad, hh.abroad)):
             np.testing.assert_array_equal(got, plain(column))

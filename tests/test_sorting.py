@@ -47,3 +47,34 @@ def test_share_one_gives_movers_the_destinations_full_premium():
     alive, before, origin, _, outcome = _one_decision(1.0)
     assert (alive & (outcome.settlement != origin)).sum() > 20  # households did move
     assert (outcome.efficiency[alive] == before[alive]).all()
+
+
+def test_a_mover_is_paid_for_the_efficiency_units_it_supplies():
+    # reviewer's finding: pay was split by employed x skill, so movers earned a native's wage and the
+    # destination's natives paid the difference. Now the split key is employed x skill x efficiency.
+    from regsim.model.processes import incomes
+
+    params = small_params(migration__move_propensity_per_year=0.2, time__end_year=2020)
+    model = RegionalModel(params, seed=1)
+    try:
+        model.step()
+        model.step()
+        state, hh = model.state, model.state.households
+        _, primary = incomes.primary_income(state, params)
+        rows = np.flatnonzero(hh.alive & (hh.employed > 0))
+        movers = rows[hh.efficiency[rows] < 0.99]
+        assert len(movers) > 10
+        per_key = primary.wage_som[rows] / (hh.employed[rows] * hh.skill[rows] * hh.efficiency[rows])
+        # within one settlement every employed member is paid the same per efficiency unit
+        for s in np.unique(hh.settlement[movers])[:20]:
+            here = hh.settlement[rows] == s
+            np.testing.assert_allclose(per_key[here], per_key[here][0], rtol=1e-4)
+        # and a mover of efficiency e < 1 earns e times a native of the same skill and settlement
+        native_key = primary.wage_som[rows] / (hh.employed[rows] * hh.skill[rows])
+        m = movers[0]
+        same = rows[(hh.settlement[rows] == hh.settlement[m]) & (hh.efficiency[rows] == 1.0)]
+        assert len(same)
+        np.testing.assert_allclose(native_key[np.searchsorted(rows, m)] / native_key[np.searchsorted(rows, same[0])],
+                                   hh.efficiency[m], rtol=1e-4)
+    finally:
+        model.release()

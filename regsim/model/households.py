@@ -112,6 +112,15 @@ class Households:
                     pad[:] = 1.0
                 setattr(self, f.name, np.concatenate([column, pad]))
 
+    def earning_skill(self) -> np.ndarray:
+        """Earnings multiplier of a member in a job or on a farm: ``skill x efficiency`` (float32).
+
+        A mover brings home the pay of the efficiency units it supplies (sorting, issue 22), so its
+        wage and farm income per member are scaled by ``efficiency`` as its labour is; for everyone
+        who never moved (efficiency 1) it is exactly ``skill``.
+        """
+        return self.skill * self.efficiency
+
     def present(self) -> np.ndarray:
         """Members living at home, persons per row (0 for dead rows)."""
         return self.size - self.abroad  # dead rows hold zeros

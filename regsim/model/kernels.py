@@ -206,12 +206,13 @@ def _buckets(v32: np.ndarray, w: np.ndarray, shift: int) -> tuple[np.ndarray, np
 @numba.njit(**_JIT)
 def income_keys(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int, employed: np.ndarray,
                 farming: np.ndarray, labour: np.ndarray, size: np.ndarray, abroad: np.ndarray,
-                skill: np.ndarray) -> np.ndarray:
+                skill: np.ndarray, earning: np.ndarray) -> np.ndarray:
     """The per-settlement sums incomes splits money by, in one pass, shape (6, n).
 
-    Rows: ``employed x skill``, ``farming x skill``, ``labour x skill`` (each a float32 product,
-    as numpy forms it from the int16 count and the float32 skill), labour force, members at home,
-    members abroad. Each the same sum as ``Households.per_settlement`` of it.
+    Rows: ``employed x earning``, ``farming x earning``, ``labour x skill`` (each a float32 product,
+    as numpy forms it from the int16 count and the float32 multiplier; ``earning`` is
+    ``skill x efficiency``), labour force, members at home, members abroad. Each the same sum as
+    ``Households.per_settlement`` of it.
     """
     out = np.zeros((6, n))
     current = -1
@@ -236,8 +237,9 @@ def income_keys(settlement: np.ndarray, alive: np.ndarray, weight: float, n: int
             a4 = out[4, s]
             a5 = out[5, s]
         k = skill[r]
-        a0 += weight * np.float64(np.float32(employed[r]) * k)
-        a1 += weight * np.float64(np.float32(farming[r]) * k)
+        e = earning[r]
+        a0 += weight * np.float64(np.float32(employed[r]) * e)
+        a1 += weight * np.float64(np.float32(farming[r]) * e)
         a2 += weight * np.float64(np.float32(labour[r]) * k)
         a3 += weight * np.float64(labour[r])
         a4 += weight * np.float64(size[r] - abroad[r])

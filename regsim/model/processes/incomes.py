@@ -25,9 +25,9 @@ spent). So a strategy that builds more pays more upkeep, and under ``none`` hous
 regional budget.
 
 Household income as the survey records it: each household's share of its settlement's
-compensation (by ``employed x skill``), mixed income (by ``farming x skill``) and of its oblast's
-distributed surplus, after tax, times a survey-to-accounts ratio (``base.survey_ratio``:
-household surveys capture a fraction of accounts income, Deaton 2005), solved at initialisation
+compensation (by ``employed x skill x efficiency``), mixed income (by ``farming x skill x
+efficiency``) and of its oblast's distributed surplus, after tax, times a survey-to-accounts ratio
+(``base.survey_ratio``: household surveys capture a fraction of accounts income, Deaton 2005), solved at initialisation
 by default for each oblast's 2017 poverty rate (``incomes.survey_ratio_scope = "oblast"``: a
 measurement bridge that keeps the noisy 2017 poverty map; internal migration compares
 accounts-based earnings, and service demand and departures abroad use income relative to 2017,
@@ -103,7 +103,8 @@ class PrimaryIncome:
 class RowSums:
     """Per-settlement sums of the household table that incomes splits money by, real units, shape (S,) each.
 
-    ``wage_key``, ``farm_key``, ``workers``: ``employed``, ``farming`` and ``labour`` times skill;
+    ``wage_key``, ``farm_key``: ``employed`` and ``farming`` times ``skill x efficiency`` (a mover is paid
+    for the efficiency units it supplies); ``workers``: ``labour`` times skill;
     ``labour``: labour force; ``present``: members at home; ``abroad``: members abroad. Summed in
     one compiled pass (``kernels.income_keys``) at the start of the year's incomes.
     """
@@ -120,7 +121,7 @@ class RowSums:
         """The sums for the household table as it is now."""
         hh = state.households
         sums = kernels.income_keys(hh.settlement, hh.alive, float(hh.weight), state.n_settlements, hh.employed,
-                                   hh.farming, hh.labour, hh.size, hh.abroad, hh.skill)
+                                   hh.farming, hh.labour, hh.size, hh.abroad, hh.skill, hh.earning_skill())
         return cls(*sums)
 
 
@@ -149,13 +150,18 @@ def _shares(hh: Households, pool: np.ndarray, key: np.ndarray, key_sum: np.ndarr
 
 
 def _split_by_skill(hh: Households, pool: np.ndarray, count: np.ndarray, key_sum: np.ndarray,
-                    fallback: Callable[[], np.ndarray], group_of: np.ndarray, n_groups: int) -> np.ndarray:
-    """``_shares(hh, pool, count * hh.skill, ...)`` as float32, in one compiled pass where no group is orphaned."""
+                    fallback: Callable[[], np.ndarray], group_of: np.ndarray, n_groups: int,
+                    skill: np.ndarray | None = None) -> np.ndarray:
+    """``_shares(hh, pool, count * skill, ...)`` as float32, in one compiled pass where no group is orphaned.
+
+    ``skill``: the multiplier per row (``hh.skill`` when None; ``hh.earning_skill()`` for pay).
+    """
+    skill = hh.skill if skill is None else skill
     total = np.bincount(group_of, weights=key_sum, minlength=n_groups)
     if ((total <= 0) & (pool != 0)).any():  # rare: money where no row has a key (the fallback splits it)
-        return _shares(hh, pool, count * hh.skill, key_sum, fallback, group_of, n_groups).astype(np.float32)
+        return _shares(hh, pool, count * skill, key_sum, fallback, group_of, n_groups).astype(np.float32)
     per_unit = np.divide(pool, total, out=np.zeros(n_groups), where=total > 0)
-    return kernels.split_by_skill(hh.settlement, count, hh.skill, per_unit[group_of])
+    return kernels.split_by_skill(hh.settlement, count, skill, per_unit[group_of])
 
 
 def primary_income(state: State, params: Params, sums: RowSums | None = None) -> tuple[Accounts, PrimaryIncome]:
@@ -194,8 +200,9 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
     def workers() -> np.ndarray:  # the fallback key where no one is employed or farms: labour force x skill
         return hh.labour * hh.skill
 
-    wage = _split_by_skill(hh, compensation_home, hh.employed, sums.wage_key, workers, itself, n_s)
-    farm = _split_by_skill(hh, cols.farm_output_som, hh.farming, sums.farm_key, workers, itself, n_s)
+    earning = hh.earning_skill()  # movers are paid for the efficiency units they supply (sorting)
+    wage = _split_by_skill(hh, compensation_home, hh.employed, sums.wage_key, workers, itself, n_s, earning)
+    farm = _split_by_skill(hh, cols.farm_output_som, hh.farming, sums.farm_key, workers, itself, n_s, earning)
     pool = np.bincount(oblast, weights=distributed, minlength=n_o)
     surplus = _split_by_skill(hh, pool, hh.labour, sums.workers, lambda: hh.size.astype(np.float32),
                               np.asarray(oblast), n_o)
@@ -328,8 +335,8 @@ def running_cost_pay(state: State, sums: RowSums | None = None) -> np.ndarray | 
 
     The current channel's money absorbed in each settlement (``policy.current_share`` of a
     place-based allocation) pays the wages of local public staff: it is income of the settlement's
-    households, split by ``employed x skill`` as compensation is (by members at home where no one
-    is employed), so every som absorbed is paid. The model has no government production, so this
+    households, split by ``employed x skill x efficiency`` as compensation is (by members at home where
+    no one is employed), so every som absorbed is paid. The model has no government production, so this
     builds nothing and raises no output directly. None when no such money was absorbed. ``sums``:
     ``RowSums.of(state)`` if the caller has it.
     """
@@ -338,7 +345,7 @@ def running_cost_pay(state: State, sums: RowSums | None = None) -> np.ndarray | 
     if not (ledger.absorbed[:, Channel.CURRENT] > 0).any():
         return None
     n_s = state.n_settlements
-    key = hh.employed * hh.skill
+    key = hh.employed * hh.earning_skill()
     key_sum = hh.per_settlement(key, n_s) if sums is None else sums.wage_key
     paid = _shares(hh, ledger.absorbed[:, Channel.CURRENT], key, key_sum,
                    lambda: hh.present().astype(np.float32), np.arange(n_s), n_s)
