@@ -168,3 +168,23 @@ def test_execution_rate_is_a_lag_not_a_loss(rate):
         assert ledger.returned.sum() == pytest.approx((1 - rate) / rate * net, rel=0.01, abs=1e-3 * net)
     finally:
         model.release()
+
+
+@pytest.mark.parametrize("unabsorbed", ["carry_over", "reallocate"])
+def test_execution_rate_binds_whether_unspent_money_is_carried_or_reallocated(unabsorbed):
+    # reviewer: under "reallocate" a settlement held back by the execution rate used to receive its own
+    # unspent money back (its room was the output ceiling only), so the rate had no effect. Two
+    # settlements, 100 som of infrastructure each, ceilings far above: each spends 0.71 x 90 (10% lost)
+    from types import SimpleNamespace
+
+    from regsim.model.processes import budget
+    from regsim.model.state import Channel
+
+    params = small_params(policy__unabsorbed=unabsorbed, policy__admin_loss_share=0.1)
+    allocation = np.zeros((2, 6))
+    allocation[:, Channel.INFRASTRUCTURE] = 100.0
+    state = SimpleNamespace(cols=SimpleNamespace(carry_over_som=np.zeros((2, 6))))
+    out = budget.compute(state, params, np.random.default_rng(0), allocation, np.full(2, 1e6), 200.0)
+    rate = params.policy.execution_rate
+    np.testing.assert_allclose(out.absorbed.sum(axis=1), rate * 90.0)
+    np.testing.assert_allclose(out.carried_over.sum(axis=1), (1 - rate) * 90.0)

@@ -62,14 +62,17 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
     cash = np.zeros_like(offered)
     cash[:, Channel.TRANSFERS] = offered[:, Channel.TRANSFERS]
     offered = offered - cash
-    absorbed = _absorb(offered, np.minimum(capacity, params.policy.execution_rate * offered.sum(axis=1)))
+    # what a settlement can spend this year: its ceiling, and the execution rate of what it is offered
+    limit = np.minimum(capacity, params.policy.execution_rate * offered.sum(axis=1))
+    absorbed = _absorb(offered, limit)
     left = offered - absorbed
-    absorbed = absorbed + cash
     if params.policy.unabsorbed == "reallocate":
         weights = allocation.sum(axis=1)  # the strategy's own rule this year
         pool = left.sum(axis=0)  # unabsorbed money per channel
         for _ in range(params.policy.reallocation_rounds):
-            spare = capacity - absorbed.sum(axis=1)
+            # room under the same limit (cash transfers use none of it): the execution lag binds here
+            # too, so a settlement held back by it does not receive its own unspent money back
+            spare = limit - absorbed.sum(axis=1)
             receivers = np.where(spare > 1e-9, weights, 0.0)
             if pool.sum() <= 1e-6 or receivers.sum() <= 0:
                 break
@@ -79,6 +82,7 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
         # what no recipient could use is carried over where it came from, in proportion
         origin = left.sum(axis=0)
         left = left * np.divide(pool, origin, out=np.zeros_like(pool), where=origin > 0)[None, :]
+    absorbed = absorbed + cash
     return BudgetOutcome(available=available_som, allocated=allocation, absorbed=absorbed, carried_in=carried_in,
                          carried_over=left, lost=lost.sum(axis=1))
 
