@@ -158,15 +158,16 @@ class SettlementColumns:
             ratio (productivity).
         services_price: Price of the services sold here relative to 2017, the price at which
             service firms' sales equal what buyers within reach spend here, ratio (labour;
-            ``markets.clear_local``).
+            ``markets.clear_with_numeraire``).
         industry_price: The national price of industrial goods relative to 2017 (the same in every
-            settlement), ratio (labour; ``markets.clear_national``).
+            settlement), ratio (labour; ``markets.clear_with_numeraire``).
         consumption_som: Household consumption of the residents (accounts basis: after-tax
             primary income, transfers and remittances received), som per year (incomes).
-        market_wage_som: Wage firms pay in this job market, som per worker per year (labour).
-        reservation_wage_som: Reservation wage in this job market, som per worker per year (labour).
-        resident_wage_som: Mean wage residents earn (own and commuting markets), som per worker per
-            year (labour).
+        market_wage_som: Wage firms pay in this job market, som per efficiency unit of labour per year
+            (a native member supplies one unit; labour).
+        reservation_wage_som: Reservation wage in this job market, som per efficiency unit per year (labour).
+        resident_wage_som: Mean wage residents earn (own and commuting markets), som per efficiency
+            unit per year (labour).
         employment_rate: Share of the resident labour force in wage jobs, fraction (labour).
         firm_output_som: Value added of the firms here, som per year (labour).
         industry_output_som: Value added of the industrial firms here, som per year (labour).
