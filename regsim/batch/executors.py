@@ -344,6 +344,12 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
             client.close()
             if cluster is not None:
                 cluster.close()
+            # a result fetch that timed out leaves a task on the client's loop that fails when the
+            # client closes; asyncio reports it ("Task exception was never retrieved", a traceback)
+            # when the task is collected: collect it here, while that report is silenced
+            import gc
+
+            gc.collect()
 
 
 @contextlib.contextmanager
