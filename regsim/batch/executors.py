@@ -29,6 +29,7 @@ so the serial path with the shell's threads equals workers with ``OMP_NUM_THREAD
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import os
 import signal
@@ -347,8 +348,6 @@ def _dask(specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator
             # a result fetch that timed out leaves a task on the client's loop that fails when the
             # client closes; asyncio reports it ("Task exception was never retrieved", a traceback)
             # when the task is collected: collect it here, while that report is silenced
-            import gc
-
             gc.collect()
 
 
