@@ -660,9 +660,9 @@ class PolicyParams(_Validated):
         source="2017 state investment programme executed 71% (27.8 of 39 bn som) with the rest rolled over "
                "(S_KABAR_PIP2017); about 70% a year for domestic capital budgets in Sub-Saharan Africa "
                "2009-2015 (World Bank); 1.0 = transfers paid out in full (the pre-issue-22 behaviour)",
-        doc="Share of the money on offer to a settlement (this year's allocation net of loss plus money carried "
-            "in) it spends in the year; the rest is carried over (or reallocated). Capped also by the "
-            "absorption shares. Cash transfers are paid in full")
+        doc="Share of the capital money on offer to a settlement (this year's allocation net of loss plus money "
+            "carried in) it spends in the year; the rest is carried over (or reallocated). Capped also by the "
+            "absorption shares. Current spending (cash transfers, running costs) is paid in full in its year")
     absorption_share_city: float = param(0.04, "fraction of own output", (0.0, 1.0), (0.008, 0.052),
                                          source="assumption bounded by evidence: at most the 5.2% of GDP the "
                                                 "country executed in public investment in 2017 (S_KABAR_PIP2017); "
