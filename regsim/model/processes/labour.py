@@ -47,6 +47,7 @@ from regsim.model import kernels, markets, shocks
 from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
+from regsim.rng import variables
 
 STREAM = "labour"
 MARKET_ROUNDS = 3  # numerics: rounds of hiring and price clearing per year (sales within 0.1% of demand)
@@ -388,7 +389,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     econ, lab = params.economy, params.labour
     firms, hh, cols = state.firms, state.households, state.cols
     n_s = state.n_settlements
-    u_job, u_farm = rng.random((2, hh.capacity), dtype=np.float32)  # float32: half the cost of float64
+    # one stream per variable, so rows keep their draws when the table grows; float32: half the cost of float64
+    u_job, u_farm = variables(rng, ("u_job", "u_farm"), hh.capacity, np.float32)
 
     scale = labour_demand_scale(state, params)
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)

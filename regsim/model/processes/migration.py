@@ -42,6 +42,7 @@ from regsim.model.processes import labour
 from regsim.model.processes.productivity import relative
 from regsim.model.state import State
 from regsim.params import Params
+from regsim.rng import variables
 
 STREAM = "migration"
 
@@ -131,7 +132,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     mig = params.migration
     hh, cols = state.households, state.cols
     n_s = state.n_settlements
-    u_return, u_abroad, u_consider = rng.random((3, hh.capacity), dtype=np.float32)
+    u_return, u_abroad, u_consider = variables(rng, ("u_return", "u_abroad", "u_consider"), hh.capacity, np.float32)
     alive = hh.alive
 
     # dead rows hold zeros (no members abroad, no labour force): no mask needed
