@@ -159,6 +159,7 @@ SHOCKS = {"public_capital": functools.partial(_shock_stock, "public_capital_som"
 
 def _paths(params: Params, seed: int, shock: Shock | None) -> tuple[dict[str, np.ndarray], float]:
     """Yearly national series of one run (GDP, stocks, population, productivity, wage) and the shock's size."""
+    from regsim.model.metrics import consumer_price_index
     from regsim.model.simulation import RegionalModel
 
     model = RegionalModel(params, seed=seed)
@@ -166,11 +167,12 @@ def _paths(params: Params, seed: int, shock: Shock | None) -> tuple[dict[str, np
         size = shock(model) if shock is not None else 0.0
         weights = model.state.base.population
         rows: dict[str, list[float]] = {k: [] for k in ("gdp", "public", "services", "population", "tfp", "wage",
-                                                         "output")}
+                                                         "output", "real")}
         while model.state.year < params.time.end_year:
             model.step()
             cols = model.state.cols
             rows["gdp"].append(float(cols.output_som.sum()))
+            rows["real"].append(float(cols.output_som.sum()) / consumer_price_index(model.state))
             rows["public"].append(float(cols.public_capital_som.sum()))
             rows["services"].append(float(cols.services_som.sum()))
             rows["population"].append(float(cols.population.sum()))
@@ -226,8 +228,9 @@ def measure(params: Params, seeds: Sequence[int], increase: float = 0.01,
                              else np.log(shocked[what][i] / base[what][i]))
                         rows.append(row | {"experiment": f"size_{what}", "value": float(d / d_pop),
                                            "per_initial_shock": float(d / np.log1p(increase))})
-                elif name == "roads":  # size: log change of mean market access
-                    rows.append(row | {"experiment": name, "value": float(np.log1p(gain) / size),
+                elif name == "roads":  # size: log change of mean market access; real income at consumer prices
+                    d_real = np.log(shocked["real"][i] / base["real"][i])
+                    rows.append(row | {"experiment": name, "value": float(d_real / size),
                                        "per_initial_shock": float("nan")})
                 else:
                     column = "public" if name == "public_capital" else "services"

@@ -422,10 +422,20 @@ def poverty_deflator(state: State, params: Params) -> np.ndarray | None:
 
 
 def price_deflator(state: State, deflation: float, congestion_elasticity: float) -> np.ndarray | None:
-    """``price_level ** deflation``, or ``None`` when ``deflation`` is 0, shape (S,) (scalar arguments: memoisable)."""
+    """``price_level ** deflation x consumer_price``, or ``None`` when both are 1, shape (S,).
+
+    ``cols.consumer_price`` (what buyers pay for the firms' services within reach and for
+    industrial goods, relative to 2017; ``labour.consumer_prices``) always deflates: the poverty
+    line is in 2017 prices and is indexed to consumer prices, as the NSC indexes it to the CPI.
+    ``deflation`` scales only the living-cost differences between places. Scalar arguments:
+    memoisable.
+    """
+    consumer = state.cols.consumer_price
+    moved = bool((consumer != 1.0).any())
     if deflation == 0:
-        return None
-    return price_level(state, congestion_elasticity) ** deflation
+        return consumer.copy() if moved else None
+    level = price_level(state, congestion_elasticity) ** deflation
+    return level * consumer if moved else level
 
 
 def price_shock_deflator(state: State, params: Params) -> np.ndarray | None:
