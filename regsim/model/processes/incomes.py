@@ -46,7 +46,10 @@ Townsend 1994). The mix keeps each settlement's mean; it narrows the bottom tail
 alone overstates against consumption (extreme poverty 0.8% in 2017). Consumption is then divided
 by the settlement's price level (``price_level``: living cost relative to its 2017 national
 mean) to the power ``incomes.poverty_price_deflation``, as the KIHS deflates its consumption
-aggregate by regional price indices: poverty and the Gini are in national prices.
+aggregate by regional price indices, and by the residents' consumer price index
+(``cols.consumer_price``: the firms' services within reach at buyers' prices and industrial goods,
+relative to 2017; ``labour.consumer_prices``), as the poverty line is indexed to consumer prices:
+poverty and the Gini are in national 2017 prices.
 """
 
 from __future__ import annotations
