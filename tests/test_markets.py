@@ -68,3 +68,51 @@ def test_the_number_of_firms_is_an_outcome_that_differs_between_strategies():
     firms = {strategy: run_model(small_params(policy__strategy=strategy, time__end_year=2026), seed=2)
              .value("n_firms", 2026) for strategy in ("none", "concentrated", "equalisation_uniform")}
     assert len(set(firms.values())) == 3, firms
+
+
+def test_buyers_price_index_falls_when_sellers_are_nearer_cheaper_or_more_numerous():
+    kernel = np.array([[1.0, 0.3], [0.3, 1.0]])  # K[i, j]: seller i, buyer j
+    attraction, enterprises, price, sigma = np.ones(2), np.array([10.0, 2.0]), np.ones(2), 4.0
+    base = markets.buyers_reach(markets.spending_weights(attraction, enterprises, price, sigma), kernel)
+    np.testing.assert_allclose(markets.buyers_price_index(base, base, sigma), 1.0)
+    nearer = np.array([[1.0, 0.5], [0.5, 1.0]])
+    cheaper, more = np.array([0.9, 1.0]), np.array([12.0, 2.0])
+    for k, p, n in ((nearer, price, enterprises), (kernel, cheaper, enterprises), (kernel, price, more)):
+        index = markets.buyers_price_index(markets.buyers_reach(markets.spending_weights(attraction, n, p, sigma), k),
+                                           base, sigma)
+        assert (index <= 1.0).all() and (index < 1.0).any(), index
+    # a buyer with no seller in reach keeps 1 (not 0 or inf)
+    assert markets.buyers_price_index(np.zeros(2), base, sigma).tolist() == [1.0, 1.0]
+
+
+def test_consumer_prices_enter_poverty(stepped):
+    """Poverty is measured on consumption at the prices households pay: dearer services, more poor."""
+    from regsim.model import metrics
+
+    model, params, _ = stepped
+    state = model.state
+    kept = state.cols.consumer_price
+    try:
+        poor = []
+        for level in (1.0, 1.1):
+            state.cols.consumer_price = np.full(state.n_settlements, level)
+            state.metric_cache = None
+            poor.append(float(metrics._poor(state, params).sum()))
+    finally:
+        state.cols.consumer_price = kept
+    assert poor[1] > poor[0], poor
+
+
+def test_the_goods_market_never_sells_at_home_more_than_the_accounts_absorption_leaves():
+    """The market's domestic sales of firm output (output less exports, at the clearing level lambda) and the
+    accounts' C + I + G imply imports, C + I + G - domestic firm sales - farm output: they must stay positive.
+
+    lambda (``market_clearing_level``) scales the 2017 expenditure shares on firm output so that firm output
+    clears at price level 1; it drifts up as firm output outgrows absorption, and positive implied imports
+    are the bound that keeps the drift consistent with the accounts. Goods exports are recorded.
+    """
+    result = run_model(small_params(policy__strategy="concentrated_hinterland", time__end_year=2040), seed=1)
+    for year in range(2017, 2041):
+        assert result.value("goods_imports_som", year) > 0, year
+        assert result.value("goods_exports_som", year) > 0, year
+    assert result.value("market_clearing_level", 2017) == 1.0

@@ -35,7 +35,7 @@ from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production, productivity, roads
 from regsim.model.processes import investment as investment_process
-from regsim.model.state import CHANNELS, BaseYear, Flows, SettlementColumns, State
+from regsim.model.state import CHANNELS, BaseYear, Flows, MarketRecord, SettlementColumns, State
 from regsim.model.world import World
 from regsim.params import Params
 from regsim.rng import stream, variables
@@ -375,7 +375,8 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
         farm_local_sales_som=local_sales,
         living_cost=productivity.living_cost_index(pop0, pop0, econ.congestion_elasticity),
-        services_price=np.ones(n_s), industry_price=np.ones(n_s), consumption_som=zeros.copy(),
+        services_price=np.ones(n_s), industry_price=np.ones(n_s), consumer_price=np.ones(n_s),
+        consumption_som=zeros.copy(),
         market_wage_som=wage, reservation_wage_som=wage.copy(),
         resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=targets.firm_som.copy(),
         industry_output_som=industry, farm_output_som=targets.farm_som.copy(),
@@ -455,10 +456,14 @@ def _market_anchors(state: State, params: Params) -> None:
     spending = share * absorption * cols.consumption_som / max(consumption, 1.0)
     attraction = markets.fit_attraction(services, enterprises, state.access_kernel, spending)
     profit, _ = production.profit_per_enterprise(state, params)
+    industry_sales = float(firms.output_som[alive & ~is_services].sum())
     state.base = replace(state.base, services_attraction=attraction, profit_per_enterprise=profit,
                          absorption_som=absorption, services_spending_share=share,
-                         industry_sales_som=float(firms.output_som[alive & ~is_services].sum()),
+                         services_reach=markets.buyers_reach(attraction * enterprises, state.access_kernel),
+                         industry_sales_som=industry_sales,
                          output_per_person=float(cols.output_som.sum()) / max(float(cols.population.sum()), 1.0))
+    state.market = MarketRecord(clearing_level=1.0, planned_absorption_som=absorption,
+                                goods_exports_som=industry_sales * params.economy.industry_export_share)
 
 
 def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:

@@ -229,3 +229,26 @@ def expected_entrants(enterprises: np.ndarray, multiple: np.ndarray, entry_rate:
     ``scale.firm_weight`` leaves it unchanged.
     """
     return entry_rate * np.maximum(enterprises, floor_enterprises) * multiple
+
+
+# --- buyers' prices (issue 24: what households pay; the markets helper, session 8) ---------------------------
+
+def buyers_reach(weights: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``sum_i w_i K_ij``: the pull of every seller within reach of buyers in each place, shape (S,).
+
+    The CES price index of buyers in ``j`` is this to the power ``1 / (1 - sigma)`` (the kernel read
+    as the trade cost ``tau_ij^(1 - sigma)``, as in :func:`sales`), up to the units of attraction.
+    """
+    return kernel.T @ weights
+
+
+def buyers_price_index(reach: np.ndarray, base_reach: np.ndarray, substitution: float) -> np.ndarray:
+    """Services price index of buyers in each place relative to the base year, ratio, shape (S,).
+
+    ``P_j / P0_j = (reach_j / reach0_j)^(1 / (1 - sigma))`` with ``reach`` from :func:`buyers_reach`:
+    it falls when sellers within reach become cheaper, more numerous (varieties) or nearer (a
+    shorter trade distance raises ``K_ij``). Places without a seller in reach in either year keep 1.
+    """
+    ok = (reach > TINY) & (base_reach > TINY)
+    ratio = np.divide(reach, base_reach, out=np.ones_like(reach, dtype=float), where=ok)
+    return np.where(ok, ratio ** (1.0 / (1.0 - substitution)), 1.0)

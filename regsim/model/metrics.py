@@ -285,6 +285,37 @@ def _services_price_dispersion(state: State) -> float:
     return float(np.sqrt(np.average((logs - mean) ** 2, weights=sales)))
 
 
+def consumer_price_index(state: State) -> float:
+    """Consumption-weighted mean of the residents' consumer price index (``cols.consumer_price``), ratio."""
+    weights = state.accounts.consumption_by_residence_som
+    if len(weights) != state.n_settlements or weights.sum() <= 0:
+        weights = state.cols.population
+    return float(np.average(state.cols.consumer_price, weights=weights))
+
+
+def _market_demand_gap(state: State) -> float:
+    """Domestic spending at which the goods market cleared over this year's absorption (C + I + G), less 1.
+
+    ``lambda x planned absorption / (C + I + G) - 1``: how far the spending that clears firm output
+    at price level 1 lies from what the accounts record being spent (0 in 2017).
+    """
+    accounts = state.accounts
+    absorption = accounts.consumption_som + accounts.investment_som + accounts.government_som
+    if absorption <= 0:
+        return 0.0
+    return float(state.market.clearing_level * state.market.planned_absorption_som / absorption - 1.0)
+
+
+def _goods_imports(state: State) -> float:
+    """Imports the accounts imply, som: exports (industrial sales abroad and the mine's output) less net exports.
+
+    Farm products are sold at home. Equivalently ``C + I + G`` less domestic spending on firm output
+    (firm output less its exports) and on farm output: a residual that must not be negative.
+    """
+    mining = float(np.sum(state.cols.output_som - state.cols.firm_output_som - state.cols.farm_output_som))
+    return float(state.market.goods_exports_som + mining - state.accounts.net_exports_som)
+
+
 def _m(name: str, unit: str, scope: str, description: str, fn: Callable[[State, Params], Value]) -> Metric:
     return Metric(name, unit, scope, description, fn)
 
@@ -345,6 +376,25 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("services_price_dispersion", "log points", "national",
        "Sales-weighted s.d. of log service prices across settlements (0 in 2017): how unevenly demand meets supply",
        lambda s, p: _services_price_dispersion(s)),
+    _m("consumer_price_index", "ratio", "national",
+       "Consumer prices relative to 2017 (consumption-weighted): services within reach at buyers' prices "
+       "(price, varieties, distance) and industrial goods",
+       lambda s, p: consumer_price_index(s)),
+    _m("real_income_som", "som", "national",
+       "GDP deflated by the consumer price index: what the year's output buys at the prices households pay",
+       lambda s, p: float(s.cols.output_som.sum()) / consumer_price_index(s)),
+    _m("market_clearing_level", "ratio", "national",
+       "Factor on planned domestic spending that clears firm output at price level 1 (lambda)",
+       lambda s, p: float(s.market.clearing_level)),
+    _m("market_demand_gap", "fraction", "national",
+       "Domestic spending that cleared the goods market over this year's C + I + G, less 1",
+       lambda s, p: _market_demand_gap(s)),
+    _m("goods_exports_som", "som", "national", "Industrial sales abroad at the clearing price (the goods market)",
+       lambda s, p: float(s.market.goods_exports_som)),
+    _m("goods_imports_som", "som", "national",
+       "Imports implied by the goods market and the accounts: industrial exports + the mine's output (exported) "
+       "- net exports",
+       lambda s, p: _goods_imports(s)),
     _m("public_capital_som", "som", "national", "Public capital stock",
        lambda s, p: float(s.cols.public_capital_som.sum())),
     _m("budget_available_som", "som", "national", "Regional development budget this year",

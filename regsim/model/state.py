@@ -86,6 +86,8 @@ class BaseYear:
             (``markets.fit_attraction``), ratio.
         profit_per_enterprise: Expected profit per enterprise in 2017 by settlement and firm
             sector, ``(1 - a - b) x value added per enterprise``, som, shape (S, 2); entry's anchor.
+        services_reach: Pull of the 2017 service sellers within reach of buyers in each place at
+            2017 prices, ``markets.buyers_reach`` (the base of the buyers' price index), ratio.
         absorption_som: Domestic absorption in 2017 (household consumption + investment +
             government spending), som.
         services_spending_share: Share of domestic absorption spent on the firms' services in
@@ -117,6 +119,7 @@ class BaseYear:
     other_spending_share: float = 0.0
     services_attraction: np.ndarray = field(default_factory=lambda: np.ones(0))
     profit_per_enterprise: np.ndarray = field(default_factory=lambda: np.ones((0, 2)))
+    services_reach: np.ndarray = field(default_factory=lambda: np.ones(0))
     absorption_som: float = 0.0
     services_spending_share: float = 0.0
     industry_sales_som: float = 0.0
@@ -162,6 +165,11 @@ class SettlementColumns:
             ``markets.clear_with_numeraire``).
         industry_price: The national price of industrial goods relative to 2017 (the same in every
             settlement), ratio (labour; ``markets.clear_with_numeraire``).
+        consumer_price: Consumer price index of the residents relative to 2017: the buyers' services
+            price index (``markets.buyers_price_index``: prices, varieties and distance of the
+            sellers within reach) to the power of the services share of spending, times the
+            industrial price to the power of its domestic share, ratio (labour). Deflates
+            consumption in the poverty measure and GDP in ``real_income_som``.
         consumption_som: Household consumption of the residents (accounts basis: after-tax
             primary income, transfers and remittances received), som per year (incomes).
         market_wage_som: Wage firms pay in this job market, som per efficiency unit of labour per year
@@ -199,6 +207,7 @@ class SettlementColumns:
     living_cost: np.ndarray
     services_price: np.ndarray
     industry_price: np.ndarray
+    consumer_price: np.ndarray
     consumption_som: np.ndarray
     market_wage_som: np.ndarray
     reservation_wage_som: np.ndarray
@@ -263,6 +272,23 @@ class Accounts:
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     consumption_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass(frozen=True)
+class MarketRecord:
+    """What this year's goods market cleared at, national (written by ``labour``).
+
+    Attributes:
+        clearing_level: The factor ``lambda`` on planned domestic spending that makes the price
+            level of firm output 1 (``markets.clear_with_numeraire``), ratio.
+        planned_absorption_som: Domestic absorption (C + I + G) firms planned on: last year's grown
+            at its mean growth since 2017 (``labour.expected_demand``), som.
+        goods_exports_som: Industrial sales abroad at the clearing price, ``exports x p^(1 - epsilon)``, som.
+    """
+
+    clearing_level: float = 1.0
+    planned_absorption_som: float = 0.0
+    goods_exports_som: float = 0.0
 
 
 @dataclass
@@ -342,6 +368,7 @@ class State:
     accounts: Accounts = field(default_factory=Accounts)
     ordinary_spending_som: tuple[float, float] = (0.0, 0.0)  # this year's ordinary public investment, services
     flows: Flows | None = None
+    market: MarketRecord = field(default_factory=MarketRecord)  # this year's goods market (labour)
     roads: object | None = None  # processes.roads.RoadNetwork once road money is spent (layers: no import)
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 

@@ -46,7 +46,10 @@ Townsend 1994). The mix keeps each settlement's mean; it narrows the bottom tail
 alone overstates against consumption (extreme poverty 0.8% in 2017). Consumption is then divided
 by the settlement's price level (``price_level``: living cost relative to its 2017 national
 mean) to the power ``incomes.poverty_price_deflation``, as the KIHS deflates its consumption
-aggregate by regional price indices: poverty and the Gini are in national prices.
+aggregate by regional price indices, and by the residents' consumer price index
+(``cols.consumer_price``: the firms' services within reach at buyers' prices and industrial goods,
+relative to 2017; ``labour.consumer_prices``), as the poverty line is indexed to consumer prices:
+poverty and the Gini are in national 2017 prices.
 """
 
 from __future__ import annotations
@@ -422,10 +425,20 @@ def poverty_deflator(state: State, params: Params) -> np.ndarray | None:
 
 
 def price_deflator(state: State, deflation: float, congestion_elasticity: float) -> np.ndarray | None:
-    """``price_level ** deflation``, or ``None`` when ``deflation`` is 0, shape (S,) (scalar arguments: memoisable)."""
+    """``price_level ** deflation x consumer_price``, or ``None`` when both are 1, shape (S,).
+
+    ``cols.consumer_price`` (what buyers pay for the firms' services within reach and for
+    industrial goods, relative to 2017; ``labour.consumer_prices``) always deflates: the poverty
+    line is in 2017 prices and is indexed to consumer prices, as the NSC indexes it to the CPI.
+    ``deflation`` scales only the living-cost differences between places. Scalar arguments:
+    memoisable.
+    """
+    consumer = state.cols.consumer_price
+    moved = bool((consumer != 1.0).any())
     if deflation == 0:
-        return None
-    return price_level(state, congestion_elasticity) ** deflation
+        return consumer.copy() if moved else None
+    level = price_level(state, congestion_elasticity) ** deflation
+    return level * consumer if moved else level
 
 
 def price_shock_deflator(state: State, params: Params) -> np.ndarray | None:

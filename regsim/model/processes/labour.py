@@ -45,7 +45,7 @@ import numpy as np
 
 from regsim.model import kernels, markets, shocks
 from regsim.model.firms import SECTOR_SERVICES
-from regsim.model.state import State
+from regsim.model.state import MarketRecord, State
 from regsim.params import Params
 from regsim.rng import variables
 
@@ -74,6 +74,8 @@ class LabourOutcome:
     mining_output_som: np.ndarray
     services_price: np.ndarray
     industry_price: np.ndarray
+    consumer_price: np.ndarray
+    market: MarketRecord
 
 
 def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
@@ -165,8 +167,10 @@ def firm_hiring(state: State, params: Params, scale: np.ndarray, reservation: np
 
 
 def market_prices(state: State, params: Params, reservation: np.ndarray,
-                  seekers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                  seekers: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Service price per settlement and the national industrial price that clear this year's markets, (S,) each.
+
+    Also the clearing level ``lambda`` on planned domestic spending (1 in the base year).
 
     ``MARKET_ROUNDS`` rounds: hire at the current prices (wages follow), then solve the relative
     prices at which supply (moving as ``price^(1/(1-b))`` at those wages) equals expected demand
@@ -175,7 +179,7 @@ def market_prices(state: State, params: Params, reservation: np.ndarray,
     """
     cols, base = state.cols, state.base
     if state.year <= base.year or base.services_spending_share <= 0:
-        return cols.services_price.copy(), cols.industry_price.copy()
+        return cols.services_price.copy(), cols.industry_price.copy(), 1.0
     econ = params.economy
     firms = state.firms
     n_s = state.n_settlements
@@ -184,17 +188,45 @@ def market_prices(state: State, params: Params, reservation: np.ndarray,
     is_services = firms.alive & (firms.sector == SECTOR_SERVICES)
     enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
     services_price, industry_price = cols.services_price.copy(), cols.industry_price.copy()
+    level = 1.0
     for _ in range(MARKET_ROUNDS):
         scale = labour_demand_scale(state, params, services_price, industry_price)
         _, output, _, _ = firm_hiring(state, params, scale, reservation, seekers, services_price, industry_price)
         supply = np.bincount(firms.settlement, weights=np.where(is_services, output, 0.0), minlength=n_s)
         industry_supply = float(output[firms.alive & ~is_services].sum())
-        services_price, price, _ = markets.clear_with_numeraire(
+        services_price, price, level = markets.clear_with_numeraire(
             supply, services_price, industry_supply, float(industry_price[0]), elasticity, base.services_attraction,
             enterprises, state.access_kernel, spending, domestic, exports, econ.services_substitution_elasticity,
             econ.industry_price_elasticity)
         industry_price = np.full(n_s, price)
-    return services_price, industry_price
+    return services_price, industry_price, level
+
+
+def consumer_prices(state: State, params: Params, services_price: np.ndarray,
+                    industry_price: np.ndarray) -> np.ndarray:
+    """Consumer price index of the residents of each settlement relative to 2017, ratio, shape (S,).
+
+    Buyers pay the CES price index of the services within reach (``markets.buyers_price_index``
+    over the market-access kernel, read as a trade cost: nearer, cheaper and more numerous sellers
+    lower it) on the share of spending that goes to the firms' services
+    (``base.services_spending_share``), and the national industrial price on industry's domestic
+    share; the rest (farm products, imports, the mine) at 2017 prices (Cobb-Douglas weights of
+    2017). 1 in the base year.
+    """
+    base = state.base
+    n_s = state.n_settlements
+    if state.year <= base.year or base.services_spending_share <= 0 or base.absorption_som <= 0:
+        return np.ones(n_s)
+    econ = params.economy
+    firms = state.firms
+    is_services = firms.alive & (firms.sector == SECTOR_SERVICES)
+    enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
+    weights = markets.spending_weights(base.services_attraction, enterprises, services_price,
+                                       econ.services_substitution_elasticity)
+    index = markets.buyers_price_index(markets.buyers_reach(weights, state.access_kernel), base.services_reach,
+                                       econ.services_substitution_elasticity)
+    industry_share = base.industry_sales_som * (1.0 - econ.industry_export_share) / base.absorption_som
+    return index ** base.services_spending_share * industry_price ** industry_share
 
 
 EXPECTATION_BISECTION_STEPS = 40  # numerics: halvings of the log bracket of the expected farm income
@@ -398,7 +430,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     labour = hh.labour_force(dem.labour_force_first_member, dem.labour_force_per_other_member)
     labour_force, seekers = job_seekers(state, params, labour)
     reservation = reservation_wage(state, params, demand_scale, labour_force, seekers)
-    services_price, industry_price = market_prices(state, params, reservation, seekers)
+    services_price, industry_price, level = market_prices(state, params, reservation, seekers)
     scale = labour_demand_scale(state, params, services_price, industry_price)
     employees, output, wage, rate = firm_hiring(state, params, scale, reservation, seekers, services_price,
                                                 industry_price)
@@ -431,7 +463,24 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
                          farm_output_som=farm_output, farm_income_per_worker_som=farm_income,
                          firm_output_som=firm_output, industry_output_som=industry,
                          mining_output_som=state.base.mining_output_som * output_shock(state, params, "mining"),
-                         services_price=services_price, industry_price=industry_price)
+                         services_price=services_price, industry_price=industry_price,
+                         consumer_price=consumer_prices(state, params, services_price, industry_price),
+                         market=market_record(state, params, level, float(industry_price[0])))
+
+
+def market_record(state: State, params: Params, level: float, industry_price: float) -> MarketRecord:
+    """This year's clearing level, the domestic absorption firms planned on and goods exports (national)."""
+    econ = params.economy
+    base, accounts = state.base, state.accounts
+    if state.year <= base.year:
+        return state.market
+    absorption = accounts.consumption_som + accounts.investment_som + accounts.government_som
+    growth = markets.expected_growth(absorption, base.absorption_som, state.year - 1 - base.year,
+                                     econ.expected_demand_growth_first_year)
+    exports = base.industry_sales_som * econ.industry_export_share * (
+        1.0 + econ.export_market_growth_per_year) ** (state.year - base.year)
+    return MarketRecord(clearing_level=level, planned_absorption_som=absorption * growth,
+                        goods_exports_som=exports * industry_price ** (1.0 - econ.industry_price_elasticity))
 
 
 def apply(state: State, outcome: LabourOutcome) -> None:
@@ -453,4 +502,6 @@ def apply(state: State, outcome: LabourOutcome) -> None:
     cols.industry_output_som = outcome.industry_output_som
     cols.services_price = outcome.services_price
     cols.industry_price = outcome.industry_price
+    cols.consumer_price = outcome.consumer_price
+    state.market = outcome.market
     cols.output_som = outcome.firm_output_som + outcome.farm_output_som + outcome.mining_output_som
