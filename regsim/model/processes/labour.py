@@ -223,6 +223,7 @@ def market_prices(state: State, params: Params, reservation: np.ndarray,
     is_industry = firms.alive & ~is_services
     enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
     services_price, industry_price = cols.services_price.copy(), cols.industry_price.copy()
+    level = None  # the spending level lambda: each round starts from the previous round's
     for _ in range(MARKET_ROUNDS):
         tfp = firm_tfp(state, params, services_price, industry_price, year)
         scale = labour_demand_scale(state, params, year=year, tfp=tfp)
@@ -230,10 +231,10 @@ def market_prices(state: State, params: Params, reservation: np.ndarray,
                                       year, tfp)
         supply = np.bincount(firms.settlement, weights=np.where(is_services, output, 0.0), minlength=n_s)
         industry_supply = float(output[is_industry].sum())
-        services_price, price, _ = markets.clear_with_numeraire(
+        services_price, price, level = markets.clear_with_numeraire(
             supply, services_price, industry_supply, float(industry_price[0]), elasticity, base.services_attraction,
             enterprises, state.access_kernel, spending, domestic, exports, econ.services_substitution_elasticity,
-            econ.industry_price_elasticity)
+            econ.industry_price_elasticity, level)
         industry_price = np.full(n_s, price)
     return services_price, industry_price
 
