@@ -68,3 +68,20 @@ def test_the_number_of_firms_is_an_outcome_that_differs_between_strategies():
     firms = {strategy: run_model(small_params(policy__strategy=strategy, time__end_year=2026), seed=2)
              .value("n_firms", 2026) for strategy in ("none", "concentrated", "equalisation_uniform")}
     assert len(set(firms.values())) == 3, firms
+
+
+def test_a_cached_attraction_fit_is_the_fit_and_the_caller_owns_its_copy():
+    """fit_attraction keeps fits per process (issue 23): the same numbers as fitting anew, never shared."""
+    rng = np.random.default_rng(5)
+    kernel = np.exp(-rng.random((6, 6)) * 3)
+    sales_2017 = rng.random(6) * 100
+    enterprises = np.array([3.0, 0.0, 5.0, 1.0, 2.0, 4.0])
+    spending = rng.random(6)
+    spending *= sales_2017[enterprises > 0].sum() / spending.sum()
+    first = markets.fit_attraction(sales_2017, enterprises, kernel, spending)
+    assert np.array_equal(first, markets._fit_attraction(sales_2017, enterprises, kernel, spending))
+    first[:] = -1.0  # the caller's copy: the cache must not see this
+    again = markets.fit_attraction(sales_2017, enterprises, kernel, spending)
+    assert np.array_equal(again, markets._fit_attraction(sales_2017, enterprises, kernel, spending))
+    other = markets.fit_attraction(sales_2017 * 2, enterprises, kernel, spending * 2)  # other inputs: fitted anew
+    assert np.array_equal(other, markets._fit_attraction(sales_2017 * 2, enterprises, kernel, spending * 2))

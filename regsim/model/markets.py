@@ -27,12 +27,16 @@ runs them in a two-region world.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 CLEARING_STEPS = 60  # numerics: most Jacobi steps of the price iteration (contraction about 0.6 per step)
 CLEARING_TOLERANCE = 1e-5  # numerics: stop when no log price or log level moves more than this in a step
 SINKHORN_STEPS = 500  # numerics: scaling steps that fit the base-year attraction of each place
 TINY = 1e-300
+FIT_CACHE_SIZE = 4  # numerics: fitted attractions kept per process (one per world and base-year state in use)
+_fitted: dict[bytes, np.ndarray] = {}
 
 
 def spending_weights(attraction: np.ndarray, enterprises: np.ndarray, price: np.ndarray,
@@ -71,7 +75,35 @@ def fit_attraction(target_sales: np.ndarray, enterprises: np.ndarray, kernel: np
     balancing, as gravity models are fitted to observed flows). ``spending`` must sum to the
     targets. Places without sellers get the sales-weighted mean attraction (an entrant there sells
     like an average place of its size and distance would).
+
+    The fit (``SINKHORN_STEPS`` products with the (S, S) kernel, about 50 ms) depends only on its
+    inputs, which every run of a batch on one world shares (the base year does not depend on the
+    run's seed or strategy), so a process keeps the last ``FIT_CACHE_SIZE`` fits, keyed by the
+    bytes of the inputs, and returns a copy: the same numbers as fitting again.
     """
+    key = _inputs_key(target_sales, enterprises, kernel, spending)
+    fitted = _fitted.get(key)
+    if fitted is None:
+        fitted = _fit_attraction(target_sales, enterprises, kernel, spending)
+        if len(_fitted) >= FIT_CACHE_SIZE:
+            _fitted.pop(next(iter(_fitted)))  # the oldest
+        _fitted[key] = fitted
+    return fitted.copy()
+
+
+def _inputs_key(*arrays: np.ndarray) -> bytes:
+    """A digest of the dtypes, shapes and bytes of ``arrays``."""
+    digest = hashlib.blake2b(digest_size=32)
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array)  # contiguous: hashed in place, no copy
+    return digest.digest()
+
+
+def _fit_attraction(target_sales: np.ndarray, enterprises: np.ndarray, kernel: np.ndarray,
+                    spending: np.ndarray) -> np.ndarray:
+    """:func:`fit_attraction` without the cache."""
     sells = (enterprises > 0) & (target_sales > 0)
     attraction = np.where(sells, 1.0, 0.0)
     for _ in range(SINKHORN_STEPS):
