@@ -153,8 +153,8 @@ def test_execution_rate_is_a_lag_not_a_loss(rate):
     # issue 22 item 5: a settlement spends policy.execution_rate of the money on offer each year (the
     # observed 71% of the 2017 state investment programme, the rest rolled over): where the output
     # ceiling does not bind (at this budget it binds only in a few near-empty places, under 1% of the
-    # money), absorbed = rate x (allocated - lost + carried in) in each settlement every year, and the money carried over
-    # settles at (1 - rate) / rate of a year's net allocation instead of growing
+    # money), absorbed = rate x (allocated - lost + carried in) in each settlement every year, and the
+    # money carried over settles at (1 - rate) / rate of a year's net allocation instead of growing
     params = small_params(policy__strategy="equalisation_uniform", policy__budget_som_per_year=0.3e9,
                           policy__execution_rate=rate, time__end_year=2030)
     model = RegionalModel(params, seed=2)

@@ -84,37 +84,72 @@ def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
                                   state.world.oblasts.oblast.tolist(), sector)
 
 
+@dataclass(frozen=True)
+class FirmYear:
+    """What the labour market reads of the firm table that does not change within a year, per firm row.
+
+    Computed once per :func:`compute` (the clearing rounds call :func:`firm_tfp` and hire several
+    times a year; capital, productivity, local tfp and the year's shocks stay the same meanwhile).
+    Every value is the one the expressions it replaces computed, so results are bit for bit those
+    of recomputing them.
+    """
+
+    is_services: np.ndarray  # bool: a service firm (priced locally), else industrial (national price)
+    local_tfp: np.ndarray  # cols.tfp of the firm's settlement
+    capital_power: np.ndarray  # max(capital_som, 0) ** capital_elasticity
+    shock_power: np.ndarray | None  # output shock factor ** (1 - labour_elasticity); None: no shock this year
+
+
+def firm_year(state: State, params: Params) -> FirmYear:
+    """The year's :class:`FirmYear` of ``state.firms``."""
+    econ = params.economy
+    firms = state.firms
+    is_services = firms.sector == SECTOR_SERVICES
+    services_shock, industry_shock = output_shock(state, params, "services"), output_shock(state, params, "industry")
+    shock_power = None  # no output shock this year: the factor is 1 (x * 1.0 is x exactly; no power per firm row)
+    if not ((services_shock == 1.0).all() and (industry_shock == 1.0).all()):
+        shock = np.where(is_services, services_shock[firms.settlement], industry_shock[firms.settlement])
+        shock_power = shock ** (1 - econ.labour_elasticity)
+    return FirmYear(is_services=is_services, local_tfp=state.cols.tfp[firms.settlement],
+                    capital_power=np.maximum(firms.capital_som, 0.0) ** econ.capital_elasticity,
+                    shock_power=shock_power)
+
+
 def firm_tfp(state: State, params: Params, services_price: np.ndarray | None = None,
-             industry_price: np.ndarray | None = None) -> np.ndarray:
+             industry_price: np.ndarray | None = None, year: FirmYear | None = None) -> np.ndarray:
     """Revenue productivity of each firm row: local tfp x its sector's price x productivity x shock.
 
     The price is the settlement's service price for service firms, the national industrial price
     for industrial ones (``cols`` unless given, shape (S,)). An ``output`` shock of factor f
     (docs/ODD.md 7.12) multiplies productivity by ``f^(1 - b)``: at an unchanged wage the firm's
-    output, and its labour demand, are then f times what they would be.
+    output, and its labour demand, are then f times what they would be. ``year``: this year's
+    :func:`firm_year` (computed here if not given).
     """
     firms = state.firms
     cols = state.cols
+    year = firm_year(state, params) if year is None else year
     services = cols.services_price if services_price is None else services_price
     industry = cols.industry_price if industry_price is None else industry_price
-    is_services = firms.sector == SECTOR_SERVICES
-    price = np.where(is_services, services[firms.settlement], industry[firms.settlement])
-    tfp = cols.tfp[firms.settlement] * price * firms.productivity
-    services_shock, industry_shock = output_shock(state, params, "services"), output_shock(state, params, "industry")
-    if (services_shock == 1.0).all() and (industry_shock == 1.0).all():
-        return tfp  # no output shock this year: the factor is 1 (x * 1.0 is x exactly; no power per firm row)
-    shock = np.where(is_services, services_shock[firms.settlement], industry_shock[firms.settlement])
-    return tfp * shock ** (1 - params.economy.labour_elasticity)
+    price = np.where(year.is_services, services[firms.settlement], industry[firms.settlement])
+    tfp = year.local_tfp * price * firms.productivity
+    if year.shock_power is None:
+        return tfp
+    return tfp * year.shock_power
 
 
 def labour_demand_scale(state: State, params: Params, services_price: np.ndarray | None = None,
-                        industry_price: np.ndarray | None = None) -> np.ndarray:
-    """Per firm row: ``b_f`` with labour demand ``L_f(w) = b_f * w^(-1/(1-labour_elasticity))``."""
+                        industry_price: np.ndarray | None = None, year: FirmYear | None = None,
+                        tfp: np.ndarray | None = None) -> np.ndarray:
+    """Per firm row: ``b_f`` with labour demand ``L_f(w) = b_f * w^(-1/(1-labour_elasticity))``.
+
+    ``tfp``: :func:`firm_tfp` at these prices if already computed (it is not recomputed).
+    """
     econ = params.economy
     firms = state.firms
-    a, b = econ.capital_elasticity, econ.labour_elasticity
-    tfp = firm_tfp(state, params, services_price, industry_price)
-    scale = (b * tfp * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
+    b = econ.labour_elasticity
+    year = firm_year(state, params) if year is None else year
+    tfp = firm_tfp(state, params, services_price, industry_price, year) if tfp is None else tfp
+    scale = (b * tfp * year.capital_power) ** (1.0 / (1.0 - b))
     return np.where(firms.alive, scale, 0.0)
 
 
@@ -146,28 +181,31 @@ def expected_demand(state: State, params: Params) -> tuple[np.ndarray, float, fl
 
 
 def firm_hiring(state: State, params: Params, scale: np.ndarray, reservation: np.ndarray,
-                seekers: np.ndarray, services_price: np.ndarray,
-                industry_price: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                seekers: np.ndarray, services_price: np.ndarray, industry_price: np.ndarray,
+                year: FirmYear | None = None,
+                tfp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hiring at given prices: ``(employees, output_som, wage, rate)`` per firm row / job market.
 
     Output is value added at the given prices, som; wage the market wage per job market, som per
-    worker per year; rate the share of job seekers hired per job market.
+    worker per year; rate the share of job seekers hired per job market. ``year`` and ``tfp``:
+    this year's :func:`firm_year` and :func:`firm_tfp` at these prices, if already computed.
     """
     econ = params.economy
     firms = state.firms
     n_s = state.n_settlements
     b = econ.labour_elasticity
+    year = firm_year(state, params) if year is None else year
+    tfp = firm_tfp(state, params, services_price, industry_price, year) if tfp is None else tfp
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
     rate, wage, demand, jobs = employment_rate(reservation, demand_scale, seekers, b)
     fill = np.divide(jobs, demand, out=np.zeros(n_s), where=demand > 0)
     employees = scale * wage[firms.settlement] ** (-1.0 / (1.0 - b)) * fill[firms.settlement]
-    output = np.where(firms.alive, firm_tfp(state, params, services_price, industry_price)
-                      * np.maximum(firms.capital_som, 0.0) ** econ.capital_elasticity * employees ** b, 0.0)
+    output = np.where(firms.alive, tfp * year.capital_power * employees ** b, 0.0)
     return employees, output, wage, rate
 
 
 def market_prices(state: State, params: Params, reservation: np.ndarray,
-                  seekers: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+                  seekers: np.ndarray, year: FirmYear | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Service price per settlement and the national industrial price that clear this year's markets, (S,) each.
 
     Also the clearing level ``lambda`` on planned domestic spending (1 in the base year).
@@ -183,21 +221,25 @@ def market_prices(state: State, params: Params, reservation: np.ndarray,
     econ = params.economy
     firms = state.firms
     n_s = state.n_settlements
+    year = firm_year(state, params) if year is None else year
     elasticity = 1.0 / (1.0 - econ.labour_elasticity)
     spending, domestic, exports = expected_demand(state, params)
-    is_services = firms.alive & (firms.sector == SECTOR_SERVICES)
+    is_services = firms.alive & year.is_services
+    is_industry = firms.alive & ~is_services
     enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
     services_price, industry_price = cols.services_price.copy(), cols.industry_price.copy()
-    level = 1.0
+    level = None  # the spending level lambda: each round starts from the previous round's
     for _ in range(MARKET_ROUNDS):
-        scale = labour_demand_scale(state, params, services_price, industry_price)
-        _, output, _, _ = firm_hiring(state, params, scale, reservation, seekers, services_price, industry_price)
+        tfp = firm_tfp(state, params, services_price, industry_price, year)
+        scale = labour_demand_scale(state, params, year=year, tfp=tfp)
+        _, output, _, _ = firm_hiring(state, params, scale, reservation, seekers, services_price, industry_price,
+                                      year, tfp)
         supply = np.bincount(firms.settlement, weights=np.where(is_services, output, 0.0), minlength=n_s)
-        industry_supply = float(output[firms.alive & ~is_services].sum())
+        industry_supply = float(output[is_industry].sum())
         services_price, price, level = markets.clear_with_numeraire(
             supply, services_price, industry_supply, float(industry_price[0]), elasticity, base.services_attraction,
             enterprises, state.access_kernel, spending, domestic, exports, econ.services_substitution_elasticity,
-            econ.industry_price_elasticity)
+            econ.industry_price_elasticity, level)
         industry_price = np.full(n_s, price)
     return services_price, industry_price, level
 
@@ -424,16 +466,18 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     # one stream per variable, so rows keep their draws when the table grows; float32: half the cost of float64
     u_job, u_farm = variables(rng, ("u_job", "u_farm"), hh.capacity, np.float32)
 
-    scale = labour_demand_scale(state, params)
+    year = firm_year(state, params)  # capital, local tfp and shocks stay the same while markets clear
+    scale = labour_demand_scale(state, params, year=year)
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
     dem = params.demography
     labour = hh.labour_force(dem.labour_force_first_member, dem.labour_force_per_other_member)
     labour_force, seekers = job_seekers(state, params, labour)
     reservation = reservation_wage(state, params, demand_scale, labour_force, seekers)
-    services_price, industry_price, level = market_prices(state, params, reservation, seekers)
-    scale = labour_demand_scale(state, params, services_price, industry_price)
+    services_price, industry_price, level = market_prices(state, params, reservation, seekers, year)
+    tfp = firm_tfp(state, params, services_price, industry_price, year)
+    scale = labour_demand_scale(state, params, year=year, tfp=tfp)
     employees, output, wage, rate = firm_hiring(state, params, scale, reservation, seekers, services_price,
-                                                industry_price)
+                                                industry_price, year, tfp)
     profit = np.where(firms.alive, output - wage[firms.settlement] * employees
                       - econ.capital_cost_rate * firms.capital_som, 0.0)
 
