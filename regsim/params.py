@@ -782,6 +782,19 @@ class GovernmentParams(_Validated):
         source="Kumtor was owned by Centerra Gold (Canada) until May 2021 (S_24KG_KUMTOR); the state's take is "
                "in the taxes",
         doc="Share of the mine's operating surplus paid to foreign owners; the rest is distributed at home")
+    # the consumption tax (issue 24 item 3): VAT (12% standard rate) and the sales tax. No 2017 breakdown
+    # of tax revenue was found; the estimate rests on the State Tax Service's figures for 2008-2011 (VAT +
+    # sales tax about half of tax revenue: 7.7 + 2.6 of 20.1% of GDP projected for 2011), the sales tax
+    # phased down to 1.8% of GDP by 2014 (IMF 2016), and 34.2 bn som of customs payments in 2017 (6.4%
+    # of GDP, mostly VAT on imports), national_macro.csv
+    consumption_tax_share: float = param(
+        0.45, "fraction of base-year taxes", (0.0, 0.9), (0.35, 0.55),
+        source="estimate: VAT and sales tax were about half of tax revenue in the State Tax Service's figures for "
+               "2008-2011 (2011: 7.7% + 2.6% of GDP of 20.1%, S_STI_2011); the sales tax fell to 1.8% of GDP by 2014 "
+               "(S_IMF_SI2016); "
+               "2017 customs payments 34.2 bn som = 6.4% of GDP (S_24KG_CUSTOMS2017); national_macro.csv",
+        doc="Share of the 2017 taxes levied on household consumption (VAT and sales tax); fixes the effective "
+            "consumption tax rate, which then stays constant while the rate on primary incomes balances the budget")
     budget_financing: str = param(
         "taxes", "name", choices=("taxes", "external"),
         source="default: the Concept's money is the republican budget's (transfers to local budgets and "

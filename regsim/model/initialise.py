@@ -399,7 +399,8 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     """Run the 2017 labour market and incomes once and fix the base year on their outcome.
 
     Runs the labour market (stream ``labour`` of ``world_seed``), anchors land, farm productivity
-    and farm income on the farmers it assigns, sets the government's other spending and solves the
+    and farm income on the farmers it assigns, sets the government's other spending and the
+    consumption tax's effective rate (``government.consumption_tax_share`` of 2017 taxes), solves the
     national survey-to-accounts ratio for the 2017 poverty rate, computes incomes
     (``base.income_pc_som``) and the base rate of labour migration that keeps the 2017 stock abroad
     steady (``base.abroad_base_rate``).
@@ -423,6 +424,10 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     cols.farm_output_som = np.where(has_farmers, targets.farm_som, 0.0)
     cols.output_som = cols.firm_output_som + cols.farm_output_som + targets.mining_som
     state.base = replace(state.base, other_spending_share=_other_spending_share(state, params))
+    # the consumption tax's effective rate, for its share of the 2017 taxes (accounts without it)
+    accounts, _ = incomes.primary_income(state, params)
+    state.base = replace(state.base, consumption_tax_rate=incomes.consumption_tax_rate(
+        accounts, params.government.consumption_tax_share))
     state.base = replace(state.base, survey_ratio=_survey_ratio(state, params))
     income = incomes.compute(state, params, base_rng)
     incomes.apply(state, income)

@@ -423,14 +423,14 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: s.ledger.unspent_to_date / s.ledger.available_to_date if s.ledger.available_to_date > 0 else 0.0),
     # national accounts and the government (issue 13; incomes.primary_income)
     *(_m(name, "som", "national", description, functools.partial(_account, name=name)) for name, description in (
-        ("gdp_production_som", "GDP by production: value added of firms, farms and the mine"),
+        ("gdp_production_som", "GDP by production at basic prices: value added of firms, farms and the mine"),
         ("compensation_som", "Compensation of employees: the firms' wage bill"),
         ("mixed_income_som", "Mixed income: farm output (farms and own-account work)"),
         ("operating_surplus_som", "Operating surplus of firms and the mine (value added less wages)"),
         ("surplus_distributed_som", "Operating surplus distributed to households (owners) at home"),
         ("surplus_retained_som", "Operating surplus retained for the firms' own investment"),
         ("surplus_abroad_som", "Operating surplus paid to foreign owners (the mine)"),
-        ("taxes_som", "Taxes: a flat rate on every primary income"),
+        ("taxes_som", "Taxes: a flat rate on every primary income plus the consumption tax"),
         ("household_primary_income_som", "Households' primary income in the accounts, before tax"),
         ("transfers_som", "Government transfers to households (pensions, benefits)"),
         ("public_investment_som", "Ordinary public investment (started this year)"),
@@ -445,18 +445,20 @@ _DECLARED: Final[tuple[Metric, ...]] = (
         ("tax_retained_som", "Tax on the firms' retained surplus, paid by the firms out of what they distribute"),
         ("tax_mining_som", "Tax on the mine's surplus paid to domestic owners, paid by those households"),
         ("tax_abroad_som", "Tax on the mine's surplus paid abroad, paid by the foreign owners"),
+        ("tax_consumption_som", "Consumption tax (VAT and sales tax) on what households spend, paid by the households"),
         ("remittances_received_som", "Remittances that reach households at home (accounts basis)"),
         ("regional_transfers_som", "Regional budget paid as cash to households (cash_transfers)"),
         ("regional_current_som", "Regional budget paying local running costs (local staff's wages; current_share)"),
         # GDP by expenditure (incomes.expenditure); consumption + investment + government + net exports = GDP
-        ("consumption_som", "Household consumption: after-tax primary income, transfers (regional cash and "
-                            "running-cost pay included) and remittances received"),
+        ("consumption_som", "Household consumption at basic prices: after-tax primary income, transfers (regional "
+                            "cash and running-cost pay included) and remittances received, less the consumption tax"),
         ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure, grants and roads"),
         ("government_som", "Government consumption: services, upkeep, other spending, regional services and losses"),
         ("net_exports_som", "Net exports from the external account: surplus paid abroad after tax less "
                             "remittances, foreign-financed investment and external regional money"),
     )),
-    _m("tax_rate", "fraction", "national", "Taxes over GDP: the rate that pays for this year's spending",
+    _m("tax_rate", "fraction", "national",
+       "Tax rate on every primary income: with the consumption tax it pays for this year's spending",
        lambda s, p: float(s.accounts.tax_rate)),
     _m("survey_to_accounts_ratio", "ratio", "national",
        "Household survey income per som of after-tax primary income in the accounts (base year; "

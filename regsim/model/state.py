@@ -79,6 +79,9 @@ class BaseYear:
         other_spending_share: Government spending other than transfers, ordinary investment,
             services and upkeep, as a share of GDP (public administration; the 2017 residual of
             ``government.tax_revenue_share_gdp``), fraction.
+        consumption_tax_rate: Effective rate of the consumption tax (VAT and sales tax) on household
+            consumption at basic prices, fraction (tax-exclusive: households pay ``1 + rate`` per som of
+            goods), solved so that it raises ``government.consumption_tax_share`` of the 2017 taxes.
         household_size: Mean members per household (de jure), persons; household formation keeps
             it.
         services_attraction: Pull of one service enterprise on buyers' spending in each place,
@@ -117,6 +120,7 @@ class BaseYear:
     abroad_base_rate: np.ndarray
     survey_ratio: np.ndarray = field(default_factory=lambda: np.ones(0))
     other_spending_share: float = 0.0
+    consumption_tax_rate: float = 0.0
     services_attraction: np.ndarray = field(default_factory=lambda: np.ones(0))
     profit_per_enterprise: np.ndarray = field(default_factory=lambda: np.ones((0, 2)))
     services_reach: np.ndarray = field(default_factory=lambda: np.ones(0))
@@ -170,8 +174,9 @@ class SettlementColumns:
             sellers within reach) to the power of the services share of spending, times the
             industrial price to the power of its domestic share, ratio (labour). Deflates
             consumption in the poverty measure and GDP in ``real_income_som``.
-        consumption_som: Household consumption of the residents (accounts basis: after-tax
-            primary income, transfers and remittances received), som per year (incomes).
+        consumption_som: Household consumption of the residents at basic prices (accounts basis:
+            after-tax primary income, transfers and remittances received, less the consumption tax),
+            som per year (incomes).
         market_wage_som: Wage firms pay in this job market, som per efficiency unit of labour per year
             (a native member supplies one unit; labour).
         reservation_wage_som: Reservation wage in this job market, som per efficiency unit per year (labour).
@@ -231,13 +236,15 @@ class Accounts:
     GDP by production (value added of firms, farms and the mine) equals GDP by income:
     compensation of employees + mixed income (farms and own-account work) + operating surplus
     (firms and mining); the operating surplus goes to named uses: distributed to households,
-    retained for the firms' own investment, or paid to foreign owners. Taxes are a flat rate
-    ``tax_rate`` on every primary income, so they equal ``tax_rate x GDP``; they pay for
-    transfers, ordinary public investment and services, upkeep, other spending and (if
-    tax-financed) the regional budget. Each tax has a base and a payer (``tax_<base>_som``, summing
-    to ``taxes_som``), and GDP by expenditure (``consumption_som + investment_som + government_som
-    + net_exports_som``) equals GDP by production (``incomes.expenditure``). Per-settlement arrays
-    have shape (S,).
+    retained for the firms' own investment, or paid to foreign owners. GDP is at basic prices (value
+    added, no taxes on products). Taxes are a consumption tax (``tax_consumption_som``: the base
+    year's effective rate on household consumption) plus a flat rate ``tax_rate`` on every primary
+    income, so they equal ``tax_rate x GDP + tax_consumption_som``; they pay for transfers, ordinary
+    public investment and services, upkeep, other spending and (if tax-financed) the regional
+    budget. Each tax has a base and a payer (``tax_<base>_som``, summing to ``taxes_som``), and GDP
+    by expenditure (``consumption_som`` at basic prices, i.e. what households spend less the
+    consumption tax, ``+ investment_som + government_som + net_exports_som``) equals GDP by
+    production (``incomes.expenditure``). Per-settlement arrays have shape (S,).
     """
 
     gdp_production_som: float = 0.0
@@ -262,6 +269,7 @@ class Accounts:
     tax_retained_som: float = 0.0
     tax_mining_som: float = 0.0
     tax_abroad_som: float = 0.0
+    tax_consumption_som: float = 0.0
     remittances_received_som: float = 0.0
     consumption_som: float = 0.0
     investment_som: float = 0.0
