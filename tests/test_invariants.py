@@ -188,3 +188,28 @@ def test_execution_rate_binds_whether_unspent_money_is_carried_or_reallocated(un
     rate = params.policy.execution_rate
     np.testing.assert_allclose(out.absorbed.sum(axis=1), rate * 90.0)
     np.testing.assert_allclose(out.carried_over.sum(axis=1), (1 - rate) * 90.0)
+
+
+@pytest.mark.parametrize("unabsorbed", ["carry_over", "reallocate"])
+def test_running_costs_are_paid_in_their_year_and_only_capital_lags(unabsorbed):
+    # reviewer: the execution lag (0.71, evidence on capital budgets) also delayed running-cost pay
+    # (policy.current_share: wages of local public staff). Two settlements offered 100 som of
+    # infrastructure and 100 som of running costs each (10% lost); the second's output ceiling (20 som)
+    # binds: running costs are paid in full in the year in both, capital spends at most
+    # min(ceiling, 0.71 x its offer) and carries the rest over
+    from types import SimpleNamespace
+
+    from regsim.model.processes import budget
+    from regsim.model.state import Channel
+
+    params = small_params(policy__unabsorbed=unabsorbed, policy__admin_loss_share=0.1)
+    allocation = np.zeros((2, 6))
+    allocation[:, Channel.INFRASTRUCTURE] = 100.0
+    allocation[:, Channel.CURRENT] = 100.0
+    state = SimpleNamespace(cols=SimpleNamespace(carry_over_som=np.zeros((2, 6))))
+    out = budget.compute(state, params, np.random.default_rng(0), allocation, np.array([1e6, 20.0]), 400.0)
+    rate = params.policy.execution_rate
+    np.testing.assert_allclose(out.absorbed[:, Channel.CURRENT], 90.0)
+    np.testing.assert_allclose(out.carried_over[:, Channel.CURRENT], 0.0, atol=1e-9)
+    np.testing.assert_allclose(out.absorbed[:, Channel.INFRASTRUCTURE], [rate * 90.0, 20.0])
+    np.testing.assert_allclose(out.carried_over[:, Channel.INFRASTRUCTURE], [(1 - rate) * 90.0, 70.0])
