@@ -34,11 +34,14 @@ from regsim.i18n import _
 from regsim.scenario import locate
 
 MAX_RUNS: Final = 100_000  # larger designs need allow_large (--allow-large)
-# --dry-run's estimate of a run's cost: README "Speed and memory" (regsim bench, 2 cores x86-64, 2026-12-01):
-# 1.44 s for the default run (1 row = 10 households, 2018-2040: 23 years), 14.03 s at 1:1. Timed on 2026-12-07,
-# a run at 1:20 to 2035 takes 0.61 of the default and one at 1:400 to 2018 0.16: about 30% of the default is
-# fixed (data, world, initialisation) and 70% grows with household rows x years.
-REFERENCE_RUN_S: Final = 1.44
+# --dry-run's estimate of a run's cost, the default run (1 row = 10 households, 2018-2040: 23 years) on one
+# core: regsim bench's model_seconds on a quiet 2-core x86-64 (README "Performance") was 1.56 s at main
+# bbe496b (2026-12-07, the final model of session 7); issue 23's speed-ups (2026-12-08) cut the CPU of the
+# steps by 18% (1.40-1.43 -> 1.14-1.17 s) and of the build by 14% (0.355 -> 0.305 s), measured alternately
+# against e0db3a4 in one shell: 0.25 s of build + 1.04 s of steps = 1.29 s. Timed on 2026-12-07, a run at
+# 1:20 to 2035 takes 0.61 of the default and one at 1:400 to 2018 0.16: about 30% of the default is fixed
+# (data, world, initialisation) and 70% grows with household rows x years.
+REFERENCE_RUN_S: Final = 1.29
 REFERENCE_WEIGHT: Final = 10
 REFERENCE_YEARS: Final = 23
 FIXED_SHARE: Final = 0.3
