@@ -1,8 +1,10 @@
-"""Translations: every message has a Russian translation; ``--lang ru`` gives a Russian report and summary.
+"""Translations: every message has a Russian and a Kyrgyz translation; ``--lang ru|ky`` gives a report and
+summary in that language.
 
 The slow tests build one small comparison in Russian and read it as a deputy minister would: section 1
-opens with the plain answer and the scorecard, no English sentence is left, and the printed A4 PDF keeps
-every column of the pairwise and headline tables.
+opens with the plain answer and the scorecard (in Chromium too), no English sentence is left, and the
+printed A4 PDF keeps every column of the pairwise and headline tables. The same folder re-rendered with
+``--lang ky`` is read the same way in Kyrgyz.
 """
 
 import re
@@ -37,9 +39,10 @@ def fields(text: str) -> set[str]:
     return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
 
 
-def test_every_message_has_a_russian_translation_with_the_same_fields():
-    with i18n.catalogue_path("ru").open("rb") as handle:
-        catalogue = read_po(handle, locale="ru")
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_every_message_has_a_translation_with_the_same_fields(lang):
+    with i18n.catalogue_path(lang).open("rb") as handle:
+        catalogue = read_po(handle, locale=lang)
     messages = source_messages()
     assert len(messages) > 200  # the report, its figures and the terminal summary
     missing, wrong = [], []
@@ -52,7 +55,7 @@ def test_every_message_has_a_russian_translation_with_the_same_fields():
         ids = [message] if isinstance(message, str) else list(message)
         if any(fields(s) != fields(ids[-1]) for s in strings):
             wrong.append(message)
-    assert not missing, f"untranslated in {i18n.catalogue_path('ru')}: {missing[:5]}"
+    assert not missing, f"untranslated in {i18n.catalogue_path(lang)}: {missing[:5]}"
     assert not wrong, f"translations whose {{fields}} differ from the English: {wrong[:5]}"
 
 
@@ -61,8 +64,11 @@ def test_language_is_chosen_and_checked():
         assert i18n._("equal per person") != "equal per person"
         assert i18n.number(-101357.5, 1) == "\u2212101\u202f357,5"
         assert i18n.ngettext("{k} of {n} world ({share})", "{k} of {n} worlds ({share})", 5).endswith("миров ({share})")
+    with i18n.using("ky"):
+        assert i18n._("support of the 20 centres") == "20 өнүгүү борборун колдоо"  # the Concept's Kyrgyz term
+        assert i18n.number(-101357.5, 1) == "\u2212101\u202f357,5"  # grouped as the NSC writes: 5 478,91 сом
     assert i18n.language() == "en" and i18n.number(-101357.5, 1) == "-101,357.5"
-    with pytest.raises(i18n.LanguageError, match="unknown language 'xx'; allowed: en, ru"):
+    with pytest.raises(i18n.LanguageError, match="unknown language 'xx'; allowed: en, ru, ky"):
         i18n.set_language("xx")
 
 
@@ -85,6 +91,25 @@ def visible_text(page: str) -> str:
     page = re.sub(r"<(td|p|span)[^>]*lang='en'[^>]*>.*?</\1>", " ", page, flags=re.S)
     page = re.sub(r"<[^>]+>", " ", page)
     return re.sub(r"\s+", " ", page)
+
+
+def first_section_in_chromium(page_path) -> dict:
+    """Section 1 as Chromium lays it out: what follows its heading, and whether the scorecard image loaded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(page_path.as_uri())
+        found = page.evaluate(
+            "() => {const h = document.querySelector('h2'); const answer = h.nextElementSibling;"
+            " const figure = answer.nextElementSibling; const img = figure.querySelector('img');"
+            " const top = answer.firstElementChild.getBoundingClientRect().top;"
+            " return {heading: h.textContent, answer: answer.className, first: answer.firstElementChild.tagName,"
+            " words: answer.firstElementChild.innerText.split(/\\s+/).length, figure: figure.tagName, alt: img.alt,"
+            " loaded: img.complete && img.naturalWidth > 0, on_first_screen: top < window.innerHeight};}")
+        browser.close()
+    return found
 
 
 @pytest.mark.slow
@@ -133,6 +158,52 @@ def test_printed_pdf_keeps_every_column_of_the_pairwise_and_headline_tables(russ
                               check=True).stdout
         assert "человеко-годы в бедности за" in text  # the last column of the pairwise table, the decisive one
         assert "Концепция" in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium)")
+def test_russian_report_in_chromium_opens_with_the_paragraph_and_the_scorecard(russian):
+    found = first_section_in_chromium(russian / "report.html")
+    assert found["heading"] == "1. Ответ" and found["answer"] == "answer" and found["first"] == "P"
+    assert found["words"] > 30 and found["on_first_screen"]  # a paragraph, not a heading or a list
+    assert found["figure"] == "FIGURE" and found["alt"] == "сводная таблица стратегий" and found["loaded"]
+
+
+@pytest.fixture(scope="module")
+def kyrgyz(russian, tmp_path_factory):
+    """The Russian comparison's folder, its report re-rendered with ``--lang ky`` (no new runs)."""
+    out = tmp_path_factory.mktemp("ky") / "compare"
+    shutil.copytree(russian, out)
+    assert main(["report", str(out), "--lang", "ky"]) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_kyrgyz_report_has_no_english_sentence_and_uses_the_official_terms(kyrgyz, capsys):
+    page = (kyrgyz / "report.html").read_text()
+    assert "<html lang='ky'>" in page
+    text = visible_text(page)
+    english = sorted(set(ENGLISH_RUN.findall(text)))
+    assert not english, f"untranslated English in the Kyrgyz report: {english[:10]}"
+    russian_words = [w for w in ("Ответ", "бедност", "повторени", "центров", "населённ") if w in text]
+    assert not russian_words, f"Russian left in the Kyrgyz report: {russian_words}"
+    section = page.split("<h2>1. Жооп</h2>", 1)[1]
+    assert section.startswith("<div class='answer'><p>")
+    assert section.split("</div>", 1)[1].startswith("<figure><img alt=\"стратегиялардын жыйынтык таблицасы\"")
+    # the Concept's, the NSC's and the ministry's own Kyrgyz terms (sources in the catalogue's comments)
+    for term in ("20 өнүгүү борборун колдоо", "кабыл алынган Концепция (эки этапта)", "жакырчылык", "ИДП",
+                 "региондук бюджет", "Чүй облусу"):
+        assert term in text, term
+    assert capsys.readouterr().out.startswith("отчет: ")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium)")
+def test_kyrgyz_report_in_chromium_opens_with_the_paragraph_and_the_scorecard(kyrgyz):
+    found = first_section_in_chromium(kyrgyz / "report.html")
+    assert found["heading"] == "1. Жооп" and found["answer"] == "answer" and found["first"] == "P"
+    assert found["words"] > 30 and found["on_first_screen"]
+    assert found["figure"] == "FIGURE" and found["alt"] == "стратегиялардын жыйынтык таблицасы" and found["loaded"]
 
 
 @pytest.mark.slow
