@@ -7,6 +7,8 @@ printed A4 PDF keeps every column of the pairwise and headline tables. The same 
 ``--lang ky`` is read the same way in Kyrgyz.
 """
 
+import contextlib
+import io
 import re
 import shutil
 import string
@@ -15,6 +17,7 @@ import subprocess
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from helpers import first_section_in_chromium
 
 from regsim import i18n
 from regsim.cli import main
@@ -93,25 +96,6 @@ def visible_text(page: str) -> str:
     return re.sub(r"\s+", " ", page)
 
 
-def first_section_in_chromium(page_path) -> dict:
-    """Section 1 as Chromium lays it out: what follows its heading, and whether the scorecard image loaded."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.goto(page_path.as_uri())
-        found = page.evaluate(
-            "() => {const h = document.querySelector('h2'); const answer = h.nextElementSibling;"
-            " const figure = answer.nextElementSibling; const img = figure.querySelector('img');"
-            " const top = answer.firstElementChild.getBoundingClientRect().top;"
-            " return {heading: h.textContent, answer: answer.className, first: answer.firstElementChild.tagName,"
-            " words: answer.firstElementChild.innerText.split(/\\s+/).length, figure: figure.tagName, alt: img.alt,"
-            " loaded: img.complete && img.naturalWidth > 0, on_first_screen: top < window.innerHeight};}")
-        browser.close()
-    return found
-
-
 @pytest.mark.slow
 def test_russian_report_has_no_english_sentence_and_opens_with_the_answer(russian, capsys):
     page = (russian / "report.html").read_text()
@@ -163,7 +147,7 @@ def test_printed_pdf_keeps_every_column_of_the_pairwise_and_headline_tables(russ
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium)")
 def test_russian_report_in_chromium_opens_with_the_paragraph_and_the_scorecard(russian):
-    found = first_section_in_chromium(russian / "report.html")
+    found = first_section_in_chromium(russian / "report.html", CHROMIUM)
     assert found["heading"] == "1. Ответ" and found["answer"] == "answer" and found["first"] == "P"
     assert found["words"] > 30 and found["on_first_screen"]  # a paragraph, not a heading or a list
     assert found["figure"] == "FIGURE" and found["alt"] == "сводная таблица стратегий" and found["loaded"]
@@ -174,12 +158,15 @@ def kyrgyz(russian, tmp_path_factory):
     """The Russian comparison's folder, its report re-rendered with ``--lang ky`` (no new runs)."""
     out = tmp_path_factory.mktemp("ky") / "compare"
     shutil.copytree(russian, out)
-    assert main(["report", str(out), "--lang", "ky"]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["report", str(out), "--lang", "ky"]) == 0
+    (out / "terminal-ky.txt").write_text(printed.getvalue())  # what the CLI printed, read by the test below
     return out
 
 
 @pytest.mark.slow
-def test_kyrgyz_report_has_no_english_sentence_and_uses_the_official_terms(kyrgyz, capsys):
+def test_kyrgyz_report_has_no_english_sentence_and_uses_the_official_terms(kyrgyz):
     page = (kyrgyz / "report.html").read_text()
     assert "<html lang='ky'>" in page
     text = visible_text(page)
@@ -194,13 +181,13 @@ def test_kyrgyz_report_has_no_english_sentence_and_uses_the_official_terms(kyrgy
     for term in ("20 өнүгүү борборун колдоо", "кабыл алынган Концепция (эки этапта)", "жакырчылык", "ИДП",
                  "региондук бюджет", "Чүй облусу"):
         assert term in text, term
-    assert capsys.readouterr().out.startswith("отчет: ")
+    assert (kyrgyz / "terminal-ky.txt").read_text().startswith("отчет: ")  # the CLI's own lines speak Kyrgyz
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium)")
 def test_kyrgyz_report_in_chromium_opens_with_the_paragraph_and_the_scorecard(kyrgyz):
-    found = first_section_in_chromium(kyrgyz / "report.html")
+    found = first_section_in_chromium(kyrgyz / "report.html", CHROMIUM)
     assert found["heading"] == "1. Жооп" and found["answer"] == "answer" and found["first"] == "P"
     assert found["words"] > 30 and found["on_first_screen"]
     assert found["figure"] == "FIGURE" and found["alt"] == "стратегиялардын жыйынтык таблицасы" and found["loaded"]
