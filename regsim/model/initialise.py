@@ -38,7 +38,7 @@ from regsim.model.processes import investment as investment_process
 from regsim.model.state import CHANNELS, BaseYear, Flows, SettlementColumns, State
 from regsim.model.world import World
 from regsim.params import Params
-from regsim.rng import stream
+from regsim.rng import stream, variables
 
 BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
 ACCESS_LOG_ODDS_BOUND = 30.0  # numerics: access searched over log odds -30..30 (shares 1e-13 to 1 - 1e-13)
@@ -139,8 +139,9 @@ def _spin_up_abroad(world: World, hh: Households, params: Params, rng: np.random
     mig, dem = params.migration, params.demography
     target = _abroad_targets(world, params, hh)  # rows' members abroad per oblast
     oblast = np.asarray(world.oblast_index)[hh.settlement]
-    for _ in range(mig.abroad_spin_up_years):
-        u_return, u_leave = rng.random((2, hh.capacity), dtype=np.float32)
+    for year in range(mig.abroad_spin_up_years):  # one stream per variable and spin-up year
+        u_return, u_leave = variables(rng, (f"spin_up_{year}.u_return", f"spin_up_{year}.u_leave"), hh.capacity,
+                                       np.float32)
         rate = _abroad_rate(world, hh, target, mig.return_rate_per_year).astype(np.float32)
         returning, leaving = migration.leave_and_return(hh.abroad, hh.labour, rate[oblast], mig.return_rate_per_year,
                                                         u_return, u_leave)

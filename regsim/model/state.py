@@ -62,7 +62,8 @@ class BaseYear:
             firms), fraction; the farm price index is 1 at this share.
         income_pc_som: Mean income per person at home (at least 1), som per person per year.
         reservation_wage_som: Reservation (and market) wage, som per worker per year.
-        farm_income_per_worker_som: Farm output per farmer, som per farmer per year.
+        farm_income_per_worker_som: 2017 farm output per farmer, som per farmer per year (every member
+            supplies one efficiency unit in 2017, so this is also som per efficiency unit).
         farm_tfp: Farm productivity: output per farmer at base-year land and prices, som per
             farmer per year.
         land: Farm land in units of the base-year farmers (``farm output ~ land^(1-b) farmers^b``),
@@ -172,7 +173,8 @@ class SettlementColumns:
         firm_output_som: Value added of the firms here, som per year (labour).
         industry_output_som: Value added of the industrial firms here, som per year (labour).
         farm_output_som: Farm output, som per year (labour).
-        farm_income_per_worker_som: Farm output per farmer, som per farmer per year (labour).
+        farm_income_per_worker_som: Farm output per efficiency unit of farm labour, som per year (labour;
+            a farmer of efficiency e earns e times this, like the wage).
         output_som: Derived: firm + farm + mining output, som per year (labour).
         income_pc_som: Mean income per person at home, som per person per year (incomes).
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons

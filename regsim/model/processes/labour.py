@@ -47,6 +47,7 @@ from regsim.model import kernels, markets, shocks
 from regsim.model.firms import SECTOR_SERVICES
 from regsim.model.state import State
 from regsim.params import Params
+from regsim.rng import variables
 
 STREAM = "labour"
 MARKET_ROUNDS = 3  # numerics: rounds of hiring and price clearing per year (sales within 0.1% of demand)
@@ -207,7 +208,13 @@ def farm_productivity(state: State, params: Params) -> np.ndarray:
 
 
 def oblast_farm_income_index(state: State, farm_output: np.ndarray, farmers: np.ndarray) -> np.ndarray:
-    """Farm income per farmer in each oblast relative to 2017 at given farm output and farmers, shape (O,).
+    """Farm income per efficiency unit in each oblast relative to 2017, ratio, shape (O,).
+
+    Args:
+        state: Current state (``base.farm_income_per_worker_som``: 2017 farm income per efficiency
+            unit, som per year; in 2017 every member supplies one unit, so it is also per farmer).
+        farm_output: Farm output per settlement, som per year, shape (S,).
+        farmers: Farm labour per settlement in efficiency units (members x efficiency), shape (S,).
 
     Bishkek and Osh city, which had no farmers in 2017, take the national index (their residents'
     alternative is farming anywhere in the country).
@@ -222,13 +229,14 @@ def oblast_farm_income_index(state: State, farm_output: np.ndarray, farmers: np.
 
 
 def farm_income_index(state: State) -> np.ndarray:
-    """Last year's farm income per farmer in each settlement's oblast relative to 2017, shape (S,).
+    """Last year's farm income per efficiency unit in each settlement's oblast relative to 2017, shape (S,).
 
     The alternative to a wage job is farming somewhere in the oblast (or, for Bishkek and Osh
     city, anywhere in the country), not the plot of the few urban gardeners, whose income per
     head swings when their number does.
     """
     cols = state.cols
+    # farm labour in efficiency units: output / income per efficiency unit
     farmers = np.divide(cols.farm_output_som, cols.farm_income_per_worker_som,
                         out=np.zeros_like(cols.farm_output_som), where=cols.farm_income_per_worker_som > 0)
     return oblast_farm_income_index(state, cols.farm_output_som, farmers)[state.world.oblast_index]
@@ -248,7 +256,11 @@ def sticky_reservation_wage(state: State, params: Params, index: np.ndarray) -> 
 
 def expected_farmers(state: State, params: Params, reservation: np.ndarray, demand_scale: np.ndarray,
                      labour_force: np.ndarray, seekers: np.ndarray) -> np.ndarray:
-    """Farmers per settlement the labour market leaves at a reservation wage (expected values), shape (S,)."""
+    """Farm labour per settlement the labour market leaves at a reservation wage, efficiency units, shape (S,).
+
+    Expected values: the labour force (efficiency units, :func:`job_seekers`) times the share that
+    farms (:func:`farm_share`), the same units as the farm labour that produces in :func:`compute`.
+    """
     b = params.economy.labour_elasticity
     rate = employment_rate(reservation, demand_scale, seekers, b)[0]
     return labour_force * farm_share(state.commute @ rate, state.base.farm_access)
@@ -377,7 +389,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     econ, lab = params.economy, params.labour
     firms, hh, cols = state.firms, state.households, state.cols
     n_s = state.n_settlements
-    u_job, u_farm = rng.random((2, hh.capacity), dtype=np.float32)  # float32: half the cost of float64
+    # one stream per variable, so rows keep their draws when the table grows; float32: half the cost of float64
+    u_job, u_farm = variables(rng, ("u_job", "u_farm"), hh.capacity, np.float32)
 
     scale = labour_demand_scale(state, params)
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
@@ -405,8 +418,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     fb = econ.farm_labour_elasticity
     farm_labour = hh.per_settlement(farming * hh.efficiency, n_s)  # efficiency units (sorting)
     farm_output = farm_productivity(state, params) * state.base.land ** (1 - fb) * farm_labour ** fb
-    farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),
-                            where=farmers > 0)
+    # per efficiency unit, like the wage: a farmer of efficiency e earns e times this
+    farm_income = np.divide(farm_output, farm_labour, out=cols.farm_income_per_worker_som.copy(),
+                            where=farmers > 0)  # farmers: persons; efficiency is positive
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
     industry = np.bincount(firms.settlement, weights=np.where(firms.sector == SECTOR_SERVICES, 0.0, output),
                            minlength=n_s)
