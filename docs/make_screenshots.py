@@ -11,7 +11,8 @@ What it writes, all in headless Chromium (the one the tests use):
   screen (1366x768) of the default comparison's ``report.html`` rendered with ``--lang en|ru|ky``;
 - ``report-map.png``: section 2's map figure (key map, one map per strategy, caption);
 - ``explore-lever-moved.png``, ``explore-map.png``, ``explore-ru.png``, ``explore-ky.png``: taken by
-  ``tests/test_explore_app.py`` with ``REGSIM_EXPLORE_SCREENSHOTS`` pointing here (``--no-explorer`` skips it).
+  ``tests/test_explore_app.py`` with ``REGSIM_EXPLORE_SCREENSHOTS`` set; only those the README shows are
+  copied here (``--no-explorer`` skips them).
 
 The comparison's folder is left with its report in English. Look at every image before committing it.
 """
@@ -23,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,13 +69,18 @@ def report_screens(folder: Path, out: Path) -> list[Path]:
     return written
 
 
-def explorer_screens(out: Path) -> None:
-    """The explorer's screenshots, taken by its Chromium tests."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REGSIM_EXPLORE_SCREENSHOTS": str(out)}
-    done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests" / "test_explore_app.py"), "-q",
-                           "-p", "no:cacheprovider", "-k", "lever or speaks"], env=env, cwd=ROOT, check=False)
-    if done.returncode != 0:
-        sys.exit("make_screenshots: tests/test_explore_app.py failed; no explorer screenshots")
+def explorer_screens(out: Path) -> list[Path]:
+    """The explorer's screenshots, taken by its Chromium tests; only those the README shows are kept."""
+    readme = (ROOT / "README.md").read_text()
+    with tempfile.TemporaryDirectory() as shots:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "REGSIM_EXPLORE_SCREENSHOTS": shots}
+        done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests" / "test_explore_app.py"), "-q",
+                               "-p", "no:cacheprovider", "-k", "lever or speaks"], env=env, cwd=ROOT, check=False)
+        if done.returncode != 0:
+            sys.exit("make_screenshots: tests/test_explore_app.py failed; no explorer screenshots")
+        kept = [Path(shutil.copy(shot, out / shot.name)) for shot in sorted(Path(shots).glob("*.png"))
+                if f"docs/images/{shot.name}" in readme]
+    return kept
 
 
 def say(line: str) -> None:
@@ -99,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in report_screens(args.compare, args.out):
         say(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     if not args.no_explorer:
-        explorer_screens(args.out)
-        say(f"wrote the explorer's screenshots into {args.out}")
+        for path in explorer_screens(args.out):
+            say(f"wrote {path}")
     return 0
 
 
