@@ -250,7 +250,8 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
     from regsim import i18n
 
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE,
-                        help="language of the report, the summary and the explorer (default en; ru: Russian)")
+                        help="language of the report, the summary and the explorer "
+                             "(default en; ru: Russian; ky: Kyrgyz)")
 
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:

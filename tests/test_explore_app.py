@@ -164,21 +164,36 @@ def test_explore_moves_a_lever_and_exports_a_reproducible_scenario(app, tmp_path
     assert last["poverty_rate"] == pytest.approx(float(poverty), rel=1e-12)
 
 
-def test_explore_speaks_russian_on_a_saved_comparison(tmp_path):
-    """``regsim explore DIR --lang ru``: the page, its cards and tables in Russian, the verdict first."""
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture(scope="module")
+def saved_comparison(tmp_path_factory):
+    """A small saved comparison for ``regsim explore DIR``."""
     from regsim.cli import main
 
-    folder = tmp_path / "compare"
+    folder = tmp_path_factory.mktemp("saved") / "compare"
     assert main(["compare", "--strategies", "none,equalisation_uniform,concentrated", "--hybrid-shares", "",
                  "--replications", "2", "--executor", "serial", "--quiet", "--set", "scale.household_weight=300",
                  "--set", "time.end_year=2019", "--out", str(folder)]) == 0
+    return folder
+
+
+SPOKEN = {  # lang: (words the page must show, the verdict card's title)
+    "ru": (("Парный вывод", "Карта населённых пунктов", "Сохранённое сравнение", "вывод"), "Парный вывод"),
+    "ky": (("Түгөйлөш корутунду", "Калктуу конуштардын картасы", "Сакталган салыштыруу", "корутунду"),
+           "Түгөйлөш корутунду"),
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_explore_speaks_the_language_on_a_saved_comparison(saved_comparison, lang, tmp_path):
+    """``regsim explore DIR --lang ru|ky``: the page, its cards and tables in that language, the verdict first."""
+    from playwright.sync_api import sync_playwright
+
+    folder = saved_comparison
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with (tmp_path / "server.log").open("w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "regsim.cli", "explore", str(folder), "--port", str(port),
-                                 "--lang", "ru"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                 "--lang", lang], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
         try:
             deadline = time.time() + 90
@@ -197,13 +212,14 @@ def test_explore_speaks_russian_on_a_saved_comparison(tmp_path):
                 page.goto(url)
                 page.locator(".regsim-verdict").first.wait_for(timeout=120_000)
                 text = page.locator("body").inner_text()
-                for words in ("Парный вывод", "Карта населённых пунктов", "Сохранённое сравнение", "вывод"):
-                    assert words in text, words
+                words, verdict = SPOKEN[lang]
+                for word in words:
+                    assert word in text, word
                 for words in ("Paired verdict", "Map of the settlements", "Saved comparison"):
                     assert words not in text, words
                 cards = page.locator(".v-card").all_inner_texts()
-                assert cards and cards[0].startswith("Парный вывод")  # the verdict comes first
-                shoot(page, tmp_path, "explore-ru")
+                assert cards and cards[0].startswith(verdict)  # the verdict comes first
+                shoot(page, tmp_path, f"explore-{lang}")
                 browser.close()
         finally:
             proc.terminate()

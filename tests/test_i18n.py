@@ -1,10 +1,14 @@
-"""Translations: every message has a Russian translation; ``--lang ru`` gives a Russian report and summary.
+"""Translations: every message has a Russian and a Kyrgyz translation; ``--lang ru|ky`` gives a report and
+summary in that language.
 
 The slow tests build one small comparison in Russian and read it as a deputy minister would: section 1
-opens with the plain answer and the scorecard, no English sentence is left, and the printed A4 PDF keeps
-every column of the pairwise and headline tables.
+opens with the plain answer and the scorecard (in Chromium too), no English sentence is left, and the
+printed A4 PDF keeps every column of the pairwise and headline tables. The same folder re-rendered with
+``--lang ky`` is read the same way in Kyrgyz.
 """
 
+import contextlib
+import io
 import re
 import shutil
 import string
@@ -13,6 +17,7 @@ import subprocess
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from helpers import first_section_in_chromium
 
 from regsim import i18n
 from regsim.cli import main
@@ -37,9 +42,10 @@ def fields(text: str) -> set[str]:
     return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
 
 
-def test_every_message_has_a_russian_translation_with_the_same_fields():
-    with i18n.catalogue_path("ru").open("rb") as handle:
-        catalogue = read_po(handle, locale="ru")
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+def test_every_message_has_a_translation_with_the_same_fields(lang):
+    with i18n.catalogue_path(lang).open("rb") as handle:
+        catalogue = read_po(handle, locale=lang)
     messages = source_messages()
     assert len(messages) > 200  # the report, its figures and the terminal summary
     missing, wrong = [], []
@@ -52,7 +58,7 @@ def test_every_message_has_a_russian_translation_with_the_same_fields():
         ids = [message] if isinstance(message, str) else list(message)
         if any(fields(s) != fields(ids[-1]) for s in strings):
             wrong.append(message)
-    assert not missing, f"untranslated in {i18n.catalogue_path('ru')}: {missing[:5]}"
+    assert not missing, f"untranslated in {i18n.catalogue_path(lang)}: {missing[:5]}"
     assert not wrong, f"translations whose {{fields}} differ from the English: {wrong[:5]}"
 
 
@@ -61,8 +67,11 @@ def test_language_is_chosen_and_checked():
         assert i18n._("equal per person") != "equal per person"
         assert i18n.number(-101357.5, 1) == "\u2212101\u202f357,5"
         assert i18n.ngettext("{k} of {n} world ({share})", "{k} of {n} worlds ({share})", 5).endswith("миров ({share})")
+    with i18n.using("ky"):
+        assert i18n._("support of the 20 centres") == "20 өнүгүү борборун колдоо"  # the Concept's Kyrgyz term
+        assert i18n.number(-101357.5, 1) == "\u2212101\u202f357,5"  # grouped as the NSC writes: 5 478,91 сом
     assert i18n.language() == "en" and i18n.number(-101357.5, 1) == "-101,357.5"
-    with pytest.raises(i18n.LanguageError, match="unknown language 'xx'; allowed: en, ru"):
+    with pytest.raises(i18n.LanguageError, match="unknown language 'xx'; allowed: en, ru, ky"):
         i18n.set_language("xx")
 
 
@@ -133,6 +142,55 @@ def test_printed_pdf_keeps_every_column_of_the_pairwise_and_headline_tables(russ
                               check=True).stdout
         assert "человеко-годы в бедности за" in text  # the last column of the pairwise table, the decisive one
         assert "Концепция" in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium)")
+def test_russian_report_in_chromium_opens_with_the_paragraph_and_the_scorecard(russian):
+    found = first_section_in_chromium(russian / "report.html", CHROMIUM)
+    assert found["heading"] == "1. Ответ" and found["answer"] == "answer" and found["first"] == "P"
+    assert found["words"] > 30 and found["on_first_screen"]  # a paragraph, not a heading or a list
+    assert found["figure"] == "FIGURE" and found["alt"] == "сводная таблица стратегий" and found["loaded"]
+
+
+@pytest.fixture(scope="module")
+def kyrgyz(russian, tmp_path_factory):
+    """The Russian comparison's folder, its report re-rendered with ``--lang ky`` (no new runs)."""
+    out = tmp_path_factory.mktemp("ky") / "compare"
+    shutil.copytree(russian, out)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["report", str(out), "--lang", "ky"]) == 0
+    (out / "terminal-ky.txt").write_text(printed.getvalue())  # what the CLI printed, read by the test below
+    return out
+
+
+@pytest.mark.slow
+def test_kyrgyz_report_has_no_english_sentence_and_uses_the_official_terms(kyrgyz):
+    page = (kyrgyz / "report.html").read_text()
+    assert "<html lang='ky'>" in page
+    text = visible_text(page)
+    english = sorted(set(ENGLISH_RUN.findall(text)))
+    assert not english, f"untranslated English in the Kyrgyz report: {english[:10]}"
+    russian_words = [w for w in ("Ответ", "бедност", "повторени", "центров", "населённ") if w in text]
+    assert not russian_words, f"Russian left in the Kyrgyz report: {russian_words}"
+    section = page.split("<h2>1. Жооп</h2>", 1)[1]
+    assert section.startswith("<div class='answer'><p>")
+    assert section.split("</div>", 1)[1].startswith("<figure><img alt=\"стратегиялардын жыйынтык таблицасы\"")
+    # the Concept's, the NSC's and the ministry's own Kyrgyz terms (sources in the catalogue's comments)
+    for term in ("20 өнүгүү борборун колдоо", "кабыл алынган Концепция (эки этапта)", "жакырчылык", "ИДП",
+                 "региондук бюджет", "Чүй облусу"):
+        assert term in text, term
+    assert (kyrgyz / "terminal-ky.txt").read_text().startswith("отчет: ")  # the CLI's own lines speak Kyrgyz
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium)")
+def test_kyrgyz_report_in_chromium_opens_with_the_paragraph_and_the_scorecard(kyrgyz):
+    found = first_section_in_chromium(kyrgyz / "report.html", CHROMIUM)
+    assert found["heading"] == "1. Жооп" and found["answer"] == "answer" and found["first"] == "P"
+    assert found["words"] > 30 and found["on_first_screen"]
+    assert found["figure"] == "FIGURE" and found["alt"] == "стратегиялардын жыйынтык таблицасы" and found["loaded"]
 
 
 @pytest.mark.slow

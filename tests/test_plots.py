@@ -1,3 +1,5 @@
+import itertools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -105,4 +107,30 @@ def test_key_map_draws_the_outlines_and_names_every_centre_and_oblast():
     rings = sum(len(polygon) for f in load_oblast_boundaries()["features"] for polygon in f["geometry"]["coordinates"])
     panel = next(ax for ax in fig.axes if ax.get_title().startswith("20 centres"))
     assert len(key.get_lines()) == len(panel.get_lines()) == rings  # outlines on every panel
+    plots.close_all()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ky"])
+def test_scorecard_headings_do_not_touch_their_neighbours(lang):
+    """Kyrgyz headings wrapped at 16 characters ran into each other; each column heading keeps to itself."""
+    from regsim import i18n
+    from regsim.reporting import names, paired
+
+    strategies = ["equalisation_uniform", "equalisation_needs", "concentrated", "concentrated_hinterland",
+                  "concept_two_stage", "cash_transfers"]
+    with i18n.using(lang):
+        cells = pd.DataFrame([{"strategy": s, "outcome": o, "reference": "none", "status": "undecided",
+                               "text": "+29 800"} for s in strategies for o in paired.HEADLINE_OUTCOMES])
+        titles = {o: f"{names.outcome(o)}\n{i18n._('person-years')}" for o in paired.HEADLINE_OUTCOMES}
+        fig = plots.plot_scorecard(cells, [names.short(s) for s in strategies], strategies,
+                                   [(o, "none") for o in paired.HEADLINE_OUTCOMES], titles,
+                                   {"none": i18n._("each strategy against no regional budget")},
+                                   {"undecided": i18n._("cannot tell with these replications")})
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    heads = sorted((t.get_window_extent(renderer) for t in ax.texts if "\n" in t.get_text()), key=lambda b: b.x0)
+    assert len(heads) == len(paired.HEADLINE_OUTCOMES)
+    for left, right in itertools.pairwise(heads):
+        assert left.x1 < right.x0, f"{lang}: headings overlap by {left.x1 - right.x0:.0f} px"
     plots.close_all()

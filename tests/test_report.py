@@ -9,6 +9,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import first_section_in_chromium
 
 from regsim.cli import main
 from regsim.errors import ExperimentError
@@ -110,6 +111,11 @@ def test_report_renders_in_headless_chromium(compared, tmp_path):
 
     pixels = imread(shot)
     assert pixels.shape[0] >= 1000 and pixels.std() > 0.05  # not blank
+    # laid out by Chromium, section 1 opens with the paragraph, on the first screen, then the scorecard
+    found = first_section_in_chromium(compared / "report.html", browser)
+    assert found["heading"] == "1. The answer" and found["answer"] == "answer" and found["first"] == "P"
+    assert found["words"] > 30 and found["on_first_screen"]
+    assert found["figure"] == "FIGURE" and found["alt"] == "scorecard of the strategies" and found["loaded"]
 
 
 @pytest.mark.slow

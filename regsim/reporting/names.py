@@ -2,9 +2,10 @@
 
 Identifiers (``concentrated_hinterland``) stay in files and code; people read names ("the 20 centres
 and their surroundings"). The Russian names follow the terms of the Concept of Regional Policy
-2018-2022 (Government resolution No. 194 of 31 March 2017): "центры развития" (development centres,
-Kyrgyz "өнүктүрүү борборлору" in the seed release), "выравнивание" (equalisation, Kyrgyz "тегиздөө"),
-"в два этапа" (two stages) and "пилотные" (pilot) settlements of stage 1.
+2018-2022 (Government resolution No. 194 of 31 March 2017): "центры развития" (development centres),
+"выравнивание" (equalisation), "в два этапа" (two stages) and "пилотные" (pilot) settlements of stage 1.
+The Kyrgyz names use the Government's Kyrgyz release on the Concept: "өнүгүү борборлору", "тийиштүү
+айылдык аймактар" (their rural surroundings), "тегиздөө", "эки этапта" (sources: README, "Languages").
 """
 
 from __future__ import annotations

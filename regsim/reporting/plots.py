@@ -534,6 +534,22 @@ def plot_sensitivity(result: pd.DataFrame, key: str, pair: tuple[str, str], outc
     return fig
 
 
+ROW_NAME_CHARS = 18
+"""A scorecard row name longer than this wraps onto a second line (to leave the columns room)."""
+
+
+def _heading_chars(row_names: list[str], columns: int, width_in: float) -> int:
+    """Characters per line of a scorecard column heading, so that neighbouring headings do not touch.
+
+    The row names take the left of the figure (``width_in`` inches); each column gets an equal share of
+    the rest. Widths in ems of SMALL_PT: about 0.6 a character of a row name, 0.66 of a heading (Cyrillic
+    in DejaVu Sans is wide: Kyrgyz headings of 16 characters overlapped). Between 12 and 20 characters.
+    """
+    em = SMALL_PT / 72
+    longest = max((len(line) for name in row_names for line in name.split("\n")), default=0)
+    return int(np.clip((width_in - 0.6 * em * longest - 0.3) / max(columns, 1) / (0.66 * em), 12, 20))
+
+
 def plot_scorecard(cells: pd.DataFrame, row_names: list[str], rows: list[str], columns: list[tuple[str, str]],
                    outcome_titles: dict[str, str], reference_titles: dict[str, str],
                    legend: dict[str, str]) -> Figure:
@@ -554,12 +570,15 @@ def plot_scorecard(cells: pd.DataFrame, row_names: list[str], rows: list[str], c
 
     refs = list(dict.fromkeys(ref for _o, ref in columns))
     outcomes = list(dict.fromkeys(o for o, _r in columns))
-    heads = {o: "\n".join(textwrap.fill(part, 16) for part in outcome_titles.get(o, o).split("\n")) for o in outcomes}
+    width = min(9.0, 2.6 + 1.6 * len(outcomes))
+    row_names = [textwrap.fill(name, ROW_NAME_CHARS, break_long_words=False) for name in row_names]
+    chars = _heading_chars(row_names, len(outcomes), width)
+    heads = {o: "\n".join(textwrap.fill(part, chars, break_long_words=False)
+                          for part in outcome_titles.get(o, o).split("\n")) for o in outcomes}
     head_lines = max(t.count("\n") + 1 for t in heads.values())
     top = 0.1 + 0.42 * head_lines  # rows of space above the cells for the headings
     panel = len(rows) + top
-    fig = plt.figure(figsize=(min(9.0, 2.6 + 1.6 * len(outcomes)), 0.42 * panel * len(refs) + 1.0),
-                     layout="constrained")
+    fig = plt.figure(figsize=(width, 0.42 * panel * len(refs) + 1.0), layout="constrained")
     axes = fig.subplots(len(refs), 1, squeeze=False)[:, 0]
     index = cells.set_index(["strategy", "outcome", "reference"])
     for ax, ref in zip(axes, refs, strict=True):

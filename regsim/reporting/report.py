@@ -22,7 +22,7 @@ import pandas as pd
 
 from regsim import files
 from regsim.errors import ExperimentError
-from regsim.i18n import _, language, ngettext, number, using
+from regsim.i18n import GROUPED_BY_SPACE, _, language, ngettext, number, using
 from regsim.params import describe
 from regsim.reporting import analysis, names, paired, plots
 from regsim.reporting.analysis import BASELINE, Comparison
@@ -119,7 +119,7 @@ def amount(outcome: str, value: float, signed: bool = False, unit: bool = True) 
 def pct(confidence: float) -> str:
     """A confidence level as a reader sees it: 90%, or 96.7% where the looks of auto adjusted it."""
     text = f"{100 * confidence:.1f}".rstrip("0").rstrip(".")
-    if language() == "ru":
+    if language() in GROUPED_BY_SPACE:
         text = text.replace(".", ",")
     return f"{text}%"
 
