@@ -367,8 +367,11 @@ class EconomyParams(_Validated):
                                         source="enterprise exit rates in transition economies (estimate)")
     entry_rate_per_year: float = param(0.04, "entrant enterprises per incumbent enterprise per year", (0.0, 1.0),
                                        (0.02, 0.10),
-                                       source="equal to the exit hazard: firm numbers are steady at base-year "
-                                              "profits",
+                                       source="equal to the exit hazard, so entrants replace the firms whose "
+                                              "lifetimes end while profits keep pace with the outside option; exits "
+                                              "after losses come on top (strategy none, 2018-2040, 1:100, seeds 1-3: "
+                                              "0.2-0.35% of firms a year, none in 2018-2020, 1.9% in the worst year), "
+                                              "so firm numbers are not steady by construction (docs/ODD.md 7.4)",
                                        doc="Entry rate when expected profit per enterprise has grown as the "
                                            "outside option has (national output per person)")
     entry_profit_elasticity: float = param(
@@ -660,9 +663,9 @@ class PolicyParams(_Validated):
         source="2017 state investment programme executed 71% (27.8 of 39 bn som) with the rest rolled over "
                "(S_KABAR_PIP2017); about 70% a year for domestic capital budgets in Sub-Saharan Africa "
                "2009-2015 (World Bank); 1.0 = transfers paid out in full (the pre-issue-22 behaviour)",
-        doc="Share of the money on offer to a settlement (this year's allocation net of loss plus money carried "
-            "in) it spends in the year; the rest is carried over (or reallocated). Capped also by the "
-            "absorption shares. Cash transfers are paid in full")
+        doc="Share of the capital money on offer to a settlement (this year's allocation net of loss plus money "
+            "carried in) it spends in the year; the rest is carried over (or reallocated). Capped also by the "
+            "absorption shares. Current spending (cash transfers, running costs) is paid in full in its year")
     absorption_share_city: float = param(0.04, "fraction of own output", (0.0, 1.0), (0.008, 0.052),
                                          source="assumption bounded by evidence: at most the 5.2% of GDP the "
                                                 "country executed in public investment in 2017 (S_KABAR_PIP2017); "
@@ -779,6 +782,19 @@ class GovernmentParams(_Validated):
         source="Kumtor was owned by Centerra Gold (Canada) until May 2021 (S_24KG_KUMTOR); the state's take is "
                "in the taxes",
         doc="Share of the mine's operating surplus paid to foreign owners; the rest is distributed at home")
+    # the consumption tax (issue 24 item 3): VAT (12% standard rate) and the sales tax. No 2017 breakdown
+    # of tax revenue was found; the estimate rests on the State Tax Service's figures for 2008-2011 (VAT +
+    # sales tax about half of tax revenue: 7.7 + 2.6 of 20.1% of GDP projected for 2011), the sales tax
+    # phased down to 1.8% of GDP by 2014 (IMF 2016), and 34.2 bn som of customs payments in 2017 (6.4%
+    # of GDP, mostly VAT on imports), national_macro.csv
+    consumption_tax_share: float = param(
+        0.45, "fraction of base-year taxes", (0.0, 0.9), (0.35, 0.55),
+        source="estimate: VAT and sales tax were about half of tax revenue in the State Tax Service's figures for "
+               "2008-2011 (2011: 7.7% + 2.6% of GDP of 20.1%, S_STI_2011); the sales tax fell to 1.8% of GDP by 2014 "
+               "(S_IMF_SI2016); "
+               "2017 customs payments 34.2 bn som = 6.4% of GDP (S_24KG_CUSTOMS2017); national_macro.csv",
+        doc="Share of the 2017 taxes levied on household consumption (VAT and sales tax); fixes the effective "
+            "consumption tax rate, which then stays constant while the rate on primary incomes balances the budget")
     budget_financing: str = param(
         "taxes", "name", choices=("taxes", "external"),
         source="default: the Concept's money is the republican budget's (transfers to local budgets and "

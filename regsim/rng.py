@@ -9,6 +9,7 @@ noise. Nothing here touches the global ``random`` or ``numpy.random`` state.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -26,6 +27,37 @@ def stream(seed: int, mechanism: str, year: int) -> np.random.Generator:
     """
     key = (zlib.crc32(mechanism.encode()), int(year))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
+
+
+def variables(rng: np.random.Generator, names: Sequence[str], n: int,
+              dtype: type[np.floating] = np.float64) -> list[np.ndarray]:
+    """``n`` uniforms in [0, 1) for each named variable, each from its own stream.
+
+    The stream of variable ``name`` is keyed by ``rng``'s own key (run seed, mechanism, year) and the
+    name, so it does not depend on what ``rng`` or any other variable has drawn. A variable's first
+    ``k`` draws are therefore the same whatever ``n`` is (PCG64 yields one sequence): when one
+    strategy's household table has grown to more rows than another's, the rows both have still see
+    the same draws of every variable (common random numbers). One ``rng.random((len(names), n))``
+    would shift the second and later variables' draws by the capacity.
+
+    Args:
+        rng: The mechanism's generator (from :func:`stream` or ``numpy.random.default_rng``).
+        names: Variable names, e.g. ``("u_job", "u_farm")``.
+        n: Draws per variable (e.g. the household table's capacity).
+        dtype: ``numpy.float32`` or ``numpy.float64``.
+
+    Returns:
+        One array of shape ``(n,)`` per name, in the order given.
+    """
+    seq = rng.bit_generator.seed_seq
+    if not isinstance(seq, np.random.SeedSequence):
+        raise TypeError("variables: the generator was not seeded through a numpy SeedSequence")
+    out = []
+    for name in names:
+        key = (*seq.spawn_key, zlib.crc32(name.encode()))
+        child = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seq.entropy, spawn_key=key)))
+        out.append(child.random(int(n), dtype=dtype))
+    return out
 
 
 def replication_seeds(base_seed: int, n: int) -> list[int]:

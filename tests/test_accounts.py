@@ -2,9 +2,10 @@
 
 GDP by production = compensation + mixed income + operating surplus (GDP by income), and the
 operating surplus = distributed + retained + paid abroad (named uses), to a relative 1e-9; taxes
-pay exactly for the government's spending and each has a payer (the taxes by base sum to the
-taxes); GDP by expenditure (consumption + investment + government + net exports, net exports
-from the external account) equals GDP by production; households receive what the accounts give them.
+pay exactly for the government's spending and each has a payer (the taxes by base, the
+consumption tax included, sum to the taxes); GDP by expenditure at basic prices (consumption net of
+the consumption tax + investment + government + net exports, net exports from the external
+account) equals GDP by production; households receive what the accounts give them.
 """
 
 import numpy as np
@@ -35,11 +36,15 @@ def _check_year(model) -> None:
     spending = (a.transfers_som + a.public_investment_som + a.services_spending_som + a.upkeep_som
                 + a.regional_tax_financed_som + a.other_spending_som)
     assert a.taxes_som == pytest.approx(spending, rel=REL)
-    assert a.taxes_som == pytest.approx(a.tax_rate * gdp, rel=REL)
+    assert a.taxes_som == pytest.approx(a.tax_rate * gdp + a.tax_consumption_som, rel=REL)
     # every tax has a base and a payer: the taxes by base sum to the taxes
     by_base = (a.tax_labour_som + a.tax_mixed_som + a.tax_profits_distributed_som + a.tax_retained_som
-               + a.tax_mining_som + a.tax_abroad_som)
+               + a.tax_mining_som + a.tax_abroad_som + a.tax_consumption_som)
     assert by_base == pytest.approx(a.taxes_som, rel=REL)
+    # the consumption tax is the base year's effective rate on what households spend at basic prices
+    rate = state.base.consumption_tax_rate
+    assert rate >= 0 and a.tax_consumption_som >= 0
+    assert a.tax_consumption_som == pytest.approx(rate * a.consumption_som, rel=1e-5, abs=1e-6)
     # GDP by expenditure, with net exports from the external account (not a residual); the
     # consumption side sums float32 household rows, hence the looser tolerance
     expenditure = a.consumption_som + a.investment_som + a.government_som + a.net_exports_som
@@ -100,7 +105,9 @@ def test_base_year_taxes_are_the_observed_share_and_no_budget_means_lower_taxes(
     none = RegionalModel(small_params(policy__strategy="none", time__end_year=2020), seed=1)
     spend = RegionalModel(params, seed=1)
     try:
-        assert none.state.accounts.tax_rate == pytest.approx(params.government.tax_revenue_share_gdp, rel=1e-12)
+        base = none.state.accounts
+        assert base.taxes_som == pytest.approx(params.government.tax_revenue_share_gdp * base.gdp_production_som,
+                                               rel=1e-12)
         for model in (none, spend):
             while model.state.year < 2020:
                 model.step()
@@ -134,7 +141,38 @@ def test_running_costs_are_paid_to_households_and_the_accounts_still_close(monke
             model.step()
             _check_year(model)
             a, ledger = model.state.accounts, model.state.ledger
-            absorbed = ledger.absorbed.sum()
-            assert a.regional_current_som == pytest.approx(0.77 * absorbed, rel=1e-6)
+            # running costs are paid in full in their year (no execution lag): 0.77 of the net allocation
+            net = ledger.allocated.sum() * (1 - params.policy.admin_loss_share)
+            assert a.regional_current_som == pytest.approx(0.77 * net, rel=1e-6)
+            assert ledger.returned.sum() > 0  # while capital lags
+    finally:
+        model.release()
+
+
+@pytest.mark.parametrize("share", [0.0, 0.45, 0.6])
+def test_the_consumption_tax_raises_its_share_of_2017_taxes_and_the_income_rate_balances_the_budget(share):
+    """Issue 24 item 3: a consumption tax (VAT, sales tax) with payers, calibrated to the 2017 tax structure.
+
+    In 2017 it raises ``government.consumption_tax_share`` of the taxes (the rest is the flat rate on
+    primary incomes); its effective rate then stays fixed, so later the rate on primary incomes is what
+    balances the budget, and the regional money raises it. Share 0: every tax falls on primary incomes.
+    """
+    params = small_params(government__consumption_tax_share=share, policy__strategy="concentrated",
+                          policy__budget_som_per_year=8e9, time__end_year=2019)
+    model = RegionalModel(params, seed=2)
+    try:
+        a = model.state.accounts
+        assert a.tax_consumption_som == pytest.approx(share * a.taxes_som, rel=1e-9, abs=1e-6)
+        assert a.tax_rate == pytest.approx((1 - share) * params.government.tax_revenue_share_gdp, rel=1e-9)
+        rate = model.state.base.consumption_tax_rate
+        assert (rate == 0.0) == (share == 0.0)
+        while model.state.year < params.time.end_year:
+            model.step()
+            _check_year(model)  # taxes = rate x GDP + consumption tax = spending; C + I + G + NX = GDP
+            assert model.state.base.consumption_tax_rate == rate  # the effective rate stays fixed
+            a = model.state.accounts
+            if share == 0.0:
+                assert a.tax_consumption_som == 0.0
+                assert a.tax_rate * a.gdp_production_som == pytest.approx(a.taxes_som, rel=1e-12)
     finally:
         model.release()

@@ -152,9 +152,9 @@ def test_one_national_survey_ratio_reproduces_national_poverty(world):
 def test_execution_rate_is_a_lag_not_a_loss(rate):
     # issue 22 item 5: a settlement spends policy.execution_rate of the money on offer each year (the
     # observed 71% of the 2017 state investment programme, the rest rolled over): where the output
-    # ceiling does not bind (at this budget it binds only in a few near-empty places: 0.01% of the
-    # money), absorbed = rate x (allocated - lost + carried in) every year, and the money carried over
-    # settles at (1 - rate) / rate of a year's net allocation instead of growing
+    # ceiling does not bind (at this budget it binds only in a few near-empty places, under 1% of the
+    # money), absorbed = rate x (allocated - lost + carried in) in each settlement every year, and the
+    # money carried over settles at (1 - rate) / rate of a year's net allocation instead of growing
     params = small_params(policy__strategy="equalisation_uniform", policy__budget_som_per_year=0.3e9,
                           policy__execution_rate=rate, time__end_year=2030)
     model = RegionalModel(params, seed=2)
@@ -162,10 +162,13 @@ def test_execution_rate_is_a_lag_not_a_loss(rate):
         while model.state.year < params.time.end_year:
             model.step()
             ledger = model.state.ledger
-            offered = ledger.allocated.sum() - ledger.lost.sum() + ledger.carried_in.sum()
-            assert ledger.absorbed.sum() == pytest.approx(rate * offered, rel=1e-3)
+            offered = ledger.allocated.sum(axis=1) - ledger.lost + ledger.carried_in  # per settlement
+            absorbed = ledger.absorbed.sum(axis=1)
+            assert np.all(absorbed <= rate * offered * (1 + 1e-9) + 1e-6)  # never more than the rate
+            lagged = np.isclose(absorbed, rate * offered, rtol=1e-9, atol=1e-6)
+            assert offered[~lagged].sum() <= 0.01 * offered.sum()  # elsewhere the ceiling binds: few places
         net = ledger.allocated.sum() - ledger.lost.sum()
-        assert ledger.returned.sum() == pytest.approx((1 - rate) / rate * net, rel=0.01, abs=1e-3 * net)
+        assert ledger.returned.sum() == pytest.approx((1 - rate) / rate * net, rel=0.01, abs=0.01 * net)
     finally:
         model.release()
 
@@ -188,3 +191,28 @@ def test_execution_rate_binds_whether_unspent_money_is_carried_or_reallocated(un
     rate = params.policy.execution_rate
     np.testing.assert_allclose(out.absorbed.sum(axis=1), rate * 90.0)
     np.testing.assert_allclose(out.carried_over.sum(axis=1), (1 - rate) * 90.0)
+
+
+@pytest.mark.parametrize("unabsorbed", ["carry_over", "reallocate"])
+def test_running_costs_are_paid_in_their_year_and_only_capital_lags(unabsorbed):
+    # reviewer: the execution lag (0.71, evidence on capital budgets) also delayed running-cost pay
+    # (policy.current_share: wages of local public staff). Two settlements offered 100 som of
+    # infrastructure and 100 som of running costs each (10% lost); the second's output ceiling (20 som)
+    # binds: running costs are paid in full in the year in both, capital spends at most
+    # min(ceiling, 0.71 x its offer) and carries the rest over
+    from types import SimpleNamespace
+
+    from regsim.model.processes import budget
+    from regsim.model.state import Channel
+
+    params = small_params(policy__unabsorbed=unabsorbed, policy__admin_loss_share=0.1)
+    allocation = np.zeros((2, 6))
+    allocation[:, Channel.INFRASTRUCTURE] = 100.0
+    allocation[:, Channel.CURRENT] = 100.0
+    state = SimpleNamespace(cols=SimpleNamespace(carry_over_som=np.zeros((2, 6))))
+    out = budget.compute(state, params, np.random.default_rng(0), allocation, np.array([1e6, 20.0]), 400.0)
+    rate = params.policy.execution_rate
+    np.testing.assert_allclose(out.absorbed[:, Channel.CURRENT], 90.0)
+    np.testing.assert_allclose(out.carried_over[:, Channel.CURRENT], 0.0, atol=1e-9)
+    np.testing.assert_allclose(out.absorbed[:, Channel.INFRASTRUCTURE], [rate * 90.0, 20.0])
+    np.testing.assert_allclose(out.carried_over[:, Channel.INFRASTRUCTURE], [(1 - rate) * 90.0, 70.0])

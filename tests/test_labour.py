@@ -157,3 +157,45 @@ def test_long_run_unemployment_stays_above_its_floor() -> None:
     rates = result.oblasts[result.oblasts.metric == "unemployment_rate"]
     low = rates[rates.value < UNEMPLOYMENT_FLOOR_UNIT]
     assert low.empty, low.to_string()
+
+
+def test_farm_income_and_expected_earnings_are_per_efficiency_unit() -> None:
+    """Reviewer (mixed units): wages are per efficiency unit, and so is farm income now.
+
+    Hand-built state: after one year of a small run, every household of one farming village is
+    given efficiency 0.5 (movers who went up the earnings ladder). Its farm income is output per
+    efficiency unit of farm labour (a farmer of efficiency 0.5 earns half of it), the oblast index
+    the reservation wage follows counts farm labour in the same units as the expected one, and a
+    member's expected earnings (migration) add a wage per efficiency unit to farm income per
+    efficiency unit. Before, farm income was per person: doubled persons per unit there.
+    """
+    from regsim.model.processes import migration
+
+    params = small_params(time__end_year=2019)
+    model = RegionalModel(params, seed=2)
+    try:
+        model.step()
+        state = model.state
+        hh, cols = state.households, state.cols
+        n_s = state.n_settlements
+        farmers = hh.per_settlement(hh.farming, n_s)
+        s = int(np.argmax(np.where(state.world.kind == "village", farmers, 0.0)))
+        assert farmers[s] > 0
+        hh.efficiency[hh.alive & (hh.settlement == s)] = 0.5
+        outcome = labour.compute(state, params, np.random.default_rng(0))
+        labour.apply(state, outcome)
+        units = hh.per_settlement(hh.farming * hh.efficiency, n_s)  # farm labour, efficiency units
+        persons = hh.per_settlement(hh.farming, n_s)
+        assert units[s] == pytest.approx(0.5 * persons[s], rel=1e-6)
+        farming = units > 0
+        np.testing.assert_allclose(cols.farm_income_per_worker_som[farming] * units[farming],
+                                   cols.farm_output_som[farming], rtol=1e-6)
+        index = labour.farm_income_index(state)
+        same_units = labour.oblast_farm_income_index(state, cols.farm_output_som, units)[state.world.oblast_index]
+        np.testing.assert_allclose(index, same_units, rtol=1e-6)
+        reach = labour.reach_from_employment(cols.employment_rate, params.labour.frictional_unemployment_rate)
+        per_unit = (cols.employment_rate * cols.resident_wage_som
+                    + labour.farm_share(reach, state.base.farm_access) * cols.farm_output_som[s] / units[s])
+        assert migration.expected_earnings(state, params)[s] == pytest.approx(per_unit[s], rel=1e-6)
+    finally:
+        model.release()

@@ -35,10 +35,10 @@ from regsim.model.firms import SECTOR_INDUSTRY, SECTOR_SERVICES, FirmTable
 from regsim.model.households import SPARE_FACTOR, Households
 from regsim.model.processes import incomes, labour, migration, production, productivity, roads
 from regsim.model.processes import investment as investment_process
-from regsim.model.state import CHANNELS, BaseYear, Flows, SettlementColumns, State
+from regsim.model.state import CHANNELS, BaseYear, Flows, MarketRecord, SettlementColumns, State
 from regsim.model.world import World
 from regsim.params import Params
-from regsim.rng import stream
+from regsim.rng import stream, variables
 
 BISECTION_STEPS = 40  # halvings of the log range 1e-3..1e3: precision 1e-11 in log scale
 ACCESS_LOG_ODDS_BOUND = 30.0  # numerics: access searched over log odds -30..30 (shares 1e-13 to 1 - 1e-13)
@@ -139,8 +139,9 @@ def _spin_up_abroad(world: World, hh: Households, params: Params, rng: np.random
     mig, dem = params.migration, params.demography
     target = _abroad_targets(world, params, hh)  # rows' members abroad per oblast
     oblast = np.asarray(world.oblast_index)[hh.settlement]
-    for _ in range(mig.abroad_spin_up_years):
-        u_return, u_leave = rng.random((2, hh.capacity), dtype=np.float32)
+    for year in range(mig.abroad_spin_up_years):  # one stream per variable and spin-up year
+        u_return, u_leave = variables(rng, (f"spin_up_{year}.u_return", f"spin_up_{year}.u_leave"), hh.capacity,
+                                       np.float32)
         rate = _abroad_rate(world, hh, target, mig.return_rate_per_year).astype(np.float32)
         returning, leaving = migration.leave_and_return(hh.abroad, hh.labour, rate[oblast], mig.return_rate_per_year,
                                                         u_return, u_leave)
@@ -374,7 +375,8 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
         tfp=tfp.copy(), trend=np.ones(n_s), farm_public_capital_factor=np.ones(n_s), farm_price=np.ones(n_s),
         farm_local_sales_som=local_sales,
         living_cost=productivity.living_cost_index(pop0, pop0, econ.congestion_elasticity),
-        services_price=np.ones(n_s), industry_price=np.ones(n_s), consumption_som=zeros.copy(),
+        services_price=np.ones(n_s), industry_price=np.ones(n_s), consumer_price=np.ones(n_s),
+        consumption_som=zeros.copy(),
         market_wage_som=wage, reservation_wage_som=wage.copy(),
         resident_wage_som=zeros.copy(), employment_rate=zeros.copy(), firm_output_som=targets.firm_som.copy(),
         industry_output_som=industry, farm_output_som=targets.farm_som.copy(),
@@ -397,7 +399,8 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     """Run the 2017 labour market and incomes once and fix the base year on their outcome.
 
     Runs the labour market (stream ``labour`` of ``world_seed``), anchors land, farm productivity
-    and farm income on the farmers it assigns, sets the government's other spending and solves the
+    and farm income on the farmers it assigns, sets the government's other spending and the
+    consumption tax's effective rate (``government.consumption_tax_share`` of 2017 taxes), solves the
     national survey-to-accounts ratio for the 2017 poverty rate, computes incomes
     (``base.income_pc_som``) and the base rate of labour migration that keeps the 2017 stock abroad
     steady (``base.abroad_base_rate``).
@@ -421,6 +424,10 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     cols.farm_output_som = np.where(has_farmers, targets.farm_som, 0.0)
     cols.output_som = cols.firm_output_som + cols.farm_output_som + targets.mining_som
     state.base = replace(state.base, other_spending_share=_other_spending_share(state, params))
+    # the consumption tax's effective rate, for its share of the 2017 taxes (accounts without it)
+    accounts, _ = incomes.primary_income(state, params)
+    state.base = replace(state.base, consumption_tax_rate=incomes.consumption_tax_rate(
+        accounts, params.government.consumption_tax_share))
     state.base = replace(state.base, survey_ratio=_survey_ratio(state, params))
     income = incomes.compute(state, params, base_rng)
     incomes.apply(state, income)
@@ -454,10 +461,14 @@ def _market_anchors(state: State, params: Params) -> None:
     spending = share * absorption * cols.consumption_som / max(consumption, 1.0)
     attraction = markets.fit_attraction(services, enterprises, state.access_kernel, spending)
     profit, _ = production.profit_per_enterprise(state, params)
+    industry_sales = float(firms.output_som[alive & ~is_services].sum())
     state.base = replace(state.base, services_attraction=attraction, profit_per_enterprise=profit,
                          absorption_som=absorption, services_spending_share=share,
-                         industry_sales_som=float(firms.output_som[alive & ~is_services].sum()),
+                         services_reach=markets.buyers_reach(attraction * enterprises, state.access_kernel),
+                         industry_sales_som=industry_sales,
                          output_per_person=float(cols.output_som.sum()) / max(float(cols.population.sum()), 1.0))
+    state.market = MarketRecord(clearing_level=1.0, planned_absorption_som=absorption,
+                                goods_exports_som=industry_sales * params.economy.industry_export_share)
 
 
 def _mean_household_size(hh: Households, n_s: int) -> np.ndarray:

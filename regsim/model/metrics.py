@@ -285,6 +285,37 @@ def _services_price_dispersion(state: State) -> float:
     return float(np.sqrt(np.average((logs - mean) ** 2, weights=sales)))
 
 
+def consumer_price_index(state: State) -> float:
+    """Consumption-weighted mean of the residents' consumer price index (``cols.consumer_price``), ratio."""
+    weights = state.accounts.consumption_by_residence_som
+    if len(weights) != state.n_settlements or weights.sum() <= 0:
+        weights = state.cols.population
+    return float(np.average(state.cols.consumer_price, weights=weights))
+
+
+def _market_demand_gap(state: State) -> float:
+    """Domestic spending at which the goods market cleared over this year's absorption (C + I + G), less 1.
+
+    ``lambda x planned absorption / (C + I + G) - 1``: how far the spending that clears firm output
+    at price level 1 lies from what the accounts record being spent (0 in 2017).
+    """
+    accounts = state.accounts
+    absorption = accounts.consumption_som + accounts.investment_som + accounts.government_som
+    if absorption <= 0:
+        return 0.0
+    return float(state.market.clearing_level * state.market.planned_absorption_som / absorption - 1.0)
+
+
+def _goods_imports(state: State) -> float:
+    """Imports the accounts imply, som: exports (industrial sales abroad and the mine's output) less net exports.
+
+    Farm products are sold at home. Equivalently ``C + I + G`` less domestic spending on firm output
+    (firm output less its exports) and on farm output: a residual that must not be negative.
+    """
+    mining = float(np.sum(state.cols.output_som - state.cols.firm_output_som - state.cols.farm_output_som))
+    return float(state.market.goods_exports_som + mining - state.accounts.net_exports_som)
+
+
 def _m(name: str, unit: str, scope: str, description: str, fn: Callable[[State, Params], Value]) -> Metric:
     return Metric(name, unit, scope, description, fn)
 
@@ -345,6 +376,25 @@ _DECLARED: Final[tuple[Metric, ...]] = (
     _m("services_price_dispersion", "log points", "national",
        "Sales-weighted s.d. of log service prices across settlements (0 in 2017): how unevenly demand meets supply",
        lambda s, p: _services_price_dispersion(s)),
+    _m("consumer_price_index", "ratio", "national",
+       "Consumer prices relative to 2017 (consumption-weighted): services within reach at buyers' prices "
+       "(price, varieties, distance) and industrial goods",
+       lambda s, p: consumer_price_index(s)),
+    _m("real_income_som", "som", "national",
+       "GDP deflated by the consumer price index: what the year's output buys at the prices households pay",
+       lambda s, p: float(s.cols.output_som.sum()) / consumer_price_index(s)),
+    _m("market_clearing_level", "ratio", "national",
+       "Factor on planned domestic spending that clears firm output at price level 1 (lambda)",
+       lambda s, p: float(s.market.clearing_level)),
+    _m("market_demand_gap", "fraction", "national",
+       "Domestic spending that cleared the goods market over this year's C + I + G, less 1",
+       lambda s, p: _market_demand_gap(s)),
+    _m("goods_exports_som", "som", "national", "Industrial sales abroad at the clearing price (the goods market)",
+       lambda s, p: float(s.market.goods_exports_som)),
+    _m("goods_imports_som", "som", "national",
+       "Imports implied by the goods market and the accounts: industrial exports + the mine's output (exported) "
+       "- net exports",
+       lambda s, p: _goods_imports(s)),
     _m("public_capital_som", "som", "national", "Public capital stock",
        lambda s, p: float(s.cols.public_capital_som.sum())),
     _m("budget_available_som", "som", "national", "Regional development budget this year",
@@ -373,14 +423,14 @@ _DECLARED: Final[tuple[Metric, ...]] = (
        lambda s, p: s.ledger.unspent_to_date / s.ledger.available_to_date if s.ledger.available_to_date > 0 else 0.0),
     # national accounts and the government (issue 13; incomes.primary_income)
     *(_m(name, "som", "national", description, functools.partial(_account, name=name)) for name, description in (
-        ("gdp_production_som", "GDP by production: value added of firms, farms and the mine"),
+        ("gdp_production_som", "GDP by production at basic prices: value added of firms, farms and the mine"),
         ("compensation_som", "Compensation of employees: the firms' wage bill"),
         ("mixed_income_som", "Mixed income: farm output (farms and own-account work)"),
         ("operating_surplus_som", "Operating surplus of firms and the mine (value added less wages)"),
         ("surplus_distributed_som", "Operating surplus distributed to households (owners) at home"),
         ("surplus_retained_som", "Operating surplus retained for the firms' own investment"),
         ("surplus_abroad_som", "Operating surplus paid to foreign owners (the mine)"),
-        ("taxes_som", "Taxes: a flat rate on every primary income"),
+        ("taxes_som", "Taxes: a flat rate on every primary income plus the consumption tax"),
         ("household_primary_income_som", "Households' primary income in the accounts, before tax"),
         ("transfers_som", "Government transfers to households (pensions, benefits)"),
         ("public_investment_som", "Ordinary public investment (started this year)"),
@@ -395,18 +445,20 @@ _DECLARED: Final[tuple[Metric, ...]] = (
         ("tax_retained_som", "Tax on the firms' retained surplus, paid by the firms out of what they distribute"),
         ("tax_mining_som", "Tax on the mine's surplus paid to domestic owners, paid by those households"),
         ("tax_abroad_som", "Tax on the mine's surplus paid abroad, paid by the foreign owners"),
+        ("tax_consumption_som", "Consumption tax (VAT and sales tax) on what households spend, paid by the households"),
         ("remittances_received_som", "Remittances that reach households at home (accounts basis)"),
         ("regional_transfers_som", "Regional budget paid as cash to households (cash_transfers)"),
         ("regional_current_som", "Regional budget paying local running costs (local staff's wages; current_share)"),
         # GDP by expenditure (incomes.expenditure); consumption + investment + government + net exports = GDP
-        ("consumption_som", "Household consumption: after-tax primary income, transfers (regional cash and "
-                            "running-cost pay included) and remittances received"),
+        ("consumption_som", "Household consumption at basic prices: after-tax primary income, transfers (regional "
+                            "cash and running-cost pay included) and remittances received, less the consumption tax"),
         ("investment_som", "Gross investment: firms' own, ordinary public, regional infrastructure, grants and roads"),
         ("government_som", "Government consumption: services, upkeep, other spending, regional services and losses"),
         ("net_exports_som", "Net exports from the external account: surplus paid abroad after tax less "
                             "remittances, foreign-financed investment and external regional money"),
     )),
-    _m("tax_rate", "fraction", "national", "Taxes over GDP: the rate that pays for this year's spending",
+    _m("tax_rate", "fraction", "national",
+       "Tax rate on every primary income: with the consumption tax it pays for this year's spending",
        lambda s, p: float(s.accounts.tax_rate)),
     _m("survey_to_accounts_ratio", "ratio", "national",
        "Household survey income per som of after-tax primary income in the accounts (base year; "

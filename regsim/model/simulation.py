@@ -73,6 +73,15 @@ class RegionalModel(mesa.Model):
         world: A prebuilt world (built from ``scale.world_seed`` if omitted).
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> RegionalModel:
+        """Freeze the process's long-lived objects before the first model exists (``malloc.freeze_long_lived``).
+
+        Before the model object is allocated, so that the model (whose agents refer back to it,
+        a reference cycle) is never frozen: full collections then skip the modules (0.1 s of CPU each).
+        """
+        malloc.freeze_long_lived()
+        return super().__new__(cls)
+
     def __init__(self, params: Params, seed: int = RUN_SEED, scenario: str = "", world: World | None = None) -> None:
         started = time.perf_counter()
         malloc.tune()

@@ -62,7 +62,8 @@ class BaseYear:
             firms), fraction; the farm price index is 1 at this share.
         income_pc_som: Mean income per person at home (at least 1), som per person per year.
         reservation_wage_som: Reservation (and market) wage, som per worker per year.
-        farm_income_per_worker_som: Farm output per farmer, som per farmer per year.
+        farm_income_per_worker_som: 2017 farm output per farmer, som per farmer per year (every member
+            supplies one efficiency unit in 2017, so this is also som per efficiency unit).
         farm_tfp: Farm productivity: output per farmer at base-year land and prices, som per
             farmer per year.
         land: Farm land in units of the base-year farmers (``farm output ~ land^(1-b) farmers^b``),
@@ -78,6 +79,9 @@ class BaseYear:
         other_spending_share: Government spending other than transfers, ordinary investment,
             services and upkeep, as a share of GDP (public administration; the 2017 residual of
             ``government.tax_revenue_share_gdp``), fraction.
+        consumption_tax_rate: Effective rate of the consumption tax (VAT and sales tax) on household
+            consumption at basic prices, fraction (tax-exclusive: households pay ``1 + rate`` per som of
+            goods), solved so that it raises ``government.consumption_tax_share`` of the 2017 taxes.
         household_size: Mean members per household (de jure), persons; household formation keeps
             it.
         services_attraction: Pull of one service enterprise on buyers' spending in each place,
@@ -85,6 +89,8 @@ class BaseYear:
             (``markets.fit_attraction``), ratio.
         profit_per_enterprise: Expected profit per enterprise in 2017 by settlement and firm
             sector, ``(1 - a - b) x value added per enterprise``, som, shape (S, 2); entry's anchor.
+        services_reach: Pull of the 2017 service sellers within reach of buyers in each place at
+            2017 prices, ``markets.buyers_reach`` (the base of the buyers' price index), ratio.
         absorption_som: Domestic absorption in 2017 (household consumption + investment +
             government spending), som.
         services_spending_share: Share of domestic absorption spent on the firms' services in
@@ -114,8 +120,10 @@ class BaseYear:
     abroad_base_rate: np.ndarray
     survey_ratio: np.ndarray = field(default_factory=lambda: np.ones(0))
     other_spending_share: float = 0.0
+    consumption_tax_rate: float = 0.0
     services_attraction: np.ndarray = field(default_factory=lambda: np.ones(0))
     profit_per_enterprise: np.ndarray = field(default_factory=lambda: np.ones((0, 2)))
+    services_reach: np.ndarray = field(default_factory=lambda: np.ones(0))
     absorption_som: float = 0.0
     services_spending_share: float = 0.0
     industry_sales_som: float = 0.0
@@ -161,8 +169,14 @@ class SettlementColumns:
             ``markets.clear_with_numeraire``).
         industry_price: The national price of industrial goods relative to 2017 (the same in every
             settlement), ratio (labour; ``markets.clear_with_numeraire``).
-        consumption_som: Household consumption of the residents (accounts basis: after-tax
-            primary income, transfers and remittances received), som per year (incomes).
+        consumer_price: Consumer price index of the residents relative to 2017: the buyers' services
+            price index (``markets.buyers_price_index``: prices, varieties and distance of the
+            sellers within reach) to the power of the services share of spending, times the
+            industrial price to the power of its domestic share, ratio (labour). Deflates
+            consumption in the poverty measure and GDP in ``real_income_som``.
+        consumption_som: Household consumption of the residents at basic prices (accounts basis:
+            after-tax primary income, transfers and remittances received, less the consumption tax),
+            som per year (incomes).
         market_wage_som: Wage firms pay in this job market, som per efficiency unit of labour per year
             (a native member supplies one unit; labour).
         reservation_wage_som: Reservation wage in this job market, som per efficiency unit per year (labour).
@@ -172,7 +186,8 @@ class SettlementColumns:
         firm_output_som: Value added of the firms here, som per year (labour).
         industry_output_som: Value added of the industrial firms here, som per year (labour).
         farm_output_som: Farm output, som per year (labour).
-        farm_income_per_worker_som: Farm output per farmer, som per farmer per year (labour).
+        farm_income_per_worker_som: Farm output per efficiency unit of farm labour, som per year (labour;
+            a farmer of efficiency e earns e times this, like the wage).
         output_som: Derived: firm + farm + mining output, som per year (labour).
         income_pc_som: Mean income per person at home, som per person per year (incomes).
         in_migrant_stock: Residents who moved in since 2017 (the migrant network), persons
@@ -197,6 +212,7 @@ class SettlementColumns:
     living_cost: np.ndarray
     services_price: np.ndarray
     industry_price: np.ndarray
+    consumer_price: np.ndarray
     consumption_som: np.ndarray
     market_wage_som: np.ndarray
     reservation_wage_som: np.ndarray
@@ -220,13 +236,15 @@ class Accounts:
     GDP by production (value added of firms, farms and the mine) equals GDP by income:
     compensation of employees + mixed income (farms and own-account work) + operating surplus
     (firms and mining); the operating surplus goes to named uses: distributed to households,
-    retained for the firms' own investment, or paid to foreign owners. Taxes are a flat rate
-    ``tax_rate`` on every primary income, so they equal ``tax_rate x GDP``; they pay for
-    transfers, ordinary public investment and services, upkeep, other spending and (if
-    tax-financed) the regional budget. Each tax has a base and a payer (``tax_<base>_som``, summing
-    to ``taxes_som``), and GDP by expenditure (``consumption_som + investment_som + government_som
-    + net_exports_som``) equals GDP by production (``incomes.expenditure``). Per-settlement arrays
-    have shape (S,).
+    retained for the firms' own investment, or paid to foreign owners. GDP is at basic prices (value
+    added, no taxes on products). Taxes are a consumption tax (``tax_consumption_som``: the base
+    year's effective rate on household consumption) plus a flat rate ``tax_rate`` on every primary
+    income, so they equal ``tax_rate x GDP + tax_consumption_som``; they pay for transfers, ordinary
+    public investment and services, upkeep, other spending and (if tax-financed) the regional
+    budget. Each tax has a base and a payer (``tax_<base>_som``, summing to ``taxes_som``), and GDP
+    by expenditure (``consumption_som`` at basic prices, i.e. what households spend less the
+    consumption tax, ``+ investment_som + government_som + net_exports_som``) equals GDP by
+    production (``incomes.expenditure``). Per-settlement arrays have shape (S,).
     """
 
     gdp_production_som: float = 0.0
@@ -251,6 +269,7 @@ class Accounts:
     tax_retained_som: float = 0.0
     tax_mining_som: float = 0.0
     tax_abroad_som: float = 0.0
+    tax_consumption_som: float = 0.0
     remittances_received_som: float = 0.0
     consumption_som: float = 0.0
     investment_som: float = 0.0
@@ -261,6 +280,23 @@ class Accounts:
     compensation_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     operating_surplus_by_location_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
     consumption_by_residence_som: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass(frozen=True)
+class MarketRecord:
+    """What this year's goods market cleared at, national (written by ``labour``).
+
+    Attributes:
+        clearing_level: The factor ``lambda`` on planned domestic spending that makes the price
+            level of firm output 1 (``markets.clear_with_numeraire``), ratio.
+        planned_absorption_som: Domestic absorption (C + I + G) firms planned on: last year's grown
+            at its mean growth since 2017 (``labour.expected_demand``), som.
+        goods_exports_som: Industrial sales abroad at the clearing price, ``exports x p^(1 - epsilon)``, som.
+    """
+
+    clearing_level: float = 1.0
+    planned_absorption_som: float = 0.0
+    goods_exports_som: float = 0.0
 
 
 @dataclass
@@ -340,6 +376,7 @@ class State:
     accounts: Accounts = field(default_factory=Accounts)
     ordinary_spending_som: tuple[float, float] = (0.0, 0.0)  # this year's ordinary public investment, services
     flows: Flows | None = None
+    market: MarketRecord = field(default_factory=MarketRecord)  # this year's goods market (labour)
     roads: object | None = None  # processes.roads.RoadNetwork once road money is spent (layers: no import)
     metric_cache: dict | None = None  # building blocks of metrics, valid during one Recorder.record
 

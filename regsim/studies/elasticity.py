@@ -36,13 +36,23 @@ base-year shock, with no regional budget (``policy.strategy = "none"``):
   Maloney 2022); Combes & Gobillon 2015 review 0.02-0.10, the range judged here.
 * **roads** (issue 24): every link's travel time falls by ``increase`` (1%) in 2017, so every
   effective road distance falls by 1% and the commuting matrix, market access and farm sales
-  follow (``processes.roads``); the value is the output elasticity to market access,
-  ``ln(GDP_shocked / GDP) / ln(MA_shocked / MA)`` with MA the population-weighted mean market
-  access of 2017. Compared with Donaldson & Hornbeck 2016 (US railroads: the elasticity of
-  agricultural land value to market access is about 0.5); output responds less than land rents,
-  which capitalise the whole gain, so 0.5 is the upper end of the target and 0.05 its lower end.
-  Under markets that clear the row is about 0 (docs/validation.md, "The roads elasticity under
-  markets that clear"): the open question is the measure, not the range.
+  follow (``processes.roads``). The value is the elasticity of national real income to market
+  access, ``ln(Y_shocked / Y) / ln(MA_shocked / MA)`` with ``Y`` GDP deflated by the consumer
+  price index households pay (``metrics.consumer_price_index``: services bought within reach of
+  the market-access kernel, read as a trade cost, and industrial goods) and MA the
+  population-weighted mean market access of 2017; ``gdp_gain`` keeps GDP at producer prices,
+  which barely moves (faster roads move service spending to the cities' sellers, and the
+  productivity gain and the village sellers' loss offset: docs/validation.md). The gain to buyers
+  of nearer sellers is what a real-income measure counts and producer-price GDP does not.
+  Target 0.05-0.5: the upper end is Donaldson & Hornbeck 2016 (QJE 131(2); US railroads), the
+  elasticity of county agricultural land values to market access, about 0.5 (1.1 in NBER WP
+  19213): land, the immobile factor, capitalises the local real-income gain, so the
+  real income of all residents responds less; the lower end is the output elasticity of
+  transport infrastructure that meta-analyses collect (Melo, Graham & Brage-Ardao 2013, RSUE
+  43(5): 563 estimates from 33 studies, higher for roads; Holmgren & Merkel 2017, Research in
+  Transportation Economics: 776 estimates from -0.06 to 0.52, the precise ones near 0): a road
+  stock 1% larger raises market access by less than 1%, so per unit of access the elasticity is
+  at least that of the stock, a few hundredths.
 """
 
 from __future__ import annotations
@@ -159,6 +169,7 @@ SHOCKS = {"public_capital": functools.partial(_shock_stock, "public_capital_som"
 
 def _paths(params: Params, seed: int, shock: Shock | None) -> tuple[dict[str, np.ndarray], float]:
     """Yearly national series of one run (GDP, stocks, population, productivity, wage) and the shock's size."""
+    from regsim.model.metrics import consumer_price_index
     from regsim.model.simulation import RegionalModel
 
     model = RegionalModel(params, seed=seed)
@@ -166,11 +177,12 @@ def _paths(params: Params, seed: int, shock: Shock | None) -> tuple[dict[str, np
         size = shock(model) if shock is not None else 0.0
         weights = model.state.base.population
         rows: dict[str, list[float]] = {k: [] for k in ("gdp", "public", "services", "population", "tfp", "wage",
-                                                         "output")}
+                                                         "output", "real")}
         while model.state.year < params.time.end_year:
             model.step()
             cols = model.state.cols
             rows["gdp"].append(float(cols.output_som.sum()))
+            rows["real"].append(float(cols.output_som.sum()) / consumer_price_index(model.state))
             rows["public"].append(float(cols.public_capital_som.sum()))
             rows["services"].append(float(cols.services_som.sum()))
             rows["population"].append(float(cols.population.sum()))
@@ -226,8 +238,9 @@ def measure(params: Params, seeds: Sequence[int], increase: float = 0.01,
                              else np.log(shocked[what][i] / base[what][i]))
                         rows.append(row | {"experiment": f"size_{what}", "value": float(d / d_pop),
                                            "per_initial_shock": float(d / np.log1p(increase))})
-                elif name == "roads":  # size: log change of mean market access
-                    rows.append(row | {"experiment": name, "value": float(np.log1p(gain) / size),
+                elif name == "roads":  # size: log change of mean market access; real income at consumer prices
+                    d_real = np.log(shocked["real"][i] / base["real"][i])
+                    rows.append(row | {"experiment": name, "value": float(d_real / size),
                                        "per_initial_shock": float("nan")})
                 else:
                     column = "public" if name == "public_capital" else "services"

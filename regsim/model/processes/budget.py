@@ -3,10 +3,13 @@
 Hard constraint: allocated <= budget (checked by the model before this runs). Of what is
 allocated, ``policy.admin_loss_share`` is lost (administrative leakage: the only money that
 disappears). The rest, plus what each settlement carried over from last year, is used up to the
-settlement's absorption capacity: at most ``policy.execution_rate`` of the money on offer (a lag:
-observed capital budgets spend about 71% of what is on offer in a year and roll the rest over) and
-at most a share of its own output (a ceiling, decided by its ``Settlement`` agent). What a
-settlement cannot absorb is, by ``policy.unabsorbed``:
+settlement's absorption capacity: at most ``policy.execution_rate`` of the capital money on offer
+(a lag: observed capital budgets spend about 71% of what is on offer in a year and roll the rest
+over) and at most a share of its own output (a ceiling, decided by its ``Settlement`` agent).
+Neither limit applies to current spending: cash transfers (paid by the Social Fund) and running
+costs (the wages of local public staff, ``Channel.CURRENT``) are paid in full in their year, since
+the execution and absorption evidence is for capital budgets. What a settlement cannot absorb is,
+by ``policy.unabsorbed``:
 
 * ``"carry_over"``: kept for the same settlement and channel and offered again next year;
 * ``"reallocate"``: offered this year to the settlements the strategy funds that still have
@@ -28,6 +31,9 @@ from regsim.model.state import Channel, Ledger, State
 from regsim.params import Params
 
 STREAM = "budget"
+
+CURRENT_CHANNELS = [Channel.TRANSFERS, Channel.CURRENT]
+"""Current spending, paid in full in its year (no execution lag, no absorption ceiling)."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,13 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
     carried_in = state.cols.carry_over_som.copy()
     offered = allocation - lost + carried_in  # (S, 6)
     capacity = np.maximum(capacity_som, 0.0)
-    # cash transfers are paid by the Social Fund, not built by the local administration: no capacity limit
+    # current spending is paid in its year, with no capacity limit and no execution lag: cash transfers
+    # (paid by the Social Fund) and running costs (wages of local public staff); the 71% execution
+    # rate and the output ceilings are evidence on capital budgets only
     cash = np.zeros_like(offered)
-    cash[:, Channel.TRANSFERS] = offered[:, Channel.TRANSFERS]
+    cash[:, CURRENT_CHANNELS] = offered[:, CURRENT_CHANNELS]
     offered = offered - cash
-    # what a settlement can spend this year: its ceiling, and the execution rate of what it is offered
+    # what a settlement can spend of its capital money this year: its ceiling, and the execution rate
     limit = np.minimum(capacity, params.policy.execution_rate * offered.sum(axis=1))
     absorbed = _absorb(offered, limit)
     left = offered - absorbed
@@ -70,7 +78,7 @@ def compute(state: State, params: Params, rng: np.random.Generator, allocation: 
         weights = allocation.sum(axis=1)  # the strategy's own rule this year
         pool = left.sum(axis=0)  # unabsorbed money per channel
         for _ in range(params.policy.reallocation_rounds):
-            # room under the same limit (cash transfers use none of it): the execution lag binds here
+            # room under the same limit (current spending uses none of it): the execution lag binds here
             # too, so a settlement held back by it does not receive its own unspent money back
             spare = limit - absorbed.sum(axis=1)
             receivers = np.where(spare > 1e-9, weights, 0.0)

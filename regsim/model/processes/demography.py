@@ -30,6 +30,7 @@ from regsim.data.loader import vital_rates
 from regsim.model import kernels
 from regsim.model.state import State
 from regsim.params import Params
+from regsim.rng import variables
 
 STREAM = "demography"
 
@@ -56,7 +57,8 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Demograph
     mig = params.migration
     hh = state.households
     n_s = state.n_settlements
-    u_birth, u_death, u_emigrate, u_split = rng.random((4, hh.capacity), dtype=np.float32)
+    u_birth, u_death, u_emigrate, u_split = variables(rng, ("u_birth", "u_death", "u_emigrate", "u_split"),
+                                                      hh.capacity, np.float32)
     alive = hh.alive
     # dead rows have size 0, so floor(0 + u) = 0 births and deaths there
     birth_rate, death_rate = crude_rates(params, state.year)

@@ -15,8 +15,12 @@ mine) equals GDP by income every year:
   force`` (owners of small and medium enterprises live and work where their firms are, and
   ownership rises with skill; Kyrgyz enterprises are mostly owner-managed).
 
-The government levies one flat rate on every primary income, so taxes are ``tax_rate x GDP``. The
-rate pays, every year, for transfers, ordinary public investment and services
+GDP is at basic prices: value added, without taxes on products. The government levies a
+consumption tax on what households spend (VAT and sales tax: the effective rate
+``base.consumption_tax_rate``, solved so that it raises ``government.consumption_tax_share`` of the
+2017 taxes, then held constant) and one flat rate on every primary income, so taxes are
+``tax_rate x GDP + tax_consumption_som``. The rate on primary incomes (:func:`split_taxes`)
+balances the budget: together they pay, every year, for transfers, ordinary public investment and services
 (``government.public_investment_share_gdp``, ``services_spending_share_gdp`` of last year's GDP),
 upkeep of the whole public capital stock (``upkeep_rate_per_year``), other spending (the 2017
 residual share of ``tax_revenue_share_gdp``) and, if ``budget_financing = "taxes"``, the
@@ -46,7 +50,10 @@ Townsend 1994). The mix keeps each settlement's mean; it narrows the bottom tail
 alone overstates against consumption (extreme poverty 0.8% in 2017). Consumption is then divided
 by the settlement's price level (``price_level``: living cost relative to its 2017 national
 mean) to the power ``incomes.poverty_price_deflation``, as the KIHS deflates its consumption
-aggregate by regional price indices: poverty and the Gini are in national prices.
+aggregate by regional price indices, and by the residents' consumer price index
+(``cols.consumer_price``: the firms' services within reach at buyers' prices and industrial goods,
+relative to 2017; ``labour.consumer_prices``), as the poverty line is indexed to consumer prices:
+poverty and the Gini are in national 2017 prices.
 """
 
 from __future__ import annotations
@@ -218,7 +225,16 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
         regional = float(ledger.absorbed.sum() + ledger.lost.sum())
     other = state.base.other_spending_share * gdp
     taxes = transfers + investment + services + upkeep + regional + other
-    tax_rate = taxes / gdp if gdp > 0 else 0.0
+    # the consumption tax falls on all that households spend: after-tax primary income, transfers (the
+    # regional cash and running-cost pay included) and the remittances that reach them
+    household_primary = float(compensation_home.sum() + cols.farm_output_som.sum() + pool.sum())
+    remittances = float(sums.abroad.sum()) * remittance_per_migrant(state, params) \
+        * params.incomes.remittance_share_to_household
+    regional_transfers = float(ledger.absorbed[:, Channel.TRANSFERS].sum())
+    regional_current = float(ledger.absorbed[:, Channel.CURRENT].sum())
+    receipts = household_primary + transfers + regional_transfers + regional_current + remittances
+    tax_rate, consumption_tax = split_taxes(taxes, gdp, state.base.consumption_tax_rate, receipts,
+                                            household_primary + float(retained.sum()))
     # firms pay the tax on their retained surplus out of what they distribute to their owners
     retained_tax = np.bincount(oblast, weights=tax_rate * retained, minlength=n_o)
     profit_tax = _split_by_skill(hh, retained_tax, hh.labour, sums.workers, lambda: hh.size.astype(np.float32),
@@ -229,29 +245,65 @@ def primary_income(state: State, params: Params, sums: RowSums | None = None) ->
         operating_surplus_som=float(firm_surplus.sum() + mining.sum()),
         surplus_distributed_som=float(distributed.sum()), surplus_retained_som=float(retained.sum()),
         surplus_abroad_som=float(abroad.sum()), tax_rate=tax_rate, taxes_som=taxes,
-        household_primary_income_som=float(compensation_home.sum() + cols.farm_output_som.sum() + pool.sum()),
+        household_primary_income_som=household_primary,
         transfers_som=transfers, public_investment_som=investment, services_spending_som=services,
         upkeep_som=upkeep, regional_tax_financed_som=regional, other_spending_som=other,
         compensation_by_residence_som=compensation_home, operating_surplus_by_location_som=firm_surplus + mining,
         tax_labour_som=tax_rate * float(wage_bill.sum()), tax_mixed_som=tax_rate * float(cols.farm_output_som.sum()),
         tax_profits_distributed_som=tax_rate * float((firm_surplus - retained).sum()),
         tax_retained_som=tax_rate * float(retained.sum()), tax_mining_som=tax_rate * float((mining - abroad).sum()),
-        tax_abroad_som=tax_rate * float(abroad.sum()),
-        regional_transfers_som=float(ledger.absorbed[:, Channel.TRANSFERS].sum()),
-        regional_current_som=float(ledger.absorbed[:, Channel.CURRENT].sum()),
+        tax_abroad_som=tax_rate * float(abroad.sum()), tax_consumption_som=consumption_tax,
+        remittances_received_som=remittances, regional_transfers_som=regional_transfers,
+        regional_current_som=regional_current,
     )
     primary = PrimaryIncome(wage, farm, surplus, profit_tax)
     return expenditure(state, params, accounts, primary, retained, sums.abroad, sums.present), primary
+
+
+def split_taxes(taxes: float, gdp: float, consumption_tax_rate: float, receipts: float,
+                borne: float) -> tuple[float, float]:
+    """The rate on primary incomes and the consumption tax that together raise ``taxes``: (fraction, som).
+
+    Households spend all they receive, ``receipts - t x borne`` at market prices (``receipts``: their
+    primary income before tax, transfers and remittances, som; ``borne``: the primary income whose
+    tax they bear, their own and the retained surplus's, som), and ``theta = r / (1 + r)`` of it is the
+    consumption tax at the tax-exclusive rate ``r``. So ``t x gdp + theta (receipts - t borne) = taxes``:
+    ``t = (taxes - theta receipts) / (gdp - theta borne)``. With ``r = 0`` all taxes fall on primary
+    incomes, ``t = taxes / gdp``.
+    """
+    theta = consumption_tax_rate / (1.0 + consumption_tax_rate)
+    denominator = gdp - theta * borne
+    rate = (taxes - theta * receipts) / denominator if denominator > 0 else 0.0
+    return rate, theta * (receipts - rate * borne)
+
+
+def consumption_tax_rate(accounts: Accounts, share: float) -> float:
+    """The tax-exclusive consumption tax rate that raises ``share`` of the year's taxes, fraction (base year).
+
+    Inverts :func:`split_taxes` on accounts computed without a consumption tax: the rate on primary
+    incomes is then ``(1 - share) x taxes / GDP``, households spend ``receipts - t x borne``, and the
+    consumption tax is ``share x taxes`` of that.
+    """
+    taxes, gdp = accounts.taxes_som, accounts.gdp_production_som
+    if share <= 0 or taxes <= 0 or gdp <= 0:
+        return 0.0
+    receipts = (accounts.household_primary_income_som + accounts.transfers_som + accounts.regional_transfers_som
+                + accounts.regional_current_som + accounts.remittances_received_som)
+    borne = accounts.household_primary_income_som + accounts.surplus_retained_som
+    spending = receipts - (1.0 - share) * taxes / gdp * borne
+    theta = share * taxes / spending
+    return theta / (1.0 - theta)
 
 
 def expenditure(state: State, params: Params, accounts: Accounts, primary: PrimaryIncome,
                 retained: np.ndarray, abroad: np.ndarray, present: np.ndarray) -> Accounts:
     """GDP by expenditure: where every som of income is spent, som (the accounts with C, I, G, NX).
 
-    * consumption: households spend what they receive on the accounts basis (after-tax primary
-      income summed over the household rows, transfers including the regional cash transfers,
-      the regional money for running costs (local staff's wages: the model has no government
-      production), and the remittances that reach them); they do not save;
+    * consumption, at basic prices: households spend what they receive on the accounts basis
+      (after-tax primary income summed over the household rows, transfers including the regional
+      cash transfers, the regional money for running costs (local staff's wages: the model has no
+      government production), and the remittances that reach them; they do not save), less the
+      consumption tax in what they pay (``tax_consumption_som``);
     * investment: the firms' gross investment out of their own funds (``firm_investment_som``;
       beyond the retained surplus it is financed from abroad), ordinary public investment, and
       the regional money absorbed in infrastructure, business grants and roads;
@@ -278,11 +330,13 @@ def expenditure(state: State, params: Params, accounts: Accounts, primary: Prima
                                                     primary.wage_som, primary.farm_som, primary.surplus_som,
                                                     primary.profit_tax_som, 1.0 - tax_rate)
     after_tax = float(after_tax_by_residence.sum())
-    consumption = (after_tax + accounts.transfers_som + accounts.regional_transfers_som
-                   + accounts.regional_current_som + remittances)
+    spent = (after_tax + accounts.transfers_som + accounts.regional_transfers_som
+             + accounts.regional_current_som + remittances)  # at market prices
+    consumption = spent - accounts.tax_consumption_som
     by_residence = after_tax_by_residence + present * transfer_per_person(state, params) + abroad * per_migrant
     if ledger.absorbed.size:  # the regional cash transfers and running costs are paid where they are absorbed
         by_residence = by_residence + ledger.absorbed[:, Channel.TRANSFERS] + ledger.absorbed[:, Channel.CURRENT]
+    by_residence = by_residence / (1.0 + state.base.consumption_tax_rate)  # at basic prices, as consumption
     firm_investment = float(state.cols.firm_investment_som.sum())
     absorbed = ledger.absorbed.sum(axis=0)  # before the first budget year: shape (0, channels), sums 0
     lost = float(ledger.lost.sum())
@@ -422,10 +476,20 @@ def poverty_deflator(state: State, params: Params) -> np.ndarray | None:
 
 
 def price_deflator(state: State, deflation: float, congestion_elasticity: float) -> np.ndarray | None:
-    """``price_level ** deflation``, or ``None`` when ``deflation`` is 0, shape (S,) (scalar arguments: memoisable)."""
+    """``price_level ** deflation x consumer_price``, or ``None`` when both are 1, shape (S,).
+
+    ``cols.consumer_price`` (what buyers pay for the firms' services within reach and for
+    industrial goods, relative to 2017; ``labour.consumer_prices``) always deflates: the poverty
+    line is in 2017 prices and is indexed to consumer prices, as the NSC indexes it to the CPI.
+    ``deflation`` scales only the living-cost differences between places. Scalar arguments:
+    memoisable.
+    """
+    consumer = state.cols.consumer_price
+    moved = bool((consumer != 1.0).any())
     if deflation == 0:
-        return None
-    return price_level(state, congestion_elasticity) ** deflation
+        return consumer.copy() if moved else None
+    level = price_level(state, congestion_elasticity) ** deflation
+    return level * consumer if moved else level
 
 
 def price_shock_deflator(state: State, params: Params) -> np.ndarray | None:

@@ -45,8 +45,9 @@ import numpy as np
 
 from regsim.model import kernels, markets, shocks
 from regsim.model.firms import SECTOR_SERVICES
-from regsim.model.state import State
+from regsim.model.state import MarketRecord, State
 from regsim.params import Params
+from regsim.rng import variables
 
 STREAM = "labour"
 MARKET_ROUNDS = 3  # numerics: rounds of hiring and price clearing per year (sales within 0.1% of demand)
@@ -73,6 +74,8 @@ class LabourOutcome:
     mining_output_som: np.ndarray
     services_price: np.ndarray
     industry_price: np.ndarray
+    consumer_price: np.ndarray
+    market: MarketRecord
 
 
 def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
@@ -81,37 +84,72 @@ def output_shock(state: State, params: Params, sector: str) -> np.ndarray:
                                   state.world.oblasts.oblast.tolist(), sector)
 
 
+@dataclass(frozen=True)
+class FirmYear:
+    """What the labour market reads of the firm table that does not change within a year, per firm row.
+
+    Computed once per :func:`compute` (the clearing rounds call :func:`firm_tfp` and hire several
+    times a year; capital, productivity, local tfp and the year's shocks stay the same meanwhile).
+    Every value is the one the expressions it replaces computed, so results are bit for bit those
+    of recomputing them.
+    """
+
+    is_services: np.ndarray  # bool: a service firm (priced locally), else industrial (national price)
+    local_tfp: np.ndarray  # cols.tfp of the firm's settlement
+    capital_power: np.ndarray  # max(capital_som, 0) ** capital_elasticity
+    shock_power: np.ndarray | None  # output shock factor ** (1 - labour_elasticity); None: no shock this year
+
+
+def firm_year(state: State, params: Params) -> FirmYear:
+    """The year's :class:`FirmYear` of ``state.firms``."""
+    econ = params.economy
+    firms = state.firms
+    is_services = firms.sector == SECTOR_SERVICES
+    services_shock, industry_shock = output_shock(state, params, "services"), output_shock(state, params, "industry")
+    shock_power = None  # no output shock this year: the factor is 1 (x * 1.0 is x exactly; no power per firm row)
+    if not ((services_shock == 1.0).all() and (industry_shock == 1.0).all()):
+        shock = np.where(is_services, services_shock[firms.settlement], industry_shock[firms.settlement])
+        shock_power = shock ** (1 - econ.labour_elasticity)
+    return FirmYear(is_services=is_services, local_tfp=state.cols.tfp[firms.settlement],
+                    capital_power=np.maximum(firms.capital_som, 0.0) ** econ.capital_elasticity,
+                    shock_power=shock_power)
+
+
 def firm_tfp(state: State, params: Params, services_price: np.ndarray | None = None,
-             industry_price: np.ndarray | None = None) -> np.ndarray:
+             industry_price: np.ndarray | None = None, year: FirmYear | None = None) -> np.ndarray:
     """Revenue productivity of each firm row: local tfp x its sector's price x productivity x shock.
 
     The price is the settlement's service price for service firms, the national industrial price
     for industrial ones (``cols`` unless given, shape (S,)). An ``output`` shock of factor f
     (docs/ODD.md 7.12) multiplies productivity by ``f^(1 - b)``: at an unchanged wage the firm's
-    output, and its labour demand, are then f times what they would be.
+    output, and its labour demand, are then f times what they would be. ``year``: this year's
+    :func:`firm_year` (computed here if not given).
     """
     firms = state.firms
     cols = state.cols
+    year = firm_year(state, params) if year is None else year
     services = cols.services_price if services_price is None else services_price
     industry = cols.industry_price if industry_price is None else industry_price
-    is_services = firms.sector == SECTOR_SERVICES
-    price = np.where(is_services, services[firms.settlement], industry[firms.settlement])
-    tfp = cols.tfp[firms.settlement] * price * firms.productivity
-    services_shock, industry_shock = output_shock(state, params, "services"), output_shock(state, params, "industry")
-    if (services_shock == 1.0).all() and (industry_shock == 1.0).all():
-        return tfp  # no output shock this year: the factor is 1 (x * 1.0 is x exactly; no power per firm row)
-    shock = np.where(is_services, services_shock[firms.settlement], industry_shock[firms.settlement])
-    return tfp * shock ** (1 - params.economy.labour_elasticity)
+    price = np.where(year.is_services, services[firms.settlement], industry[firms.settlement])
+    tfp = year.local_tfp * price * firms.productivity
+    if year.shock_power is None:
+        return tfp
+    return tfp * year.shock_power
 
 
 def labour_demand_scale(state: State, params: Params, services_price: np.ndarray | None = None,
-                        industry_price: np.ndarray | None = None) -> np.ndarray:
-    """Per firm row: ``b_f`` with labour demand ``L_f(w) = b_f * w^(-1/(1-labour_elasticity))``."""
+                        industry_price: np.ndarray | None = None, year: FirmYear | None = None,
+                        tfp: np.ndarray | None = None) -> np.ndarray:
+    """Per firm row: ``b_f`` with labour demand ``L_f(w) = b_f * w^(-1/(1-labour_elasticity))``.
+
+    ``tfp``: :func:`firm_tfp` at these prices if already computed (it is not recomputed).
+    """
     econ = params.economy
     firms = state.firms
-    a, b = econ.capital_elasticity, econ.labour_elasticity
-    tfp = firm_tfp(state, params, services_price, industry_price)
-    scale = (b * tfp * np.maximum(firms.capital_som, 0.0) ** a) ** (1.0 / (1.0 - b))
+    b = econ.labour_elasticity
+    year = firm_year(state, params) if year is None else year
+    tfp = firm_tfp(state, params, services_price, industry_price, year) if tfp is None else tfp
+    scale = (b * tfp * year.capital_power) ** (1.0 / (1.0 - b))
     return np.where(firms.alive, scale, 0.0)
 
 
@@ -143,29 +181,34 @@ def expected_demand(state: State, params: Params) -> tuple[np.ndarray, float, fl
 
 
 def firm_hiring(state: State, params: Params, scale: np.ndarray, reservation: np.ndarray,
-                seekers: np.ndarray, services_price: np.ndarray,
-                industry_price: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                seekers: np.ndarray, services_price: np.ndarray, industry_price: np.ndarray,
+                year: FirmYear | None = None,
+                tfp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hiring at given prices: ``(employees, output_som, wage, rate)`` per firm row / job market.
 
     Output is value added at the given prices, som; wage the market wage per job market, som per
-    worker per year; rate the share of job seekers hired per job market.
+    worker per year; rate the share of job seekers hired per job market. ``year`` and ``tfp``:
+    this year's :func:`firm_year` and :func:`firm_tfp` at these prices, if already computed.
     """
     econ = params.economy
     firms = state.firms
     n_s = state.n_settlements
     b = econ.labour_elasticity
+    year = firm_year(state, params) if year is None else year
+    tfp = firm_tfp(state, params, services_price, industry_price, year) if tfp is None else tfp
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
     rate, wage, demand, jobs = employment_rate(reservation, demand_scale, seekers, b)
     fill = np.divide(jobs, demand, out=np.zeros(n_s), where=demand > 0)
     employees = scale * wage[firms.settlement] ** (-1.0 / (1.0 - b)) * fill[firms.settlement]
-    output = np.where(firms.alive, firm_tfp(state, params, services_price, industry_price)
-                      * np.maximum(firms.capital_som, 0.0) ** econ.capital_elasticity * employees ** b, 0.0)
+    output = np.where(firms.alive, tfp * year.capital_power * employees ** b, 0.0)
     return employees, output, wage, rate
 
 
 def market_prices(state: State, params: Params, reservation: np.ndarray,
-                  seekers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                  seekers: np.ndarray, year: FirmYear | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Service price per settlement and the national industrial price that clear this year's markets, (S,) each.
+
+    Also the clearing level ``lambda`` on planned domestic spending (1 in the base year).
 
     ``MARKET_ROUNDS`` rounds: hire at the current prices (wages follow), then solve the relative
     prices at which supply (moving as ``price^(1/(1-b))`` at those wages) equals expected demand
@@ -174,26 +217,58 @@ def market_prices(state: State, params: Params, reservation: np.ndarray,
     """
     cols, base = state.cols, state.base
     if state.year <= base.year or base.services_spending_share <= 0:
-        return cols.services_price.copy(), cols.industry_price.copy()
+        return cols.services_price.copy(), cols.industry_price.copy(), 1.0
     econ = params.economy
     firms = state.firms
     n_s = state.n_settlements
+    year = firm_year(state, params) if year is None else year
     elasticity = 1.0 / (1.0 - econ.labour_elasticity)
     spending, domestic, exports = expected_demand(state, params)
-    is_services = firms.alive & (firms.sector == SECTOR_SERVICES)
+    is_services = firms.alive & year.is_services
+    is_industry = firms.alive & ~is_services
     enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
     services_price, industry_price = cols.services_price.copy(), cols.industry_price.copy()
+    level = None  # the spending level lambda: each round starts from the previous round's
     for _ in range(MARKET_ROUNDS):
-        scale = labour_demand_scale(state, params, services_price, industry_price)
-        _, output, _, _ = firm_hiring(state, params, scale, reservation, seekers, services_price, industry_price)
+        tfp = firm_tfp(state, params, services_price, industry_price, year)
+        scale = labour_demand_scale(state, params, year=year, tfp=tfp)
+        _, output, _, _ = firm_hiring(state, params, scale, reservation, seekers, services_price, industry_price,
+                                      year, tfp)
         supply = np.bincount(firms.settlement, weights=np.where(is_services, output, 0.0), minlength=n_s)
-        industry_supply = float(output[firms.alive & ~is_services].sum())
-        services_price, price, _ = markets.clear_with_numeraire(
+        industry_supply = float(output[is_industry].sum())
+        services_price, price, level = markets.clear_with_numeraire(
             supply, services_price, industry_supply, float(industry_price[0]), elasticity, base.services_attraction,
             enterprises, state.access_kernel, spending, domestic, exports, econ.services_substitution_elasticity,
-            econ.industry_price_elasticity)
+            econ.industry_price_elasticity, level)
         industry_price = np.full(n_s, price)
-    return services_price, industry_price
+    return services_price, industry_price, level
+
+
+def consumer_prices(state: State, params: Params, services_price: np.ndarray,
+                    industry_price: np.ndarray) -> np.ndarray:
+    """Consumer price index of the residents of each settlement relative to 2017, ratio, shape (S,).
+
+    Buyers pay the CES price index of the services within reach (``markets.buyers_price_index``
+    over the market-access kernel, read as a trade cost: nearer, cheaper and more numerous sellers
+    lower it) on the share of spending that goes to the firms' services
+    (``base.services_spending_share``), and the national industrial price on industry's domestic
+    share; the rest (farm products, imports, the mine) at 2017 prices (Cobb-Douglas weights of
+    2017). 1 in the base year.
+    """
+    base = state.base
+    n_s = state.n_settlements
+    if state.year <= base.year or base.services_spending_share <= 0 or base.absorption_som <= 0:
+        return np.ones(n_s)
+    econ = params.economy
+    firms = state.firms
+    is_services = firms.alive & (firms.sector == SECTOR_SERVICES)
+    enterprises = np.bincount(firms.settlement[is_services], minlength=n_s) * float(params.scale.firm_weight)
+    weights = markets.spending_weights(base.services_attraction, enterprises, services_price,
+                                       econ.services_substitution_elasticity)
+    index = markets.buyers_price_index(markets.buyers_reach(weights, state.access_kernel), base.services_reach,
+                                       econ.services_substitution_elasticity)
+    industry_share = base.industry_sales_som * (1.0 - econ.industry_export_share) / base.absorption_som
+    return index ** base.services_spending_share * industry_price ** industry_share
 
 
 EXPECTATION_BISECTION_STEPS = 40  # numerics: halvings of the log bracket of the expected farm income
@@ -207,7 +282,13 @@ def farm_productivity(state: State, params: Params) -> np.ndarray:
 
 
 def oblast_farm_income_index(state: State, farm_output: np.ndarray, farmers: np.ndarray) -> np.ndarray:
-    """Farm income per farmer in each oblast relative to 2017 at given farm output and farmers, shape (O,).
+    """Farm income per efficiency unit in each oblast relative to 2017, ratio, shape (O,).
+
+    Args:
+        state: Current state (``base.farm_income_per_worker_som``: 2017 farm income per efficiency
+            unit, som per year; in 2017 every member supplies one unit, so it is also per farmer).
+        farm_output: Farm output per settlement, som per year, shape (S,).
+        farmers: Farm labour per settlement in efficiency units (members x efficiency), shape (S,).
 
     Bishkek and Osh city, which had no farmers in 2017, take the national index (their residents'
     alternative is farming anywhere in the country).
@@ -222,13 +303,14 @@ def oblast_farm_income_index(state: State, farm_output: np.ndarray, farmers: np.
 
 
 def farm_income_index(state: State) -> np.ndarray:
-    """Last year's farm income per farmer in each settlement's oblast relative to 2017, shape (S,).
+    """Last year's farm income per efficiency unit in each settlement's oblast relative to 2017, shape (S,).
 
     The alternative to a wage job is farming somewhere in the oblast (or, for Bishkek and Osh
     city, anywhere in the country), not the plot of the few urban gardeners, whose income per
     head swings when their number does.
     """
     cols = state.cols
+    # farm labour in efficiency units: output / income per efficiency unit
     farmers = np.divide(cols.farm_output_som, cols.farm_income_per_worker_som,
                         out=np.zeros_like(cols.farm_output_som), where=cols.farm_income_per_worker_som > 0)
     return oblast_farm_income_index(state, cols.farm_output_som, farmers)[state.world.oblast_index]
@@ -248,7 +330,11 @@ def sticky_reservation_wage(state: State, params: Params, index: np.ndarray) -> 
 
 def expected_farmers(state: State, params: Params, reservation: np.ndarray, demand_scale: np.ndarray,
                      labour_force: np.ndarray, seekers: np.ndarray) -> np.ndarray:
-    """Farmers per settlement the labour market leaves at a reservation wage (expected values), shape (S,)."""
+    """Farm labour per settlement the labour market leaves at a reservation wage, efficiency units, shape (S,).
+
+    Expected values: the labour force (efficiency units, :func:`job_seekers`) times the share that
+    farms (:func:`farm_share`), the same units as the farm labour that produces in :func:`compute`.
+    """
     b = params.economy.labour_elasticity
     rate = employment_rate(reservation, demand_scale, seekers, b)[0]
     return labour_force * farm_share(state.commute @ rate, state.base.farm_access)
@@ -377,18 +463,21 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     econ, lab = params.economy, params.labour
     firms, hh, cols = state.firms, state.households, state.cols
     n_s = state.n_settlements
-    u_job, u_farm = rng.random((2, hh.capacity), dtype=np.float32)  # float32: half the cost of float64
+    # one stream per variable, so rows keep their draws when the table grows; float32: half the cost of float64
+    u_job, u_farm = variables(rng, ("u_job", "u_farm"), hh.capacity, np.float32)
 
-    scale = labour_demand_scale(state, params)
+    year = firm_year(state, params)  # capital, local tfp and shocks stay the same while markets clear
+    scale = labour_demand_scale(state, params, year=year)
     demand_scale = np.bincount(firms.settlement, weights=scale, minlength=n_s)
     dem = params.demography
     labour = hh.labour_force(dem.labour_force_first_member, dem.labour_force_per_other_member)
     labour_force, seekers = job_seekers(state, params, labour)
     reservation = reservation_wage(state, params, demand_scale, labour_force, seekers)
-    services_price, industry_price = market_prices(state, params, reservation, seekers)
-    scale = labour_demand_scale(state, params, services_price, industry_price)
+    services_price, industry_price, level = market_prices(state, params, reservation, seekers, year)
+    tfp = firm_tfp(state, params, services_price, industry_price, year)
+    scale = labour_demand_scale(state, params, year=year, tfp=tfp)
     employees, output, wage, rate = firm_hiring(state, params, scale, reservation, seekers, services_price,
-                                                industry_price)
+                                                industry_price, year, tfp)
     profit = np.where(firms.alive, output - wage[firms.settlement] * employees
                       - econ.capital_cost_rate * firms.capital_som, 0.0)
 
@@ -405,8 +494,9 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
     fb = econ.farm_labour_elasticity
     farm_labour = hh.per_settlement(farming * hh.efficiency, n_s)  # efficiency units (sorting)
     farm_output = farm_productivity(state, params) * state.base.land ** (1 - fb) * farm_labour ** fb
-    farm_income = np.divide(farm_output, farmers, out=cols.farm_income_per_worker_som.copy(),
-                            where=farmers > 0)
+    # per efficiency unit, like the wage: a farmer of efficiency e earns e times this
+    farm_income = np.divide(farm_output, farm_labour, out=cols.farm_income_per_worker_som.copy(),
+                            where=farmers > 0)  # farmers: persons; efficiency is positive
     firm_output = np.bincount(firms.settlement, weights=output, minlength=n_s)
     industry = np.bincount(firms.settlement, weights=np.where(firms.sector == SECTOR_SERVICES, 0.0, output),
                            minlength=n_s)
@@ -417,7 +507,24 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> LabourOut
                          farm_output_som=farm_output, farm_income_per_worker_som=farm_income,
                          firm_output_som=firm_output, industry_output_som=industry,
                          mining_output_som=state.base.mining_output_som * output_shock(state, params, "mining"),
-                         services_price=services_price, industry_price=industry_price)
+                         services_price=services_price, industry_price=industry_price,
+                         consumer_price=consumer_prices(state, params, services_price, industry_price),
+                         market=market_record(state, params, level, float(industry_price[0])))
+
+
+def market_record(state: State, params: Params, level: float, industry_price: float) -> MarketRecord:
+    """This year's clearing level, the domestic absorption firms planned on and goods exports (national)."""
+    econ = params.economy
+    base, accounts = state.base, state.accounts
+    if state.year <= base.year:
+        return state.market
+    absorption = accounts.consumption_som + accounts.investment_som + accounts.government_som
+    growth = markets.expected_growth(absorption, base.absorption_som, state.year - 1 - base.year,
+                                     econ.expected_demand_growth_first_year)
+    exports = base.industry_sales_som * econ.industry_export_share * (
+        1.0 + econ.export_market_growth_per_year) ** (state.year - base.year)
+    return MarketRecord(clearing_level=level, planned_absorption_som=absorption * growth,
+                        goods_exports_som=exports * industry_price ** (1.0 - econ.industry_price_elasticity))
 
 
 def apply(state: State, outcome: LabourOutcome) -> None:
@@ -439,4 +546,6 @@ def apply(state: State, outcome: LabourOutcome) -> None:
     cols.industry_output_som = outcome.industry_output_som
     cols.services_price = outcome.services_price
     cols.industry_price = outcome.industry_price
+    cols.consumer_price = outcome.consumer_price
+    state.market = outcome.market
     cols.output_som = outcome.firm_output_som + outcome.farm_output_som + outcome.mining_output_som

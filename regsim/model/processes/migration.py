@@ -42,6 +42,7 @@ from regsim.model.processes import labour
 from regsim.model.processes.productivity import relative
 from regsim.model.state import State
 from regsim.params import Params
+from regsim.rng import variables
 
 STREAM = "migration"
 
@@ -60,10 +61,14 @@ class MigrationOutcome:
 
 
 def expected_earnings(state: State, params: Params) -> np.ndarray:
-    """Expected earnings of a labour-force member per settlement, som per year, shape (S,).
+    """Expected earnings per efficiency unit of a labour-force member, per settlement, som per year, shape (S,).
 
-    Wage with the chance of a wage job, farm income with the chance of farming: the rationed
-    share ``1 - r`` with access (``labour.farm_share``; the frictional unemployed do not farm).
+    What a member of efficiency 1 expects; one of efficiency e (``households.efficiency``) expects e
+    times this. The wage (``cols.resident_wage_som``, som per efficiency unit) with the chance of a
+    wage job, plus farm income (``cols.farm_income_per_worker_som``, som per efficiency unit of farm
+    labour) with the chance of farming: the rationed share ``1 - r`` with access
+    (``labour.farm_share``; the frictional unemployed do not farm). Both chances are per person,
+    whatever the efficiency.
     """
     cols = state.cols
     reach = labour.reach_from_employment(cols.employment_rate, params.labour.frictional_unemployment_rate)
@@ -127,7 +132,7 @@ def compute(state: State, params: Params, rng: np.random.Generator) -> Migration
     mig = params.migration
     hh, cols = state.households, state.cols
     n_s = state.n_settlements
-    u_return, u_abroad, u_consider = rng.random((3, hh.capacity), dtype=np.float32)
+    u_return, u_abroad, u_consider = variables(rng, ("u_return", "u_abroad", "u_consider"), hh.capacity, np.float32)
     alive = hh.alive
 
     # dead rows hold zeros (no members abroad, no labour force): no mask needed
