@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from helpers import small_params
+from helpers import small_params, with_strategy
 
 from regsim.model.initialise import _households, _spin_up_abroad
 from regsim.model.processes import demography, labour, migration
@@ -82,3 +82,26 @@ def test_spin_up_abroad_does_not_depend_on_the_table_size():
     _spin_up_abroad(world, hh, params, stream(params.scale.world_seed, "households", 0))
     _spin_up_abroad(world, grown, params, stream(params.scale.world_seed, "households", 0))
     assert np.array_equal(hh.abroad, grown.abroad[:hh.capacity]) and hh.abroad.sum() > 0
+
+
+def _initial_population(params, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    model = RegionalModel(params, seed=seed)
+    try:
+        hh, firms = model.state.households, model.state.firms
+        return hh.skill[hh.alive].copy(), firms.productivity[firms.alive].copy()
+    finally:
+        model.release()
+
+
+def test_each_replication_draws_its_own_population_and_its_strategies_share_it():
+    # issue 22: with one population for every run, a comparison's intervals left out the draw of the
+    # initial households and firms (concentrated - none's present value moved by about 1 bn som between
+    # draws at the same weights), so the answer at one agent weight was one draw of it
+    params = small_params()
+    one, other = _initial_population(params, 1), _initial_population(params, 2)
+    assert not np.array_equal(one[0], other[0]) and not np.array_equal(one[1], other[1])
+    for a, b in zip(one, _initial_population(with_strategy(params, "none"), 1), strict=True):
+        assert np.array_equal(a, b)  # every strategy of a replication starts from the same population
+    fixed = small_params(scale__population_draw="world")
+    for a, b in zip(_initial_population(fixed, 1), _initial_population(fixed, 2), strict=True):
+        assert np.array_equal(a, b)  # "world": one population (from scale.world_seed) for every run

@@ -107,7 +107,9 @@ def test_base_year_reproduces_2017_data(world):
     assert 0.1 < result.value("survey_to_accounts_ratio", 2017) < 1.5
     assert len(np.unique(model_ratio[world.oblast_index == 0])) == 1  # one value per oblast
     assert result.value("unemployment_rate", 2017) == pytest.approx(0.069, abs=0.02)
-    assert result.value("migrants_abroad", 2017) == pytest.approx(800_000, rel=0.02)
+    # each replication draws its own population (scale.population_draw "per_run"), so the 2017 stock abroad
+    # carries the sampling noise of 1:100: seeds 0-5 give 776k-803k (mean 791k; 790k-807k at 1:20)
+    assert result.value("migrants_abroad", 2017) == pytest.approx(800_000, rel=0.04)
     assert result.value("gdp_som", 2017) == pytest.approx(5.08e11, rel=0.03)
 
 

@@ -1,7 +1,9 @@
 """The 2017 base year: households, firms and the calibration that anchors every mechanism.
 
-Initialisation (ODD element 5) builds, from the world and ``scale.world_seed`` only (the same for
-every strategy and replication), in the order of :func:`build_state`:
+Initialisation (ODD element 5) builds, from the world and one population seed (the run seed when
+``scale.population_draw`` is ``"per_run"``, the default: the same for every strategy of a
+replication, a new draw for each replication; ``scale.world_seed`` when it is ``"world"``), in the
+order of :func:`build_state`:
 
 1. households per settlement summing to its 2017 population (one row per ``household_weight``
    households; sizes 1 + Poisson, members abroad spread so the national stock matches 2017), then
@@ -149,8 +151,12 @@ def _spin_up_abroad(world: World, hh: Households, params: Params, rng: np.random
         hh.update_labour(dem.labour_force_first_member, dem.labour_force_per_other_member)
 
 
-def build_state(world: World, params: Params) -> State:
-    """The calibrated 2017 state (deterministic given world, parameters and ``world_seed``).
+def build_state(world: World, params: Params, population_seed: int | None = None) -> State:
+    """The calibrated 2017 state (deterministic given world, parameters and the population seed).
+
+    ``population_seed`` seeds the initial households, the firms and the base-year labour market
+    (default ``scale.world_seed``; ``RegionalModel`` passes the run seed when
+    ``scale.population_draw`` is ``"per_run"``, so each replication draws its own population).
 
     Initialisation as its own schedule, each step a function below:
 
@@ -167,16 +173,17 @@ def build_state(world: World, params: Params) -> State:
         DataError: if mining and farming leave an oblast less than 10% of its GRP for firms.
         ScenarioError: if ``economy.mining_rayon`` names no settlement's rayon.
     """
-    household_rng = stream(params.scale.world_seed, "households", 0)
+    seed = params.scale.world_seed if population_seed is None else int(population_seed)
+    household_rng = stream(seed, "households", 0)
     hh = _households(world, params, household_rng)
     _spin_up_abroad(world, hh, params, household_rng)
     population = hh.per_settlement(hh.size, world.n)
     kernels = roads.travel_kernels(world.road_km, params, population)  # 2017 road km
     targets = _output_targets(world, params, hh, population, kernels[0])
-    firms, firm_tfp, wage = _firms(params, targets, stream(params.scale.world_seed, "firms", 0))
+    firms, firm_tfp, wage = _firms(params, targets, stream(seed, "firms", 0))
     state = _assemble(world, params, hh, firms, kernels, targets, firm_tfp, wage)
     _ordinary_spending_path(state, params)
-    _calibrate(state, params, targets)
+    _calibrate(state, params, targets, seed)
     _market_anchors(state, params)
     return state
 
@@ -395,12 +402,12 @@ def _assemble(world: World, params: Params, hh: Households, firms: FirmTable,
     return state
 
 
-def _calibrate(state: State, params: Params, targets: _Targets) -> None:
+def _calibrate(state: State, params: Params, targets: _Targets, seed: int) -> None:
     """Run the 2017 labour market and incomes once and fix the base year on their outcome.
 
-    Runs the labour market (stream ``labour`` of ``world_seed``), anchors land, farm productivity
-    and farm income on the farmers it assigns, sets the government's other spending and the
-    consumption tax's effective rate (``government.consumption_tax_share`` of 2017 taxes), solves the
+    Runs the labour market (stream ``labour`` of the population seed ``seed``), anchors land, farm
+    productivity and farm income on the farmers it assigns, sets the government's other spending and
+    the consumption tax's effective rate (``government.consumption_tax_share`` of 2017 taxes), solves the
     national survey-to-accounts ratio for the 2017 poverty rate, computes incomes
     (``base.income_pc_som``) and the base rate of labour migration that keeps the 2017 stock abroad
     steady (``base.abroad_base_rate``).
@@ -409,11 +416,11 @@ def _calibrate(state: State, params: Params, targets: _Targets) -> None:
     n_s = state.n_settlements
     # access solved again on the reach the 2017 labour market realises (jobs capped at the wage
     # floor); who has a wage job does not depend on access, so the market then runs with it
-    first = labour.compute(state, params, stream(params.scale.world_seed, "labour", 0))
+    first = labour.compute(state, params, stream(seed, "labour", 0))
     reach = labour.reach_from_employment(first.employment_rate, params.labour.frictional_unemployment_rate)
     labour_force = hh.per_settlement(hh.labour, n_s)
     state.base = replace(state.base, farm_access=_farm_access(state.world, params, reach, labour_force))
-    base_rng = stream(params.scale.world_seed, "labour", 0)
+    base_rng = stream(seed, "labour", 0)
     labour.apply(state, labour.compute(state, params, base_rng))
     # anchor farming on the farmers the labour market actually assigns in 2017
     farmers = hh.per_settlement(hh.farming, n_s)

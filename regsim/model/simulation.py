@@ -91,7 +91,9 @@ class RegionalModel(mesa.Model):
         self.scenario_name = scenario  # not ``scenario``: Mesa >= 3.5 owns that attribute (a Scenario object)
         self.world = world if world is not None else cached_world(params.scale.world_seed, params.world)
         self.strategy: Strategy = make_strategy(params.policy, self.world.n)  # reads a weights CSV: fail fast
-        self.state = build_state(self.world, params)
+        # each replication its own synthetic population (issue 22), or one from world_seed for every run
+        population_seed = self.run_seed if params.scale.population_draw == "per_run" else None
+        self.state = build_state(self.world, params, population_seed)
         self.firm_agents: dict[int, Firm] = {}  # table row -> the agent of the firm in it
         self.update_firm_agents(FirmTurnover(exited=np.zeros(0, int), entered=np.flatnonzero(self.state.firms.alive)))
         pol = params.policy
