@@ -70,10 +70,18 @@ def _gap_scenario(scenario: str, seed: int) -> float:
 @pytest.mark.slow
 def test_not_rigged_each_strategy_wins_under_documented_beliefs():
     # scenarios/*.toml, parameters inside their plausible ranges, the default budget of 2.6 bn som;
-    # the mean over paired seeds, because at 0.5% of GDP single runs differ by a few hundred som
-    seeds = (1, 2, 3)
-    assert np.mean([_gap_scenario("concentration-favoured", seed) for seed in seeds]) > 0
-    assert np.mean([_gap_scenario("equalisation-favoured", seed) for seed in seeds]) < 0
+    # the mean over ten paired seeds (as the regimes), because at 0.5% of GDP single runs differ
+    # by a few hundred som and each replication draws its own population: measured at main ee8862c,
+    # concentration-favoured +36 som (se 22, 7 of 10 seeds), equalisation-favoured -70 (se 18, 9 of 10)
+    from concurrent.futures import ProcessPoolExecutor
+
+    seeds = range(1, 11)
+    names = ("concentration-favoured", "equalisation-favoured")
+    tasks = [(name, seed) for name in names for seed in seeds]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        gaps = np.array(list(pool.map(_gap_scenario, *zip(*tasks)))).reshape(2, len(seeds))
+    assert gaps[0].mean() > 0, f"concentration-favoured: concentration behind, {gaps[0].round()}"
+    assert gaps[1].mean() < 0, f"equalisation-favoured: equalisation behind, {gaps[1].round()}"
 
 
 def _last_year_gaps(args: tuple[str, int]) -> tuple[float, float]:
