@@ -79,7 +79,7 @@ def test_not_rigged_each_strategy_wins_under_documented_beliefs():
     names = ("concentration-favoured", "equalisation-favoured")
     tasks = [(name, seed) for name in names for seed in seeds]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        gaps = np.array(list(pool.map(_gap_scenario, *zip(*tasks)))).reshape(2, len(seeds))
+        gaps = np.array(list(pool.map(_gap_scenario, *zip(*tasks, strict=True)))).reshape(2, len(seeds))
     assert gaps[0].mean() > 0, f"concentration-favoured: concentration behind, {gaps[0].round()}"
     assert gaps[1].mean() < 0, f"equalisation-favoured: equalisation behind, {gaps[1].round()}"
 
