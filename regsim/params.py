@@ -670,10 +670,10 @@ class PolicyParams(_Validated):
     #   were found (subnational PEFA assessments of 2019-2021, e.g. Krupskaya ayil okmotu, exist but
     #   their figures were not read), so the split by kind stays an assumption
     execution_rate: float = param(
-        0.71, "fraction of money on offer per year", (0.0, 1.0), (0.6, 1.0),
+        0.71, "fraction of capital money on offer per year", (0.0, 1.0), (0.6, 1.0),
         source="2017 state investment programme executed 71% (27.8 of 39 bn som) with the rest rolled over "
                "(S_KABAR_PIP2017); about 70% a year for domestic capital budgets in Sub-Saharan Africa "
-               "2009-2015 (World Bank); 1.0 = transfers paid out in full (the pre-issue-22 behaviour)",
+               "2009-2015 (World Bank); 1.0 = capital money paid out in full (the pre-issue-22 behaviour)",
         doc="Share of the capital money on offer to a settlement (this year's allocation net of loss plus money "
             "carried in) it spends in the year; the rest is carried over (or reallocated). Capped also by the "
             "absorption shares. Current spending (cash transfers, running costs) is paid in full in its year")

@@ -77,9 +77,11 @@ def fit_attraction(target_sales: np.ndarray, enterprises: np.ndarray, kernel: np
     like an average place of its size and distance would).
 
     The fit (``SINKHORN_STEPS`` products with the (S, S) kernel, about 50 ms) depends only on its
-    inputs, which every run of a batch on one world shares (the base year does not depend on the
-    run's seed or strategy), so a process keeps the last ``FIT_CACHE_SIZE`` fits, keyed by the
-    bytes of the inputs, and returns a copy: the same numbers as fitting again.
+    inputs. The base year depends on the run's seed (each replication draws its own population,
+    ``scale.population_draw = "per_run"``) but not on its strategy, so the strategies of one
+    replication share it; a process keeps the last ``FIT_CACHE_SIZE`` fits, keyed by the bytes of
+    the inputs, and returns a copy: the same numbers as fitting again. The cache is per process and
+    not locked: run models in processes, not threads of one process.
     """
     key = _inputs_key(target_sales, enterprises, kernel, spending)
     fitted = _fitted.get(key)

@@ -116,7 +116,8 @@ def _poverty(state: State, smoothing: float, deflation: float, congestion: float
     """Consumption per person per row (national prices) and the poor per settlement.
 
     Consumption as ``incomes.consumption_per_person`` computes it (float32, 0 where nobody is at
-    home), deflated by ``incomes.price_deflator`` when ``deflation > 0``; the persons at home
+    home), deflated by ``incomes.price_deflator`` (the residents' consumer price index
+    ``cols.consumer_price`` always, times the urban living cost when ``deflation > 0``); the persons at home
     below ``line_som`` and below ``extreme_line_som``, shape (2, S). One compiled pass
     (``kernels.consumption_poverty``). Dead rows and rows with every member abroad have
     consumption 0 but nobody at home, so they add nothing.
