@@ -338,13 +338,19 @@ def test_run_count_is_announced(tmp_path, capsys):
 
 # 8. Ctrl-C says what was kept -----------------------------------------------------------------
 
+def _default_sigint() -> None:
+    """In the child: SIGINT back to its default, as in a terminal. pytest-xdist's workers ignore SIGINT,
+    and an ignored signal stays ignored across exec, so the batch would never see the Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_says_what_was_kept(tmp_path):
     path = tmp_path / "long.toml"
     path.write_text(TINY.format(name="long", reps=6, scenario="baseline").replace("2018", "2022"))
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "regsim.cli", "batch", str(path), "--out", str(out), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_default_sigint)
     deadline = time.time() + 120
     while time.time() < deadline and len(list((out / "done").glob("run-*.json"))) < 2:
         time.sleep(0.05)
@@ -711,7 +717,8 @@ def test_ctrl_c_with_the_dask_executor_is_one_line(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "regsim.cli", "batch", str(path), "--out", str(out), "--quiet",
                              "--executor", "dask", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
+                            preexec_fn=_default_sigint)
     try:
         deadline = time.time() + 120
         while time.time() < deadline and len(list((out / "done").glob("run-*.json"))) < 2:

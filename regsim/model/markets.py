@@ -35,6 +35,7 @@ CLEARING_STEPS = 60  # numerics: most Jacobi steps of the price iteration (contr
 CLEARING_TOLERANCE = 1e-5  # numerics: stop when no log price or log level moves more than this in a step
 SINKHORN_STEPS = 500  # numerics: scaling steps that fit the base-year attraction of each place
 TINY = 1e-300
+PRICE_FLOOR = 1e-30  # numerics: lowest relative price in the CES weights (its power 1 - sigma stays finite)
 FIT_CACHE_SIZE = 4  # numerics: fitted attractions kept per process (one per world and base-year state in use)
 _fitted: dict[bytes, np.ndarray] = {}
 
@@ -42,7 +43,7 @@ _fitted: dict[bytes, np.ndarray] = {}
 def spending_weights(attraction: np.ndarray, enterprises: np.ndarray, price: np.ndarray,
                      substitution: float) -> np.ndarray:
     """``w_i = attraction_i x enterprises_i x price_i^(1 - sigma)``: a seller's pull on spending, shape (S,)."""
-    return attraction * enterprises * np.power(np.maximum(price, TINY), 1.0 - substitution)
+    return attraction * enterprises * np.power(np.maximum(price, PRICE_FLOOR), 1.0 - substitution)
 
 
 def sales(weights: np.ndarray, kernel: np.ndarray, spending: np.ndarray) -> np.ndarray:
