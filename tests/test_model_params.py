@@ -21,7 +21,7 @@ NUMERICS = {  # module constants that are numerics or conventions, not beliefs a
     "SPARE_FACTOR", "GROWTH_DIVISOR", "BUDGET_TOLERANCE_SOM", "GINI_BUCKET_SHIFT", "LIFETIME_DRAWS",
     "MAX_LIFETIME_YEARS", "BISECTION_STEPS", "EXPECTATION_BISECTION_STEPS", "EARTH_RADIUS_KM", "KM_PER_DEGREE",
     "ACCESS_LOG_ODDS_BOUND", "MIN_FARM_REACH_SOM",
-    "CLEARING_STEPS", "CLEARING_TOLERANCE", "SINKHORN_STEPS", "TINY", "PRICE_FLOOR", "MARKET_ROUNDS",  # clearing numerics
+    "CLEARING_STEPS", "CLEARING_TOLERANCE", "SINKHORN_STEPS", "TINY", "PRICE_FLOOR", "MARKET_ROUNDS",  # clearing
     "FIT_CACHE_SIZE",  # fitted attractions kept per process (a cache, issue 23)
     "CRUDE_BIRTH_RATE_BOUNDS", "CRUDE_DEATH_RATE_BOUNDS",  # sanity checks of the data file, not beliefs
 }
