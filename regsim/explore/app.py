@@ -23,6 +23,7 @@ from regsim import i18n
 from regsim.explore import levers, session
 from regsim.explore.runs import Cancelled, RunCache, default_cache_folder
 from regsim.i18n import _
+from regsim.reporting import names
 
 ENV_DIR = "REGSIM_EXPLORE_DIR"
 ENV_LANG = "REGSIM_EXPLORE_LANG"  # --lang of regsim explore
@@ -254,14 +255,21 @@ def SavedPage() -> None:
         heading(_("Saved comparison"))
         paragraph([(str(saved.folder), True), (": " + _("nothing runs here; every number is read from the folder"),
                                                False)])
-        solara.Select(label="A", values=labels, value=a, on_value=set_a)
+        # strategy names in the interface's language, identifiers underneath (names could collide: then labels)
+        shown = {label: names.strategy(label) for label in labels}
+        if len(set(shown.values())) < len(shown):
+            shown = {label: label for label in labels}
+        back = {name: label for label, name in shown.items()}
+        choices = [shown[label] for label in labels]
+        solara.Select(label="A", values=choices, value=shown[a], on_value=lambda v: set_a(back[v]))
         unset = _("(none chosen)")
-        solara.Select(label=_("B (optional)"), values=[unset, *labels], value=b or unset,
-                      on_value=lambda v: set_b(None if v == unset else v))
-        solara.Select(label=_("Reference"), values=labels, value=reference, on_value=set_reference)
+        solara.Select(label=_("B (optional)"), values=[unset, *choices], value=shown[b] if b else unset,
+                      on_value=lambda v: set_b(None if v == unset else back[v]))
+        solara.Select(label=_("Reference"), values=choices, value=shown[reference],
+                      on_value=lambda v: set_reference(back[v]))
     heading(f"regsim explore: {Path(saved.folder).name}", 2)
-    paragraph([("A: ", True), (a, False), *([(" · B: ", True), (b, False)] if b else []),
-               (" · " + _("versus") + " ", False), (reference, True)])
+    paragraph([("A: ", True), (shown[a], False), *([(" · B: ", True), (shown[b], False)] if b else []),
+               (" · " + _("versus") + " ", False), (shown[reference], True)])
     Status(result, (0, 0))
     if result.value is not None:
         Figures(result.value, measure, set_measure)
